@@ -1,0 +1,93 @@
+#include "frames.h"
+
+#include <QJsonArray>
+
+using namespace Qt::StringLiterals;
+
+namespace Frames {
+
+QJsonObject hello(const QString &name)
+{
+    return {{"type"_L1, "hello"_L1}, {"name"_L1, name}};
+}
+
+QJsonObject say(const QString &text)
+{
+    return {{"type"_L1, "say"_L1}, {"text"_L1, text}};
+}
+
+QJsonObject dm(const QString &to, const QString &text)
+{
+    return {{"type"_L1, "dm"_L1}, {"to"_L1, to}, {"text"_L1, text}};
+}
+
+QJsonObject usersRequest()
+{
+    return {{"type"_L1, "users"_L1}};
+}
+
+QJsonObject ping()
+{
+    return {{"type"_L1, "ping"_L1}};
+}
+
+QJsonObject quit()
+{
+    return {{"type"_L1, "quit"_L1}};
+}
+
+QJsonObject welcome(const QString &name, const QStringList &users, const QString &motd)
+{
+    QJsonObject frame {{"type"_L1, "welcome"_L1}, {"name"_L1, name},
+        {"users"_L1, QJsonArray::fromStringList(users)}};
+    if (!motd.isEmpty()) {
+        frame.insert("motd"_L1, motd);
+    }
+    return frame;
+}
+
+QJsonObject joined(const QString &name, const QString &ts)
+{
+    return {{"type"_L1, "joined"_L1}, {"name"_L1, name}, {"ts"_L1, ts}};
+}
+
+QJsonObject message(qint64 id, const QString &from, const QString &text, const QString &ts)
+{
+    return {{"type"_L1, "message"_L1}, {"id"_L1, id}, {"from"_L1, from}, {"text"_L1, text},
+        {"ts"_L1, ts}};
+}
+
+QJsonObject privateMessage(
+    qint64 id, const QString &from, const QString &to, const QString &text, const QString &ts)
+{
+    return {{"type"_L1, "dm"_L1}, {"id"_L1, id}, {"from"_L1, from}, {"to"_L1, to},
+        {"text"_L1, text}, {"ts"_L1, ts}};
+}
+
+QJsonObject left(const QString &name, const QString &reason, const QString &ts)
+{
+    return {{"type"_L1, "left"_L1}, {"name"_L1, name}, {"reason"_L1, reason}, {"ts"_L1, ts}};
+}
+
+QJsonObject users(const QStringList &users)
+{
+    return {{"type"_L1, "users"_L1}, {"users"_L1, QJsonArray::fromStringList(users)}};
+}
+
+QJsonObject pong()
+{
+    return {{"type"_L1, "pong"_L1}};
+}
+
+QJsonObject bye(const QString &reason)
+{
+    return {{"type"_L1, "bye"_L1}, {"reason"_L1, reason}};
+}
+
+QJsonObject error(Protocol::ErrorCode code, const QString &message)
+{
+    return {{"type"_L1, "error"_L1}, {"code"_L1, Protocol::errorCodeName(code)},
+        {"message"_L1, message}};
+}
+
+} // namespace Frames

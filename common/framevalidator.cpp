@@ -1,0 +1,133 @@
+#include "framevalidator.h"
+
+#include <array>
+
+using Protocol::ErrorCode;
+
+namespace {
+
+struct FieldRule
+{
+    QLatin1StringView name;
+    QJsonValue::Type type;
+};
+
+struct FrameRule
+{
+    QLatin1StringView type;
+    std::array<FieldRule, 2> fields; // unused slots have an empty name
+};
+
+using namespace Qt::StringLiterals;
+
+constexpr std::array<FrameRule, 6> clientFrames {{
+    {"hello"_L1, {{{"name"_L1, QJsonValue::String}, {}}}},
+    {"say"_L1, {{{"text"_L1, QJsonValue::String}, {}}}},
+    {"dm"_L1, {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String}}}},
+    {"users"_L1, {}},
+    {"ping"_L1, {}},
+    {"quit"_L1, {}},
+}};
+
+const FrameRule *findRule(const QString &type)
+{
+    for (const FrameRule &rule : clientFrames) {
+        if (rule.type == type) {
+            return &rule;
+        }
+    }
+    return nullptr;
+}
+
+QLatin1StringView jsonTypeName(QJsonValue::Type type)
+{
+    switch (type) {
+    case QJsonValue::String:
+        return "a string"_L1;
+    case QJsonValue::Double:
+        return "a number"_L1;
+    case QJsonValue::Bool:
+        return "a boolean"_L1;
+    case QJsonValue::Array:
+        return "an array"_L1;
+    case QJsonValue::Object:
+        return "an object"_L1;
+    default:
+        return "a value"_L1;
+    }
+}
+
+bool isNameCharacter(QChar c)
+{
+    const char16_t u = c.unicode();
+    return (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9')
+        || u == u'_' || u == u'-' || u == u'.';
+}
+
+FrameValidator::Verdict reject(ErrorCode code, const QString &message)
+{
+    return {code, message};
+}
+
+} // namespace
+
+bool FrameValidator::isKnownClientType(const QString &type)
+{
+    return findRule(type) != nullptr;
+}
+
+FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &frame)
+{
+    const QString type = frame.value("type"_L1).toString();
+    const FrameRule *rule = findRule(type);
+    if (!rule) {
+        return reject(ErrorCode::UnknownType, u"unknown frame type \"%1\""_s.arg(type));
+    }
+    for (const FieldRule &field : rule->fields) {
+        if (field.name.isEmpty()) {
+            continue;
+        }
+        const QJsonValue value = frame.value(field.name);
+        if (value.isUndefined()) {
+            return reject(
+                ErrorCode::BadFrame, u"\"%1\" needs a field \"%2\""_s.arg(type, field.name));
+        }
+        if (value.type() != field.type) {
+            return reject(ErrorCode::BadFrame,
+                u"field \"%1\" of \"%2\" must be %3"_s.arg(
+                    field.name, type, jsonTypeName(field.type)));
+        }
+    }
+    return {};
+}
+
+FrameValidator::Verdict FrameValidator::validateName(const QString &name)
+{
+    if (name.isEmpty() || name.size() > Protocol::MaxNameLength) {
+        return reject(
+            ErrorCode::BadName, u"a name has 1 to %1 characters"_s.arg(Protocol::MaxNameLength));
+    }
+    for (const QChar c : name) {
+        if (!isNameCharacter(c)) {
+            return reject(ErrorCode::BadName,
+                u"a name may only hold letters A-Z and a-z, digits, '_', '-' and '.'"_s);
+        }
+    }
+    return {};
+}
+
+FrameValidator::Verdict FrameValidator::validateText(const QString &text)
+{
+    if (text.trimmed().isEmpty()) {
+        return reject(ErrorCode::BadText, u"a message cannot be empty"_s);
+    }
+    for (const QChar c : text) {
+        // Newlines and tabs are text; other control characters could drive a reader's terminal.
+        if ((c.category() == QChar::Other_Control && c != u'\n' && c != u'\t')) {
+            return reject(ErrorCode::BadText,
+                u"a message cannot hold control characters (U+%1)"_s.arg(
+                    c.unicode(), 4, 16, QChar(u'0')));
+        }
+    }
+    return {};
+}

@@ -1,0 +1,29 @@
+#pragma once
+
+#include "protocol.h"
+
+#include <QJsonObject>
+
+// The rules a client-to-server frame must follow: known type, required fields with the right
+// JSON types, valid names and texts. Unknown extra fields are ignored so that newer clients
+// can talk to this server.
+class FrameValidator
+{
+public:
+    struct Verdict
+    {
+        Protocol::ErrorCode error = Protocol::ErrorCode::None;
+        QString message;
+
+        bool isValid() const { return error == Protocol::ErrorCode::None; }
+    };
+
+    // Checks the frame's type and field types; not names or texts, whose errors have codes of
+    // their own and are reported by the handler of each frame.
+    static Verdict validateClientFrame(const QJsonObject &frame);
+
+    static Verdict validateName(const QString &name);
+    static Verdict validateText(const QString &text);
+
+    static bool isKnownClientType(const QString &type);
+};

@@ -1,0 +1,48 @@
+#include "protocol.h"
+
+namespace Protocol {
+
+QLatin1StringView errorCodeName(ErrorCode code)
+{
+    switch (code) {
+    case ErrorCode::None:
+        return QLatin1StringView("none");
+    case ErrorCode::BadJson:
+        return QLatin1StringView("bad_json");
+    case ErrorCode::BadFrame:
+        return QLatin1StringView("bad_frame");
+    case ErrorCode::UnknownType:
+        return QLatin1StringView("unknown_type");
+    case ErrorCode::NotRegistered:
+        return QLatin1StringView("not_registered");
+    case ErrorCode::AlreadyRegistered:
+        return QLatin1StringView("already_registered");
+    case ErrorCode::BadName:
+        return QLatin1StringView("bad_name");
+    case ErrorCode::NameTaken:
+        return QLatin1StringView("name_taken");
+    case ErrorCode::NoSuchUser:
+        return QLatin1StringView("no_such_user");
+    case ErrorCode::BadText:
+        return QLatin1StringView("bad_text");
+    case ErrorCode::FrameTooLarge:
+        return QLatin1StringView("frame_too_large");
+    case ErrorCode::ServerFull:
+        return QLatin1StringView("server_full");
+    case ErrorCode::ShuttingDown:
+        return QLatin1StringView("shutting_down");
+    }
+    Q_UNREACHABLE();
+}
+
+QString timestamp(const QDateTime &when)
+{
+    return when.toUTC().toString(Qt::ISODateWithMs);
+}
+
+QString timestampNow()
+{
+    return timestamp(QDateTime::currentDateTimeUtc());
+}
+
+} // namespace Protocol

@@ -1,0 +1,110 @@
+#include "chatserver.h"
+
+#include "clientworker.h"
+#include "framecodec.h"
+#include "frames.h"
+#include "serverlog.h"
+
+#include <QTcpSocket>
+#include <QThread>
+#include <QTimer>
+
+using Protocol::ErrorCode;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// A worker's event loop needs little stack; the default 8 MiB only costs address space, but
+// thousands of threads add up.
+constexpr uint WorkerStackBytes = 512 * 1024;
+constexpr int RefuseGraceMs = 5000;
+
+} // namespace
+
+ChatServer::ChatServer(ServerConfig config, QObject *parent)
+    : QTcpServer(parent)
+    , m_config(std::move(config))
+    , m_room(m_config.motd)
+{
+}
+
+ChatServer::~ChatServer()
+{
+    close();
+    m_room.close();
+    // Workers are deleted in their own threads as each thread finishes (see incomingConnection).
+    for (QThread *thread : m_workers.keys()) {
+        thread->quit();
+        thread->wait();
+    }
+}
+
+bool ChatServer::start()
+{
+    return listen(m_config.bindAddress, m_config.port);
+}
+
+void ChatServer::shutdown()
+{
+    if (m_shuttingDown) {
+        return;
+    }
+    m_shuttingDown = true;
+    close();
+    m_room.close();
+    qCInfo(lcServer) << "shutting down," << m_workers.size() << "connections to close";
+    if (m_workers.isEmpty()) {
+        emit stopped();
+        return;
+    }
+    for (ClientWorker *worker : std::as_const(m_workers)) {
+        QMetaObject::invokeMethod(worker, [worker] { worker->shutdown(u"shutdown"_s); });
+    }
+}
+
+void ChatServer::incomingConnection(qintptr socketDescriptor)
+{
+    if (m_workers.size() >= m_config.maxClients) {
+        qCWarning(lcServer) << "refusing a connection: already serving" << m_workers.size();
+        refuse(socketDescriptor, ErrorCode::ServerFull,
+            u"the server is full (%1 connections); try again later"_s.arg(m_workers.size()));
+        return;
+    }
+
+    auto *thread = new QThread(this);
+    thread->setStackSize(WorkerStackBytes);
+    auto *worker = new ClientWorker(socketDescriptor, m_room, m_config);
+    worker->moveToThread(thread);
+    m_workers.insert(thread, worker);
+
+    connect(thread, &QThread::started, worker, &ClientWorker::start);
+    connect(worker, &ClientWorker::finished, thread, &QThread::quit);
+    // Deferred deletes still run after a thread's loop stops, so the worker dies in its thread.
+    connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+    connect(thread, &QThread::finished, this, [this, thread] { onThreadFinished(thread); });
+    thread->start();
+}
+
+void ChatServer::refuse(qintptr socketDescriptor, ErrorCode code, const QString &message)
+{
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(socketDescriptor)) {
+        socket->deleteLater();
+        return;
+    }
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    socket->write(FrameCodec::encode(Frames::error(code, message)));
+    socket->write(FrameCodec::encode(Frames::bye(QString(Protocol::errorCodeName(code)))));
+    QTimer::singleShot(RefuseGraceMs, socket, &QTcpSocket::abort);
+    socket->disconnectFromHost();
+}
+
+void ChatServer::onThreadFinished(QThread *thread)
+{
+    m_workers.remove(thread);
+    thread->deleteLater();
+    if (m_shuttingDown && m_workers.isEmpty()) {
+        qCInfo(lcServer) << "all connections closed";
+        emit stopped();
+    }
+}

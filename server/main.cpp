@@ -1,0 +1,79 @@
+#include "chatserver.h"
+#include "serverconfig.h"
+#include "serverlog.h"
+#include "signalwatcher.h"
+
+#include <QCoreApplication>
+#include <QTextStream>
+
+#include <csignal>
+#include <sys/resource.h>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Each client holds a socket (and its thread an event descriptor); the usual soft limit of
+// 1024 descriptors would cap the server at a few hundred clients.
+void raiseOpenFileLimit()
+{
+    rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+            qCWarning(lcServer) << "could not raise the open-files limit";
+        }
+    }
+}
+
+QString endpoint(const QHostAddress &address, quint16 port)
+{
+    const QString host = address.protocol() == QAbstractSocket::IPv6Protocol
+        ? u"[%1]"_s.arg(address.toString())
+        : address.toString();
+    return u"%1:%2"_s.arg(host).arg(port);
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"natter-server"_s);
+    QCoreApplication::setApplicationVersion(QLatin1StringView(NATTER_VERSION));
+    qSetMessagePattern(u"%{time yyyy-MM-ddThh:mm:ss.zzz} "
+                       "%{if-warning}warning: %{endif}%{if-critical}error: %{endif}%{message}"_s);
+
+    QTextStream out(stdout);
+    QTextStream err(stderr);
+    const auto parsed = ServerConfig::fromArguments(QCoreApplication::arguments());
+    if (const auto *exit = std::get_if<ServerConfig::Exit>(&parsed)) {
+        (exit->code == 0 ? out : err) << exit->text;
+        return exit->code;
+    }
+    const ServerConfig &config = std::get<ServerConfig>(parsed);
+
+    raiseOpenFileLimit();
+    ChatServer server(config);
+    if (!server.start()) {
+        err << "natter-server: cannot listen on " << endpoint(config.bindAddress, config.port)
+            << ": " << server.errorString() << Qt::endl;
+        return 1;
+    }
+    out << "listening on " << endpoint(server.serverAddress(), server.serverPort()) << Qt::endl;
+    qCInfo(lcServer).noquote() << "listening on"
+                               << endpoint(server.serverAddress(), server.serverPort());
+
+    SignalWatcher signalWatcher({SIGINT, SIGTERM});
+    QObject::connect(&signalWatcher, &SignalWatcher::received, &server, [&server](int number) {
+        if (server.isListening()) {
+            qCInfo(lcServer) << "received signal" << number << "- closing connections";
+            server.shutdown();
+        } else {
+            qCWarning(lcServer) << "second signal: exiting without waiting";
+            QCoreApplication::exit(0);
+        }
+    });
+    QObject::connect(&server, &ChatServer::stopped, &app, &QCoreApplication::quit);
+    return app.exec();
+}

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "protocol.h"
+
+#include <QHostAddress>
+#include <QStringList>
+
+#include <variant>
+
+// Everything natter-server can be told on its command line, with the defaults it runs with.
+struct ServerConfig
+{
+    QHostAddress bindAddress = QHostAddress::Any;
+    quint16 port = Protocol::DefaultPort;
+    int maxClients = 1000;
+    qsizetype maxFrameBytes = Protocol::DefaultMaxFrameBytes;
+    QString motd = QStringLiteral(
+        "Hi there, {name}! Welcome to Natter. If you ever want to leave the chat, send quit.");
+
+    // What the command line asked for: a configuration to run, text to print (help, version)
+    // and exit 0, or an error to print and exit 2.
+    struct Exit
+    {
+        QString text;
+        int code = 0;
+    };
+    static std::variant<ServerConfig, Exit> fromArguments(const QStringList &arguments);
+};

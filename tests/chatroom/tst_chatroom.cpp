@@ -1,0 +1,246 @@
+#include "chatroom.h"
+#include "framecodec.h"
+#include "outbox.h"
+
+#include <QJsonArray>
+#include <QTest>
+#include <QThread>
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+using Protocol::ErrorCode;
+using namespace Qt::StringLiterals;
+
+// ChatRoom and Outbox without sockets: registration, routing, ordering and batching.
+class tst_ChatRoom : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void joinSendsWelcomeAndJoined();
+    void namesAreUniqueIgnoringCase();
+    void broadcastEncodesOnceAndSharesBytes();
+    void privateMessagesReachOnlyTwo();
+    void privateMessageToSelfArrivesOnce();
+    void leaveAnnouncesAndFreesName();
+    void burstWakesOnce();
+    void concurrentSendersSeeOneOrder();
+    void closedRoomIsSilent();
+};
+
+namespace {
+
+// An outbox as a worker would hold it, counting wake-ups instead of posting events.
+struct Member
+{
+    std::atomic<int> wakes {0};
+    Outbox outbox {[this] {
+        ++wakes;
+    }};
+
+    QList<QJsonObject> take()
+    {
+        QList<QJsonObject> frames;
+        for (QByteArray bytes : outbox.takeAll()) {
+            bytes.chop(1);
+            frames.append(FrameCodec::decode(bytes).frame);
+        }
+        return frames;
+    }
+};
+
+QString typeOf(const QJsonObject &frame)
+{
+    return frame.value("type"_L1).toString();
+}
+
+} // namespace
+
+void tst_ChatRoom::joinSendsWelcomeAndJoined()
+{
+    ChatRoom room(u"hi {name}"_s);
+    Member alice;
+    Member bob;
+    QCOMPARE(room.join(u"alice"_s, &alice.outbox), ErrorCode::None);
+    QCOMPARE(room.join(u"Bob"_s, &bob.outbox), ErrorCode::None);
+
+    const QList<QJsonObject> toAlice = alice.take();
+    QCOMPARE(toAlice.size(), 2);
+    QCOMPARE(typeOf(toAlice[0]), u"welcome"_s);
+    QCOMPARE(toAlice[0].value("users"_L1).toArray(), QJsonArray {u"alice"_s});
+    QCOMPARE(toAlice[0].value("motd"_L1).toString(), u"hi alice"_s);
+    QCOMPARE(typeOf(toAlice[1]), u"joined"_s);
+    QCOMPARE(toAlice[1].value("name"_L1).toString(), u"Bob"_s);
+
+    const QList<QJsonObject> toBob = bob.take();
+    QCOMPARE(toBob.size(), 1); // nobody is told of their own arrival
+    QCOMPARE(toBob[0].value("users"_L1).toArray(), (QJsonArray {u"alice"_s, u"Bob"_s}));
+    QCOMPARE(room.users(), (QStringList {u"alice"_s, u"Bob"_s}));
+}
+
+void tst_ChatRoom::namesAreUniqueIgnoringCase()
+{
+    ChatRoom room;
+    Member first;
+    Member second;
+    QCOMPARE(room.join(u"alice"_s, &first.outbox), ErrorCode::None);
+    QCOMPARE(room.join(u"ALICE"_s, &second.outbox), ErrorCode::NameTaken);
+    QCOMPARE(room.join(u"Alice"_s, &second.outbox), ErrorCode::NameTaken);
+    QCOMPARE(second.take().size(), 0);
+    QCOMPARE(room.userCount(), 1);
+}
+
+void tst_ChatRoom::broadcastEncodesOnceAndSharesBytes()
+{
+    ChatRoom room;
+    std::vector<std::unique_ptr<Member>> members;
+    for (int i = 0; i < 5; ++i) {
+        members.push_back(std::make_unique<Member>());
+        QCOMPARE(room.join(u"user%1"_s.arg(i), &members.back()->outbox), ErrorCode::None);
+        for (auto &member : members) {
+            member->outbox.takeAll();
+        }
+    }
+    room.say(u"user0"_s, u"hello"_s);
+    const QByteArray first = members.front()->outbox.takeAll().value(0);
+    QVERIFY(first.contains(R"("text":"hello")"));
+    for (std::size_t i = 1; i < members.size(); ++i) {
+        const QByteArray bytes = members[i]->outbox.takeAll().value(0);
+        QCOMPARE(bytes, first);
+        QCOMPARE(bytes.constData(), first.constData()); // one buffer, shared
+    }
+    QCOMPARE(room.lastId(), 1);
+}
+
+void tst_ChatRoom::privateMessagesReachOnlyTwo()
+{
+    ChatRoom room;
+    Member alice;
+    Member bob;
+    Member carol;
+    room.join(u"alice"_s, &alice.outbox);
+    room.join(u"bob"_s, &bob.outbox);
+    room.join(u"carol"_s, &carol.outbox);
+    alice.take();
+    bob.take();
+    carol.take();
+
+    QCOMPARE(room.sendPrivate(u"alice"_s, u"BOB"_s, u"psst"_s), ErrorCode::None);
+    const QList<QJsonObject> toBob = bob.take();
+    const QList<QJsonObject> toAlice = alice.take();
+    QCOMPARE(toBob.size(), 1);
+    QCOMPARE(toAlice, toBob);
+    QCOMPARE(toBob[0].value("to"_L1).toString(), u"bob"_s); // the registered spelling
+    QCOMPARE(toBob[0].value("from"_L1).toString(), u"alice"_s);
+    QCOMPARE(carol.take().size(), 0);
+    QCOMPARE(room.sendPrivate(u"alice"_s, u"dave"_s, u"hello?"_s), ErrorCode::NoSuchUser);
+}
+
+void tst_ChatRoom::privateMessageToSelfArrivesOnce()
+{
+    ChatRoom room;
+    Member alice;
+    room.join(u"alice"_s, &alice.outbox);
+    alice.take();
+    QCOMPARE(room.sendPrivate(u"alice"_s, u"alice"_s, u"note to self"_s), ErrorCode::None);
+    QCOMPARE(alice.take().size(), 1);
+}
+
+void tst_ChatRoom::leaveAnnouncesAndFreesName()
+{
+    ChatRoom room;
+    Member alice;
+    Member bob;
+    room.join(u"alice"_s, &alice.outbox);
+    room.join(u"bob"_s, &bob.outbox);
+    alice.take();
+    room.leave(u"bob"_s, u"quit"_s);
+    const QList<QJsonObject> toAlice = alice.take();
+    QCOMPARE(toAlice.size(), 1);
+    QCOMPARE(typeOf(toAlice[0]), u"left"_s);
+    QCOMPARE(toAlice[0].value("reason"_L1).toString(), u"quit"_s);
+
+    Member newBob;
+    QCOMPARE(room.join(u"bob"_s, &newBob.outbox), ErrorCode::None);
+    room.leave(u"nobody"_s, u"quit"_s); // unknown names are ignored
+    QCOMPARE(room.users(), (QStringList {u"alice"_s, u"bob"_s}));
+}
+
+void tst_ChatRoom::burstWakesOnce()
+{
+    ChatRoom room;
+    Member alice;
+    room.join(u"alice"_s, &alice.outbox);
+    QCOMPARE(alice.wakes.load(), 1);
+    for (int i = 0; i < 100; ++i) {
+        room.say(u"alice"_s, u"message %1"_s.arg(i));
+    }
+    QCOMPARE(alice.wakes.load(), 1); // the welcome was never drained: no further wake needed
+    QCOMPARE(alice.take().size(), 101);
+    room.say(u"alice"_s, u"after drain"_s);
+    QCOMPARE(alice.wakes.load(), 2);
+}
+
+void tst_ChatRoom::concurrentSendersSeeOneOrder()
+{
+    constexpr int Senders = 8;
+    constexpr int PerSender = 500;
+    ChatRoom room;
+    std::vector<std::unique_ptr<Member>> members;
+    for (int i = 0; i < Senders; ++i) {
+        members.push_back(std::make_unique<Member>());
+        room.join(u"s%1"_s.arg(i), &members.back()->outbox);
+    }
+    for (auto &member : members) {
+        member->outbox.takeAll();
+    }
+
+    std::vector<std::unique_ptr<QThread>> threads;
+    for (int s = 0; s < Senders; ++s) {
+        threads.emplace_back(QThread::create([&room, s] {
+            for (int i = 0; i < PerSender; ++i) {
+                room.say(u"s%1"_s.arg(s), QString::number(i));
+            }
+        }));
+        threads.back()->start();
+    }
+    for (auto &thread : threads) {
+        QVERIFY(thread->wait(60000));
+    }
+
+    const QList<QJsonObject> reference = members.front()->take();
+    QCOMPARE(reference.size(), Senders * PerSender);
+    qint64 lastId = 0;
+    QHash<QString, int> nextFromSender;
+    for (const QJsonObject &frame : reference) {
+        const qint64 id = frame.value("id"_L1).toInteger();
+        QVERIFY(id > lastId);
+        lastId = id;
+        const QString from = frame.value("from"_L1).toString();
+        QCOMPARE(frame.value("text"_L1).toString().toInt(), nextFromSender[from]++);
+    }
+    for (std::size_t i = 1; i < members.size(); ++i) {
+        QCOMPARE(members[i]->take(), reference);
+    }
+}
+
+void tst_ChatRoom::closedRoomIsSilent()
+{
+    ChatRoom room;
+    Member alice;
+    Member bob;
+    room.join(u"alice"_s, &alice.outbox);
+    room.join(u"bob"_s, &bob.outbox);
+    alice.take();
+    room.close();
+    room.leave(u"bob"_s, u"shutdown"_s);
+    room.say(u"alice"_s, u"anyone?"_s);
+    QCOMPARE(alice.take().size(), 0);
+    Member carol;
+    QCOMPARE(room.join(u"carol"_s, &carol.outbox), ErrorCode::ShuttingDown);
+}
+
+QTEST_APPLESS_MAIN(tst_ChatRoom)
+#include "tst_chatroom.moc"
