@@ -3,11 +3,11 @@
 #include "clientworker.h"
 #include "framecodec.h"
 #include "frames.h"
+#include "gracefulclose.h"
 #include "serverlog.h"
 
 #include <QTcpSocket>
 #include <QThread>
-#include <QTimer>
 
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
@@ -17,7 +17,7 @@ namespace {
 // A worker's event loop needs little stack; the default 8 MiB only costs address space, but
 // thousands of threads add up.
 constexpr uint WorkerStackBytes = 512 * 1024;
-constexpr int RefuseGraceMs = 5000;
+constexpr std::chrono::seconds RefuseGrace{5};
 
 } // namespace
 
@@ -33,7 +33,7 @@ ChatServer::~ChatServer()
     close();
     m_room.close();
     // Workers are deleted in their own threads as each thread finishes (see incomingConnection).
-    for (QThread *thread : m_workers.keys()) {
+    for (QThread *thread : std::as_const(m_threads)) {
         thread->quit();
         thread->wait();
     }
@@ -52,22 +52,20 @@ void ChatServer::shutdown()
     m_shuttingDown = true;
     close();
     m_room.close();
-    qCInfo(lcServer) << "shutting down," << m_workers.size() << "connections to close";
-    if (m_workers.isEmpty()) {
+    qCInfo(lcServer) << "shutting down," << m_threads.size() << "connections to close";
+    if (m_threads.isEmpty()) {
         emit stopped();
         return;
     }
-    for (ClientWorker *worker : std::as_const(m_workers)) {
-        QMetaObject::invokeMethod(worker, [worker] { worker->shutdown(u"shutdown"_s); });
-    }
+    emit shutdownRequested(u"shutdown"_s);
 }
 
 void ChatServer::incomingConnection(qintptr socketDescriptor)
 {
-    if (m_workers.size() >= m_config.maxClients) {
-        qCWarning(lcServer) << "refusing a connection: already serving" << m_workers.size();
+    if (m_threads.size() >= m_config.maxClients) {
+        qCWarning(lcServer) << "refusing a connection: already serving" << m_threads.size();
         refuse(socketDescriptor, ErrorCode::ServerFull,
-            u"the server is full (%1 connections); try again later"_s.arg(m_workers.size()));
+            u"the server is full (%1 connections); try again later"_s.arg(m_threads.size()));
         return;
     }
 
@@ -75,9 +73,10 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
     thread->setStackSize(WorkerStackBytes);
     auto *worker = new ClientWorker(socketDescriptor, m_room, m_config);
     worker->moveToThread(thread);
-    m_workers.insert(thread, worker);
+    m_threads.insert(thread);
 
     connect(thread, &QThread::started, worker, &ClientWorker::start);
+    connect(this, &ChatServer::shutdownRequested, worker, &ClientWorker::shutdown);
     connect(worker, &ClientWorker::finished, thread, &QThread::quit);
     // Deferred deletes still run after a thread's loop stops, so the worker dies in its thread.
     connect(thread, &QThread::finished, worker, &QObject::deleteLater);
@@ -95,15 +94,14 @@ void ChatServer::refuse(qintptr socketDescriptor, ErrorCode code, const QString 
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
     socket->write(FrameCodec::encode(Frames::error(code, message)));
     socket->write(FrameCodec::encode(Frames::bye(QString(Protocol::errorCodeName(code)))));
-    QTimer::singleShot(RefuseGraceMs, socket, &QTcpSocket::abort);
-    socket->disconnectFromHost();
+    closeGracefully(socket, RefuseGrace);
 }
 
 void ChatServer::onThreadFinished(QThread *thread)
 {
-    m_workers.remove(thread);
+    m_threads.remove(thread);
     thread->deleteLater();
-    if (m_shuttingDown && m_workers.isEmpty()) {
+    if (m_shuttingDown && m_threads.isEmpty()) {
         qCInfo(lcServer) << "all connections closed";
         emit stopped();
     }

@@ -3,10 +3,9 @@
 #include "chatroom.h"
 #include "serverconfig.h"
 
-#include <QHash>
+#include <QSet>
 #include <QTcpServer>
 
-class ClientWorker;
 class QThread;
 
 // Accepts connections and gives each one a ClientWorker in a QThread of its own. It owns the
@@ -25,12 +24,14 @@ public:
     // Stops accepting, says bye to every client and emits stopped() once all threads are done.
     void shutdown();
 
-    int connectionCount() const { return int(m_workers.size()); }
+    int connectionCount() const { return int(m_threads.size()); }
     const ChatRoom &room() const { return m_room; }
     const ServerConfig &config() const { return m_config; }
 
 signals:
     void stopped();
+    // Reaches every live worker in its own thread; a worker already gone is simply not called.
+    void shutdownRequested(const QString &reason);
 
 protected:
     void incomingConnection(qintptr socketDescriptor) override;
@@ -41,6 +42,6 @@ private:
 
     const ServerConfig m_config;
     ChatRoom m_room;
-    QHash<QThread *, ClientWorker *> m_workers;
+    QSet<QThread *> m_threads; // one per connection; the workers are reached by signals
     bool m_shuttingDown = false;
 };

@@ -4,11 +4,11 @@
 #include "framecodec.h"
 #include "frames.h"
 #include "framevalidator.h"
+#include "gracefulclose.h"
 #include "serverconfig.h"
 #include "serverlog.h"
 
 #include <QTcpSocket>
-#include <QTimer>
 
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
@@ -18,7 +18,7 @@ namespace {
 // Bounds what Qt buffers from the socket; past it TCP flow control holds the sender back.
 constexpr qint64 ReadChunkBytes = 64 * 1024;
 // How long a closing connection may take to drain before it is cut.
-constexpr int CloseGraceMs = 5000;
+constexpr std::chrono::seconds CloseGrace{5};
 
 } // namespace
 
@@ -226,8 +226,7 @@ void ClientWorker::closeWithBye(const QString &reason, const QString &leaveReaso
     leaveRoom(leaveReason);
     send(Frames::bye(reason));
     m_closing = true;
-    QTimer::singleShot(CloseGraceMs, m_socket, &QTcpSocket::abort);
-    m_socket->disconnectFromHost();
+    closeGracefully(m_socket, CloseGrace);
 }
 
 void ClientWorker::onDisconnected()
