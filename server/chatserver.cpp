@@ -17,7 +17,7 @@ namespace {
 // A worker's event loop needs little stack; the default 8 MiB only costs address space, but
 // thousands of threads add up.
 constexpr uint WorkerStackBytes = 512 * 1024;
-constexpr std::chrono::seconds RefuseGrace{5};
+constexpr std::chrono::seconds RefuseGrace {5};
 
 } // namespace
 

@@ -18,7 +18,7 @@ namespace {
 // Bounds what Qt buffers from the socket; past it TCP flow control holds the sender back.
 constexpr qint64 ReadChunkBytes = 64 * 1024;
 // How long a closing connection may take to drain before it is cut.
-constexpr std::chrono::seconds CloseGrace{5};
+constexpr std::chrono::seconds CloseGrace {5};
 
 } // namespace
 

@@ -7,7 +7,9 @@
 
 void closeGracefully(QTcpSocket *socket, std::chrono::milliseconds grace)
 {
-    const auto discardInput = [socket] { socket->skip(socket->bytesAvailable()); };
+    const auto discardInput = [socket] {
+        socket->skip(socket->bytesAvailable());
+    };
     const auto halfCloseWhenDrained = [socket] {
         if (socket->bytesToWrite() == 0 && socket->state() == QAbstractSocket::ConnectedState) {
             ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
