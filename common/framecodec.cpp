@@ -8,14 +8,6 @@ using Protocol::ErrorCode;
 
 namespace {
 
-bool isValidUtf8(const QByteArray &bytes)
-{
-    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    const QString decoded = decoder.decode(bytes);
-    Q_UNUSED(decoded);
-    return !decoder.hasError();
-}
-
 FrameCodec::Decoded failure(ErrorCode code, const QString &message)
 {
     FrameCodec::Decoded result;
@@ -34,7 +26,7 @@ QString FrameCodec::Decoded::type() const
 FrameCodec::Decoded FrameCodec::decode(const QByteArray &line)
 {
     // Qt's parser would quietly replace bad sequences inside strings; the protocol says UTF-8.
-    if (!isValidUtf8(line)) {
+    if (!decodeUtf8(line)) {
         return failure(ErrorCode::BadJson, QStringLiteral("frame is not valid UTF-8"));
     }
     QJsonParseError parseError;
@@ -56,6 +48,16 @@ FrameCodec::Decoded FrameCodec::decode(const QByteArray &line)
     Decoded result;
     result.frame = document.object();
     return result;
+}
+
+std::optional<QString> FrameCodec::decodeUtf8(const QByteArray &bytes)
+{
+    QStringDecoder decoder(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
+    QString text = decoder.decode(bytes);
+    if (decoder.hasError()) {
+        return std::nullopt;
+    }
+    return text;
 }
 
 QByteArray FrameCodec::encode(const QJsonObject &frame)

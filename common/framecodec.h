@@ -5,6 +5,8 @@
 #include <QByteArray>
 #include <QJsonObject>
 
+#include <optional>
+
 // Turns one line into a JSON object frame and back. It checks what every frame must be
 // (UTF-8, a JSON object, a string "type"); what each type must carry is FrameValidator's job.
 class FrameCodec
@@ -21,6 +23,9 @@ public:
     };
 
     static Decoded decode(const QByteArray &line);
+
+    // The text of strictly valid UTF-8 bytes; nothing for anything else (no silent U+FFFD).
+    static std::optional<QString> decodeUtf8(const QByteArray &bytes);
 
     // Compact JSON followed by "\n", ready to write.
     static QByteArray encode(const QJsonObject &frame);

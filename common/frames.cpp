@@ -36,6 +36,40 @@ QJsonObject quit()
     return {{"type"_L1, "quit"_L1}};
 }
 
+QJsonObject echo(const QString &text)
+{
+    return {{"type"_L1, "echo"_L1}, {"text"_L1, text}};
+}
+
+QJsonObject timeQuery(const QString &query, const QString &zone)
+{
+    QJsonObject frame {{"type"_L1, "time"_L1}, {"query"_L1, query}};
+    if (!zone.isEmpty()) {
+        frame.insert("zone"_L1, zone);
+    }
+    return frame;
+}
+
+QJsonObject quizStart()
+{
+    return {{"type"_L1, "quiz_start"_L1}};
+}
+
+QJsonObject quizAnswer(qint64 n, const QJsonValue &answer)
+{
+    return {{"type"_L1, "quiz_answer"_L1}, {"n"_L1, n}, {"answer"_L1, answer}};
+}
+
+QJsonObject quizStop()
+{
+    return {{"type"_L1, "quiz_stop"_L1}};
+}
+
+QJsonObject leaderboardRequest()
+{
+    return {{"type"_L1, "leaderboard"_L1}};
+}
+
 QJsonObject welcome(const QString &name, const QStringList &users, const QString &motd)
 {
     QJsonObject frame {{"type"_L1, "welcome"_L1}, {"name"_L1, name},
@@ -88,6 +122,11 @@ QJsonObject error(Protocol::ErrorCode code, const QString &message)
 {
     return {{"type"_L1, "error"_L1}, {"code"_L1, Protocol::errorCodeName(code)},
         {"message"_L1, message}};
+}
+
+QJsonObject leaderboard(const QJsonArray &entries)
+{
+    return {{"type"_L1, "leaderboard"_L1}, {"entries"_L1, entries}};
 }
 
 } // namespace Frames

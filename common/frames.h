@@ -2,6 +2,7 @@
 
 #include "protocol.h"
 
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QStringList>
 
@@ -15,6 +16,12 @@ QJsonObject dm(const QString &to, const QString &text);
 QJsonObject usersRequest();
 QJsonObject ping();
 QJsonObject quit();
+QJsonObject echo(const QString &text); // the server's answer has the same shape
+QJsonObject timeQuery(const QString &query, const QString &zone = {});
+QJsonObject quizStart();
+QJsonObject quizAnswer(qint64 n, const QJsonValue &answer);
+QJsonObject quizStop();
+QJsonObject leaderboardRequest();
 
 // Server to client.
 QJsonObject welcome(const QString &name, const QStringList &users, const QString &motd);
@@ -27,5 +34,6 @@ QJsonObject users(const QStringList &users);
 QJsonObject pong();
 QJsonObject bye(const QString &reason);
 QJsonObject error(Protocol::ErrorCode code, const QString &message);
+QJsonObject leaderboard(const QJsonArray &entries);
 
 } // namespace Frames

@@ -9,7 +9,8 @@ namespace {
 struct FieldRule
 {
     QLatin1StringView name;
-    QJsonValue::Type type;
+    QJsonValue::Type type = QJsonValue::Undefined; // Undefined: any JSON value
+    bool required = true;
 };
 
 struct FrameRule
@@ -20,13 +21,20 @@ struct FrameRule
 
 using namespace Qt::StringLiterals;
 
-constexpr std::array<FrameRule, 6> clientFrames {{
+constexpr std::array<FrameRule, 12> clientFrames {{
     {"hello"_L1, {{{"name"_L1, QJsonValue::String}, {}}}},
     {"say"_L1, {{{"text"_L1, QJsonValue::String}, {}}}},
     {"dm"_L1, {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String}}}},
     {"users"_L1, {}},
     {"ping"_L1, {}},
     {"quit"_L1, {}},
+    {"echo"_L1, {{{"text"_L1, QJsonValue::String}, {}}}},
+    {"time"_L1, {{{"query"_L1, QJsonValue::String}, {"zone"_L1, QJsonValue::String, false}}}},
+    {"quiz_start"_L1, {}},
+    // The answer may be a number or a string; whether it is numeric is the quiz's call.
+    {"quiz_answer"_L1, {{{"n"_L1, QJsonValue::Double}, {"answer"_L1}}}},
+    {"quiz_stop"_L1, {}},
+    {"leaderboard"_L1, {}},
 }};
 
 const FrameRule *findRule(const QString &type)
@@ -89,10 +97,13 @@ FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &f
         }
         const QJsonValue value = frame.value(field.name);
         if (value.isUndefined()) {
+            if (!field.required) {
+                continue;
+            }
             return reject(
                 ErrorCode::BadFrame, u"\"%1\" needs a field \"%2\""_s.arg(type, field.name));
         }
-        if (value.type() != field.type) {
+        if (field.type != QJsonValue::Undefined && value.type() != field.type) {
             return reject(ErrorCode::BadFrame,
                 u"field \"%1\" of \"%2\" must be %3"_s.arg(
                     field.name, type, jsonTypeName(field.type)));

@@ -31,6 +31,20 @@ QLatin1StringView errorCodeName(ErrorCode code)
         return QLatin1StringView("server_full");
     case ErrorCode::ShuttingDown:
         return QLatin1StringView("shutting_down");
+    case ErrorCode::UnknownQuery:
+        return QLatin1StringView("unknown_query");
+    case ErrorCode::UnknownZone:
+        return QLatin1StringView("unknown_zone");
+    case ErrorCode::QuizRunning:
+        return QLatin1StringView("quiz_running");
+    case ErrorCode::NoQuiz:
+        return QLatin1StringView("no_quiz");
+    case ErrorCode::AlreadyAnswered:
+        return QLatin1StringView("already_answered");
+    case ErrorCode::NotAsked:
+        return QLatin1StringView("not_asked");
+    case ErrorCode::BadAnswer:
+        return QLatin1StringView("bad_answer");
     }
     Q_UNREACHABLE();
 }

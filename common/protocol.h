@@ -46,7 +46,15 @@ enum class ErrorCode {
     FrameTooLarge,
     ServerFull,
     ShuttingDown,
+    UnknownQuery,
+    UnknownZone,
+    QuizRunning,
+    NoQuiz,
+    AlreadyAnswered,
+    NotAsked,
+    BadAnswer,
 };
+inline constexpr ErrorCode LastErrorCode = ErrorCode::BadAnswer;
 
 QLatin1StringView errorCodeName(ErrorCode code);
 

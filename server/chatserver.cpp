@@ -4,6 +4,7 @@
 #include "framecodec.h"
 #include "frames.h"
 #include "gracefulclose.h"
+#include "memoryleaderboard.h"
 #include "serverlog.h"
 
 #include <QTcpSocket>
@@ -25,6 +26,7 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     : QTcpServer(parent)
     , m_config(std::move(config))
     , m_room(m_config.motd)
+    , m_leaderboard(std::make_unique<MemoryLeaderboard>())
 {
 }
 
@@ -71,7 +73,7 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
 
     auto *thread = new QThread(this);
     thread->setStackSize(WorkerStackBytes);
-    auto *worker = new ClientWorker(socketDescriptor, m_room, m_config);
+    auto *worker = new ClientWorker(socketDescriptor, m_context);
     worker->moveToThread(thread);
     m_threads.insert(thread);
 

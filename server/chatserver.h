@@ -1,16 +1,20 @@
 #pragma once
 
 #include "chatroom.h"
+#include "leaderboard.h"
 #include "serverconfig.h"
+#include "servercontext.h"
 
 #include <QSet>
 #include <QTcpServer>
 
+#include <memory>
+
 class QThread;
 
 // Accepts connections and gives each one a ClientWorker in a QThread of its own. It owns the
-// threads and the room they share, refuses connections past --max-clients, and on shutdown
-// says bye to every client and waits for every thread.
+// threads and what they share (the room, the leaderboard), refuses connections past --max-clients,
+// and on shutdown says bye to every client and waits for every thread.
 class ChatServer : public QTcpServer
 {
     Q_OBJECT
@@ -26,6 +30,7 @@ public:
 
     int connectionCount() const { return int(m_threads.size()); }
     const ChatRoom &room() const { return m_room; }
+    Leaderboard &leaderboard() { return *m_leaderboard; }
     const ServerConfig &config() const { return m_config; }
 
 signals:
@@ -42,6 +47,8 @@ private:
 
     const ServerConfig m_config;
     ChatRoom m_room;
+    std::unique_ptr<Leaderboard> m_leaderboard;
+    const ServerContext m_context {m_room, *m_leaderboard, m_config};
     QSet<QThread *> m_threads; // one per connection; the workers are reached by signals
     bool m_shuttingDown = false;
 };

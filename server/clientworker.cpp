@@ -5,10 +5,17 @@
 #include "frames.h"
 #include "framevalidator.h"
 #include "gracefulclose.h"
+#include "leaderboard.h"
+#include "quizsession.h"
 #include "serverconfig.h"
 #include "serverlog.h"
+#include "textcommandparser.h"
+#include "textrenderer.h"
+#include "timeservice.h"
 
+#include <QJsonArray>
 #include <QTcpSocket>
+#include <QTimer>
 
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
@@ -19,13 +26,17 @@ namespace {
 constexpr qint64 ReadChunkBytes = 64 * 1024;
 // How long a closing connection may take to drain before it is cut.
 constexpr std::chrono::seconds CloseGrace {5};
+// A silent new connection is probably a person at nc waiting to be asked; JSON clients say
+// hello at once and never see the prompt.
+constexpr std::chrono::milliseconds NamePromptDelay {1500};
+constexpr int LeaderboardSize = 10;
 
 } // namespace
 
-ClientWorker::ClientWorker(qintptr socketDescriptor, ChatRoom &room, const ServerConfig &config)
+ClientWorker::ClientWorker(qintptr socketDescriptor, const ServerContext &context)
     : m_socketDescriptor(socketDescriptor)
-    , m_room(room)
-    , m_reader(config.maxFrameBytes)
+    , m_context(context)
+    , m_reader(context.config.maxFrameBytes)
     , m_outbox([this] {
         QMetaObject::invokeMethod(this, &ClientWorker::flushOutbox, Qt::QueuedConnection);
     })
@@ -58,6 +69,7 @@ void ClientWorker::start()
             qCInfo(lcServer).noquote() << m_peer << "socket error:" << m_socket->errorString();
         }
     });
+    QTimer::singleShot(NamePromptDelay, this, &ClientWorker::promptForName);
 }
 
 void ClientWorker::shutdown(const QString &reason)
@@ -70,9 +82,17 @@ void ClientWorker::shutdown(const QString &reason)
     closeWithBye(reason, reason);
 }
 
+void ClientWorker::promptForName()
+{
+    if (m_mode == Mode::Undecided && !m_receivedAny && !m_closing) {
+        write(TextRenderer::namePrompt());
+    }
+}
+
 void ClientWorker::readFromSocket()
 {
     while (!m_closing && m_socket->bytesAvailable() > 0) {
+        m_receivedAny = true;
         m_reader.append(m_socket->read(ReadChunkBytes));
         while (const std::optional<QByteArray> line = m_reader.nextLine()) {
             handleLine(*line);
@@ -93,9 +113,21 @@ void ClientWorker::readFromSocket()
 
 void ClientWorker::handleLine(const QByteArray &line)
 {
-    if (line.trimmed().isEmpty()) {
+    const QByteArray trimmed = line.trimmed();
+    if (trimmed.isEmpty()) {
         return; // a stray Enter in netcat is not worth an error
     }
+    if (m_mode == Mode::Undecided) {
+        m_mode = trimmed.startsWith('{') ? Mode::Json : Mode::Text;
+        if (m_mode == Mode::Text) {
+            qCInfo(lcServer).noquote() << m_peer << "speaks plain text";
+        }
+    }
+    if (m_mode == Mode::Text) {
+        handleTextLine(line);
+        return;
+    }
+
     const FrameCodec::Decoded decoded = FrameCodec::decode(line);
     if (!decoded.isValid()) {
         sendError(decoded.error, decoded.message);
@@ -109,11 +141,35 @@ void ClientWorker::handleLine(const QByteArray &line)
     handleFrame(decoded.frame);
 }
 
+void ClientWorker::handleTextLine(const QByteArray &line)
+{
+    // Text mode has the same UTF-8 rule as JSON; a bad byte must not become U+FFFD silently.
+    const std::optional<QString> text = FrameCodec::decodeUtf8(line);
+    if (!text) {
+        sendError(ErrorCode::BadJson, u"that line is not valid UTF-8"_s);
+        return;
+    }
+    const TextCommandParser::Context context {
+        !m_name.isEmpty(), quizRunning() ? m_quiz->currentNumber() : 0};
+    const TextCommandParser::Command command = TextCommandParser::parse(*text, context);
+    if (!command.reply.isEmpty()) {
+        write((command.reply + u'\n').toUtf8());
+    }
+    if (!command.frame.isEmpty()) {
+        handleFrame(command.frame);
+    }
+}
+
 void ClientWorker::handleFrame(const QJsonObject &frame)
 {
     const QString type = frame.value("type"_L1).toString();
+    // Services that need no name first: liveness, the seeds' echo and time servers, leaving.
     if (type == "ping"_L1) {
         send(Frames::pong());
+    } else if (type == "echo"_L1) {
+        send(Frames::echo(frame.value("text"_L1).toString()));
+    } else if (type == "time"_L1) {
+        handleTime(frame);
     } else if (type == "quit"_L1) {
         closeWithBye(u"quit"_s, u"quit"_s);
     } else if (type == "hello"_L1) {
@@ -125,7 +181,15 @@ void ClientWorker::handleFrame(const QJsonObject &frame)
     } else if (type == "dm"_L1) {
         handleDm(frame);
     } else if (type == "users"_L1) {
-        send(Frames::users(m_room.users()));
+        send(Frames::users(m_context.room.users()));
+    } else if (type == "quiz_start"_L1) {
+        handleQuizStart();
+    } else if (type == "quiz_answer"_L1) {
+        handleQuizAnswer(frame);
+    } else if (type == "quiz_stop"_L1) {
+        handleQuizStop();
+    } else if (type == "leaderboard"_L1) {
+        handleLeaderboard();
     }
 }
 
@@ -141,7 +205,7 @@ void ClientWorker::handleHello(const QJsonObject &frame)
         sendError(verdict.error, verdict.message);
         return;
     }
-    const ErrorCode joined = m_room.join(name, &m_outbox);
+    const ErrorCode joined = m_context.room.join(name, &m_outbox);
     if (joined == ErrorCode::NameTaken) {
         sendError(joined, u"the name %1 is taken; choose another"_s.arg(name));
         return;
@@ -162,7 +226,7 @@ void ClientWorker::handleSay(const QJsonObject &frame)
         sendError(verdict.error, verdict.message);
         return;
     }
-    m_room.say(m_name, text);
+    m_context.room.say(m_name, text);
 }
 
 void ClientWorker::handleDm(const QJsonObject &frame)
@@ -174,7 +238,7 @@ void ClientWorker::handleDm(const QJsonObject &frame)
         sendError(verdict.error, verdict.message);
         return;
     }
-    const ErrorCode sent = m_room.sendPrivate(m_name, to, text);
+    const ErrorCode sent = m_context.room.sendPrivate(m_name, to, text);
     if (sent == ErrorCode::NoSuchUser) {
         sendError(sent, u"nobody called %1 is online"_s.arg(to));
     } else if (sent != ErrorCode::None) {
@@ -182,11 +246,86 @@ void ClientWorker::handleDm(const QJsonObject &frame)
     }
 }
 
+void ClientWorker::handleTime(const QJsonObject &frame)
+{
+    const TimeService::Reply reply = TimeService::answer(
+        frame.value("query"_L1).toString(), frame.value("zone"_L1).toString());
+    if (reply.error != ErrorCode::None) {
+        sendError(reply.error, reply.message);
+        return;
+    }
+    send(reply.frame);
+}
+
+bool ClientWorker::quizRunning() const
+{
+    return m_quiz && !m_quiz->isFinished();
+}
+
+void ClientWorker::handleQuizStart()
+{
+    if (quizRunning()) {
+        sendError(ErrorCode::QuizRunning,
+            u"your quiz is still running (question %1); finish or stop it first"_s.arg(
+                m_quiz->currentNumber()));
+        return;
+    }
+    m_quiz = std::make_unique<QuizSession>(m_context.config.quizSeed);
+    send(m_quiz->start());
+}
+
+void ClientWorker::handleQuizAnswer(const QJsonObject &frame)
+{
+    if (!quizRunning()) {
+        sendError(ErrorCode::NoQuiz, u"no quiz is running; start one first"_s);
+        return;
+    }
+    const QuizSession::Outcome outcome
+        = m_quiz->answer(frame.value("n"_L1).toInteger(-1), frame.value("answer"_L1));
+    if (outcome.error != ErrorCode::None) {
+        sendError(outcome.error, outcome.message);
+        return;
+    }
+    for (const QJsonObject &reply : outcome.frames) {
+        send(reply);
+    }
+    if (m_quiz->isFinished()) {
+        m_context.leaderboard.record({m_name, m_quiz->score(), m_quiz->seconds(), m_quiz->right(),
+            m_quiz->wrong(), QDateTime::currentDateTimeUtc()});
+        qCInfo(lcServer).noquote() << m_peer << m_name << "finished a quiz with" << m_quiz->score();
+    }
+}
+
+void ClientWorker::handleQuizStop()
+{
+    if (!quizRunning()) {
+        sendError(ErrorCode::NoQuiz, u"no quiz is running"_s);
+        return;
+    }
+    send(m_quiz->stop());
+}
+
+void ClientWorker::handleLeaderboard()
+{
+    QJsonArray entries;
+    int rank = 0;
+    for (const Leaderboard::Entry &entry : m_context.leaderboard.top(LeaderboardSize)) {
+        entries.append(QJsonObject {{"rank"_L1, ++rank}, {"name"_L1, entry.name},
+            {"score"_L1, entry.score}, {"seconds"_L1, entry.seconds}, {"right"_L1, entry.right},
+            {"wrong"_L1, entry.wrong}, {"ts"_L1, Protocol::timestamp(entry.when)}});
+    }
+    send(Frames::leaderboard(entries));
+}
+
 void ClientWorker::send(const QJsonObject &frame)
 {
     // Whatever the room queued earlier goes first, so a reply never overtakes older traffic.
     flushOutbox();
-    m_socket->write(FrameCodec::encode(frame));
+    if (m_mode == Mode::Text) {
+        m_socket->write(TextRenderer::render(frame, m_name));
+    } else {
+        m_socket->write(FrameCodec::encode(frame));
+    }
 }
 
 void ClientWorker::sendError(ErrorCode code, const QString &message)
@@ -197,6 +336,12 @@ void ClientWorker::sendError(ErrorCode code, const QString &message)
     send(Frames::error(code, message));
 }
 
+void ClientWorker::write(const QByteArray &bytes)
+{
+    flushOutbox();
+    m_socket->write(bytes);
+}
+
 void ClientWorker::flushOutbox()
 {
     const QList<QByteArray> frames = m_outbox.takeAll();
@@ -204,7 +349,13 @@ void ClientWorker::flushOutbox()
         return;
     }
     for (const QByteArray &frame : frames) {
-        m_socket->write(frame);
+        if (m_mode == Mode::Text) {
+            // Text readers are few; re-reading the shared JSON keeps the broadcast encode-once.
+            m_socket->write(
+                TextRenderer::render(FrameCodec::decode(frame.chopped(1)).frame, m_name));
+        } else {
+            m_socket->write(frame);
+        }
     }
 }
 
@@ -213,7 +364,7 @@ void ClientWorker::leaveRoom(const QString &reason)
     if (m_name.isEmpty()) {
         return;
     }
-    m_room.leave(m_name, reason);
+    m_context.room.leave(m_name, reason);
     qCInfo(lcServer).noquote() << m_peer << m_name << "left:" << reason;
     m_name.clear();
 }

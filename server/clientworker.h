@@ -3,23 +3,30 @@
 #include "framereader.h"
 #include "outbox.h"
 #include "protocol.h"
+#include "servercontext.h"
 
 #include <QJsonObject>
 #include <QObject>
 
-class ChatRoom;
-class QTcpSocket;
-struct ServerConfig;
+#include <memory>
 
-// Serves one client connection: reads and checks its frames, answers it, and writes what the
-// room queues for it. Each worker lives in its own QThread and creates its socket there;
-// nothing but the room's thread-safe calls and its outbox crosses threads.
+class QTcpSocket;
+class QuizSession;
+
+// Serves one client connection: reads and checks its frames, answers it, runs its services
+// (quiz, time, echo), and writes what the room queues for it. Each worker lives in its own
+// QThread and creates its socket there; nothing but the room's and the leaderboard's
+// thread-safe calls and its outbox crosses threads.
+//
+// A connection whose first line is a JSON object speaks JSON; any other first line starts
+// plain-text mode (for nc and telnet): lines are parsed into the same frames, and every frame
+// sent is rendered as readable text.
 class ClientWorker : public QObject
 {
     Q_OBJECT
 
 public:
-    ClientWorker(qintptr socketDescriptor, ChatRoom &room, const ServerConfig &config);
+    ClientWorker(qintptr socketDescriptor, const ServerContext &context);
     ~ClientWorker() override;
 
     // Both run in the worker's thread: connect them, or call them with invokeMethod.
@@ -31,15 +38,26 @@ signals:
     void finished();
 
 private:
+    enum class Mode { Undecided, Json, Text };
+
     void readFromSocket();
     void handleLine(const QByteArray &line);
+    void handleTextLine(const QByteArray &line);
     void handleFrame(const QJsonObject &frame);
     void handleHello(const QJsonObject &frame);
     void handleSay(const QJsonObject &frame);
     void handleDm(const QJsonObject &frame);
+    void handleTime(const QJsonObject &frame);
+    void handleQuizStart();
+    void handleQuizAnswer(const QJsonObject &frame);
+    void handleQuizStop();
+    void handleLeaderboard();
+    void promptForName();
 
+    bool quizRunning() const;
     void send(const QJsonObject &frame);
     void sendError(Protocol::ErrorCode code, const QString &message);
+    void write(const QByteArray &encodedFrame);
     void flushOutbox();
     void leaveRoom(const QString &reason);
     // Says bye with reason, lets queued bytes drain, then closes. Others see leaveReason.
@@ -47,12 +65,15 @@ private:
     void onDisconnected();
 
     const qintptr m_socketDescriptor;
-    ChatRoom &m_room;
+    const ServerContext m_context;
     QTcpSocket *m_socket = nullptr;
     FrameReader m_reader;
     Outbox m_outbox;
+    std::unique_ptr<QuizSession> m_quiz;
     QString m_peer; // address:port, for the log
     QString m_name; // empty until registered
+    Mode m_mode = Mode::Undecided;
+    bool m_receivedAny = false;
     bool m_closing = false;
     bool m_finished = false;
 };

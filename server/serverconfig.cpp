@@ -43,7 +43,10 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"bytes"_s);
     const QCommandLineOption motd(
         u"motd"_s, u"Greeting sent in each welcome; {name} becomes the user's name."_s, u"text"_s);
-    parser.addOptions({bind, port, maxClients, maxFrame, motd});
+    const QCommandLineOption quizSeed(u"quiz-seed"_s,
+        u"Seed for the quiz questions: every quiz asks the same ones (for tests and demos)."_s,
+        u"number"_s);
+    parser.addOptions({bind, port, maxClients, maxFrame, motd, quizSeed});
 
     const auto usageError = [&parser](const QString &message) {
         return Exit {message + u"\n\n"_s + parser.helpText(), 2};
@@ -91,6 +94,13 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
             return usageError(u"--max-frame needs a number of bytes from 256 to 67108864"_s);
         }
         config.maxFrameBytes = *value;
+    }
+    if (parser.isSet(quizSeed)) {
+        const auto value = parseNumber(parser.value(quizSeed), 0, 0xffffffffLL);
+        if (!value) {
+            return usageError(u"--quiz-seed needs a number from 0 to 4294967295"_s);
+        }
+        config.quizSeed = quint32(*value);
     }
     if (parser.isSet(motd)) {
         config.motd = parser.value(motd);

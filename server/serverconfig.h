@@ -5,6 +5,7 @@
 #include <QHostAddress>
 #include <QStringList>
 
+#include <optional>
 #include <variant>
 
 // Everything natter-server can be told on its command line, with the defaults it runs with.
@@ -14,6 +15,7 @@ struct ServerConfig
     quint16 port = Protocol::DefaultPort;
     int maxClients = 1000;
     qsizetype maxFrameBytes = Protocol::DefaultMaxFrameBytes;
+    std::optional<quint32> quizSeed; // fixed quiz questions, for tests and demos
     QString motd = QStringLiteral(
         "Hi there, {name}! Welcome to Natter. If you ever want to leave the chat, send quit.");
 

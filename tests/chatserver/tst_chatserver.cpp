@@ -223,10 +223,13 @@ void tst_ChatServer::errorCodes_data()
     QTest::addColumn<QByteArray>("line");
     QTest::addColumn<QString>("code");
 
-    QTest::newRow("bad_json") << false << QByteArray("this is not json\n") << u"bad_json"_s;
+    // (Unregistered, a first line that is not a JSON object would start plain-text mode.)
+    QTest::newRow("bad_json") << true << QByteArray("this is not json\n") << u"bad_json"_s;
+    QTest::newRow("bad_json: broken object first")
+        << false << QByteArray("{\"type\":\"hello\"\n") << u"bad_json"_s;
     QTest::newRow("bad_json: invalid utf-8")
         << true << QByteArray("{\"type\":\"say\",\"text\":\"\xc3\x28\"}\n") << u"bad_json"_s;
-    QTest::newRow("bad_frame: not an object") << false << QByteArray("[1,2,3]\n") << u"bad_frame"_s;
+    QTest::newRow("bad_frame: not an object") << true << QByteArray("[1,2,3]\n") << u"bad_frame"_s;
     QTest::newRow("bad_frame: no type")
         << false << QByteArray("{\"name\":\"x\"}\n") << u"bad_frame"_s;
     QTest::newRow("bad_frame: text not a string")
@@ -312,6 +315,7 @@ void tst_ChatServer::garbageDoesNotLeakToOthers()
 
     QCOMPARE(str(alice->waitForNext(u"message"_s), "text"), u"still here"_s);
     QCOMPARE(alice->countOfType(u"error"_s), 0);
+    QCOMPARE(alice->badLines(), QList<QByteArray>());
     for (const QJsonObject &frame : alice->frames()) {
         QVERIFY(!str(frame, "text").contains(u'\xfffd'));
     }

@@ -76,7 +76,8 @@ void tst_ServerProcess::helpAndVersion()
 {
     const Result help = runToEnd({u"--help"_s});
     QCOMPARE(help.exitCode, 0);
-    for (const char *option : {"--bind", "--port", "--max-clients", "--max-frame", "--version"}) {
+    for (const char *option :
+        {"--bind", "--port", "--max-clients", "--max-frame", "--quiz-seed", "--version"}) {
         QVERIFY2(help.out.contains(QLatin1StringView(option)), option);
     }
     const Result version = runToEnd({u"--version"_s});
@@ -94,6 +95,8 @@ void tst_ServerProcess::badArguments_data()
     QTest::newRow("bad address") << QStringList {u"--bind"_s, u"300.1.1.1"_s} << u"--bind"_s;
     QTest::newRow("zero clients") << QStringList {u"--max-clients"_s, u"0"_s} << u"--max-clients"_s;
     QTest::newRow("tiny frame") << QStringList {u"--max-frame"_s, u"10"_s} << u"--max-frame"_s;
+    QTest::newRow("quiz seed not a number")
+        << QStringList {u"--quiz-seed"_s, u"-1"_s} << u"--quiz-seed"_s;
     QTest::newRow("unknown option") << QStringList {u"--colour"_s} << u"colour"_s;
     QTest::newRow("stray argument") << QStringList {u"extra"_s} << u"extra"_s;
 }

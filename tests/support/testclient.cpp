@@ -90,7 +90,7 @@ void TestClient::readLines()
             m_frames.append(decoded.frame);
             emit frameReceived(decoded.frame);
         } else {
-            qWarning("TestClient: server sent a bad frame: %s", line.constData());
+            m_badLines.append(line);
         }
     }
 }

@@ -30,6 +30,8 @@ public:
     QList<QJsonObject> framesOfType(const QString &type) const;
     qsizetype countOfType(const QString &type) const { return framesOfType(type).size(); }
     QJsonObject lastOfType(const QString &type) const;
+    // Lines that were not valid frames (there should be none).
+    const QList<QByteArray> &badLines() const { return m_badLines; }
 
     bool waitForFrames(const QString &type, qsizetype count, int timeoutMs = DefaultTimeoutMs);
     // Reads frames of one type in order: returns the first one not yet returned by this call,
@@ -49,5 +51,6 @@ private:
     QTcpSocket m_socket;
     QByteArray m_buffer;
     QList<QJsonObject> m_frames;
+    QList<QByteArray> m_badLines;
     QHash<QString, qsizetype> m_consumed; // per type: how many waitForNext has returned
 };

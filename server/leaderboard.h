@@ -1,0 +1,37 @@
+#pragma once
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+
+// The best quiz result of each name, ranked by score, then by time taken (faster first).
+// An interface so the store behind it can change (memory now, a database later); every
+// implementation is called from many worker threads at once and must be thread-safe.
+class Leaderboard
+{
+public:
+    struct Entry
+    {
+        QString name;
+        double score = 0;
+        double seconds = 0;
+        int right = 0;
+        int wrong = 0;
+        QDateTime when;
+    };
+
+    virtual ~Leaderboard() = default;
+
+    // Keeps the entry if it beats that name's best (names compare ignoring case).
+    virtual void record(const Entry &entry) = 0;
+    virtual QList<Entry> top(int count) const = 0;
+
+    // True when a ranks above b.
+    static bool ranksAbove(const Entry &a, const Entry &b)
+    {
+        if (a.score != b.score) {
+            return a.score > b.score;
+        }
+        return a.seconds < b.seconds;
+    }
+};

@@ -1,0 +1,117 @@
+#include "textcommandparser.h"
+
+#include "frames.h"
+
+#include <QRegularExpression>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+bool isQuitWord(const QString &line)
+{
+    // Seeds 003 and 004 leave with these, alone on a line.
+    return line.compare("quit"_L1, Qt::CaseInsensitive) == 0
+        || line.compare("exit"_L1, Qt::CaseInsensitive) == 0 || line == "{quit}"_L1;
+}
+
+TextCommandParser::Command frame(const QJsonObject &frame)
+{
+    return {frame, {}};
+}
+
+TextCommandParser::Command reply(const QString &text)
+{
+    return {{}, text};
+}
+
+} // namespace
+
+QString TextCommandParser::helpText()
+{
+    return u"Commands:\n"
+           "  TEXT                  say TEXT to everyone\n"
+           "  /msg NAME TEXT        private message (or %NAME%TEXT)\n"
+           "  /users                who is online\n"
+           "  /day /date /time [ZONE]  the server's day, date or time (ZONE: Europe/Paris...)\n"
+           "  /quiz                 10 arithmetic questions: answer with numbers, /stop ends it\n"
+           "  /top                  the quiz leaderboard\n"
+           "  /echo TEXT            the server sends TEXT back\n"
+           "  /say TEXT             say TEXT (during a quiz, or to start with '/')\n"
+           "  /quit                 leave (or quit, exit)"_s;
+}
+
+TextCommandParser::Command TextCommandParser::parse(const QString &line, const Context &context)
+{
+    const QString trimmed = line.trimmed();
+    if (trimmed.isEmpty()) {
+        return {};
+    }
+    if (isQuitWord(trimmed)) {
+        return frame(Frames::quit());
+    }
+
+    if (trimmed.startsWith(u'/') && !trimmed.startsWith("//"_L1)) {
+        const qsizetype space = trimmed.indexOf(u' ');
+        const QString command = trimmed.left(space < 0 ? trimmed.size() : space).toLower();
+        const QString rest = space < 0 ? QString() : trimmed.mid(space + 1).trimmed();
+
+        if (command == "/quit"_L1 || command == "/exit"_L1) {
+            return frame(Frames::quit());
+        }
+        if (command == "/help"_L1) {
+            return reply(helpText());
+        }
+        if (command == "/day"_L1 || command == "/date"_L1 || command == "/time"_L1) {
+            return frame(Frames::timeQuery(command.mid(1), rest));
+        }
+        if (command == "/echo"_L1) {
+            return rest.isEmpty() ? reply(u"! usage: /echo TEXT"_s) : frame(Frames::echo(rest));
+        }
+        if (command == "/ping"_L1) {
+            return frame(Frames::ping());
+        }
+        if (!context.registered) {
+            return reply(u"! Choose a name first: type it and press Enter."_s);
+        }
+        if (command == "/users"_L1 || command == "/who"_L1) {
+            return frame(Frames::usersRequest());
+        }
+        if (command == "/msg"_L1) {
+            const qsizetype gap = rest.indexOf(u' ');
+            if (gap < 0) {
+                return reply(u"! usage: /msg NAME TEXT"_s);
+            }
+            return frame(Frames::dm(rest.left(gap), rest.mid(gap + 1).trimmed()));
+        }
+        if (command == "/say"_L1) {
+            return rest.isEmpty() ? reply(u"! usage: /say TEXT"_s) : frame(Frames::say(rest));
+        }
+        if (command == "/quiz"_L1) {
+            return frame(Frames::quizStart());
+        }
+        if (command == "/stop"_L1) {
+            return frame(Frames::quizStop());
+        }
+        if (command == "/top"_L1 || command == "/leaderboard"_L1) {
+            return frame(Frames::leaderboardRequest());
+        }
+        return reply(u"! Unknown command %1; type /help for the list."_s.arg(command));
+    }
+
+    if (!context.registered) {
+        return frame(Frames::hello(trimmed));
+    }
+    // Seed 002's private-message form.
+    static const QRegularExpression percentDm(
+        uR"(^%([^%\s]+)%(.+)$)"_s, QRegularExpression::DotMatchesEverythingOption);
+    const QRegularExpressionMatch dm = percentDm.match(trimmed);
+    if (dm.hasMatch()) {
+        return frame(Frames::dm(dm.captured(1), dm.captured(2)));
+    }
+    if (context.openQuestion > 0) {
+        return frame(Frames::quizAnswer(context.openQuestion, trimmed));
+    }
+    // "//text" says "/text".
+    return frame(Frames::say(trimmed.startsWith("//"_L1) ? trimmed.mid(1) : line));
+}

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <QJsonObject>
+#include <QString>
+
+// Plain-text mode's input side: turns a line typed in nc or telnet into the protocol frame a
+// JSON client would have sent, so both kinds of client go through the same handlers.
+//
+//   NAME                      the first line(s), until a name is accepted
+//   text                      say text            (during a quiz: the answer)
+//   /msg NAME TEXT, %NAME%TEXT dm                 /users, /who        users
+//   /day, /date, /time [ZONE] time                /quiz, /stop, /top  quiz and leaderboard
+//   /echo TEXT, /ping         echo, ping          /say TEXT, //text   say (text starting '/')
+//   /quit, /exit, quit, exit, QUIT, {quit}        quit                /help  local help
+class TextCommandParser
+{
+public:
+    struct Context
+    {
+        bool registered = false;
+        qint64 openQuestion = 0; // the quiz question awaiting an answer, 0 for none
+    };
+
+    // Either a frame to handle or a reply to show the person (help, usage), or neither for a
+    // blank line.
+    struct Command
+    {
+        QJsonObject frame;
+        QString reply;
+    };
+
+    static Command parse(const QString &line, const Context &context);
+    static QString helpText();
+};

@@ -1,0 +1,15 @@
+#pragma once
+
+#include <QByteArray>
+#include <QJsonObject>
+
+// Plain-text mode's output side: renders each server frame as the readable lines a person at
+// nc or telnet sees ("[15:04] alice: hello", "* bob joined", "! error"). Chat times are shown
+// in the server's time zone.
+class TextRenderer
+{
+public:
+    // UTF-8 lines, each ending in "\n". self is the reader's name (to tell its own dms apart).
+    static QByteArray render(const QJsonObject &frame, const QString &self);
+    static QByteArray namePrompt();
+};
