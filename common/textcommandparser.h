@@ -3,8 +3,9 @@
 #include <QJsonObject>
 #include <QString>
 
-// Plain-text mode's input side: turns a line typed in nc or telnet into the protocol frame a
-// JSON client would have sent, so both kinds of client go through the same handlers.
+// Turns a line a person typed into the protocol frame it stands for. The server's plain-text
+// mode uses it for lines typed in nc or telnet, so both kinds of client go through the same
+// handlers; the desktop client uses it for its entry field, so the same commands work there.
 //
 //   NAME                      the first line(s), until a name is accepted
 //   text                      say text            (during a quiz: the answer)

@@ -1,0 +1,239 @@
+#include "chatclient.h"
+
+#include "frames.h"
+#include "textcommandparser.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QRegularExpression>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+qint64 parseTimestamp(const QJsonValue &ts)
+{
+    const QDateTime when = QDateTime::fromString(ts.toString(), Qt::ISODateWithMs);
+    return when.isValid() ? when.toMSecsSinceEpoch() : QDateTime::currentMSecsSinceEpoch();
+}
+
+QStringList toStringList(const QJsonValue &array)
+{
+    QStringList list;
+    for (const QJsonValue &value : array.toArray()) {
+        list.append(value.toString());
+    }
+    return list;
+}
+
+} // namespace
+
+ChatClient::ChatClient(QObject *parent)
+    : QObject(parent)
+    , m_connection(this)
+    , m_messages(this)
+    , m_users(this)
+    , m_quiz(this)
+    , m_leaderboard(this)
+{
+    connect(&m_connection, &ChatConnection::stateChanged, this, &ChatClient::stateChanged);
+    connect(&m_connection, &ChatConnection::welcomed, this, &ChatClient::onWelcome);
+    connect(&m_connection, &ChatConnection::framesReceived, this, &ChatClient::onFrames);
+    connect(&m_connection, &ChatConnection::registrationRefused, this,
+        &ChatClient::registrationRefused);
+    connect(&m_connection, &ChatConnection::connectFailed, this, &ChatClient::connectFailed);
+    connect(&m_connection, &ChatConnection::roundTripChanged, this, &ChatClient::roundTripChanged);
+    connect(&m_connection, &ChatConnection::connectionLost, this, [this](const QString &reason) {
+        addNotice(tr("Connection lost: %1. Reconnecting…").arg(reason), ChatEntry::Kind::Error);
+        m_users.reset({});
+        if (m_quiz.phase() == QuizState::Phase::Running) {
+            m_quiz.reset();
+            m_quiz.setError(tr("The connection dropped and the quiz with it."));
+        }
+    });
+}
+
+void ChatClient::connectToServer(
+    const QString &host, quint16 port, const QString &name, bool retryFirstConnect)
+{
+    m_welcomedBefore = false;
+    m_connection.open(host, port, name, retryFirstConnect);
+}
+
+void ChatClient::leave()
+{
+    if (m_connection.state() != State::Disconnected) {
+        m_connection.close();
+        addNotice(tr("You left the chat."));
+    }
+    m_users.reset({});
+}
+
+bool ChatClient::sendFrame(const QJsonObject &frame)
+{
+    if (m_connection.send(frame)) {
+        return true;
+    }
+    addNotice(tr("Not sent: you are offline."), ChatEntry::Kind::Error);
+    return false;
+}
+
+bool ChatClient::submit(const QString &input)
+{
+    const TextCommandParser::Command command = TextCommandParser::parse(input, {true, 0});
+    if (!command.reply.isEmpty()) {
+        QString reply = command.reply;
+        reply.remove(QRegularExpression(u"^! "_s));
+        addNotice(reply,
+            reply == TextCommandParser::helpText() ? ChatEntry::Kind::Notice
+                                                   : ChatEntry::Kind::Error);
+        return false;
+    }
+    if (command.frame.isEmpty()) {
+        return false;
+    }
+    if (command.frame.value("type"_L1).toString() == "quit"_L1) {
+        leave();
+        return true;
+    }
+    return sendFrame(command.frame);
+}
+
+bool ChatClient::say(const QString &text)
+{
+    return sendFrame(Frames::say(text));
+}
+
+bool ChatClient::sendPrivate(const QString &to, const QString &text)
+{
+    return sendFrame(Frames::dm(to, text));
+}
+
+bool ChatClient::requestTime(const QString &query, const QString &zone)
+{
+    return sendFrame(Frames::timeQuery(query, zone));
+}
+
+bool ChatClient::startQuiz()
+{
+    return sendFrame(Frames::quizStart());
+}
+
+bool ChatClient::answerQuiz(const QString &answer)
+{
+    if (m_quiz.phase() != QuizState::Phase::Running) {
+        return false;
+    }
+    return sendFrame(Frames::quizAnswer(m_quiz.number(), answer.trimmed()));
+}
+
+bool ChatClient::stopQuiz()
+{
+    return sendFrame(Frames::quizStop());
+}
+
+bool ChatClient::requestLeaderboard()
+{
+    return sendFrame(Frames::leaderboardRequest());
+}
+
+void ChatClient::addNotice(const QString &text, ChatEntry::Kind kind)
+{
+    ChatEntry entry;
+    entry.kind = kind;
+    entry.msecsSinceEpoch = QDateTime::currentMSecsSinceEpoch();
+    entry.text = text;
+    m_messages.append(std::move(entry));
+}
+
+void ChatClient::onWelcome(const QJsonObject &welcome)
+{
+    m_users.setSelf(m_connection.name());
+    m_users.reset(toStringList(welcome.value("users"_L1)));
+    if (m_welcomedBefore) {
+        addNotice(tr("Reconnected as %1.").arg(m_connection.name()));
+    } else {
+        addNotice(tr("Connected to %1:%2 as %3.")
+                      .arg(m_connection.host())
+                      .arg(m_connection.port())
+                      .arg(m_connection.name()));
+        const QString motd = welcome.value("motd"_L1).toString();
+        if (!motd.isEmpty()) {
+            addNotice(motd);
+        }
+    }
+    m_welcomedBefore = true;
+    requestLeaderboard();
+}
+
+bool ChatClient::mentionsMe(const QString &text) const
+{
+    const QRegularExpression word(u"(^|\\W)%1($|\\W)"_s.arg(QRegularExpression::escape(name())),
+        QRegularExpression::CaseInsensitiveOption);
+    return word.match(text).hasMatch();
+}
+
+void ChatClient::onFrames(const QList<QJsonObject> &frames)
+{
+    std::vector<ChatEntry> rows;
+    const QString me = name();
+    for (const QJsonObject &frame : frames) {
+        const QString type = frame.value("type"_L1).toString();
+        ChatEntry entry;
+        entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
+        if (type == "message"_L1 || type == "dm"_L1) {
+            entry.kind = type == "dm"_L1 ? ChatEntry::Kind::Private : ChatEntry::Kind::Message;
+            entry.id = frame.value("id"_L1).toInteger();
+            entry.from = frame.value("from"_L1).toString();
+            entry.to = frame.value("to"_L1).toString();
+            entry.text = frame.value("text"_L1).toString();
+            entry.own = entry.from.compare(me, Qt::CaseInsensitive) == 0;
+            if (!entry.own && entry.kind == ChatEntry::Kind::Private) {
+                emit attention(tr("Private message from %1").arg(entry.from), entry.text);
+            } else if (!entry.own && mentionsMe(entry.text)) {
+                emit attention(tr("%1 mentioned you").arg(entry.from), entry.text);
+            }
+            rows.push_back(std::move(entry));
+        } else if (type == "joined"_L1) {
+            entry.kind = ChatEntry::Kind::Joined;
+            entry.from = frame.value("name"_L1).toString();
+            m_users.add(entry.from);
+            rows.push_back(std::move(entry));
+        } else if (type == "left"_L1) {
+            entry.kind = ChatEntry::Kind::Left;
+            entry.from = frame.value("name"_L1).toString();
+            entry.text = frame.value("reason"_L1).toString();
+            m_users.remove(entry.from);
+            rows.push_back(std::move(entry));
+        } else if (type == "users"_L1) {
+            m_users.reset(toStringList(frame.value("users"_L1)));
+        } else if (type == "time"_L1) {
+            emit timeReceived(frame);
+        } else if (type.startsWith("quiz_"_L1)) {
+            m_quiz.apply(frame);
+            if (type == "quiz_finished"_L1 && frame.value("completed"_L1).toBool()) {
+                requestLeaderboard();
+            }
+        } else if (type == "leaderboard"_L1) {
+            m_leaderboard.reset(frame.value("entries"_L1).toArray());
+        } else if (type == "error"_L1) {
+            const QString code = frame.value("code"_L1).toString();
+            const QString message = frame.value("message"_L1).toString();
+            if (code == "unknown_query"_L1 || code == "unknown_zone"_L1) {
+                emit timeFailed(code, message);
+            } else if (code == "bad_answer"_L1 || code == "quiz_running"_L1 || code == "no_quiz"_L1
+                || code == "already_answered"_L1 || code == "not_asked"_L1) {
+                m_quiz.setError(message);
+            } else {
+                entry.kind = ChatEntry::Kind::Error;
+                entry.text = message;
+                rows.push_back(std::move(entry));
+            }
+        }
+    }
+    const int added = int(rows.size());
+    m_messages.append(std::move(rows));
+    if (added > 0) {
+        emit chatActivity(added);
+    }
+}

@@ -1,0 +1,79 @@
+#pragma once
+
+#include "chatconnection.h"
+#include "leaderboardmodel.h"
+#include "messagemodel.h"
+#include "quizstate.h"
+#include "userlistmodel.h"
+
+#include <QObject>
+
+// The client core: everything the desktop client does, without a widget in sight. It owns the
+// connection and the models the widgets render, turns server frames into model updates, and
+// turns what the person does (typing, buttons) into frames. Tests drive it directly.
+class ChatClient : public QObject
+{
+    Q_OBJECT
+
+public:
+    using State = ChatConnection::State;
+
+    explicit ChatClient(QObject *parent = nullptr);
+
+    void connectToServer(
+        const QString &host, quint16 port, const QString &name, bool retryFirstConnect = false);
+    // Says quit and closes; no reconnecting.
+    void leave();
+
+    // What the person typed in the entry field: chat, "%NAME%text", "/msg NAME text" or another
+    // slash command (/help lists them). Returns false, with a notice in the history, when
+    // nothing could be sent (offline, empty, bad command).
+    bool submit(const QString &input);
+    bool say(const QString &text);
+    bool sendPrivate(const QString &to, const QString &text);
+    bool requestTime(const QString &query, const QString &zone = {});
+    bool startQuiz();
+    bool answerQuiz(const QString &answer);
+    bool stopQuiz();
+    bool requestLeaderboard();
+
+    State state() const { return m_connection.state(); }
+    bool isOnline() const { return state() == State::Online; }
+    QString name() const { return m_connection.name(); }
+    QString host() const { return m_connection.host(); }
+    quint16 port() const { return m_connection.port(); }
+    int roundTripMs() const { return m_connection.roundTripMs(); }
+
+    ChatConnection &connection() { return m_connection; }
+    MessageModel *messages() { return &m_messages; }
+    UserListModel *users() { return &m_users; }
+    QuizState *quiz() { return &m_quiz; }
+    LeaderboardModel *leaderboard() { return &m_leaderboard; }
+
+signals:
+    void stateChanged(ChatClient::State state);
+    void registrationRefused(const QString &code, const QString &message);
+    void connectFailed(const QString &message);
+    void roundTripChanged(int ms);
+    // A time frame, or a time error (code unknown_query / unknown_zone).
+    void timeReceived(const QJsonObject &reply);
+    void timeFailed(const QString &code, const QString &message);
+    // New chat rows arrived (for unread counts).
+    void chatActivity(int newRows);
+    // Something addressed to the person: a private message or a mention of their name.
+    void attention(const QString &title, const QString &text);
+
+private:
+    void onWelcome(const QJsonObject &welcome);
+    void onFrames(const QList<QJsonObject> &frames);
+    void addNotice(const QString &text, ChatEntry::Kind kind = ChatEntry::Kind::Notice);
+    bool sendFrame(const QJsonObject &frame);
+    bool mentionsMe(const QString &text) const;
+
+    ChatConnection m_connection;
+    MessageModel m_messages;
+    UserListModel m_users;
+    QuizState m_quiz;
+    LeaderboardModel m_leaderboard;
+    bool m_welcomedBefore = false;
+};

@@ -1,0 +1,128 @@
+#include "messagemodel.h"
+
+#include <QAbstractItemModelTester>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QSignalSpy>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+// MessageModel: appends, interning, and the cost of a 100,000-message history.
+class tst_MessageModel : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void appendsAndReportsRoles();
+    void batchIsOneInsert();
+    void namesAreShared();
+    void hundredThousandMessages();
+};
+
+namespace {
+
+ChatEntry message(qint64 id, const QString &from, const QString &text)
+{
+    ChatEntry entry;
+    entry.kind = ChatEntry::Kind::Message;
+    entry.id = id;
+    entry.from = from;
+    entry.text = text;
+    entry.msecsSinceEpoch = 1'790'000'000'000 + id;
+    return entry;
+}
+
+// Resident memory of this process in bytes, from /proc (Linux).
+qint64 residentBytes()
+{
+    QFile statm(u"/proc/self/statm"_s);
+    if (!statm.open(QIODevice::ReadOnly)) {
+        return -1;
+    }
+    const QList<QByteArray> fields = statm.readAll().split(' ');
+    return fields.size() > 1 ? fields.at(1).toLongLong() * 4096 : -1;
+}
+
+} // namespace
+
+void tst_MessageModel::appendsAndReportsRoles()
+{
+    MessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append(message(7, u"alice"_s, u"hello"_s));
+    QCOMPARE(model.rowCount(), 1);
+    const QModelIndex index = model.index(0);
+    QCOMPARE(index.data().toString(), u"hello"_s);
+    QCOMPARE(index.data(MessageModel::FromRole).toString(), u"alice"_s);
+    QCOMPARE(index.data(MessageModel::IdRole).toLongLong(), 7);
+    QCOMPARE(index.data(MessageModel::KindRole).toInt(), int(ChatEntry::Kind::Message));
+    QCOMPARE(
+        index.data(MessageModel::TimeRole).toDateTime().toMSecsSinceEpoch(), 1'790'000'000'007);
+    QVERIFY(!model.index(1).data().isValid());
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void tst_MessageModel::batchIsOneInsert()
+{
+    MessageModel model;
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    std::vector<ChatEntry> batch;
+    for (int i = 0; i < 50; ++i) {
+        batch.push_back(message(i, u"bob"_s, QString::number(i)));
+    }
+    model.append(std::move(batch));
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 49);
+    QCOMPARE(model.entry(49).text, u"49"_s);
+}
+
+void tst_MessageModel::namesAreShared()
+{
+    MessageModel model;
+    model.append(message(1, u"alice"_s, u"a"_s));
+    model.append(message(2, QString(u"ali"_s + u"ce"_s), u"b"_s)); // a separate allocation
+    QCOMPARE(model.entry(0).from.constData(), model.entry(1).from.constData());
+}
+
+void tst_MessageModel::hundredThousandMessages()
+{
+    constexpr int Count = 100'000;
+    constexpr int Batch = 100;
+    const QString text = u"A chat message of a typical length, about sixty-four chars long"_s;
+    const qint64 textBytes = qint64(Count) * text.size() * 2;
+
+    MessageModel model;
+    const qint64 before = residentBytes();
+    QElapsedTimer timer;
+    timer.start();
+    for (int first = 0; first < Count; first += Batch) {
+        std::vector<ChatEntry> batch;
+        batch.reserve(Batch);
+        for (int i = first; i < first + Batch; ++i) {
+            // Every text is its own allocation, as it is when parsed from the network.
+            batch.push_back(message(i, u"user%1"_s.arg(i % 50), QString(text).append(u'.')));
+        }
+        model.append(std::move(batch));
+    }
+    const qint64 elapsedMs = timer.elapsed();
+    const qint64 grown = residentBytes() - before;
+
+    QCOMPARE(model.rowCount(), Count);
+    QCOMPARE(model.entry(Count - 1).id, Count - 1);
+    qInfo("100000 messages appended in %lld ms (%.2f us each)", elapsedMs,
+        elapsedMs * 1000.0 / Count);
+    qInfo("resident memory grew by %.1f MiB: %lld bytes a message, of which %lld are text",
+        grown / 1048576.0, grown / Count, textBytes / Count);
+    // Loose bounds that only a real regression breaks, even on a slow, loaded machine: the
+    // figures printed above are the measurement (docs/CLIENT.md).
+    QVERIFY2(elapsedMs < 20000, "appending 100000 messages took over 20 s");
+    if (before > 0) {
+        QVERIFY2(grown < 8 * textBytes, "a message costs over 8 times its text");
+    }
+}
+
+QTEST_APPLESS_MAIN(tst_MessageModel)
+#include "tst_messagemodel.moc"
