@@ -1,0 +1,221 @@
+#include "mainwindow.h"
+
+#include "chatclient.h"
+#include "chatpage.h"
+#include "connectdialog.h"
+#include "quizpage.h"
+#include "timepage.h"
+
+#include <QApplication>
+#include <QCloseEvent>
+#include <QLabel>
+#include <QSettings>
+#include <QShortcut>
+#include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
+#include <QTimer>
+
+using namespace Qt::StringLiterals;
+using State = ChatClient::State;
+
+MainWindow::MainWindow(ChatClient &client, QWidget *parent)
+    : QMainWindow(parent)
+    , m_client(client)
+    , m_tabs(new QTabWidget(this))
+    , m_chat(new ChatPage(client, m_tabs))
+    , m_quiz(new QuizPage(client, m_tabs))
+    , m_time(new TimePage(client, m_tabs))
+    , m_dialog(new ConnectDialog(this))
+    , m_stateLabel(new QLabel(this))
+    , m_serverLabel(new QLabel(this))
+    , m_rttLabel(new QLabel(this))
+{
+    m_tabs->addTab(m_chat, tr("&Chat"));
+    m_tabs->addTab(m_quiz, tr("&Quiz"));
+    m_tabs->addTab(m_time, tr("&Time"));
+    m_tabs->setDocumentMode(true);
+    setCentralWidget(m_tabs);
+    statusBar()->addWidget(m_stateLabel);
+    statusBar()->addWidget(m_serverLabel, 1);
+    statusBar()->addPermanentWidget(m_rttLabel);
+    m_rttLabel->setToolTip(tr("Round-trip time to the server"));
+
+    for (int i = 0; i < 3; ++i) {
+        auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
+        connect(shortcut, &QShortcut::activated, this, [this, i] { m_tabs->setCurrentIndex(i); });
+    }
+    auto *quit = new QShortcut(QKeySequence::Quit, this);
+    connect(quit, &QShortcut::activated, this, &QWidget::close);
+    if (QKeySequence(QKeySequence::Quit) != QKeySequence(Qt::CTRL | Qt::Key_Q)) {
+        connect(new QShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q), this), &QShortcut::activated,
+            this, &QWidget::close);
+    }
+
+    if (QSystemTrayIcon::isSystemTrayAvailable()) {
+        m_tray = new QSystemTrayIcon(QApplication::windowIcon(), this);
+        m_tray->setToolTip(tr("Natter"));
+        connect(m_tray, &QSystemTrayIcon::activated, this, [this] {
+            showNormal();
+            activateWindow();
+        });
+        m_tray->show();
+    }
+
+    connect(&client, &ChatClient::stateChanged, this, &MainWindow::onStateChanged);
+    connect(&client, &ChatClient::roundTripChanged, this, &MainWindow::updateRoundTrip);
+    connect(&client, &ChatClient::chatActivity, this, &MainWindow::onChatActivity);
+    connect(&client, &ChatClient::attention, this, &MainWindow::onAttention);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::clearUnreadIfSeen);
+    connect(m_chat, &ChatPage::leaveRequested, this, [this] {
+        m_client.leave();
+        showConnectDialog();
+    });
+
+    connect(m_dialog, &ConnectDialog::connectRequested, this, [this] {
+        m_dialog->setBusy(tr("Connecting to %1:%2…").arg(m_dialog->host()).arg(m_dialog->port()));
+        m_client.connectToServer(m_dialog->host(), m_dialog->port(), m_dialog->name());
+    });
+    // Cancelling the dialog while not connected leaves nothing to do: quit.
+    connect(m_dialog, &QDialog::rejected, this, [this] {
+        if (m_client.state() == State::Disconnected) {
+            close();
+        }
+    });
+    connect(&client, &ChatClient::connectFailed, this,
+        [this](const QString &message) { showConnectDialog(message, false); });
+    connect(&client, &ChatClient::registrationRefused, this,
+        [this](const QString &, const QString &message) {
+            showConnectDialog(tr("The server refused the name: %1").arg(message), true);
+        });
+
+    QSettings settings;
+    if (!restoreGeometry(settings.value(u"window/geometry"_s).toByteArray())) {
+        resize(900, 620);
+    }
+    onStateChanged();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::showConnectDialog(const QString &error, bool nameProblem)
+{
+    if (error.isEmpty()) {
+        m_dialog->showError({}, false);
+    } else {
+        m_dialog->showError(error, nameProblem);
+    }
+    m_dialog->show();
+    m_dialog->raise();
+    m_dialog->activateWindow();
+}
+
+void MainWindow::connectDirectly(const QString &host, quint16 port, const QString &name)
+{
+    m_dialog->setValues(host, port, name);
+    show();
+    m_client.connectToServer(host, port, name, true);
+}
+
+void MainWindow::onStateChanged()
+{
+    switch (m_client.state()) {
+    case State::Disconnected:
+        m_stateLabel->setText(tr("● Offline"));
+        m_rttLabel->clear();
+        break;
+    case State::Connecting:
+        m_stateLabel->setText(tr("● Connecting…"));
+        break;
+    case State::Registering:
+        m_stateLabel->setText(tr("● Signing in…"));
+        break;
+    case State::Online:
+        m_stateLabel->setText(tr("● Online"));
+        if (m_dialog->isVisible()) {
+            m_dialog->rememberValues();
+            m_dialog->hide();
+            show();
+        }
+        if (m_tabs->currentWidget() == m_chat) {
+            m_chat->setFocus(); // the entry field: ready to type
+        }
+        break;
+    case State::Reconnecting: {
+        const int seconds = (m_client.connection().nextRetryMs() + 999) / 1000;
+        m_stateLabel->setText(tr("● Reconnecting in %n s…", nullptr, seconds));
+        m_rttLabel->clear();
+        break;
+    }
+    }
+    const QString colour = m_client.isOnline()    ? u"#2e8b57"_s
+        : m_client.state() == State::Disconnected ? u"#999999"_s
+                                                  : u"#d68910"_s;
+    m_stateLabel->setStyleSheet(u"color: %1;"_s.arg(colour));
+    m_serverLabel->setText(m_client.host().isEmpty()
+            ? QString()
+            : tr("%1 on %2:%3").arg(m_client.name(), m_client.host()).arg(m_client.port()));
+    updateTitle();
+}
+
+void MainWindow::updateRoundTrip(int ms)
+{
+    m_rttLabel->setText(ms < 1 ? tr("RTT < 1 ms") : tr("RTT %1 ms").arg(ms));
+}
+
+void MainWindow::onChatActivity(int rows)
+{
+    if (isActiveWindow() && m_tabs->currentWidget() == m_chat) {
+        return;
+    }
+    m_unread += rows;
+    m_tabs->setTabText(0, tr("&Chat (%1)").arg(m_unread));
+    updateTitle();
+}
+
+void MainWindow::onAttention(const QString &title, const QString &text)
+{
+    if (isActiveWindow()) {
+        return;
+    }
+    QApplication::alert(this);
+    if (m_tray && m_tray->isVisible()) {
+        m_tray->showMessage(title, text.left(200), QSystemTrayIcon::Information, 8000);
+    }
+}
+
+void MainWindow::clearUnreadIfSeen()
+{
+    if (m_unread > 0 && isActiveWindow() && m_tabs->currentWidget() == m_chat) {
+        m_unread = 0;
+        m_tabs->setTabText(0, tr("&Chat"));
+        updateTitle();
+    }
+}
+
+void MainWindow::updateTitle()
+{
+    // Qt appends the application's display name ("— Natter") itself.
+    QString title = m_client.name();
+    if (m_unread > 0) {
+        title.prepend(u"(%1) "_s.arg(m_unread));
+    }
+    setWindowTitle(title);
+}
+
+void MainWindow::changeEvent(QEvent *event)
+{
+    QMainWindow::changeEvent(event);
+    if (event->type() == QEvent::ActivationChange) {
+        clearUnreadIfSeen();
+    }
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings().setValue(u"window/geometry"_s, saveGeometry());
+    m_client.leave(); // seed 003: closing the window leaves the chat cleanly
+    m_dialog->hide();
+    event->accept();
+    QCoreApplication::quit();
+}

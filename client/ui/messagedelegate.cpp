@@ -1,0 +1,304 @@
+#include "messagedelegate.h"
+
+#include "chatentry.h"
+#include "messagemodel.h"
+
+#include <QAbstractItemView>
+#include <QApplication>
+#include <QDateTime>
+#include <QPainter>
+#include <QRegularExpression>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using Kind = ChatEntry::Kind;
+
+namespace {
+
+constexpr int Margin = 10; // left and right
+constexpr int TopPadding = 6;
+constexpr int ContinuationPadding = 1;
+constexpr int BottomPadding = 3;
+constexpr int HeaderGap = 2;
+constexpr int AccentWidth = 3;
+constexpr qint64 ContinuationWindowMs = 5 * 60 * 1000;
+
+bool isDark(const QPalette &palette)
+{
+    return palette.color(QPalette::Base).lightness() < 128;
+}
+
+const QRegularExpression &linkPattern()
+{
+    static const QRegularExpression pattern(uR"((?:https?://|www\.)[^\s<>"']+[^\s<>"'.,;:!?)\]])"_s,
+        QRegularExpression::CaseInsensitiveOption);
+    return pattern;
+}
+
+struct Link
+{
+    int start = 0;
+    int length = 0;
+    QString url;
+};
+
+QList<Link> findLinks(const QString &text)
+{
+    QList<Link> links;
+    QRegularExpressionMatchIterator it = linkPattern().globalMatch(text);
+    while (it.hasNext()) {
+        const QRegularExpressionMatch match = it.next();
+        QString url = match.captured();
+        if (url.startsWith("www."_L1, Qt::CaseInsensitive)) {
+            url.prepend("https://"_L1);
+        }
+        links.append({int(match.capturedStart()), int(match.capturedLength()), url});
+    }
+    return links;
+}
+
+Kind kindOf(const QModelIndex &index)
+{
+    return Kind(index.data(MessageModel::KindRole).toInt());
+}
+
+bool isChat(Kind kind)
+{
+    return kind == Kind::Message || kind == Kind::Private;
+}
+
+// A message continues the previous row when the same person sent it just before, the same way.
+bool continuesPrevious(const QModelIndex &index)
+{
+    if (index.row() == 0 || kindOf(index) != Kind::Message) {
+        return false;
+    }
+    const QModelIndex previous = index.siblingAtRow(index.row() - 1);
+    return kindOf(previous) == Kind::Message
+        && previous.data(MessageModel::FromRole) == index.data(MessageModel::FromRole)
+        && previous.data(MessageModel::TimeRole)
+               .toDateTime()
+               .msecsTo(index.data(MessageModel::TimeRole).toDateTime())
+        < ContinuationWindowMs;
+}
+
+QString noticeText(const QModelIndex &index)
+{
+    const QString from = index.data(MessageModel::FromRole).toString();
+    const QString text = index.data(MessageModel::TextRole).toString();
+    switch (kindOf(index)) {
+    case Kind::Joined:
+        return MessageDelegate::tr("→ %1 joined").arg(from);
+    case Kind::Left:
+        return text == "quit"_L1 ? MessageDelegate::tr("← %1 left").arg(from)
+                                 : MessageDelegate::tr("← %1 left (%2)").arg(from, text);
+    default:
+        return text;
+    }
+}
+
+// The locale's short time without seconds (some locales' short format has them).
+QString shortTime(const QDateTime &when)
+{
+    static const QString format
+        = QLocale().timeFormat(QLocale::ShortFormat).remove(QRegularExpression(u"[:.]ss?"_s));
+    return QLocale().toString(when.time(), format);
+}
+
+QFont smallerFont(const QFont &font)
+{
+    QFont smaller = font;
+    smaller.setPointSizeF(font.pointSizeF() * 0.85);
+    return smaller;
+}
+
+} // namespace
+
+struct MessageDelegate::Layout
+{
+    bool header = false;
+    QRect headerRect;
+    QRect bodyRect;
+    int height = 0;
+    std::unique_ptr<QTextLayout> body;
+    QList<Link> links;
+};
+
+QColor MessageDelegate::nameColor(const QString &name, const QPalette &palette)
+{
+    // A stable colour per name, as IRC clients do, readable on the palette's background.
+    const int hue = int(qHash(name.toCaseFolded(), 0x6e617474) % 360);
+    return QColor::fromHsl(hue, 160, isDark(palette) ? 170 : 95);
+}
+
+MessageDelegate::Layout MessageDelegate::layoutFor(
+    const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    Layout layout;
+    const Kind kind = kindOf(index);
+    const QFont font = option.font;
+    const QFontMetrics metrics(font);
+    const int left = option.rect.left() + Margin + AccentWidth + 4;
+    const int width = std::max(40, option.rect.width() - (left - option.rect.left()) - Margin);
+    const bool continuation = continuesPrevious(index);
+    int y = option.rect.top() + (continuation ? ContinuationPadding : TopPadding);
+
+    layout.header = isChat(kind) && !continuation;
+    if (layout.header) {
+        layout.headerRect = QRect(left, y, width, metrics.height());
+        y += metrics.height() + HeaderGap;
+    }
+
+    const QString text
+        = isChat(kind) ? index.data(MessageModel::TextRole).toString() : noticeText(index);
+    layout.links = isChat(kind) ? findLinks(text) : QList<Link>();
+    QFont bodyFont = font;
+    if (!isChat(kind)) {
+        bodyFont = smallerFont(font);
+        bodyFont.setItalic(kind != Kind::Error);
+    }
+    layout.body = std::make_unique<QTextLayout>(text, bodyFont);
+    QTextOption textOption;
+    textOption.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    layout.body->setTextOption(textOption);
+    if (!layout.links.isEmpty()) {
+        QList<QTextLayout::FormatRange> formats;
+        for (const Link &link : std::as_const(layout.links)) {
+            QTextCharFormat format;
+            format.setForeground(option.palette.link());
+            format.setFontUnderline(true);
+            formats.append({link.start, link.length, format});
+        }
+        layout.body->setFormats(formats);
+    }
+    qreal height = 0;
+    layout.body->beginLayout();
+    for (QTextLine line = layout.body->createLine(); line.isValid();
+         line = layout.body->createLine()) {
+        line.setLineWidth(width);
+        line.setPosition(QPointF(0, height));
+        height += line.height();
+    }
+    layout.body->endLayout();
+    layout.bodyRect = QRect(left, y, width, int(std::ceil(height)));
+    layout.height = layout.bodyRect.bottom() + 1 + BottomPadding - option.rect.top();
+    return layout;
+}
+
+QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    QStyleOptionViewItem opt = option;
+    // Views pass no useful rect when asking for a size: wrap at the viewport's width.
+    if (const auto *view = qobject_cast<const QAbstractItemView *>(option.widget)) {
+        opt.rect = QRect(0, 0, view->viewport()->width(), 0);
+    }
+    return {opt.rect.width(), layoutFor(opt, index).height};
+}
+
+void MessageDelegate::paint(
+    QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+{
+    const Layout layout = layoutFor(option, index);
+    const Kind kind = kindOf(index);
+    const bool own = index.data(MessageModel::OwnRole).toBool();
+    const QPalette &palette = option.palette;
+    const QString from = index.data(MessageModel::FromRole).toString();
+    painter->save();
+
+    // Background: selection, or a tint for private messages and one's own messages, with an
+    // accent bar on the left in the sender's colour.
+    QColor accent;
+    if (option.state & QStyle::State_Selected) {
+        painter->fillRect(option.rect, palette.brush(QPalette::Highlight));
+    } else if (kind == Kind::Private) {
+        QColor tint = QColor::fromHsl(280, 120, isDark(palette) ? 80 : 200);
+        tint.setAlpha(isDark(palette) ? 110 : 90);
+        painter->fillRect(option.rect, tint);
+        accent = QColor::fromHsl(280, 140, isDark(palette) ? 170 : 110);
+    } else if (own && kind == Kind::Message) {
+        QColor tint = palette.color(QPalette::Highlight);
+        tint.setAlpha(28);
+        painter->fillRect(option.rect, tint);
+        accent = palette.color(QPalette::Highlight);
+    }
+    if (accent.isValid()) {
+        painter->fillRect(QRect(option.rect.left() + Margin, option.rect.top(), AccentWidth,
+                              option.rect.height()),
+            accent);
+    }
+
+    const QColor textColor = (option.state & QStyle::State_Selected)
+        ? palette.color(QPalette::HighlightedText)
+        : palette.color(QPalette::Text);
+    QColor dim = textColor;
+    dim.setAlphaF(0.6);
+
+    if (layout.header) {
+        QFont nameFont = option.font;
+        nameFont.setBold(true);
+        painter->setFont(nameFont);
+        painter->setPen(nameColor(from, palette));
+        QString name = from;
+        if (kind == Kind::Private) {
+            name = tr("%1 → %2").arg(from, index.data(MessageModel::ToRole).toString());
+        }
+        const QFontMetrics nameMetrics(nameFont);
+        name = nameMetrics.elidedText(name, Qt::ElideRight, layout.headerRect.width() / 2);
+        painter->drawText(layout.headerRect, Qt::AlignLeft | Qt::AlignVCenter, name);
+
+        QString detail = shortTime(index.data(MessageModel::TimeRole).toDateTime());
+        if (kind == Kind::Private) {
+            detail = tr("%1 · private").arg(detail);
+        }
+        painter->setFont(smallerFont(option.font));
+        painter->setPen(dim);
+        const QRect detailRect
+            = layout.headerRect.adjusted(nameMetrics.horizontalAdvance(name) + 8, 0, 0, 0);
+        painter->drawText(detailRect, Qt::AlignLeft | Qt::AlignVCenter, detail);
+    }
+
+    if (kind == Kind::Error) {
+        painter->setPen(isDark(palette) ? QColor(255, 120, 110) : QColor(190, 30, 30));
+    } else if (isChat(kind)) {
+        painter->setPen(textColor);
+    } else {
+        painter->setPen(dim);
+    }
+    layout.body->draw(painter, layout.bodyRect.topLeft());
+
+    if (!isChat(kind)) {
+        // Notices carry their time on the right, where it does not compete with chat.
+        const QString time = shortTime(index.data(MessageModel::TimeRole).toDateTime());
+        painter->setFont(smallerFont(option.font));
+        painter->setPen(dim);
+        painter->drawText(layout.bodyRect, Qt::AlignRight | Qt::AlignTop, time);
+    }
+    painter->restore();
+}
+
+QString MessageDelegate::linkAt(
+    const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &pos) const
+{
+    const Layout layout = layoutFor(option, index);
+    if (layout.links.isEmpty() || !layout.bodyRect.contains(pos)) {
+        return {};
+    }
+    const QPointF local = pos - layout.bodyRect.topLeft();
+    for (int i = 0; i < layout.body->lineCount(); ++i) {
+        const QTextLine line = layout.body->lineAt(i);
+        if (local.y() < line.y() || local.y() >= line.y() + line.height()) {
+            continue;
+        }
+        if (local.x() > line.naturalTextWidth()) {
+            return {};
+        }
+        const int cursor = line.xToCursor(local.x(), QTextLine::CursorOnCharacter);
+        for (const Link &link : layout.links) {
+            if (cursor >= link.start && cursor < link.start + link.length) {
+                return link.url;
+            }
+        }
+    }
+    return {};
+}

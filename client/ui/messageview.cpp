@@ -1,0 +1,123 @@
+#include "messageview.h"
+
+#include "messagedelegate.h"
+#include "messagemodel.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QDateTime>
+#include <QHeaderView>
+#include <QKeyEvent>
+#include <QScrollBar>
+
+using namespace Qt::StringLiterals;
+
+MessageView::MessageView(QWidget *parent)
+    : QTreeView(parent)
+    , m_delegate(new MessageDelegate(this))
+{
+    setItemDelegate(m_delegate);
+    setHeaderHidden(true);
+    setRootIsDecorated(false);
+    setItemsExpandable(false);
+    setUniformRowHeights(false);
+    setSelectionMode(QAbstractItemView::ExtendedSelection);
+    setVerticalScrollMode(QAbstractItemView::ScrollPerItem);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setTextElideMode(Qt::ElideNone);
+    setMouseTracking(true);
+    setAllColumnsShowFocus(true);
+    setAccessibleName(tr("Chat messages"));
+}
+
+void MessageView::setModel(QAbstractItemModel *model)
+{
+    QTreeView::setModel(model);
+    header()->setStretchLastSection(true);
+    connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this,
+        [this] { m_followBottom = isAtBottom(); });
+    connect(model, &QAbstractItemModel::rowsInserted, this, [this] {
+        if (m_followBottom) {
+            scrollToBottom();
+        }
+    });
+}
+
+bool MessageView::isAtBottom() const
+{
+    const QScrollBar *bar = verticalScrollBar();
+    return bar->value() >= bar->maximum();
+}
+
+void MessageView::resizeEvent(QResizeEvent *event)
+{
+    const bool atBottom = isAtBottom();
+    QTreeView::resizeEvent(event);
+    // Row heights depend on the width (wrapping): measure again when it changes.
+    if (viewport()->width() != m_laidOutWidth) {
+        m_laidOutWidth = viewport()->width();
+        doItemsLayout();
+        if (atBottom) {
+            scrollToBottom();
+        }
+    }
+}
+
+QString MessageView::linkAt(const QPoint &pos) const
+{
+    const QModelIndex index = indexAt(pos);
+    if (!index.isValid()) {
+        return {};
+    }
+    QStyleOptionViewItem option;
+    initViewItemOption(&option);
+    option.rect = visualRect(index);
+    return m_delegate->linkAt(option, index, pos);
+}
+
+void MessageView::mouseMoveEvent(QMouseEvent *event)
+{
+    QTreeView::mouseMoveEvent(event);
+    if (linkAt(event->position().toPoint()).isEmpty()) {
+        viewport()->unsetCursor();
+    } else {
+        viewport()->setCursor(Qt::PointingHandCursor);
+    }
+}
+
+void MessageView::mouseReleaseEvent(QMouseEvent *event)
+{
+    QTreeView::mouseReleaseEvent(event);
+    if (event->button() == Qt::LeftButton) {
+        const QString url = linkAt(event->position().toPoint());
+        if (!url.isEmpty()) {
+            emit linkActivated(url);
+        }
+    }
+}
+
+void MessageView::keyPressEvent(QKeyEvent *event)
+{
+    if (event->matches(QKeySequence::Copy)) {
+        copySelection();
+        return;
+    }
+    QTreeView::keyPressEvent(event);
+}
+
+void MessageView::copySelection() const
+{
+    QModelIndexList rows = selectionModel()->selectedRows();
+    std::sort(rows.begin(), rows.end());
+    QStringList lines;
+    for (const QModelIndex &index : std::as_const(rows)) {
+        const QString time = index.data(MessageModel::TimeRole).toDateTime().toString(u"HH:mm"_s);
+        const QString from = index.data(MessageModel::FromRole).toString();
+        const QString text = index.data(MessageModel::TextRole).toString();
+        lines.append(
+            from.isEmpty() ? u"[%1] %2"_s.arg(time, text) : u"[%1] %2: %3"_s.arg(time, from, text));
+    }
+    if (!lines.isEmpty()) {
+        QApplication::clipboard()->setText(lines.join(u'\n'));
+    }
+}
