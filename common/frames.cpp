@@ -43,7 +43,7 @@ QJsonObject echo(const QString &text)
 
 QJsonObject timeQuery(const QString &query, const QString &zone)
 {
-    QJsonObject frame {{"type"_L1, "time"_L1}, {"query"_L1, query}};
+    QJsonObject frame{{"type"_L1, "time"_L1}, {"query"_L1, query}};
     if (!zone.isEmpty()) {
         frame.insert("zone"_L1, zone);
     }
@@ -72,7 +72,7 @@ QJsonObject leaderboardRequest()
 
 QJsonObject welcome(const QString &name, const QStringList &users, const QString &motd)
 {
-    QJsonObject frame {{"type"_L1, "welcome"_L1}, {"name"_L1, name},
+    QJsonObject frame{{"type"_L1, "welcome"_L1}, {"name"_L1, name},
         {"users"_L1, QJsonArray::fromStringList(users)}};
     if (!motd.isEmpty()) {
         frame.insert("motd"_L1, motd);

@@ -21,7 +21,7 @@ struct FrameRule
 
 using namespace Qt::StringLiterals;
 
-constexpr std::array<FrameRule, 12> clientFrames {{
+constexpr std::array<FrameRule, 12> clientFrames{{
     {"hello"_L1, {{{"name"_L1, QJsonValue::String}, {}}}},
     {"say"_L1, {{{"text"_L1, QJsonValue::String}, {}}}},
     {"dm"_L1, {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String}}}},
@@ -131,6 +131,10 @@ FrameValidator::Verdict FrameValidator::validateText(const QString &text)
 {
     if (text.trimmed().isEmpty()) {
         return reject(ErrorCode::BadText, u"a message cannot be empty"_s);
+    }
+    // JSON escapes can smuggle in half a surrogate pair, which strict readers reject.
+    if (!text.isValidUtf16()) {
+        return reject(ErrorCode::BadText, u"a message cannot hold unpaired surrogates"_s);
     }
     for (const QChar c : text) {
         // Newlines and tabs are text; other control characters could drive a reader's terminal.

@@ -42,14 +42,21 @@ void ChatRoom::leave(const QString &name, const QString &reason)
     broadcastLocked(FrameCodec::encode(Frames::left(name, reason, Protocol::timestampNow())));
 }
 
-void ChatRoom::say(const QString &from, const QString &text)
+ErrorCode ChatRoom::say(const QString &from, const QString &text)
 {
     QMutexLocker locker(&m_mutex);
     if (m_closed) {
-        return;
+        return ErrorCode::ShuttingDown;
     }
     broadcastLocked(
         FrameCodec::encode(Frames::message(++m_lastId, from, text, Protocol::timestampNow())));
+    return ErrorCode::None;
+}
+
+void ChatRoom::sendUsers(Outbox *outbox) const
+{
+    QMutexLocker locker(&m_mutex);
+    outbox->push(FrameCodec::encode(Frames::users(usersLocked())));
 }
 
 ErrorCode ChatRoom::sendPrivate(const QString &from, const QString &to, const QString &text)

@@ -23,10 +23,13 @@ public:
     // Unregisters name (if present) and tells the others why it left.
     void leave(const QString &name, const QString &reason);
 
-    void say(const QString &from, const QString &text);
+    Protocol::ErrorCode say(const QString &from, const QString &text);
     // Delivers to the recipient and echoes to the sender; nobody else sees it.
     Protocol::ErrorCode sendPrivate(const QString &from, const QString &to, const QString &text);
 
+    // Queues the users frame for outbox in the room's order, so it never contradicts a
+    // joined or left queued before it.
+    void sendUsers(Outbox *outbox) const;
     QStringList users() const;
     int userCount() const;
     qint64 lastId() const;

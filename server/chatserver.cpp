@@ -10,6 +10,8 @@
 #include <QTcpSocket>
 #include <QThread>
 
+#include <unistd.h>
+
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
 
@@ -18,7 +20,7 @@ namespace {
 // A worker's event loop needs little stack; the default 8 MiB only costs address space, but
 // thousands of threads add up.
 constexpr uint WorkerStackBytes = 512 * 1024;
-constexpr std::chrono::seconds RefuseGrace {5};
+constexpr std::chrono::seconds RefuseGrace{5};
 
 } // namespace
 
@@ -73,17 +75,26 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
 
     auto *thread = new QThread(this);
     thread->setStackSize(WorkerStackBytes);
-    auto *worker = new ClientWorker(socketDescriptor, m_context);
+    auto worker = std::make_unique<ClientWorker>(socketDescriptor, m_context);
     worker->moveToThread(thread);
-    m_threads.insert(thread);
 
-    connect(thread, &QThread::started, worker, &ClientWorker::start);
-    connect(this, &ChatServer::shutdownRequested, worker, &ClientWorker::shutdown);
-    connect(worker, &ClientWorker::finished, thread, &QThread::quit);
+    connect(thread, &QThread::started, worker.get(), &ClientWorker::start);
+    connect(this, &ChatServer::shutdownRequested, worker.get(), &ClientWorker::shutdown);
+    connect(worker.get(), &ClientWorker::finished, thread, &QThread::quit);
     // Deferred deletes still run after a thread's loop stops, so the worker dies in its thread.
-    connect(thread, &QThread::finished, worker, &QObject::deleteLater);
+    connect(thread, &QThread::finished, worker.get(), &QObject::deleteLater);
     connect(thread, &QThread::finished, this, [this, thread] { onThreadFinished(thread); });
     thread->start();
+    if (!thread->isRunning() && !thread->isFinished()) {
+        // No thread could be made (a process or memory limit): neither started nor finished
+        // will be emitted, so the worker is deleted here and the connection closed.
+        qCWarning(lcServer) << "cannot start a thread for a new connection";
+        thread->deleteLater();
+        ::close(int(socketDescriptor));
+        return;
+    }
+    worker.release(); // now owned by the thread: deleted when it finishes
+    m_threads.insert(thread);
 }
 
 void ChatServer::refuse(qintptr socketDescriptor, ErrorCode code, const QString &message)
@@ -91,6 +102,7 @@ void ChatServer::refuse(qintptr socketDescriptor, ErrorCode code, const QString 
     auto *socket = new QTcpSocket(this);
     if (!socket->setSocketDescriptor(socketDescriptor)) {
         socket->deleteLater();
+        ::close(int(socketDescriptor));
         return;
     }
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);

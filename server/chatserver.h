@@ -48,7 +48,7 @@ private:
     const ServerConfig m_config;
     ChatRoom m_room;
     std::unique_ptr<Leaderboard> m_leaderboard;
-    const ServerContext m_context {m_room, *m_leaderboard, m_config};
+    const ServerContext m_context{m_room, *m_leaderboard, m_config};
     QSet<QThread *> m_threads; // one per connection; the workers are reached by signals
     bool m_shuttingDown = false;
 };

@@ -17,6 +17,9 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <cmath>
+#include <unistd.h>
+
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
 
@@ -24,11 +27,15 @@ namespace {
 
 // Bounds what Qt buffers from the socket; past it TCP flow control holds the sender back.
 constexpr qint64 ReadChunkBytes = 64 * 1024;
+// A client whose replies pile up unread is not read from until they drain, so its requests
+// cannot make the server buffer without bound (at most half the slow-consumer cap: a client
+// that floods and reads slowly is throttled before it would be cut off).
+constexpr qint64 ReadPauseBytes = 1024 * 1024;
 // How long a closing connection may take to drain before it is cut.
-constexpr std::chrono::seconds CloseGrace {5};
+constexpr std::chrono::seconds CloseGrace{5};
 // A silent new connection is probably a person at nc waiting to be asked; JSON clients say
 // hello at once and never see the prompt.
-constexpr std::chrono::milliseconds NamePromptDelay {1500};
+constexpr std::chrono::milliseconds NamePromptDelay{1500};
 constexpr int LeaderboardSize = 10;
 
 } // namespace
@@ -37,6 +44,7 @@ ClientWorker::ClientWorker(qintptr socketDescriptor, const ServerContext &contex
     : m_socketDescriptor(socketDescriptor)
     , m_context(context)
     , m_reader(context.config.maxFrameBytes)
+    , m_readPauseBytes(std::min(ReadPauseBytes, context.config.maxPendingBytes / 2))
     , m_outbox([this] {
         QMetaObject::invokeMethod(this, &ClientWorker::flushOutbox, Qt::QueuedConnection);
     })
@@ -54,6 +62,7 @@ void ClientWorker::start()
     m_socket = new QTcpSocket(this);
     if (!m_socket->setSocketDescriptor(m_socketDescriptor)) {
         qCWarning(lcServer) << "cannot adopt connection:" << m_socket->errorString();
+        ::close(int(m_socketDescriptor));
         m_finished = true;
         emit finished();
         return;
@@ -63,6 +72,11 @@ void ClientWorker::start()
     qCInfo(lcServer).noquote() << m_peer << "connected";
 
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientWorker::readFromSocket);
+    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+        if (m_socket->bytesToWrite() <= m_readPauseBytes / 2) {
+            readFromSocket(); // resumes a read paused for backpressure
+        }
+    });
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientWorker::onDisconnected);
     connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
         if (error != QAbstractSocket::RemoteHostClosedError) {
@@ -91,7 +105,8 @@ void ClientWorker::promptForName()
 
 void ClientWorker::readFromSocket()
 {
-    while (!m_closing && m_socket->bytesAvailable() > 0) {
+    while (!m_closing && m_socket->bytesAvailable() > 0
+        && m_socket->bytesToWrite() <= m_readPauseBytes) {
         m_receivedAny = true;
         m_reader.append(m_socket->read(ReadChunkBytes));
         while (const std::optional<QByteArray> line = m_reader.nextLine()) {
@@ -118,7 +133,8 @@ void ClientWorker::handleLine(const QByteArray &line)
         return; // a stray Enter in netcat is not worth an error
     }
     if (m_mode == Mode::Undecided) {
-        m_mode = trimmed.startsWith('{') ? Mode::Json : Mode::Text;
+        // "{quit}" is seed 003's way to leave, typed by a person, not JSON.
+        m_mode = trimmed.startsWith('{') && trimmed != "{quit}" ? Mode::Json : Mode::Text;
         if (m_mode == Mode::Text) {
             qCInfo(lcServer).noquote() << m_peer << "speaks plain text";
         }
@@ -149,7 +165,7 @@ void ClientWorker::handleTextLine(const QByteArray &line)
         sendError(ErrorCode::BadJson, u"that line is not valid UTF-8"_s);
         return;
     }
-    const TextCommandParser::Context context {
+    const TextCommandParser::Context context{
         !m_name.isEmpty(), quizRunning() ? m_quiz->currentNumber() : 0};
     const TextCommandParser::Command command = TextCommandParser::parse(*text, context);
     if (!command.reply.isEmpty()) {
@@ -181,7 +197,7 @@ void ClientWorker::handleFrame(const QJsonObject &frame)
     } else if (type == "dm"_L1) {
         handleDm(frame);
     } else if (type == "users"_L1) {
-        send(Frames::users(m_context.room.users()));
+        m_context.room.sendUsers(&m_outbox);
     } else if (type == "quiz_start"_L1) {
         handleQuizStart();
     } else if (type == "quiz_answer"_L1) {
@@ -226,7 +242,9 @@ void ClientWorker::handleSay(const QJsonObject &frame)
         sendError(verdict.error, verdict.message);
         return;
     }
-    m_context.room.say(m_name, text);
+    if (m_context.room.say(m_name, text) != ErrorCode::None) {
+        sendError(ErrorCode::ShuttingDown, u"the server is shutting down"_s);
+    }
 }
 
 void ClientWorker::handleDm(const QJsonObject &frame)
@@ -280,8 +298,13 @@ void ClientWorker::handleQuizAnswer(const QJsonObject &frame)
         sendError(ErrorCode::NoQuiz, u"no quiz is running; start one first"_s);
         return;
     }
-    const QuizSession::Outcome outcome
-        = m_quiz->answer(frame.value("n"_L1).toInteger(-1), frame.value("answer"_L1));
+    const double n = frame.value("n"_L1).toDouble();
+    if (n < 1 || n > QuizSession::QuestionCount || n != std::floor(n)) {
+        sendError(ErrorCode::BadFrame,
+            u"\"n\" must be a question number from 1 to %1"_s.arg(QuizSession::QuestionCount));
+        return;
+    }
+    const QuizSession::Outcome outcome = m_quiz->answer(qint64(n), frame.value("answer"_L1));
     if (outcome.error != ErrorCode::None) {
         sendError(outcome.error, outcome.message);
         return;
@@ -310,7 +333,7 @@ void ClientWorker::handleLeaderboard()
     QJsonArray entries;
     int rank = 0;
     for (const Leaderboard::Entry &entry : m_context.leaderboard.top(LeaderboardSize)) {
-        entries.append(QJsonObject {{"rank"_L1, ++rank}, {"name"_L1, entry.name},
+        entries.append(QJsonObject{{"rank"_L1, ++rank}, {"name"_L1, entry.name},
             {"score"_L1, entry.score}, {"seconds"_L1, entry.seconds}, {"right"_L1, entry.right},
             {"wrong"_L1, entry.wrong}, {"ts"_L1, Protocol::timestamp(entry.when)}});
     }
@@ -321,6 +344,9 @@ void ClientWorker::send(const QJsonObject &frame)
 {
     // Whatever the room queued earlier goes first, so a reply never overtakes older traffic.
     flushOutbox();
+    if (m_finished) {
+        return;
+    }
     if (m_mode == Mode::Text) {
         m_socket->write(TextRenderer::render(frame, m_name));
     } else {
@@ -339,7 +365,9 @@ void ClientWorker::sendError(ErrorCode code, const QString &message)
 void ClientWorker::write(const QByteArray &bytes)
 {
     flushOutbox();
-    m_socket->write(bytes);
+    if (!m_finished) {
+        m_socket->write(bytes);
+    }
 }
 
 void ClientWorker::flushOutbox()
@@ -357,6 +385,20 @@ void ClientWorker::flushOutbox()
             m_socket->write(frame);
         }
     }
+    if (m_socket->bytesToWrite() > m_context.config.maxPendingBytes) {
+        dropSlowConsumer();
+    }
+}
+
+void ClientWorker::dropSlowConsumer()
+{
+    // It is not reading, so a bye would only queue behind what it already ignores: cut it off
+    // now and give the memory back. Everyone else carries on.
+    qCWarning(lcServer).noquote() << m_peer << m_name << "is not reading;"
+                                  << m_socket->bytesToWrite() << "bytes pending: disconnected";
+    leaveRoom(u"slow_consumer"_s);
+    m_closing = true;
+    m_socket->abort();
 }
 
 void ClientWorker::leaveRoom(const QString &reason)

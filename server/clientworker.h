@@ -59,6 +59,7 @@ private:
     void sendError(Protocol::ErrorCode code, const QString &message);
     void write(const QByteArray &encodedFrame);
     void flushOutbox();
+    void dropSlowConsumer();
     void leaveRoom(const QString &reason);
     // Says bye with reason, lets queued bytes drain, then closes. Others see leaveReason.
     void closeWithBye(const QString &reason, const QString &leaveReason);
@@ -68,6 +69,7 @@ private:
     const ServerContext m_context;
     QTcpSocket *m_socket = nullptr;
     FrameReader m_reader;
+    const qint64 m_readPauseBytes;
     Outbox m_outbox;
     std::unique_ptr<QuizSession> m_quiz;
     QString m_peer; // address:port, for the log

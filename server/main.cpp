@@ -17,7 +17,7 @@ namespace {
 // 1024 descriptors would cap the server at a few hundred clients.
 void raiseOpenFileLimit()
 {
-    rlimit limit {};
+    rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
         limit.rlim_cur = limit.rlim_max;
         if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {

@@ -7,9 +7,21 @@ void MemoryLeaderboard::record(const Entry &entry)
     QMutexLocker locker(&m_mutex);
     const QString key = entry.name.toCaseFolded();
     const auto best = m_best.constFind(key);
-    if (best == m_best.constEnd() || ranksAbove(entry, *best)) {
-        m_best.insert(key, entry);
+    if (best != m_best.constEnd()) {
+        if (ranksAbove(entry, *best)) {
+            m_best.insert(key, entry);
+        }
+        return;
     }
+    if (m_best.size() >= m_capacity) {
+        const auto lowest = std::min_element(m_best.cbegin(), m_best.cend(),
+            [](const Entry &a, const Entry &b) { return ranksAbove(b, a); });
+        if (!ranksAbove(entry, *lowest)) {
+            return;
+        }
+        m_best.erase(lowest);
+    }
+    m_best.insert(key, entry);
 }
 
 QList<Leaderboard::Entry> MemoryLeaderboard::top(int count) const

@@ -41,26 +41,30 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Largest frame in bytes; a longer line closes the connection (default: %1)."_s.arg(
             config.maxFrameBytes),
         u"bytes"_s);
+    const QCommandLineOption maxPending(u"max-pending"_s,
+        u"Most bytes queued for a client that is not reading; past it the client is "
+        "disconnected as a slow consumer (default: %1)."_s.arg(config.maxPendingBytes),
+        u"bytes"_s);
     const QCommandLineOption motd(
         u"motd"_s, u"Greeting sent in each welcome; {name} becomes the user's name."_s, u"text"_s);
     const QCommandLineOption quizSeed(u"quiz-seed"_s,
         u"Seed for the quiz questions: every quiz asks the same ones (for tests and demos)."_s,
         u"number"_s);
-    parser.addOptions({bind, port, maxClients, maxFrame, motd, quizSeed});
+    parser.addOptions({bind, port, maxClients, maxFrame, maxPending, motd, quizSeed});
 
     const auto usageError = [&parser](const QString &message) {
-        return Exit {message + u"\n\n"_s + parser.helpText(), 2};
+        return Exit{message + u"\n\n"_s + parser.helpText(), 2};
     };
 
     if (!parser.parse(arguments)) {
         return usageError(parser.errorText());
     }
     if (parser.isSet(help)) {
-        return Exit {parser.helpText(), 0};
+        return Exit{parser.helpText(), 0};
     }
     if (parser.isSet(version)) {
-        return Exit {u"natter-server %1 (protocol %2)\n"_s.arg(QLatin1StringView(NATTER_VERSION))
-                         .arg(Protocol::Version),
+        return Exit{u"natter-server %1 (protocol %2)\n"_s.arg(QLatin1StringView(NATTER_VERSION))
+                        .arg(Protocol::Version),
             0};
     }
     if (!parser.positionalArguments().isEmpty()) {
@@ -94,6 +98,13 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
             return usageError(u"--max-frame needs a number of bytes from 256 to 67108864"_s);
         }
         config.maxFrameBytes = *value;
+    }
+    if (parser.isSet(maxPending)) {
+        const auto value = parseNumber(parser.value(maxPending), 64 * 1024, 1LL << 32);
+        if (!value) {
+            return usageError(u"--max-pending needs a number of bytes from 65536 to 4294967296"_s);
+        }
+        config.maxPendingBytes = *value;
     }
     if (parser.isSet(quizSeed)) {
         const auto value = parseNumber(parser.value(quizSeed), 0, 0xffffffffLL);

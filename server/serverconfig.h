@@ -15,6 +15,8 @@ struct ServerConfig
     quint16 port = Protocol::DefaultPort;
     int maxClients = 1000;
     qsizetype maxFrameBytes = Protocol::DefaultMaxFrameBytes;
+    // Bytes queued for one client that it has not read yet; past this it is disconnected.
+    qsizetype maxPendingBytes = 4 * 1024 * 1024;
     std::optional<quint32> quizSeed; // fixed quiz questions, for tests and demos
     QString motd = QStringLiteral(
         "Hi there, {name}! Welcome to Natter. If you ever want to leave the chat, send quit.");

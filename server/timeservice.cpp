@@ -1,6 +1,7 @@
 #include "timeservice.h"
 
 #include <QLocale>
+#include <QSet>
 #include <QTimeZone>
 
 using Protocol::ErrorCode;
@@ -33,8 +34,17 @@ TimeService::Reply TimeService::answer(
     }
     QTimeZone zone = QTimeZone::systemTimeZone();
     if (!zoneId.isEmpty()) {
-        zone = QTimeZone(zoneId.toUtf8());
-        if (!zone.isValid()) {
+        // QTimeZone would open /usr/share/zoneinfo/<id> as given: "../../dev/stdin" would block
+        // the thread (and Qt's zone cache with it). Only ids from the system's list get through.
+        static const QSet<QByteArray> knownZones = [] {
+            const QList<QByteArray> ids = QTimeZone::availableTimeZoneIds();
+            return QSet<QByteArray>(ids.cbegin(), ids.cend());
+        }();
+        const QByteArray id = zoneId.toUtf8();
+        if (knownZones.contains(id)) {
+            zone = QTimeZone(id);
+        }
+        if (!knownZones.contains(id) || !zone.isValid()) {
             return {{}, ErrorCode::UnknownZone,
                 u"unknown time zone \"%1\"; use an IANA name such as Europe/Paris"_s.arg(zoneId)};
         }

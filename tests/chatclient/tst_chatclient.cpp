@@ -111,7 +111,7 @@ void tst_ChatClient::connectsAndRegisters()
     QCOMPARE(states.at(1).at(0).value<State>(), State::Registering);
     QCOMPARE(states.at(2).at(0).value<State>(), State::Online);
     QCOMPARE(client.name(), u"alice"_s);
-    QCOMPARE(client.users()->names(), QStringList {u"alice"_s});
+    QCOMPARE(client.users()->names(), QStringList{u"alice"_s});
     QVERIFY(client.users()->data(client.users()->index(0), UserListModel::SelfRole).toBool());
     QVERIFY(hasRow(
         client, ChatEntry::Kind::Notice, u"Connected to 127.0.0.1:%1 as alice."_s.arg(m_port)));
@@ -137,7 +137,7 @@ void tst_ChatClient::nameTakenThenRetry()
 
     impostor.connectToServer(u"127.0.0.1"_s, m_port, u"alice2"_s);
     QTRY_VERIFY(impostor.isOnline());
-    QTRY_COMPARE(alice->users()->names(), (QStringList {u"alice"_s, u"alice2"_s}));
+    QTRY_COMPARE(alice->users()->names(), (QStringList{u"alice"_s, u"alice2"_s}));
 }
 
 void tst_ChatClient::unreachableServerIsReported()
@@ -212,12 +212,12 @@ void tst_ChatClient::joinAndLeaveUpdateUsers()
     QVERIFY(alice);
     auto bob = online(u"bob"_s);
     QVERIFY(bob);
-    QTRY_COMPARE(alice->users()->names(), (QStringList {u"alice"_s, u"bob"_s}));
+    QTRY_COMPARE(alice->users()->names(), (QStringList{u"alice"_s, u"bob"_s}));
     QCOMPARE(countKind(*alice, ChatEntry::Kind::Joined), 1);
 
     bob->leave();
     QCOMPARE(bob->state(), State::Disconnected);
-    QTRY_COMPARE(alice->users()->names(), QStringList {u"alice"_s});
+    QTRY_COMPARE(alice->users()->names(), QStringList{u"alice"_s});
     QTRY_COMPARE(countKind(*alice, ChatEntry::Kind::Left), 1);
     QVERIFY(hasRow(*alice, ChatEntry::Kind::Left, u"quit"_s));
 }
@@ -243,7 +243,7 @@ void tst_ChatClient::reconnectsAfterServerRestart()
     QTRY_VERIFY_WITH_TIMEOUT(alice->isOnline(), 15000);
     QVERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"before the restart"_s)); // history kept
     QVERIFY(hasRow(*alice, ChatEntry::Kind::Notice, u"Reconnected as alice."_s));
-    QCOMPARE(alice->users()->names(), QStringList {u"alice"_s});
+    QCOMPARE(alice->users()->names(), QStringList{u"alice"_s});
     QVERIFY(alice->say(u"after the restart"_s));
     QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"after the restart"_s));
 }

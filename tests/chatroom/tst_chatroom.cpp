@@ -35,8 +35,8 @@ namespace {
 // An outbox as a worker would hold it, counting wake-ups instead of posting events.
 struct Member
 {
-    std::atomic<int> wakes {0};
-    Outbox outbox {[this] {
+    std::atomic<int> wakes{0};
+    Outbox outbox{[this] {
         ++wakes;
     }};
 
@@ -69,15 +69,15 @@ void tst_ChatRoom::joinSendsWelcomeAndJoined()
     const QList<QJsonObject> toAlice = alice.take();
     QCOMPARE(toAlice.size(), 2);
     QCOMPARE(typeOf(toAlice[0]), u"welcome"_s);
-    QCOMPARE(toAlice[0].value("users"_L1).toArray(), QJsonArray {u"alice"_s});
+    QCOMPARE(toAlice[0].value("users"_L1).toArray(), QJsonArray{u"alice"_s});
     QCOMPARE(toAlice[0].value("motd"_L1).toString(), u"hi alice"_s);
     QCOMPARE(typeOf(toAlice[1]), u"joined"_s);
     QCOMPARE(toAlice[1].value("name"_L1).toString(), u"Bob"_s);
 
     const QList<QJsonObject> toBob = bob.take();
     QCOMPARE(toBob.size(), 1); // nobody is told of their own arrival
-    QCOMPARE(toBob[0].value("users"_L1).toArray(), (QJsonArray {u"alice"_s, u"Bob"_s}));
-    QCOMPARE(room.users(), (QStringList {u"alice"_s, u"Bob"_s}));
+    QCOMPARE(toBob[0].value("users"_L1).toArray(), (QJsonArray{u"alice"_s, u"Bob"_s}));
+    QCOMPARE(room.users(), (QStringList{u"alice"_s, u"Bob"_s}));
 }
 
 void tst_ChatRoom::namesAreUniqueIgnoringCase()
@@ -165,7 +165,7 @@ void tst_ChatRoom::leaveAnnouncesAndFreesName()
     Member newBob;
     QCOMPARE(room.join(u"bob"_s, &newBob.outbox), ErrorCode::None);
     room.leave(u"nobody"_s, u"quit"_s); // unknown names are ignored
-    QCOMPARE(room.users(), (QStringList {u"alice"_s, u"bob"_s}));
+    QCOMPARE(room.users(), (QStringList{u"alice"_s, u"bob"_s}));
 }
 
 void tst_ChatRoom::burstWakesOnce()

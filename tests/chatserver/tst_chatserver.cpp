@@ -38,6 +38,7 @@ private slots:
     void unterminatedFloodIsCutOff();
     void vanishingMidFrameIsALeave();
     void serverFull();
+    void slowConsumerIsCutOffOthersCarryOn();
     void manyClientsSeeOneOrder();
     void shutdownSaysByeToEveryone();
 
@@ -103,13 +104,13 @@ void tst_ChatServer::joinAndLeave()
     QVERIFY(alice);
     const QJsonObject welcome = alice->lastOfType(u"welcome"_s);
     QCOMPARE(str(welcome, "name"), u"alice"_s);
-    QCOMPARE(welcome.value("users"_L1).toArray(), QJsonArray {u"alice"_s});
+    QCOMPARE(welcome.value("users"_L1).toArray(), QJsonArray{u"alice"_s});
     QVERIFY(str(welcome, "motd").contains(u"alice"_s));
 
     auto bob = joined(u"bob"_s);
     QVERIFY(bob);
     QCOMPARE(bob->lastOfType(u"welcome"_s).value("users"_L1).toArray(),
-        (QJsonArray {u"alice"_s, u"bob"_s}));
+        (QJsonArray{u"alice"_s, u"bob"_s}));
     const QJsonObject joinedFrame = alice->waitForNext(u"joined"_s);
     QCOMPARE(str(joinedFrame, "name"), u"bob"_s);
     QVERIFY(!str(joinedFrame, "ts").isEmpty());
@@ -289,7 +290,7 @@ void tst_ChatServer::pingAndUsers()
     QVERIFY(alice && bob);
     alice->send(Frames::usersRequest());
     QCOMPARE(alice->waitForNext(u"users"_s).value("users"_L1).toArray(),
-        (QJsonArray {u"alice"_s, u"bob"_s}));
+        (QJsonArray{u"alice"_s, u"bob"_s}));
 
     // quit before hello is allowed too.
     anonymous.send(Frames::quit());
@@ -411,6 +412,53 @@ void tst_ChatServer::serverFull()
     QVERIFY(alice->waitForDisconnected());
     QTRY_COMPARE(m_server->connectionCount(), 1);
     QVERIFY(joined(u"carol"_s));
+}
+
+void tst_ChatServer::slowConsumerIsCutOffOthersCarryOn()
+{
+    ServerConfig config;
+    config.maxPendingBytes = 256 * 1024;
+    m_server = startServer(config);
+    QVERIFY(m_server);
+    m_port = m_server->serverPort();
+    auto alice = joined(u"alice"_s);
+    auto bob = joined(u"bob"_s);
+    QVERIFY(alice && bob);
+
+    // A client that registers and then never reads: its socket takes one byte at a time, so
+    // the kernel buffers fill and the server's queue for it grows.
+    QTcpSocket sleeper;
+    sleeper.setReadBufferSize(1);
+    sleeper.connectToHost(QHostAddress::LocalHost, m_port);
+    QVERIFY(sleeper.waitForConnected(10000));
+    sleeper.write(FrameCodec::encode(Frames::hello(u"sleeper"_s)));
+    QVERIFY(alice->waitForFrames(u"joined"_s, 2)); // bob, then the sleeper
+    QCOMPARE(str(alice->lastOfType(u"joined"_s), "name"), u"sleeper"_s);
+
+    // Alice talks in rounds and waits for both readers to keep up, so only the sleeper falls
+    // behind: by more than the kernel's buffers plus the cap, at some round.
+    const QString text(4000, u'z');
+    QByteArray round;
+    for (int i = 0; i < 50; ++i) {
+        round += FrameCodec::encode(Frames::say(text));
+    }
+    int sent = 0;
+    while (bob->countOfType(u"left"_s) == 0 && sent < 200 * 50) {
+        alice->sendRaw(round);
+        sent += 50;
+        QVERIFY(bob->waitForFrames(u"message"_s, sent, 60000));
+        QVERIFY(alice->waitForFrames(u"message"_s, sent, 60000));
+    }
+    const QJsonObject left = bob->waitForNext(u"left"_s);
+    QCOMPARE(str(left, "name"), u"sleeper"_s);
+    QCOMPARE(str(left, "reason"), u"slow_consumer"_s);
+    qInfo("the sleeper was cut off after %d messages (%d KiB)", sent, sent * 4000 / 1024);
+
+    // The others carry on.
+    alice->send(Frames::say(u"still flowing"_s));
+    QCOMPARE(str(bob->lastOfType(u"message"_s), "text").size(), 4000);
+    QTRY_COMPARE(str(bob->lastOfType(u"message"_s), "text"), u"still flowing"_s);
+    QTRY_COMPARE(m_server->connectionCount(), 2);
 }
 
 void tst_ChatServer::manyClientsSeeOneOrder()

@@ -180,6 +180,9 @@ void tst_FrameCodec::validateText_data()
     QTest::newRow("escape sequence") << u"\x1b[2Jgotcha"_s << false;
     QTest::newRow("bell") << u"ding\a"_s << false;
     QTest::newRow("carriage return") << u"over\rwrite"_s << false;
+    QTest::newRow("lone high surrogate") << (u"a"_s + QChar(0xd800) + u"b"_s) << false;
+    QTest::newRow("lone low surrogate") << (QChar(0xdc00) + u"b"_s) << false;
+    QTest::newRow("surrogate pair") << u"😀"_s << true;
 }
 
 void tst_FrameCodec::validateText()

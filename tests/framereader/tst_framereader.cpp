@@ -37,33 +37,33 @@ void tst_FrameReader::splitsLines_data()
     QTest::addColumn<qsizetype>("leftover");
 
     const QByteArray hello = R"({"type":"hello","name":"alice"})";
-    QTest::newRow("one frame") << QList<QByteArray> {hello + '\n'} << 1024
-                               << QList<QByteArray> {hello} << false << qsizetype(0);
+    QTest::newRow("one frame") << QList<QByteArray>{hello + '\n'} << 1024
+                               << QList<QByteArray>{hello} << false << qsizetype(0);
     QTest::newRow("many frames in one read")
-        << QList<QByteArray> {"a\nbb\nccc\n"} << 1024 << QList<QByteArray> {"a", "bb", "ccc"}
-        << false << qsizetype(0);
+        << QList<QByteArray>{"a\nbb\nccc\n"} << 1024 << QList<QByteArray>{"a", "bb", "ccc"} << false
+        << qsizetype(0);
     QTest::newRow("frame split over reads")
-        << QList<QByteArray> {hello.left(5), hello.mid(5, 10), hello.mid(15) + '\n'} << 1024
-        << QList<QByteArray> {hello} << false << qsizetype(0);
+        << QList<QByteArray>{hello.left(5), hello.mid(5, 10), hello.mid(15) + '\n'} << 1024
+        << QList<QByteArray>{hello} << false << qsizetype(0);
     QTest::newRow("tail kept for the next read")
-        << QList<QByteArray> {"one\ntw"} << 1024 << QList<QByteArray> {"one"} << false
+        << QList<QByteArray>{"one\ntw"} << 1024 << QList<QByteArray>{"one"} << false
         << qsizetype(2);
-    QTest::newRow("crlf is stripped") << QList<QByteArray> {"a\r\nb\r", "\n"} << 1024
-                                      << QList<QByteArray> {"a", "b"} << false << qsizetype(0);
+    QTest::newRow("crlf is stripped") << QList<QByteArray>{"a\r\nb\r", "\n"} << 1024
+                                      << QList<QByteArray>{"a", "b"} << false << qsizetype(0);
     QTest::newRow("empty lines are lines")
-        << QList<QByteArray> {"\n\na\n"} << 1024 << QList<QByteArray> {"", "", "a"} << false
+        << QList<QByteArray>{"\n\na\n"} << 1024 << QList<QByteArray>{"", "", "a"} << false
         << qsizetype(0);
     QTest::newRow("exactly at the limit")
-        << QList<QByteArray> {QByteArray(16, 'x') + '\n'} << 16
-        << QList<QByteArray> {QByteArray(16, 'x')} << false << qsizetype(0);
+        << QList<QByteArray>{QByteArray(16, 'x') + '\n'} << 16
+        << QList<QByteArray>{QByteArray(16, 'x')} << false << qsizetype(0);
     QTest::newRow("at the limit with crlf")
-        << QList<QByteArray> {QByteArray(16, 'x') + "\r\n"} << 16
-        << QList<QByteArray> {QByteArray(16, 'x')} << false << qsizetype(0);
-    QTest::newRow("one byte over the limit") << QList<QByteArray> {QByteArray(17, 'x') + '\n'} << 16
-                                             << QList<QByteArray> {} << true << qsizetype(0);
+        << QList<QByteArray>{QByteArray(16, 'x') + "\r\n"} << 16
+        << QList<QByteArray>{QByteArray(16, 'x')} << false << qsizetype(0);
+    QTest::newRow("one byte over the limit") << QList<QByteArray>{QByteArray(17, 'x') + '\n'} << 16
+                                             << QList<QByteArray>{} << true << qsizetype(0);
     QTest::newRow("good frames before an oversized one are kept")
-        << QList<QByteArray> {"ok\n" + QByteArray(40, 'x') + "\nlater\n"} << 16
-        << QList<QByteArray> {"ok"} << true << qsizetype(0);
+        << QList<QByteArray>{"ok\n" + QByteArray(40, 'x') + "\nlater\n"} << 16
+        << QList<QByteArray>{"ok"} << true << qsizetype(0);
 }
 
 void tst_FrameReader::splitsLines()

@@ -17,6 +17,7 @@ private slots:
     void ranksByScoreThenTime();
     void keepsEachNamesBest();
     void concurrentRecords();
+    void capacityKeepsTheBest();
 };
 
 namespace {
@@ -44,8 +45,8 @@ void tst_Leaderboard::ranksByScoreThenTime()
     board.record(entry(u"fast"_s, 9, 30));
     board.record(entry(u"best"_s, 10, 90));
     board.record(entry(u"last"_s, -2.5, 5));
-    QCOMPARE(names(board.top(10)), (QStringList {u"best"_s, u"fast"_s, u"slow"_s, u"last"_s}));
-    QCOMPARE(names(board.top(2)), (QStringList {u"best"_s, u"fast"_s}));
+    QCOMPARE(names(board.top(10)), (QStringList{u"best"_s, u"fast"_s, u"slow"_s, u"last"_s}));
+    QCOMPARE(names(board.top(2)), (QStringList{u"best"_s, u"fast"_s}));
 }
 
 void tst_Leaderboard::keepsEachNamesBest()
@@ -82,6 +83,18 @@ void tst_Leaderboard::concurrentRecords()
     for (qsizetype i = 1; i < all.size(); ++i) {
         QVERIFY(!Leaderboard::ranksAbove(all[i], all[i - 1]));
     }
+}
+
+void tst_Leaderboard::capacityKeepsTheBest()
+{
+    MemoryLeaderboard board(3);
+    board.record(entry(u"a"_s, 5, 10));
+    board.record(entry(u"b"_s, 6, 10));
+    board.record(entry(u"c"_s, 7, 10));
+    board.record(entry(u"weak"_s, 4, 10)); // full, and not better than the lowest: ignored
+    QCOMPARE(names(board.top(10)), (QStringList{u"c"_s, u"b"_s, u"a"_s}));
+    board.record(entry(u"strong"_s, 9, 10)); // evicts the lowest
+    QCOMPARE(names(board.top(10)), (QStringList{u"strong"_s, u"c"_s, u"b"_s}));
 }
 
 QTEST_APPLESS_MAIN(tst_Leaderboard)

@@ -51,7 +51,7 @@ void tst_QuizSession::questionsStayInRangeAndAreExact()
             QCOMPARE(q.answer() * q.b, q.a);
         }
     }
-    QCOMPARE(operators, (QSet<char> {'+', '-', '*', '/'}));
+    QCOMPARE(operators, (QSet<char>{'+', '-', '*', '/'}));
     QVERIFY(divisions > 20000); // roughly a quarter
 }
 

@@ -62,7 +62,7 @@ quint16 tst_ServerProcess::startServer(QProcess &process, const QStringList &ext
     environment.remove(u"QT_LOGGING_RULES"_s);
     process.setProcessEnvironment(environment);
     process.start(
-        serverBinary, QStringList {u"--bind"_s, u"127.0.0.1"_s, u"--port"_s, u"0"_s} + extra);
+        serverBinary, QStringList{u"--bind"_s, u"127.0.0.1"_s, u"--port"_s, u"0"_s} + extra);
     if (!QTest::qWaitFor([&] { return process.canReadLine(); }, 20000)) {
         return 0;
     }
@@ -76,8 +76,8 @@ void tst_ServerProcess::helpAndVersion()
 {
     const Result help = runToEnd({u"--help"_s});
     QCOMPARE(help.exitCode, 0);
-    for (const char *option :
-        {"--bind", "--port", "--max-clients", "--max-frame", "--quiz-seed", "--version"}) {
+    for (const char *option : {"--bind", "--port", "--max-clients", "--max-frame", "--max-pending",
+             "--quiz-seed", "--version"}) {
         QVERIFY2(help.out.contains(QLatin1StringView(option)), option);
     }
     const Result version = runToEnd({u"--version"_s});
@@ -90,15 +90,17 @@ void tst_ServerProcess::badArguments_data()
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QString>("mentions");
 
-    QTest::newRow("port not a number") << QStringList {u"--port"_s, u"http"_s} << u"--port"_s;
-    QTest::newRow("port too big") << QStringList {u"--port"_s, u"70000"_s} << u"--port"_s;
-    QTest::newRow("bad address") << QStringList {u"--bind"_s, u"300.1.1.1"_s} << u"--bind"_s;
-    QTest::newRow("zero clients") << QStringList {u"--max-clients"_s, u"0"_s} << u"--max-clients"_s;
-    QTest::newRow("tiny frame") << QStringList {u"--max-frame"_s, u"10"_s} << u"--max-frame"_s;
+    QTest::newRow("port not a number") << QStringList{u"--port"_s, u"http"_s} << u"--port"_s;
+    QTest::newRow("port too big") << QStringList{u"--port"_s, u"70000"_s} << u"--port"_s;
+    QTest::newRow("bad address") << QStringList{u"--bind"_s, u"300.1.1.1"_s} << u"--bind"_s;
+    QTest::newRow("zero clients") << QStringList{u"--max-clients"_s, u"0"_s} << u"--max-clients"_s;
+    QTest::newRow("tiny frame") << QStringList{u"--max-frame"_s, u"10"_s} << u"--max-frame"_s;
+    QTest::newRow("pending cap too small")
+        << QStringList{u"--max-pending"_s, u"100"_s} << u"--max-pending"_s;
     QTest::newRow("quiz seed not a number")
-        << QStringList {u"--quiz-seed"_s, u"-1"_s} << u"--quiz-seed"_s;
-    QTest::newRow("unknown option") << QStringList {u"--colour"_s} << u"colour"_s;
-    QTest::newRow("stray argument") << QStringList {u"extra"_s} << u"extra"_s;
+        << QStringList{u"--quiz-seed"_s, u"-1"_s} << u"--quiz-seed"_s;
+    QTest::newRow("unknown option") << QStringList{u"--colour"_s} << u"colour"_s;
+    QTest::newRow("stray argument") << QStringList{u"extra"_s} << u"extra"_s;
 }
 
 void tst_ServerProcess::badArguments()

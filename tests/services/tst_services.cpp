@@ -157,8 +157,13 @@ void tst_Services::quizFairnessErrors()
     QCOMPARE(errorCode(bob->waitForNext(u"error"_s)), u"already_answered"_s);
     bob->send(Frames::quizAnswer(2, QJsonValue(QJsonValue::Null)));
     QCOMPARE(errorCode(bob->waitForNext(u"error"_s)), u"bad_answer"_s);
-    bob->send(QJsonObject {{"type"_L1, "quiz_answer"_L1}, {"answer"_L1, 3}});
+    bob->send(QJsonObject{{"type"_L1, "quiz_answer"_L1}, {"answer"_L1, 3}});
     QCOMPARE(errorCode(bob->waitForNext(u"error"_s)), u"bad_frame"_s);
+    for (const double n : {0.0, 1.5, -3.0, 1e20}) {
+        bob->send(QJsonObject{{"type"_L1, "quiz_answer"_L1}, {"n"_L1, n}, {"answer"_L1, 3}});
+        QCOMPARE(errorCode(bob->waitForNext(u"error"_s)), u"bad_frame"_s);
+    }
+    QCOMPARE(bob->countOfType(u"quiz_result"_s), 1); // none of those counted
 
     // Stopping early: no leaderboard entry, and a new quiz may start.
     bob->send(Frames::quizStop());

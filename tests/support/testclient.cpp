@@ -81,10 +81,11 @@ bool TestClient::waitForDisconnected(int timeoutMs)
 void TestClient::readLines()
 {
     m_buffer.append(m_socket.readAll());
+    qsizetype start = 0;
     qsizetype newline = 0;
-    while ((newline = m_buffer.indexOf('\n')) >= 0) {
-        const QByteArray line = m_buffer.left(newline);
-        m_buffer.remove(0, newline + 1);
+    while ((newline = m_buffer.indexOf('\n', start)) >= 0) {
+        const QByteArray line = m_buffer.mid(start, newline - start);
+        start = newline + 1;
         const FrameCodec::Decoded decoded = FrameCodec::decode(line);
         if (decoded.isValid()) {
             m_frames.append(decoded.frame);
@@ -93,4 +94,5 @@ void TestClient::readLines()
             m_badLines.append(line);
         }
     }
+    m_buffer.remove(0, start);
 }

@@ -53,9 +53,11 @@ bool TextClient::waitForDisconnected(int timeoutMs)
 void TextClient::readLines()
 {
     m_buffer.append(m_socket.readAll());
+    qsizetype start = 0;
     qsizetype newline = 0;
-    while ((newline = m_buffer.indexOf('\n')) >= 0) {
-        m_lines.append(QString::fromUtf8(m_buffer.left(newline)));
-        m_buffer.remove(0, newline + 1);
+    while ((newline = m_buffer.indexOf('\n', start)) >= 0) {
+        m_lines.append(QString::fromUtf8(m_buffer.mid(start, newline - start)));
+        start = newline + 1;
     }
+    m_buffer.remove(0, start);
 }

@@ -25,6 +25,7 @@ private slots:
     void quizInPlainText();
     void badInputInPlainText();
     void shutdownInPlainText();
+    void braceQuitFirstLeaves();
 
 private:
     std::unique_ptr<ChatServer> m_server;
@@ -197,6 +198,15 @@ void tst_TextMode::shutdownInPlainText()
     QVERIFY(!person.waitForLine(u"Welcome, henry!"_s).isEmpty());
     m_server->shutdown();
     QVERIFY(!person.waitForLine(u"* Bye! (shutdown)"_s).isEmpty());
+    QVERIFY(person.waitForDisconnected());
+}
+
+void tst_TextMode::braceQuitFirstLeaves()
+{
+    TextClient person;
+    QVERIFY(person.connectTo(m_port));
+    person.type(u"{quit}"_s); // seed 003's goodbye, even before a name
+    QVERIFY(!person.waitForLine(u"* Bye!"_s).isEmpty());
     QVERIFY(person.waitForDisconnected());
 }
 

@@ -18,6 +18,8 @@ private slots:
     void serverZoneMatchesTheClock();
     void unknownQueryListsTheValidOnes();
     void unknownZone();
+    void zoneIdsCannotReachTheFileSystem_data();
+    void zoneIdsCannotReachTheFileSystem();
 };
 
 void tst_TimeService::fixedInstantInNamedZones_data()
@@ -100,6 +102,23 @@ void tst_TimeService::unknownZone()
     const TimeService::Reply reply = TimeService::answer(u"time"_s, u"Mars/Olympus_Mons"_s);
     QCOMPARE(reply.error, ErrorCode::UnknownZone);
     QVERIFY(reply.message.contains(u"Mars/Olympus_Mons"_s));
+}
+
+void tst_TimeService::zoneIdsCannotReachTheFileSystem_data()
+{
+    QTest::addColumn<QString>("zone");
+    // Each would block or misbehave if it were opened under /usr/share/zoneinfo.
+    QTest::newRow("stdin") << u"../../../../dev/stdin"_s;
+    QTest::newRow("absolute") << u"/dev/zero"_s;
+    QTest::newRow("inside a real zone") << u"Europe/../../../../dev/stdin"_s;
+    QTest::newRow("directory") << u"Europe"_s;
+}
+
+void tst_TimeService::zoneIdsCannotReachTheFileSystem()
+{
+    QFETCH(QString, zone);
+    const TimeService::Reply reply = TimeService::answer(u"time"_s, zone);
+    QCOMPARE(reply.error, ErrorCode::UnknownZone);
 }
 
 QTEST_APPLESS_MAIN(tst_TimeService)
