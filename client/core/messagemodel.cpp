@@ -25,6 +25,8 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
         return e.id;
     case TimeRole:
         return QDateTime::fromMSecsSinceEpoch(e.msecsSinceEpoch).toLocalTime();
+    case TimestampRole:
+        return e.msecsSinceEpoch;
     case FromRole:
         return e.from;
     case ToRole:

@@ -20,6 +20,7 @@ public:
         OwnRole,
         IdRole,
         TimeRole, // QDateTime, local time
+        TimestampRole, // qint64 ms since the epoch: cheap, for comparisons
         FromRole,
         ToRole,
         TextRole, // same as Qt::DisplayRole

@@ -77,9 +77,8 @@ bool continuesPrevious(const QModelIndex &index)
     const QModelIndex previous = index.siblingAtRow(index.row() - 1);
     return kindOf(previous) == Kind::Message
         && previous.data(MessageModel::FromRole) == index.data(MessageModel::FromRole)
-        && previous.data(MessageModel::TimeRole)
-               .toDateTime()
-               .msecsTo(index.data(MessageModel::TimeRole).toDateTime())
+        && index.data(MessageModel::TimestampRole).toLongLong()
+            - previous.data(MessageModel::TimestampRole).toLongLong()
         < ContinuationWindowMs;
 }
 
@@ -133,7 +132,7 @@ QColor MessageDelegate::nameColor(const QString &name, const QPalette &palette)
 }
 
 MessageDelegate::Layout MessageDelegate::layoutFor(
-    const QStyleOptionViewItem &option, const QModelIndex &index) const
+    const QStyleOptionViewItem &option, const QModelIndex &index, bool measureOnly) const
 {
     Layout layout;
     const Kind kind = kindOf(index);
@@ -157,6 +156,14 @@ MessageDelegate::Layout MessageDelegate::layoutFor(
     if (!isChat(kind)) {
         bodyFont = smallerFont(font);
         bodyFont.setItalic(kind != Kind::Error);
+    }
+    // Most chat lines fit on one line: measuring those needs no text layout at all.
+    const QFontMetrics bodyMetrics(bodyFont);
+    if (measureOnly && layout.links.isEmpty() && !text.contains(u'\n')
+        && bodyMetrics.horizontalAdvance(text) <= width) {
+        layout.bodyRect = QRect(left, y, width, bodyMetrics.height());
+        layout.height = layout.bodyRect.bottom() + 1 + BottomPadding - option.rect.top();
+        return layout;
     }
     layout.body = std::make_unique<QTextLayout>(text, bodyFont);
     QTextOption textOption;
@@ -193,7 +200,27 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     if (const auto *view = qobject_cast<const QAbstractItemView *>(option.widget)) {
         opt.rect = QRect(0, 0, view->viewport()->width(), 0);
     }
-    return {opt.rect.width(), layoutFor(opt, index).height};
+    // Rows never change once appended, so a height holds until the width changes. Views ask
+    // again and again (a jump across the history sums every height on the way).
+    if (opt.rect.width() != m_cachedWidth) {
+        m_cachedWidth = opt.rect.width();
+        m_heights.clear();
+    }
+    const auto row = std::size_t(index.row());
+    if (row < m_heights.size() && m_heights[row] > 0) {
+        return {opt.rect.width(), m_heights[row]};
+    }
+    const int height = layoutFor(opt, index, true).height;
+    if (row >= m_heights.size()) {
+        m_heights.resize(row + 1, 0);
+    }
+    m_heights[row] = height;
+    return {opt.rect.width(), height};
+}
+
+void MessageDelegate::clearCache()
+{
+    m_heights.clear();
 }
 
 void MessageDelegate::paint(

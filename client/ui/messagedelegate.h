@@ -3,6 +3,8 @@
 #include <QStyledItemDelegate>
 #include <QTextLayout>
 
+#include <vector>
+
 // Paints one chat row: a header (sender in a stable per-name colour, time; "→ bob" and a tint
 // for private messages) over the wrapped text with clickable links, or a one-line notice for
 // joins, departures and errors. A message from the same sender within a few minutes of the
@@ -24,8 +26,15 @@ public:
         const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &pos) const;
 
     static QColor nameColor(const QString &name, const QPalette &palette);
+    // Forget measured heights (the model was reset).
+    void clearCache();
 
 private:
     struct Layout; // the geometry of one row, shared by paint, sizeHint and linkAt
-    Layout layoutFor(const QStyleOptionViewItem &option, const QModelIndex &index) const;
+    // measureOnly skips building a text layout where the height is known without one.
+    Layout layoutFor(const QStyleOptionViewItem &option, const QModelIndex &index,
+        bool measureOnly = false) const;
+
+    mutable std::vector<int> m_heights; // by row, 0 = not measured
+    mutable int m_cachedWidth = -1;
 };

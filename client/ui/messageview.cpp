@@ -34,6 +34,7 @@ void MessageView::setModel(QAbstractItemModel *model)
 {
     QTreeView::setModel(model);
     header()->setStretchLastSection(true);
+    connect(model, &QAbstractItemModel::modelReset, m_delegate, &MessageDelegate::clearCache);
     connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this,
         [this] { m_followBottom = isAtBottom(); });
     connect(model, &QAbstractItemModel::rowsInserted, this, [this] {
