@@ -68,7 +68,14 @@ void ClientWorker::start()
         return;
     }
     m_socket->setReadBufferSize(ReadChunkBytes);
-    m_peer = u"%1:%2"_s.arg(m_socket->peerAddress().toString()).arg(m_socket->peerPort());
+    // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d; log them as people know them.
+    QHostAddress peer = m_socket->peerAddress();
+    bool isIpv4 = false;
+    const quint32 ipv4 = peer.toIPv4Address(&isIpv4);
+    if (isIpv4) {
+        peer = QHostAddress(ipv4);
+    }
+    m_peer = u"%1:%2"_s.arg(peer.toString()).arg(m_socket->peerPort());
     qCInfo(lcServer).noquote() << m_peer << "connected";
 
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientWorker::readFromSocket);

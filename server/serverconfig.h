@@ -18,8 +18,7 @@ struct ServerConfig
     // Bytes queued for one client that it has not read yet; past this it is disconnected.
     qsizetype maxPendingBytes = 4 * 1024 * 1024;
     std::optional<quint32> quizSeed; // fixed quiz questions, for tests and demos
-    QString motd = QStringLiteral(
-        "Hi there, {name}! Welcome to Natter. If you ever want to leave the chat, send quit.");
+    QString motd = QStringLiteral("Hi there, {name}! Welcome to Natter.");
 
     // What the command line asked for: a configuration to run, text to print (help, version)
     // and exit 0, or an error to print and exit 2.

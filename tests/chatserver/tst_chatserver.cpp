@@ -45,6 +45,8 @@ private slots:
 private:
     std::unique_ptr<TestClient> joined(const QString &name);
     std::unique_ptr<ChatServer> startServer(ServerConfig config = {});
+    // Replaces the test's server with one configured for a limit under test.
+    bool restartServer(const ServerConfig &config);
 
     std::unique_ptr<ChatServer> m_server;
     quint16 m_port = 0;
@@ -76,11 +78,16 @@ std::unique_ptr<ChatServer> tst_ChatServer::startServer(ServerConfig config)
     return server;
 }
 
+bool tst_ChatServer::restartServer(const ServerConfig &config)
+{
+    m_server = startServer(config);
+    m_port = m_server ? m_server->serverPort() : 0;
+    return m_server != nullptr;
+}
+
 void tst_ChatServer::init()
 {
-    m_server = startServer();
-    QVERIFY(m_server);
-    m_port = m_server->serverPort();
+    QVERIFY(restartServer({}));
 }
 
 void tst_ChatServer::cleanup()
@@ -326,9 +333,7 @@ void tst_ChatServer::oversizedFrameClosesOnlyThatConnection()
 {
     ServerConfig config;
     config.maxFrameBytes = 1024;
-    m_server = startServer(config);
-    QVERIFY(m_server);
-    m_port = m_server->serverPort();
+    QVERIFY(restartServer(config));
     auto alice = joined(u"alice"_s);
     auto bob = joined(u"bob"_s);
     QVERIFY(alice && bob);
@@ -354,9 +359,7 @@ void tst_ChatServer::unterminatedFloodIsCutOff()
 {
     ServerConfig config;
     config.maxFrameBytes = 4096;
-    m_server = startServer(config);
-    QVERIFY(m_server);
-    m_port = m_server->serverPort();
+    QVERIFY(restartServer(config));
 
     // A line with no end, written until the server gives up: it must not wait for a newline.
     TestClient flooder;
@@ -391,9 +394,7 @@ void tst_ChatServer::serverFull()
 {
     ServerConfig config;
     config.maxClients = 2;
-    m_server = startServer(config);
-    QVERIFY(m_server);
-    m_port = m_server->serverPort();
+    QVERIFY(restartServer(config));
     auto alice = joined(u"alice"_s);
     auto bob = joined(u"bob"_s);
     QVERIFY(alice && bob);
@@ -418,9 +419,7 @@ void tst_ChatServer::slowConsumerIsCutOffOthersCarryOn()
 {
     ServerConfig config;
     config.maxPendingBytes = 256 * 1024;
-    m_server = startServer(config);
-    QVERIFY(m_server);
-    m_port = m_server->serverPort();
+    QVERIFY(restartServer(config));
     auto alice = joined(u"alice"_s);
     auto bob = joined(u"bob"_s);
     QVERIFY(alice && bob);
