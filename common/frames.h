@@ -15,6 +15,7 @@ QJsonObject say(const QString &text);
 QJsonObject dm(const QString &to, const QString &text);
 QJsonObject usersRequest();
 QJsonObject ping();
+QJsonObject pong(); // both directions: the answer to a ping
 QJsonObject quit();
 QJsonObject echo(const QString &text); // the server's answer has the same shape
 QJsonObject timeQuery(const QString &query, const QString &zone = {});
@@ -31,7 +32,6 @@ QJsonObject privateMessage(
     qint64 id, const QString &from, const QString &to, const QString &text, const QString &ts);
 QJsonObject left(const QString &name, const QString &reason, const QString &ts);
 QJsonObject users(const QStringList &users);
-QJsonObject pong();
 QJsonObject bye(const QString &reason);
 QJsonObject error(Protocol::ErrorCode code, const QString &message);
 QJsonObject leaderboard(const QJsonArray &entries);

@@ -21,12 +21,13 @@ struct FrameRule
 
 using namespace Qt::StringLiterals;
 
-constexpr std::array<FrameRule, 12> clientFrames{{
+constexpr std::array<FrameRule, 13> clientFrames{{
     {"hello"_L1, {{{"name"_L1, QJsonValue::String}, {}}}},
     {"say"_L1, {{{"text"_L1, QJsonValue::String}, {}}}},
     {"dm"_L1, {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String}}}},
     {"users"_L1, {}},
     {"ping"_L1, {}},
+    {"pong"_L1, {}}, // the answer to the server's keep-alive ping
     {"quit"_L1, {}},
     {"echo"_L1, {{{"text"_L1, QJsonValue::String}, {}}}},
     {"time"_L1, {{{"query"_L1, QJsonValue::String}, {"zone"_L1, QJsonValue::String, false}}}},

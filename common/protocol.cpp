@@ -45,6 +45,12 @@ QLatin1StringView errorCodeName(ErrorCode code)
         return QLatin1StringView("not_asked");
     case ErrorCode::BadAnswer:
         return QLatin1StringView("bad_answer");
+    case ErrorCode::RateLimited:
+        return QLatin1StringView("rate_limited");
+    case ErrorCode::TextTooLong:
+        return QLatin1StringView("text_too_long");
+    case ErrorCode::TooManyConnections:
+        return QLatin1StringView("too_many_connections");
     }
     Q_UNREACHABLE();
 }

@@ -53,8 +53,11 @@ enum class ErrorCode {
     AlreadyAnswered,
     NotAsked,
     BadAnswer,
+    RateLimited,
+    TextTooLong,
+    TooManyConnections,
 };
-inline constexpr ErrorCode LastErrorCode = ErrorCode::BadAnswer;
+inline constexpr ErrorCode LastErrorCode = ErrorCode::TooManyConnections;
 
 QLatin1StringView errorCodeName(ErrorCode code);
 

@@ -10,6 +10,7 @@
 #include <QTcpSocket>
 #include <QThread>
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 using Protocol::ErrorCode;
@@ -64,12 +65,42 @@ void ChatServer::shutdown()
     emit shutdownRequested(u"shutdown"_s);
 }
 
+namespace {
+
+// The peer's address straight from the descriptor, before any socket object exists; IPv4
+// peers of a dual-stack listener come as ::ffff:a.b.c.d and count as a.b.c.d.
+QString peerAddress(qintptr socketDescriptor)
+{
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    if (::getpeername(int(socketDescriptor), reinterpret_cast<sockaddr *>(&storage), &length)
+        != 0) {
+        return {};
+    }
+    QHostAddress address(reinterpret_cast<const sockaddr *>(&storage));
+    bool isIpv4 = false;
+    const quint32 ipv4 = address.toIPv4Address(&isIpv4);
+    return isIpv4 ? QHostAddress(ipv4).toString() : address.toString();
+}
+
+} // namespace
+
 void ChatServer::incomingConnection(qintptr socketDescriptor)
 {
     if (m_threads.size() >= m_config.maxClients) {
         qCWarning(lcServer) << "refusing a connection: already serving" << m_threads.size();
         refuse(socketDescriptor, ErrorCode::ServerFull,
             u"the server is full (%1 connections); try again later"_s.arg(m_threads.size()));
+        return;
+    }
+
+    const QString address = peerAddress(socketDescriptor);
+    if (m_perAddress.value(address) >= m_config.maxClientsPerAddress) {
+        qCWarning(lcServer).noquote() << "refusing a connection from" << address << ": already"
+                                      << m_perAddress.value(address) << "from there";
+        refuse(socketDescriptor, ErrorCode::TooManyConnections,
+            u"too many connections from %1 (at most %2)"_s.arg(address).arg(
+                m_config.maxClientsPerAddress));
         return;
     }
 
@@ -95,6 +126,8 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
     }
     worker.release(); // now owned by the thread: deleted when it finishes
     m_threads.insert(thread);
+    m_threadAddress.insert(thread, address);
+    ++m_perAddress[address];
 }
 
 void ChatServer::refuse(qintptr socketDescriptor, ErrorCode code, const QString &message)
@@ -114,6 +147,10 @@ void ChatServer::refuse(qintptr socketDescriptor, ErrorCode code, const QString 
 void ChatServer::onThreadFinished(QThread *thread)
 {
     m_threads.remove(thread);
+    const QString address = m_threadAddress.take(thread);
+    if (--m_perAddress[address] <= 0) {
+        m_perAddress.remove(address);
+    }
     thread->deleteLater();
     if (m_shuttingDown && m_threads.isEmpty()) {
         qCInfo(lcServer) << "all connections closed";

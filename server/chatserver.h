@@ -5,6 +5,7 @@
 #include "serverconfig.h"
 #include "servercontext.h"
 
+#include <QHash>
 #include <QSet>
 #include <QTcpServer>
 
@@ -50,5 +51,7 @@ private:
     std::unique_ptr<Leaderboard> m_leaderboard;
     const ServerContext m_context{m_room, *m_leaderboard, m_config};
     QSet<QThread *> m_threads; // one per connection; the workers are reached by signals
+    QHash<QThread *, QString> m_threadAddress; // the peer address each connection counts against
+    QHash<QString, int> m_perAddress; // connections per peer address
     bool m_shuttingDown = false;
 };

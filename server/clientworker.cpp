@@ -48,6 +48,8 @@ ClientWorker::ClientWorker(qintptr socketDescriptor, const ServerContext &contex
     , m_outbox([this] {
         QMetaObject::invokeMethod(this, &ClientWorker::flushOutbox, Qt::QueuedConnection);
     })
+    , m_chatBucket(context.config.chatRate, context.config.chatBurst)
+    , m_idleTimer(this)
 {
 }
 
@@ -90,7 +92,40 @@ void ClientWorker::start()
             qCInfo(lcServer).noquote() << m_peer << "socket error:" << m_socket->errorString();
         }
     });
+    // A dead peer that never sends a FIN (a pulled cable) is found by TCP keep-alive, for
+    // plain-text clients too, which cannot answer the keep-alive pings.
+    m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+    m_clock.start();
     QTimer::singleShot(NamePromptDelay, this, &ClientWorker::promptForName);
+    // Slowloris: a connection that never registers gives its place back.
+    QTimer::singleShot(m_context.config.helloTimeoutMs, this, [this] {
+        if (m_name.isEmpty() && !m_closing) {
+            sendError(ErrorCode::NotRegistered,
+                u"no hello within %1 s; closing"_s.arg(m_context.config.helloTimeoutMs / 1000.0));
+            closeWithBye(u"timeout"_s, u"timeout"_s);
+        }
+    });
+    if (m_context.config.idleTimeoutMs > 0) {
+        m_idleTimer.setInterval(m_context.config.idleTimeoutMs);
+        connect(&m_idleTimer, &QTimer::timeout, this, &ClientWorker::onIdle);
+        m_idleTimer.start();
+    }
+}
+
+void ClientWorker::onIdle()
+{
+    if (m_closing) {
+        return;
+    }
+    if (m_mode == Mode::Text) {
+        return; // people read quietly for hours; TCP keep-alive watches their connection
+    }
+    if (m_pinged) {
+        closeWithBye(u"timeout"_s, u"timeout"_s);
+        return;
+    }
+    m_pinged = true;
+    send(Frames::ping());
 }
 
 void ClientWorker::shutdown(const QString &reason)
@@ -112,6 +147,12 @@ void ClientWorker::promptForName()
 
 void ClientWorker::readFromSocket()
 {
+    if (m_socket->bytesAvailable() > 0) {
+        m_pinged = false; // anything at all shows the peer is alive
+        if (m_idleTimer.isActive()) {
+            m_idleTimer.start();
+        }
+    }
     while (!m_closing && m_socket->bytesAvailable() > 0
         && m_socket->bytesToWrite() <= m_readPauseBytes) {
         m_receivedAny = true;
@@ -189,6 +230,8 @@ void ClientWorker::handleFrame(const QJsonObject &frame)
     // Services that need no name first: liveness, the seeds' echo and time servers, leaving.
     if (type == "ping"_L1) {
         send(Frames::pong());
+    } else if (type == "pong"_L1) {
+        // The answer to our keep-alive ping; reading it already reset the idle clock.
     } else if (type == "echo"_L1) {
         send(Frames::echo(frame.value("text"_L1).toString()));
     } else if (type == "time"_L1) {
@@ -241,12 +284,40 @@ void ClientWorker::handleHello(const QJsonObject &frame)
     qCInfo(lcServer).noquote() << m_peer << "registered as" << name;
 }
 
-void ClientWorker::handleSay(const QJsonObject &frame)
+bool ClientWorker::admitChat(const QString &text)
 {
-    const QString text = frame.value("text"_L1).toString();
     const FrameValidator::Verdict verdict = FrameValidator::validateText(text);
     if (!verdict.isValid()) {
         sendError(verdict.error, verdict.message);
+        return false;
+    }
+    if (text.size() > m_context.config.maxTextLength) {
+        sendError(ErrorCode::TextTooLong,
+            u"a message may hold at most %1 characters"_s.arg(m_context.config.maxTextLength));
+        return false;
+    }
+    if (!m_chatBucket.take(m_clock.elapsed())) {
+        // Each refusal is answered; a client that keeps going regardless is a flood.
+        if (++m_floodStrikes > int(m_context.config.chatBurst)) {
+            sendError(ErrorCode::RateLimited,
+                u"still flooding after %1 refusals; closing"_s.arg(m_floodStrikes - 1));
+            closeWithBye(u"flood"_s, u"flood"_s);
+        } else {
+            sendError(ErrorCode::RateLimited,
+                u"slow down: at most %1 messages a second (%2 at once)"_s
+                    .arg(m_context.config.chatRate)
+                    .arg(m_context.config.chatBurst));
+        }
+        return false;
+    }
+    m_floodStrikes = 0;
+    return true;
+}
+
+void ClientWorker::handleSay(const QJsonObject &frame)
+{
+    const QString text = frame.value("text"_L1).toString();
+    if (!admitChat(text)) {
         return;
     }
     if (m_context.room.say(m_name, text) != ErrorCode::None) {
@@ -258,9 +329,7 @@ void ClientWorker::handleDm(const QJsonObject &frame)
 {
     const QString to = frame.value("to"_L1).toString();
     const QString text = frame.value("text"_L1).toString();
-    const FrameValidator::Verdict verdict = FrameValidator::validateText(text);
-    if (!verdict.isValid()) {
-        sendError(verdict.error, verdict.message);
+    if (!admitChat(text)) {
         return;
     }
     const ErrorCode sent = m_context.room.sendPrivate(m_name, to, text);

@@ -4,9 +4,12 @@
 #include "outbox.h"
 #include "protocol.h"
 #include "servercontext.h"
+#include "tokenbucket.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
+#include <QTimer>
 
 #include <memory>
 
@@ -53,6 +56,8 @@ private:
     void handleQuizStop();
     void handleLeaderboard();
     void promptForName();
+    bool admitChat(const QString &text);
+    void onIdle();
 
     bool quizRunning() const;
     void send(const QJsonObject &frame);
@@ -72,6 +77,11 @@ private:
     const qint64 m_readPauseBytes;
     Outbox m_outbox;
     std::unique_ptr<QuizSession> m_quiz;
+    TokenBucket m_chatBucket;
+    QElapsedTimer m_clock;
+    QTimer m_idleTimer;
+    int m_floodStrikes = 0; // chat frames refused in a row
+    bool m_pinged = false; // a keep-alive ping is unanswered
     QString m_peer; // address:port, for the log
     QString m_name; // empty until registered
     Mode m_mode = Mode::Undecided;

@@ -50,7 +50,28 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     const QCommandLineOption quizSeed(u"quiz-seed"_s,
         u"Seed for the quiz questions: every quiz asks the same ones (for tests and demos)."_s,
         u"number"_s);
-    parser.addOptions({bind, port, maxClients, maxFrame, maxPending, motd, quizSeed});
+    const QCommandLineOption maxPerIp(u"max-per-ip"_s,
+        u"Most connections from one IP address (default: %1)."_s.arg(config.maxClientsPerAddress),
+        u"count"_s);
+    const QCommandLineOption maxText(u"max-text"_s,
+        u"Longest message in characters (default: %1)."_s.arg(config.maxTextLength), u"chars"_s);
+    const QCommandLineOption rate(u"rate"_s,
+        u"Chat messages a client may send per second, sustained (default: %1)."_s.arg(
+            config.chatRate),
+        u"per-second"_s);
+    const QCommandLineOption burst(u"burst"_s,
+        u"Chat messages a client may send in a burst (default: %1)."_s.arg(config.chatBurst),
+        u"count"_s);
+    const QCommandLineOption helloTimeout(u"hello-timeout"_s,
+        u"Seconds a new connection has to register (default: %1)."_s.arg(
+            config.helloTimeoutMs / 1000),
+        u"seconds"_s);
+    const QCommandLineOption idleTimeout(u"idle-timeout"_s,
+        u"Seconds of silence before a client is pinged; one that stays silent as long again "
+        "is dropped. 0 turns this off (default: %1)."_s.arg(config.idleTimeoutMs / 1000),
+        u"seconds"_s);
+    parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
+        helloTimeout, idleTimeout, motd, quizSeed});
 
     const auto usageError = [&parser](const QString &message) {
         return Exit{message + u"\n\n"_s + parser.helpText(), 2};
@@ -105,6 +126,43 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
             return usageError(u"--max-pending needs a number of bytes from 65536 to 4294967296"_s);
         }
         config.maxPendingBytes = *value;
+    }
+    const struct
+    {
+        const QCommandLineOption &option;
+        qint64 min;
+        qint64 max;
+        int *target;
+        int scale;
+    } integers[] = {
+        {maxPerIp, 1, 1'000'000, &config.maxClientsPerAddress, 1},
+        {maxText, 1, 1'000'000, &config.maxTextLength, 1},
+        {helloTimeout, 1, 3600, &config.helloTimeoutMs, 1000},
+        {idleTimeout, 0, 86400, &config.idleTimeoutMs, 1000},
+    };
+    for (const auto &integer : integers) {
+        if (parser.isSet(integer.option)) {
+            const auto value = parseNumber(parser.value(integer.option), integer.min, integer.max);
+            if (!value) {
+                return usageError(
+                    u"--%1 needs a number from %2 to %3"_s.arg(integer.option.names().constFirst())
+                        .arg(integer.min)
+                        .arg(integer.max));
+            }
+            *integer.target = int(*value * integer.scale);
+        }
+    }
+    for (const auto &[option, target] :
+        {std::pair{&rate, &config.chatRate}, std::pair{&burst, &config.chatBurst}}) {
+        if (parser.isSet(*option)) {
+            bool ok = false;
+            const double value = parser.value(*option).toDouble(&ok);
+            if (!ok || value < 0.1 || value > 1e6) {
+                return usageError(
+                    u"--%1 needs a number from 0.1 to 1000000"_s.arg(option->names().constFirst()));
+            }
+            *target = value;
+        }
     }
     if (parser.isSet(quizSeed)) {
         const auto value = parseNumber(parser.value(quizSeed), 0, 0xffffffffLL);

@@ -17,6 +17,12 @@ struct ServerConfig
     qsizetype maxFrameBytes = Protocol::DefaultMaxFrameBytes;
     // Bytes queued for one client that it has not read yet; past this it is disconnected.
     qsizetype maxPendingBytes = 4 * 1024 * 1024;
+    int maxClientsPerAddress = 32;
+    int maxTextLength = 4000; // characters in one say or dm
+    double chatRate = 5.0; // say and dm frames a second, sustained
+    double chatBurst = 20.0; // ... and in a burst
+    int helloTimeoutMs = 20000; // to register, from connecting
+    int idleTimeoutMs = 120000; // silence before a keep-alive ping; 0: never
     std::optional<quint32> quizSeed; // fixed quiz questions, for tests and demos
     QString motd = QStringLiteral("Hi there, {name}! Welcome to Natter.");
 

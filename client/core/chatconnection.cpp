@@ -153,6 +153,10 @@ void ChatConnection::onReadyRead()
 void ChatConnection::handle(const QJsonObject &frame, QList<QJsonObject> &batch)
 {
     const QString type = frame.value("type"_L1).toString();
+    if (type == "ping"_L1) {
+        m_socket->write(FrameCodec::encode(Frames::pong())); // the server's keep-alive
+        return;
+    }
     if (type == "pong"_L1) {
         if (m_pingOutstanding) {
             m_pingOutstanding = false;

@@ -81,6 +81,7 @@ void tst_MainWindow::init()
     config.bindAddress = QHostAddress::LocalHost;
     config.port = 0;
     config.quizSeed = QuizSeed;
+    config.chatRate = config.chatBurst = 1e6; // bob sends bursts to fill the view
     m_server = std::make_unique<ChatServer>(config);
     QVERIFY(m_server->start());
     m_port = m_server->serverPort();
