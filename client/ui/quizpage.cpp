@@ -117,6 +117,15 @@ QuizPage::QuizPage(ChatClient &client, QWidget *parent)
     refresh();
 }
 
+void QuizPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    // Others may have played since we last looked.
+    if (m_client.isOnline()) {
+        m_client.requestLeaderboard();
+    }
+}
+
 void QuizPage::startOrStop()
 {
     if (m_client.quiz()->phase() == QuizState::Phase::Running || m_countdown.isActive()) {

@@ -31,6 +31,9 @@ public:
     QLabel *scoreCard() const { return m_card; }
     QTableView *leaderboardView() const { return m_leaderboard; }
 
+protected:
+    void showEvent(QShowEvent *event) override;
+
 private:
     void startOrStop();
     void tick();
