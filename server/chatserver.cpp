@@ -6,6 +6,7 @@
 #include "gracefulclose.h"
 #include "memoryleaderboard.h"
 #include "serverlog.h"
+#include "tlsidentity.h"
 
 #include <QTcpSocket>
 #include <QThread>
@@ -46,7 +47,21 @@ ChatServer::~ChatServer()
 
 bool ChatServer::start()
 {
-    return listen(m_config.bindAddress, m_config.port);
+    if (!m_config.tlsCertificatePath.isEmpty()) {
+        auto identity = TlsIdentity::load(m_config.tlsCertificatePath, m_config.tlsKeyPath);
+        if (const auto *error = std::get_if<QString>(&identity)) {
+            m_startError = *error;
+            return false;
+        }
+        m_tls = std::get<QSslConfiguration>(identity);
+    }
+    if (!listen(m_config.bindAddress, m_config.port)) {
+        m_startError = u"cannot listen on %1 port %2: %3"_s.arg(m_config.bindAddress.toString())
+                           .arg(m_config.port)
+                           .arg(errorString());
+        return false;
+    }
+    return true;
 }
 
 void ChatServer::shutdown()

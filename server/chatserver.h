@@ -24,8 +24,10 @@ public:
     explicit ChatServer(ServerConfig config, QObject *parent = nullptr);
     ~ChatServer() override;
 
-    // Listens on the configured address and port; errorString() says why not.
+    // Loads the TLS identity (if configured) and listens; startError() says why not.
     bool start();
+    QString startError() const { return m_startError; }
+    bool usesTls() const { return m_tls.has_value(); }
     // Stops accepting, says bye to every client and emits stopped() once all threads are done.
     void shutdown();
 
@@ -49,7 +51,9 @@ private:
     const ServerConfig m_config;
     ChatRoom m_room;
     std::unique_ptr<Leaderboard> m_leaderboard;
-    const ServerContext m_context{m_room, *m_leaderboard, m_config};
+    std::optional<QSslConfiguration> m_tls;
+    const ServerContext m_context{m_room, *m_leaderboard, m_config, m_tls};
+    QString m_startError;
     QSet<QThread *> m_threads; // one per connection; the workers are reached by signals
     QHash<QThread *, QString> m_threadAddress; // the peer address each connection counts against
     QHash<QString, int> m_perAddress; // connections per peer address

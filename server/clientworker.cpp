@@ -14,6 +14,7 @@
 #include "timeservice.h"
 
 #include <QJsonArray>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -61,7 +62,14 @@ ClientWorker::~ClientWorker()
 
 void ClientWorker::start()
 {
-    m_socket = new QTcpSocket(this);
+    QSslSocket *tls = nullptr;
+    if (m_context.tls) {
+        tls = new QSslSocket(this);
+        tls->setSslConfiguration(*m_context.tls);
+        m_socket = tls;
+    } else {
+        m_socket = new QTcpSocket(this);
+    }
     if (!m_socket->setSocketDescriptor(m_socketDescriptor)) {
         qCWarning(lcServer) << "cannot adopt connection:" << m_socket->errorString();
         ::close(int(m_socketDescriptor));
@@ -96,6 +104,10 @@ void ClientWorker::start()
     // plain-text clients too, which cannot answer the keep-alive pings.
     m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
     m_clock.start();
+    if (tls) {
+        // A client that does not speak TLS fails the handshake and is dropped.
+        tls->startServerEncryption();
+    }
     QTimer::singleShot(NamePromptDelay, this, &ClientWorker::promptForName);
     // Slowloris: a connection that never registers gives its place back.
     QTimer::singleShot(m_context.config.helloTimeoutMs, this, [this] {

@@ -1,5 +1,6 @@
 #include "gracefulclose.h"
 
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -10,13 +11,19 @@ void closeGracefully(QTcpSocket *socket, std::chrono::milliseconds grace)
     const auto discardInput = [socket] {
         socket->skip(socket->bytesAvailable());
     };
-    const auto halfCloseWhenDrained = [socket] {
-        if (socket->bytesToWrite() == 0 && socket->state() == QAbstractSocket::ConnectedState) {
+    auto *tls = qobject_cast<QSslSocket *>(socket);
+    const auto halfCloseWhenDrained = [socket, tls] {
+        const bool drained
+            = socket->bytesToWrite() == 0 && (!tls || tls->encryptedBytesToWrite() == 0);
+        if (drained && socket->state() == QAbstractSocket::ConnectedState) {
             ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
         }
     };
     QObject::connect(socket, &QTcpSocket::readyRead, socket, discardInput);
     QObject::connect(socket, &QTcpSocket::bytesWritten, socket, halfCloseWhenDrained);
+    if (tls) {
+        QObject::connect(tls, &QSslSocket::encryptedBytesWritten, tls, halfCloseWhenDrained);
+    }
     QTimer::singleShot(grace, socket, &QTcpSocket::abort);
     discardInput();
     halfCloseWhenDrained();

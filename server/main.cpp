@@ -56,11 +56,11 @@ int main(int argc, char *argv[])
     raiseOpenFileLimit();
     ChatServer server(config);
     if (!server.start()) {
-        err << "natter-server: cannot listen on " << endpoint(config.bindAddress, config.port)
-            << ": " << server.errorString() << Qt::endl;
+        err << "natter-server: " << server.startError() << Qt::endl;
         return 1;
     }
-    out << "listening on " << endpoint(server.serverAddress(), server.serverPort()) << Qt::endl;
+    out << "listening on " << endpoint(server.serverAddress(), server.serverPort())
+        << (server.usesTls() ? " (TLS)" : "") << Qt::endl;
     qCInfo(lcServer).noquote() << "listening on"
                                << endpoint(server.serverAddress(), server.serverPort());
 

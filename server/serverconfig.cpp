@@ -70,8 +70,12 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Seconds of silence before a client is pinged; one that stays silent as long again "
         "is dropped. 0 turns this off (default: %1)."_s.arg(config.idleTimeoutMs / 1000),
         u"seconds"_s);
+    const QCommandLineOption tlsCert(u"tls-cert"_s,
+        u"Serve TLS with this PEM certificate (chain); needs --tls-key."_s, u"file"_s);
+    const QCommandLineOption tlsKey(
+        u"tls-key"_s, u"The PEM private key for --tls-cert (unencrypted)."_s, u"file"_s);
     parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
-        helloTimeout, idleTimeout, motd, quizSeed});
+        helloTimeout, idleTimeout, motd, quizSeed, tlsCert, tlsKey});
 
     const auto usageError = [&parser](const QString &message) {
         return Exit{message + u"\n\n"_s + parser.helpText(), 2};
@@ -171,6 +175,11 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         }
         config.quizSeed = quint32(*value);
     }
+    if (parser.isSet(tlsCert) != parser.isSet(tlsKey)) {
+        return usageError(u"--tls-cert and --tls-key go together"_s);
+    }
+    config.tlsCertificatePath = parser.value(tlsCert);
+    config.tlsKeyPath = parser.value(tlsKey);
     if (parser.isSet(motd)) {
         config.motd = parser.value(motd);
     }

@@ -24,6 +24,8 @@ struct ServerConfig
     int helloTimeoutMs = 20000; // to register, from connecting
     int idleTimeoutMs = 120000; // silence before a keep-alive ping; 0: never
     std::optional<quint32> quizSeed; // fixed quiz questions, for tests and demos
+    QString tlsCertificatePath; // both set: serve TLS only
+    QString tlsKeyPath;
     QString motd = QStringLiteral("Hi there, {name}! Welcome to Natter.");
 
     // What the command line asked for: a configuration to run, text to print (help, version)

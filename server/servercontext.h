@@ -1,5 +1,9 @@
 #pragma once
 
+#include <QSslConfiguration>
+
+#include <optional>
+
 class ChatRoom;
 class Leaderboard;
 struct ServerConfig;
@@ -11,4 +15,5 @@ struct ServerContext
     ChatRoom &room;
     Leaderboard &leaderboard;
     const ServerConfig &config;
+    const std::optional<QSslConfiguration> &tls; // set: every connection speaks TLS
 };

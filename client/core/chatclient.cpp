@@ -43,6 +43,8 @@ ChatClient::ChatClient(QObject *parent)
         &ChatClient::registrationRefused);
     connect(&m_connection, &ChatConnection::connectFailed, this, &ChatClient::connectFailed);
     connect(&m_connection, &ChatConnection::roundTripChanged, this, &ChatClient::roundTripChanged);
+    connect(&m_connection, &ChatConnection::certificateNeedsTrust, this,
+        &ChatClient::certificateNeedsTrust);
     connect(&m_connection, &ChatConnection::connectionLost, this, [this](const QString &reason) {
         addNotice(tr("Connection lost: %1. Reconnecting…").arg(reason), ChatEntry::Kind::Error);
         m_users.reset({});
@@ -54,10 +56,10 @@ ChatClient::ChatClient(QObject *parent)
 }
 
 void ChatClient::connectToServer(
-    const QString &host, quint16 port, const QString &name, bool retryFirstConnect)
+    const QString &host, quint16 port, const QString &name, bool retryFirstConnect, bool tls)
 {
     m_welcomedBefore = false;
-    m_connection.open(host, port, name, retryFirstConnect);
+    m_connection.open(host, port, name, retryFirstConnect, tls);
 }
 
 void ChatClient::leave()
@@ -153,7 +155,8 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
     if (m_welcomedBefore) {
         addNotice(tr("Reconnected as %1.").arg(m_connection.name()));
     } else {
-        addNotice(tr("Connected to %1:%2 as %3.")
+        addNotice((m_connection.usesTls() ? tr("Connected to %1:%2 as %3 (encrypted).")
+                                          : tr("Connected to %1:%2 as %3."))
                       .arg(m_connection.host())
                       .arg(m_connection.port())
                       .arg(m_connection.name()));

@@ -20,8 +20,8 @@ public:
 
     explicit ChatClient(QObject *parent = nullptr);
 
-    void connectToServer(
-        const QString &host, quint16 port, const QString &name, bool retryFirstConnect = false);
+    void connectToServer(const QString &host, quint16 port, const QString &name,
+        bool retryFirstConnect = false, bool tls = false);
     // Says quit and closes; no reconnecting.
     void leave();
 
@@ -55,6 +55,8 @@ signals:
     void registrationRefused(const QString &code, const QString &message);
     void connectFailed(const QString &message);
     void roundTripChanged(int ms);
+    void certificateNeedsTrust(
+        const QSslCertificate &certificate, const QByteArray &fingerprint, bool changed);
     // A time frame, or a time error (code unknown_query / unknown_zone).
     void timeReceived(const QJsonObject &reply);
     void timeFailed(const QString &code, const QString &message);

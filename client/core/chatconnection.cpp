@@ -4,6 +4,7 @@
 #include "frames.h"
 
 #include <QRandomGenerator>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 using namespace Qt::StringLiterals;
@@ -50,13 +51,14 @@ void ChatConnection::setPingInterval(int ms)
 }
 
 void ChatConnection::open(
-    const QString &host, quint16 port, const QString &name, bool retryFirstConnect)
+    const QString &host, quint16 port, const QString &name, bool retryFirstConnect, bool tls)
 {
     close();
     m_host = host;
     m_port = port;
     m_name = name;
     m_retryFirstConnect = retryFirstConnect;
+    m_tls = tls;
     m_wasOnline = false;
     m_attempt = 0;
     connectSocket();
@@ -107,10 +109,17 @@ void ChatConnection::connectSocket()
         m_socket->abort();
         m_socket->deleteLater();
     }
-    m_socket = new QTcpSocket(this);
+    QSslSocket *tls = m_tls ? new QSslSocket(this) : nullptr;
+    m_socket = tls ? tls : new QTcpSocket(this);
     m_reader = FrameReader(MaxServerFrameBytes);
     m_pingOutstanding = false;
-    connect(m_socket, &QTcpSocket::connected, this, &ChatConnection::onConnected);
+    if (tls) {
+        // Speak only once the channel is encrypted.
+        connect(tls, &QSslSocket::encrypted, this, &ChatConnection::onConnected);
+        connect(tls, &QSslSocket::sslErrors, this, &ChatConnection::onSslErrors);
+    } else {
+        connect(m_socket, &QTcpSocket::connected, this, &ChatConnection::onConnected);
+    }
     connect(m_socket, &QTcpSocket::readyRead, this, &ChatConnection::onReadyRead);
     connect(m_socket, &QTcpSocket::disconnected, this, &ChatConnection::onSocketGone);
     connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
@@ -120,7 +129,26 @@ void ChatConnection::connectSocket()
         }
     });
     setState(State::Connecting);
-    m_socket->connectToHost(m_host, m_port);
+    if (tls) {
+        tls->connectToHostEncrypted(m_host, m_port);
+    } else {
+        m_socket->connectToHost(m_host, m_port);
+    }
+}
+
+void ChatConnection::onSslErrors(const QList<QSslError> &errors)
+{
+    auto *tls = qobject_cast<QSslSocket *>(m_socket);
+    const QSslCertificate certificate = tls->peerCertificate();
+    const QByteArray fingerprint = TrustStore::fingerprint(certificate);
+    const QString server = u"%1:%2"_s.arg(m_host).arg(m_port);
+    const TrustStore::Verdict verdict = m_trustStore.check(server, fingerprint);
+    if (verdict == TrustStore::Verdict::Trusted) {
+        tls->ignoreSslErrors(errors); // the person vouched for exactly this certificate
+        return;
+    }
+    close();
+    emit certificateNeedsTrust(certificate, fingerprint, verdict == TrustStore::Verdict::Changed);
 }
 
 void ChatConnection::onConnected()

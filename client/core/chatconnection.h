@@ -1,10 +1,12 @@
 #pragma once
 
 #include "framereader.h"
+#include "truststore.h"
 
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
+#include <QSslError>
 #include <QTimer>
 
 class QTcpSocket;
@@ -31,8 +33,10 @@ public:
     ~ChatConnection() override;
 
     // retryFirstConnect: keep trying when the server cannot be reached at first (the command
-    // line's --host), instead of reporting connectFailed (the connect dialog).
-    void open(const QString &host, quint16 port, const QString &name, bool retryFirstConnect);
+    // line's --host), instead of reporting connectFailed (the connect dialog). tls: connect
+    // with TLS; a certificate the system does not trust must be in the trust store.
+    void open(const QString &host, quint16 port, const QString &name, bool retryFirstConnect,
+        bool tls = false);
     // Leaves politely (quit) and stays disconnected.
     void close();
     // Sends when online; returns false (and sends nothing) otherwise.
@@ -42,6 +46,8 @@ public:
     QString host() const { return m_host; }
     quint16 port() const { return m_port; }
     QString name() const { return m_name; }
+    bool usesTls() const { return m_tls; }
+    TrustStore &trustStore() { return m_trustStore; }
     int roundTripMs() const { return m_roundTripMs; } // -1 until measured
     int nextRetryMs() const { return m_retryTimer.isActive() ? m_retryTimer.remainingTime() : -1; }
 
@@ -59,11 +65,17 @@ signals:
     // Online until now; reconnecting from here (reason is for people).
     void connectionLost(const QString &reason);
     void roundTripChanged(int ms);
+    // The server's certificate is not trusted by the system nor yet by the person (changed:
+    // it differs from the one they trusted before: a warning sign). The attempt has ended;
+    // trust it in trustStore() and open() again to go on.
+    void certificateNeedsTrust(
+        const QSslCertificate &certificate, const QByteArray &fingerprint, bool changed);
 
 private:
     void setState(State state);
     void connectSocket();
     void onConnected();
+    void onSslErrors(const QList<QSslError> &errors);
     void onReadyRead();
     void onSocketGone();
     void handle(const QJsonObject &frame, QList<QJsonObject> &batch);
@@ -84,6 +96,8 @@ private:
     int m_maxRetryMs = 15000;
     int m_roundTripMs = -1;
     bool m_retryFirstConnect = false;
+    bool m_tls = false;
+    TrustStore m_trustStore;
     bool m_wasOnline = false; // since open(): decides retry versus failure
     bool m_pingOutstanding = false;
 };

@@ -2,6 +2,7 @@
 
 #include "protocol.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QLabel>
@@ -18,6 +19,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     , m_host(new QLineEdit(this))
     , m_port(new QSpinBox(this))
     , m_name(new QLineEdit(this))
+    , m_tls(new QCheckBox(tr("&Encrypt the connection (TLS)"), this))
     , m_status(new QLabel(this))
     , m_buttons(new QDialogButtonBox(this))
 {
@@ -31,7 +33,9 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     m_status->setWordWrap(true);
     m_status->setMinimumWidth(320);
 
+    m_tls->setToolTip(tr("The server must have been started with --tls-cert and --tls-key"));
     QSettings settings;
+    m_tls->setChecked(settings.value(u"connect/tls"_s, false).toBool());
     setValues(settings.value(u"connect/host"_s, u"127.0.0.1"_s).toString(),
         quint16(settings.value(u"connect/port"_s, Protocol::DefaultPort).toUInt()),
         settings.value(u"connect/name"_s, qEnvironmentVariable("USER")).toString());
@@ -43,6 +47,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     form->addRow(tr("&Server:"), m_host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&Name:"), m_name);
+    form->addRow(QString(), m_tls);
     form->addRow(m_status);
     form->addRow(m_buttons);
 
@@ -83,6 +88,16 @@ QString ConnectDialog::name() const
     return m_name->text();
 }
 
+bool ConnectDialog::useTls() const
+{
+    return m_tls->isChecked();
+}
+
+void ConnectDialog::setUseTls(bool tls)
+{
+    m_tls->setChecked(tls);
+}
+
 void ConnectDialog::setBusy(const QString &status)
 {
     m_busy = true;
@@ -116,6 +131,7 @@ void ConnectDialog::rememberValues() const
     settings.setValue(u"connect/host"_s, host());
     settings.setValue(u"connect/port"_s, port());
     settings.setValue(u"connect/name"_s, name());
+    settings.setValue(u"connect/tls"_s, useTls());
 }
 
 void ConnectDialog::updateButton()

@@ -2,6 +2,7 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
@@ -21,6 +22,8 @@ public:
     QString host() const;
     quint16 port() const;
     QString name() const;
+    bool useTls() const;
+    void setUseTls(bool tls);
 
     // While busy the fields are locked and the status says so; an error re-enables them.
     void setBusy(const QString &status);
@@ -41,6 +44,7 @@ private:
     QLineEdit *m_host = nullptr;
     QSpinBox *m_port = nullptr;
     QLineEdit *m_name = nullptr;
+    QCheckBox *m_tls = nullptr;
     QLabel *m_status = nullptr;
     QDialogButtonBox *m_buttons = nullptr;
     bool m_busy = false;

@@ -50,7 +50,8 @@ int main(int argc, char *argv[])
     const QCommandLineOption port(
         u"port"_s, u"Server port (default %1)."_s.arg(Protocol::DefaultPort), u"port"_s);
     const QCommandLineOption name(u"name"_s, u"Your name in the chat."_s, u"name"_s);
-    parser.addOptions({host, port, name});
+    const QCommandLineOption tls(u"tls"_s, u"Encrypt the connection with TLS."_s);
+    parser.addOptions({host, port, name, tls});
     parser.process(arguments);
 
     quint16 portNumber = Protocol::DefaultPort;
@@ -67,7 +68,8 @@ int main(int argc, char *argv[])
     ChatClient client;
     MainWindow window(client);
     if (parser.isSet(host) && parser.isSet(name)) {
-        window.connectDirectly(parser.value(host), portNumber, parser.value(name));
+        window.connectDirectly(
+            parser.value(host), portNumber, parser.value(name), parser.isSet(tls));
     } else {
         if (parser.isSet(host) || parser.isSet(name) || parser.isSet(port)) {
             const ConnectDialog *dialog = window.connectDialog();

@@ -9,8 +9,11 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSettings>
 #include <QShortcut>
+#include <QSslCertificate>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabWidget>
@@ -74,8 +77,10 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
 
     connect(m_dialog, &ConnectDialog::connectRequested, this, [this] {
         m_dialog->setBusy(tr("Connecting to %1:%2…").arg(m_dialog->host()).arg(m_dialog->port()));
-        m_client.connectToServer(m_dialog->host(), m_dialog->port(), m_dialog->name());
+        m_client.connectToServer(
+            m_dialog->host(), m_dialog->port(), m_dialog->name(), false, m_dialog->useTls());
     });
+    connect(&client, &ChatClient::certificateNeedsTrust, this, &MainWindow::askToTrust);
     // Cancelling the dialog while not connected leaves nothing to do: quit.
     connect(m_dialog, &QDialog::rejected, this, [this] {
         if (m_client.state() == State::Disconnected) {
@@ -110,11 +115,53 @@ void MainWindow::showConnectDialog(const QString &error, bool nameProblem)
     m_dialog->activateWindow();
 }
 
-void MainWindow::connectDirectly(const QString &host, quint16 port, const QString &name)
+void MainWindow::connectDirectly(const QString &host, quint16 port, const QString &name, bool tls)
 {
     m_dialog->setValues(host, port, name);
+    m_dialog->setUseTls(tls);
     show();
-    m_client.connectToServer(host, port, name, true);
+    m_client.connectToServer(host, port, name, true, tls);
+}
+
+void MainWindow::askToTrust(
+    const QSslCertificate &certificate, const QByteArray &fingerprint, bool changed)
+{
+    ChatConnection &connection = m_client.connection();
+    const QString server = u"%1:%2"_s.arg(connection.host()).arg(connection.port());
+    QMessageBox box(this);
+    box.setWindowTitle(
+        changed ? tr("Server certificate changed") : tr("Unknown server certificate"));
+    box.setIcon(changed ? QMessageBox::Critical : QMessageBox::Warning);
+    const QString who = certificate.subjectInfo(QSslCertificate::CommonName).join(u", "_s);
+    if (changed) {
+        box.setText(
+            tr("<b>The certificate of %1 has changed since you trusted it.</b>").arg(server));
+        box.setInformativeText(
+            tr("Someone may be intercepting the connection, or the server got a new "
+               "certificate. Only continue if its administrator confirms this fingerprint:"
+               "\n\n%1\n\nissued to %2.")
+                .arg(QString::fromLatin1(fingerprint), who));
+    } else {
+        box.setText(tr("%1 presents a certificate that this computer does not trust.").arg(server));
+        box.setInformativeText(tr("Compare its SHA-256 fingerprint with the one the server's "
+                                  "administrator gave you:\n\n%1\n\nissued to %2.")
+                                   .arg(QString::fromLatin1(fingerprint), who));
+    }
+    QPushButton *always = box.addButton(tr("Trust &always"), QMessageBox::AcceptRole);
+    QPushButton *once = box.addButton(tr("Trust &once"), QMessageBox::AcceptRole);
+    QPushButton *cancel = box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(changed ? cancel : once);
+    box.exec();
+
+    if (box.clickedButton() == always) {
+        connection.trustStore().trustAlways(server, fingerprint);
+    } else if (box.clickedButton() == once) {
+        connection.trustStore().trustOnce(server, fingerprint);
+    } else {
+        showConnectDialog(tr("Not connected: the server's certificate was not trusted."), false);
+        return;
+    }
+    m_client.connectToServer(connection.host(), connection.port(), connection.name(), false, true);
 }
 
 void MainWindow::onStateChanged()

@@ -6,6 +6,7 @@ class ChatClient;
 class ChatPage;
 class ConnectDialog;
 class QLabel;
+class QSslCertificate;
 class QSystemTrayIcon;
 class QTabWidget;
 class QuizPage;
@@ -25,7 +26,7 @@ public:
 
     // Shows the connect dialog (with an optional error), or connects straight away.
     void showConnectDialog(const QString &error = {}, bool nameProblem = false);
-    void connectDirectly(const QString &host, quint16 port, const QString &name);
+    void connectDirectly(const QString &host, quint16 port, const QString &name, bool tls = false);
 
     ChatPage *chatPage() const { return m_chat; }
     QuizPage *quizPage() const { return m_quiz; }
@@ -43,6 +44,8 @@ private:
     void onStateChanged();
     void onChatActivity(int rows);
     void onAttention(const QString &title, const QString &text);
+    void askToTrust(
+        const QSslCertificate &certificate, const QByteArray &fingerprint, bool changed);
     void clearUnreadIfSeen();
     void updateTitle();
     void updateRoundTrip(int ms);

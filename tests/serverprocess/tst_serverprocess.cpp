@@ -21,6 +21,7 @@ private slots:
     void badArguments_data();
     void badArguments();
     void portInUse();
+    void badTlsFilesStopTheServer();
     void signalStopsCleanly_data();
     void signalStopsCleanly();
 
@@ -121,6 +122,20 @@ void tst_ServerProcess::portInUse()
         {u"--bind"_s, u"127.0.0.1"_s, u"--port"_s, QString::number(squatter.serverPort())});
     QCOMPARE(result.exitCode, 1);
     QVERIFY2(result.err.contains(u"cannot listen"_s), qPrintable(result.err));
+}
+
+void tst_ServerProcess::badTlsFilesStopTheServer()
+{
+    const QString fixtures = QStringLiteral(NATTER_TLS_FIXTURES);
+    const Result result = runToEnd({u"--port"_s, u"0"_s, u"--tls-cert"_s,
+        fixtures + u"/server.crt"_s, u"--tls-key"_s, fixtures + u"/other.key"_s});
+    QCOMPARE(result.exitCode, 1);
+    QVERIFY2(result.err.contains(u"do not work together"_s), qPrintable(result.err));
+    QVERIFY(!result.out.contains(u"listening"_s));
+
+    const Result half = runToEnd({u"--tls-cert"_s, fixtures + u"/server.crt"_s});
+    QCOMPARE(half.exitCode, 2);
+    QVERIFY(half.err.contains(u"go together"_s));
 }
 
 void tst_ServerProcess::signalStopsCleanly_data()
