@@ -12,6 +12,9 @@
 #include <QThread>
 
 #include <sys/socket.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 using Protocol::ErrorCode;
@@ -167,6 +170,13 @@ void ChatServer::onThreadFinished(QThread *thread)
         m_perAddress.remove(address);
     }
     thread->deleteLater();
+#ifdef __GLIBC__
+    // Each worker thread had its own malloc arena; once nobody is connected, give what they
+    // freed back to the system instead of holding the high-water mark forever.
+    if (m_threads.isEmpty()) {
+        ::malloc_trim(0);
+    }
+#endif
     if (m_shuttingDown && m_threads.isEmpty()) {
         qCInfo(lcServer) << "all connections closed";
         emit stopped();
