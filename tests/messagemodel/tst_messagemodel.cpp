@@ -119,9 +119,13 @@ void tst_MessageModel::hundredThousandMessages()
     // Loose bounds that only a real regression breaks, even on a slow, loaded machine: the
     // figures printed above are the measurement (docs/CLIENT.md).
     QVERIFY2(elapsedMs < 20000, "appending 100000 messages took over 20 s");
+#if defined(__SANITIZE_ADDRESS__)
+    Q_UNUSED(grown); // AddressSanitizer's redzones make every allocation bigger
+#else
     if (before > 0) {
         QVERIFY2(grown < 8 * textBytes, "a message costs over 8 times its text");
     }
+#endif
 }
 
 QTEST_APPLESS_MAIN(tst_MessageModel)
