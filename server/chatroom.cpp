@@ -16,7 +16,7 @@ ChatRoom::ChatRoom(QString motd)
 
 ErrorCode ChatRoom::join(const QString &name, Outbox *outbox)
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     if (m_closed) {
         return ErrorCode::ShuttingDown;
     }
@@ -34,7 +34,7 @@ ErrorCode ChatRoom::join(const QString &name, Outbox *outbox)
 
 void ChatRoom::leave(const QString &name, const QString &reason)
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     const QString k = key(name);
     if (m_members.remove(k) == 0 || m_closed) {
         return;
@@ -44,7 +44,7 @@ void ChatRoom::leave(const QString &name, const QString &reason)
 
 ErrorCode ChatRoom::say(const QString &from, const QString &text)
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     if (m_closed) {
         return ErrorCode::ShuttingDown;
     }
@@ -55,13 +55,13 @@ ErrorCode ChatRoom::say(const QString &from, const QString &text)
 
 void ChatRoom::sendUsers(Outbox *outbox) const
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     outbox->push(FrameCodec::encode(Frames::users(usersLocked())));
 }
 
 ErrorCode ChatRoom::sendPrivate(const QString &from, const QString &to, const QString &text)
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     if (m_closed) {
         return ErrorCode::ShuttingDown;
     }
@@ -81,25 +81,25 @@ ErrorCode ChatRoom::sendPrivate(const QString &from, const QString &to, const QS
 
 QStringList ChatRoom::users() const
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     return usersLocked();
 }
 
 int ChatRoom::userCount() const
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     return int(m_members.size());
 }
 
 qint64 ChatRoom::lastId() const
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     return m_lastId;
 }
 
 void ChatRoom::close()
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     m_closed = true;
 }
 

@@ -3,8 +3,8 @@
 #include "protocol.h"
 
 #include <QHash>
-#include <QMutex>
 #include <QStringList>
+#include <mutex>
 
 class Outbox;
 
@@ -48,7 +48,8 @@ private:
     QStringList usersLocked() const;
     void broadcastLocked(const QByteArray &frame, const QString &exceptKey = {});
 
-    mutable QMutex m_mutex;
+    mutable std::mutex
+        m_mutex; // pthread-based, so ThreadSanitizer sees it (QMutex uses raw futexes)
     QHash<QString, Member> m_members; // keyed by case-folded name
     QString m_motd;
     qint64 m_lastId = 0;

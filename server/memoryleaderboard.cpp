@@ -4,7 +4,7 @@
 
 void MemoryLeaderboard::record(const Entry &entry)
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     const QString key = entry.name.toCaseFolded();
     const auto best = m_best.constFind(key);
     if (best != m_best.constEnd()) {
@@ -26,7 +26,7 @@ void MemoryLeaderboard::record(const Entry &entry)
 
 QList<Leaderboard::Entry> MemoryLeaderboard::top(int count) const
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     QList<Entry> entries = m_best.values();
     locker.unlock();
     std::sort(entries.begin(), entries.end(), &Leaderboard::ranksAbove);

@@ -9,7 +9,7 @@ void Outbox::push(const QByteArray &frame)
 {
     bool wasEmpty = false;
     {
-        QMutexLocker locker(&m_mutex);
+        std::unique_lock locker(m_mutex);
         wasEmpty = m_frames.isEmpty();
         m_frames.append(frame);
     }
@@ -20,6 +20,6 @@ void Outbox::push(const QByteArray &frame)
 
 QList<QByteArray> Outbox::takeAll()
 {
-    QMutexLocker locker(&m_mutex);
+    std::unique_lock locker(m_mutex);
     return std::exchange(m_frames, {});
 }

@@ -2,7 +2,7 @@
 
 #include <QByteArray>
 #include <QList>
-#include <QMutex>
+#include <mutex>
 
 #include <functional>
 
@@ -20,6 +20,6 @@ public:
 
 private:
     std::function<void()> m_wake;
-    QMutex m_mutex;
+    std::mutex m_mutex; // pthread-based, so ThreadSanitizer sees it (QMutex uses raw futexes)
     QList<QByteArray> m_frames;
 };
