@@ -1,3 +1,4 @@
+#include "quizanswer.h"
 #include "quizgenerator.h"
 #include "quizsession.h"
 
@@ -20,19 +21,6 @@ private slots:
     void answersMayBeNumbersOrNumericStrings();
     void stopEndsEarly();
 };
-
-namespace {
-
-int expectedAnswer(const QJsonObject &question)
-{
-    QuizGenerator::Question q;
-    q.a = question.value("a"_L1).toInt();
-    q.b = question.value("b"_L1).toInt();
-    q.op = question.value("op"_L1).toString().at(0).toLatin1();
-    return q.answer();
-}
-
-} // namespace
 
 void tst_QuizSession::questionsStayInRangeAndAreExact()
 {

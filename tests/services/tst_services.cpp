@@ -1,5 +1,6 @@
 #include "chatserver.h"
 #include "frames.h"
+#include "quizanswer.h"
 #include "quizgenerator.h"
 #include "testclient.h"
 
@@ -38,15 +39,6 @@ private:
 namespace {
 
 constexpr quint32 QuizSeed = 2026;
-
-int expectedAnswer(const QJsonObject &question)
-{
-    QuizGenerator::Question q;
-    q.a = question.value("a"_L1).toInt();
-    q.b = question.value("b"_L1).toInt();
-    q.op = question.value("op"_L1).toString().at(0).toLatin1();
-    return q.answer();
-}
 
 QString errorCode(const QJsonObject &frame)
 {
