@@ -16,6 +16,7 @@ for ((i = 0; i < ${#args[@]}; i++)); do
     case "${args[i]}" in
         --port|-p) port=${args[i + 1]:-$port} ;;
         --port=*) port=${args[i]#--port=} ;;
+        --help|-h|--version|-v) display= ;; # just asking: no window
     esac
 done
 
