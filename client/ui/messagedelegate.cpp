@@ -126,8 +126,13 @@ struct MessageDelegate::Layout
 
 QColor MessageDelegate::nameColor(const QString &name, const QPalette &palette)
 {
-    // A stable colour per name, as IRC clients do, readable on the palette's background.
-    const int hue = int(qHash(name.toCaseFolded(), 0x6e617474) % 360);
+    // A stable colour per name, as IRC clients do, readable on the palette's background. The
+    // same everywhere and every day: Qt's qHash is salted per process, so FNV-1a instead.
+    quint32 hash = 2166136261u;
+    for (const QChar c : name.toCaseFolded()) {
+        hash = (hash ^ c.unicode()) * 16777619u;
+    }
+    const int hue = int(hash % 360);
     return QColor::fromHsl(hue, 160, isDark(palette) ? 170 : 95);
 }
 

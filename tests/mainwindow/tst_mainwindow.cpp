@@ -4,6 +4,7 @@
 #include "connectdialog.h"
 #include "frames.h"
 #include "mainwindow.h"
+#include "messagedelegate.h"
 #include "messageview.h"
 #include "quizgenerator.h"
 #include "quizpage.h"
@@ -50,6 +51,7 @@ private slots:
     void unreadCountAndShortcuts();
     void viewFollowsNewMessagesUnlessScrolledUp();
     void clickingALinkActivatesIt();
+    void nameColoursAreStable();
 
 private:
     void openWindow(const QString &name = u"alice"_s);
@@ -374,6 +376,22 @@ void tst_MainWindow::clickingALinkActivatesIt()
     QTest::mouseClick(
         view->viewport(), Qt::LeftButton, {}, QPoint(rect.right() - 5, rect.bottom() - 4));
     QCOMPARE(activated.count(), 1);
+}
+
+void tst_MainWindow::nameColoursAreStable()
+{
+    // Everyone sees bob in the same colour, in every run (no per-process hash salt).
+    QPalette light;
+    light.setColor(QPalette::Base, Qt::white);
+    QCOMPARE(MessageDelegate::nameColor(u"bob"_s, light).hslHue(), 284); // FNV-1a("bob") % 360
+    QCOMPARE(
+        MessageDelegate::nameColor(u"Bob"_s, light), MessageDelegate::nameColor(u"bob"_s, light));
+    QVERIFY(MessageDelegate::nameColor(u"carol"_s, light)
+        != MessageDelegate::nameColor(u"bob"_s, light));
+    QPalette dark;
+    dark.setColor(QPalette::Base, Qt::black);
+    QVERIFY(MessageDelegate::nameColor(u"bob"_s, dark).lightness()
+        > MessageDelegate::nameColor(u"bob"_s, light).lightness()); // readable on dark
 }
 
 QTEST_MAIN(tst_MainWindow)
