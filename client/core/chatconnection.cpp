@@ -71,7 +71,8 @@ void ChatConnection::close()
     if (m_socket) {
         QTcpSocket *socket = std::exchange(m_socket, nullptr);
         socket->disconnect(this);
-        if (socket->state() == QAbstractSocket::ConnectedState) {
+        // Say quit only where the server is listening for frames (not mid-handshake).
+        if (m_state == State::Online || m_state == State::Registering) {
             socket->write(FrameCodec::encode(Frames::quit()));
             socket->disconnectFromHost(); // flushes the quit first
         } else {

@@ -80,7 +80,9 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
         m_client.connectToServer(
             m_dialog->host(), m_dialog->port(), m_dialog->name(), false, m_dialog->useTls());
     });
-    connect(&client, &ChatClient::certificateNeedsTrust, this, &MainWindow::askToTrust);
+    // Queued: the dialog is modal, and the signal comes from inside the socket's own handler.
+    connect(&client, &ChatClient::certificateNeedsTrust, this, &MainWindow::askToTrust,
+            Qt::QueuedConnection);
     // Cancelling the dialog while not connected leaves nothing to do: quit.
     connect(m_dialog, &QDialog::rejected, this, [this] {
         if (m_client.state() == State::Disconnected) {
