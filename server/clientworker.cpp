@@ -89,11 +89,15 @@ void ClientWorker::start()
     qCInfo(lcServer).noquote() << m_peer << "connected";
 
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientWorker::readFromSocket);
-    connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_socket->bytesToWrite() <= m_readPauseBytes / 2) {
+    const auto resumeReading = [this] {
+        if (pendingBytes() <= m_readPauseBytes / 2) {
             readFromSocket(); // resumes a read paused for backpressure
         }
-    });
+    };
+    connect(m_socket, &QTcpSocket::bytesWritten, this, resumeReading);
+    if (tls) {
+        connect(tls, &QSslSocket::encryptedBytesWritten, this, resumeReading);
+    }
     connect(m_socket, &QTcpSocket::disconnected, this, &ClientWorker::onDisconnected);
     connect(m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError error) {
         if (error != QAbstractSocket::RemoteHostClosedError) {
@@ -165,8 +169,7 @@ void ClientWorker::readFromSocket()
             m_idleTimer.start();
         }
     }
-    while (!m_closing && m_socket->bytesAvailable() > 0
-        && m_socket->bytesToWrite() <= m_readPauseBytes) {
+    while (!m_closing && m_socket->bytesAvailable() > 0 && pendingBytes() <= m_readPauseBytes) {
         m_receivedAny = true;
         m_reader.append(m_socket->read(ReadChunkBytes));
         while (const std::optional<QByteArray> line = m_reader.nextLine()) {
@@ -473,17 +476,28 @@ void ClientWorker::flushOutbox()
             m_socket->write(frame);
         }
     }
-    if (m_socket->bytesToWrite() > m_context.config.maxPendingBytes) {
+    if (pendingBytes() > m_context.config.maxPendingBytes) {
         dropSlowConsumer();
     }
+}
+
+qint64 ClientWorker::pendingBytes() const
+{
+    // Over TLS, bytesToWrite() only counts what is not yet encrypted; the backlog a reader that
+    // does not read leaves behind is in the encrypted buffer.
+    qint64 pending = m_socket->bytesToWrite();
+    if (const auto *tls = qobject_cast<const QSslSocket *>(m_socket)) {
+        pending += tls->encryptedBytesToWrite();
+    }
+    return pending;
 }
 
 void ClientWorker::dropSlowConsumer()
 {
     // It is not reading, so a bye would only queue behind what it already ignores: cut it off
     // now and give the memory back. Everyone else carries on.
-    qCWarning(lcServer).noquote() << m_peer << m_name << "is not reading;"
-                                  << m_socket->bytesToWrite() << "bytes pending: disconnected";
+    qCWarning(lcServer).noquote() << m_peer << m_name << "is not reading;" << pendingBytes()
+                                  << "bytes pending: disconnected";
     leaveRoom(u"slow_consumer"_s);
     m_closing = true;
     m_socket->abort();

@@ -74,7 +74,9 @@ void ChatConnection::close()
         // Say quit only where the server is listening for frames (not mid-handshake).
         if (m_state == State::Online || m_state == State::Registering) {
             socket->write(FrameCodec::encode(Frames::quit()));
-            socket->disconnectFromHost(); // flushes the quit first
+            // Hand it to the kernel now: closing the window quits the application right after.
+            socket->flush();
+            socket->disconnectFromHost();
         } else {
             socket->abort();
         }

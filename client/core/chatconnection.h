@@ -47,6 +47,8 @@ public:
     quint16 port() const { return m_port; }
     QString name() const { return m_name; }
     bool usesTls() const { return m_tls; }
+    // Whether a new open() should keep retrying: asked for, or the connection was up before.
+    bool retriesWhenUnreachable() const { return m_retryFirstConnect || m_wasOnline; }
     TrustStore &trustStore() { return m_trustStore; }
     int roundTripMs() const { return m_roundTripMs; } // -1 until measured
     int nextRetryMs() const { return m_retryTimer.isActive() ? m_retryTimer.remainingTime() : -1; }

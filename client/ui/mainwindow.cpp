@@ -82,7 +82,7 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     });
     // Queued: the dialog is modal, and the signal comes from inside the socket's own handler.
     connect(&client, &ChatClient::certificateNeedsTrust, this, &MainWindow::askToTrust,
-            Qt::QueuedConnection);
+        Qt::QueuedConnection);
     // Cancelling the dialog while not connected leaves nothing to do: quit.
     connect(m_dialog, &QDialog::rejected, this, [this] {
         if (m_client.state() == State::Disconnected) {
@@ -163,7 +163,8 @@ void MainWindow::askToTrust(
         showConnectDialog(tr("Not connected: the server's certificate was not trusted."), false);
         return;
     }
-    m_client.connectToServer(connection.host(), connection.port(), connection.name(), false, true);
+    m_client.connectToServer(connection.host(), connection.port(), connection.name(),
+        connection.retriesWhenUnreachable(), true);
 }
 
 void MainWindow::onStateChanged()

@@ -1,5 +1,6 @@
 #include "chatclient.h"
 #include "chatserver.h"
+#include "framecodec.h"
 #include "frames.h"
 #include "testclient.h"
 #include "tlsidentity.h"
@@ -31,9 +32,10 @@ private slots:
     void chatOverTlsAfterTrustOnFirstUse();
     void plaintextClientIsDropped();
     void changedCertificateIsFlagged();
+    void slowConsumerIsCutOffOverTls();
 
 private:
-    bool startServer(const QString &name, quint16 port = 0);
+    bool startServer(const QString &name, quint16 port = 0, ServerConfig config = {});
     std::unique_ptr<ChatClient> trustedClient(const QString &name);
 
     std::unique_ptr<ChatServer> m_server;
@@ -70,9 +72,8 @@ void tst_Tls::cleanup()
     m_server.reset();
 }
 
-bool tst_Tls::startServer(const QString &name, quint16 port)
+bool tst_Tls::startServer(const QString &name, quint16 port, ServerConfig config)
 {
-    ServerConfig config;
     config.bindAddress = QHostAddress::LocalHost;
     config.port = port;
     config.tlsCertificatePath = fixture(name + u".crt"_s);
@@ -197,6 +198,45 @@ void tst_Tls::changedCertificateIsFlagged()
     QCOMPARE(asked.at(0).at(1).toByteArray(), fingerprintOf(u"other.crt"_s));
     QCOMPARE(asked.at(0).at(2).toBool(), true);
     QVERIFY(!again.isOnline());
+}
+
+void tst_Tls::slowConsumerIsCutOffOverTls()
+{
+    // Over TLS the backlog sits in the encrypted buffer, which the cap must count too.
+    ServerConfig config;
+    config.maxPendingBytes = 256 * 1024;
+    config.chatRate = config.chatBurst = 1e6; // a load test, not a flood test
+    QVERIFY(startServer(u"server"_s, 0, config));
+    auto alice = trustedClient(u"alice"_s);
+    auto bob = trustedClient(u"bob"_s);
+    QVERIFY(alice && bob);
+
+    QSslSocket sleeper; // registers, then reads next to nothing
+    sleeper.setPeerVerifyMode(QSslSocket::VerifyNone);
+    sleeper.connectToHostEncrypted(u"127.0.0.1"_s, m_port);
+    QTRY_VERIFY_WITH_TIMEOUT(sleeper.isEncrypted(), 10000); // the server accepts in this thread
+    sleeper.setReadBufferSize(1); // after the handshake, which needs to read
+    sleeper.write(FrameCodec::encode(Frames::hello(u"sleeper"_s)));
+    QTRY_VERIFY(bob->users()->names().contains(u"sleeper"_s));
+
+    const QString text(4000, u'z');
+    int sent = 0;
+    while (bob->users()->names().contains(u"sleeper"_s) && sent < 200 * 50) {
+        for (int i = 0; i < 50; ++i) {
+            QVERIFY(alice->say(text));
+        }
+        sent += 50;
+        QTRY_VERIFY_WITH_TIMEOUT(bob->messages()->rowCount() >= sent, 60000);
+    }
+    QVERIFY2(!bob->users()->names().contains(u"sleeper"_s), "the sleeper was never cut off");
+    const MessageModel *rows = bob->messages();
+    bool sawSlowConsumer = false;
+    for (int row = 0; row < rows->rowCount(); ++row) {
+        sawSlowConsumer |= rows->entry(row).kind == ChatEntry::Kind::Left
+            && rows->entry(row).text == u"slow_consumer"_s;
+    }
+    QVERIFY(sawSlowConsumer);
+    QVERIFY(alice->isOnline() && bob->isOnline());
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)
