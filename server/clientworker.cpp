@@ -90,7 +90,7 @@ void ClientWorker::start()
 
     connect(m_socket, &QTcpSocket::readyRead, this, &ClientWorker::readFromSocket);
     const auto resumeReading = [this] {
-        if (pendingBytes() <= m_readPauseBytes / 2) {
+        if (unsentBytes(m_socket) <= m_readPauseBytes / 2) {
             readFromSocket(); // resumes a read paused for backpressure
         }
     };
@@ -169,7 +169,8 @@ void ClientWorker::readFromSocket()
             m_idleTimer.start();
         }
     }
-    while (!m_closing && m_socket->bytesAvailable() > 0 && pendingBytes() <= m_readPauseBytes) {
+    while (
+        !m_closing && m_socket->bytesAvailable() > 0 && unsentBytes(m_socket) <= m_readPauseBytes) {
         m_receivedAny = true;
         m_reader.append(m_socket->read(ReadChunkBytes));
         while (const std::optional<QByteArray> line = m_reader.nextLine()) {
@@ -476,27 +477,16 @@ void ClientWorker::flushOutbox()
             m_socket->write(frame);
         }
     }
-    if (pendingBytes() > m_context.config.maxPendingBytes) {
+    if (unsentBytes(m_socket) > m_context.config.maxPendingBytes) {
         dropSlowConsumer();
     }
-}
-
-qint64 ClientWorker::pendingBytes() const
-{
-    // Over TLS, bytesToWrite() only counts what is not yet encrypted; the backlog a reader that
-    // does not read leaves behind is in the encrypted buffer.
-    qint64 pending = m_socket->bytesToWrite();
-    if (const auto *tls = qobject_cast<const QSslSocket *>(m_socket)) {
-        pending += tls->encryptedBytesToWrite();
-    }
-    return pending;
 }
 
 void ClientWorker::dropSlowConsumer()
 {
     // It is not reading, so a bye would only queue behind what it already ignores: cut it off
     // now and give the memory back. Everyone else carries on.
-    qCWarning(lcServer).noquote() << m_peer << m_name << "is not reading;" << pendingBytes()
+    qCWarning(lcServer).noquote() << m_peer << m_name << "is not reading;" << unsentBytes(m_socket)
                                   << "bytes pending: disconnected";
     leaveRoom(u"slow_consumer"_s);
     m_closing = true;

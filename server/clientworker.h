@@ -64,7 +64,6 @@ private:
     void sendError(Protocol::ErrorCode code, const QString &message);
     void write(const QByteArray &encodedFrame);
     void flushOutbox();
-    qint64 pendingBytes() const; // written by us, not yet taken by the peer
     void dropSlowConsumer();
     void leaveRoom(const QString &reason);
     // Says bye with reason, lets queued bytes drain, then closes. Others see leaveReason.

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QtGlobal>
+
 #include <chrono>
 
 class QTcpSocket;
@@ -12,3 +14,7 @@ class QTcpSocket;
 // as end of stream), read and discard whatever the peer still sends until it closes too, and
 // abort after `grace` whatever happens. The socket emits disconnected() when it is over.
 void closeGracefully(QTcpSocket *socket, std::chrono::milliseconds grace);
+
+// Bytes written to the socket that the peer has not taken yet. Over TLS, bytesToWrite() only
+// counts what is not yet encrypted; the rest waits in the encrypted buffer.
+qint64 unsentBytes(const QTcpSocket *socket);

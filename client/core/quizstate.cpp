@@ -19,14 +19,10 @@ void QuizState::apply(const QJsonObject &frame)
         m_lastCorrect = frame.value("correct"_L1).toBool();
         m_lastQuestion = frame.value("question"_L1).toString();
         m_lastExpected = frame.value("expected"_L1).toInt();
-        m_score = frame.value("score"_L1).toDouble();
-        m_right = frame.value("right"_L1).toInt();
-        m_wrong = frame.value("wrong"_L1).toInt();
+        applyScore(frame);
     } else if (type == "quiz_finished"_L1) {
         m_phase = Phase::Finished;
-        m_score = frame.value("score"_L1).toDouble();
-        m_right = frame.value("right"_L1).toInt();
-        m_wrong = frame.value("wrong"_L1).toInt();
+        applyScore(frame);
         m_total = frame.value("total"_L1).toInt();
         m_seconds = frame.value("seconds"_L1).toDouble();
         m_completed = frame.value("completed"_L1).toBool();
@@ -34,6 +30,13 @@ void QuizState::apply(const QJsonObject &frame)
         return;
     }
     emit changed();
+}
+
+void QuizState::applyScore(const QJsonObject &frame)
+{
+    m_score = frame.value("score"_L1).toDouble();
+    m_right = frame.value("right"_L1).toInt();
+    m_wrong = frame.value("wrong"_L1).toInt();
 }
 
 void QuizState::setError(const QString &message)

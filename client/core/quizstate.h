@@ -39,6 +39,8 @@ signals:
     void changed();
 
 private:
+    void applyScore(const QJsonObject &frame); // score, right and wrong, in every result
+
     Phase m_phase = Phase::Idle;
     int m_number = 0;
     int m_total = 0;
