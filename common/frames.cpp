@@ -6,19 +6,50 @@ using namespace Qt::StringLiterals;
 
 namespace Frames {
 
-QJsonObject hello(const QString &name)
+namespace {
+
+QJsonObject withCid(QJsonObject frame, const QString &cid)
 {
-    return {{"type"_L1, "hello"_L1}, {"name"_L1, name}};
+    if (!cid.isEmpty()) {
+        frame.insert("cid"_L1, cid);
+    }
+    return frame;
 }
 
-QJsonObject say(const QString &text)
+} // namespace
+
+QJsonObject hello(const QString &name, qint64 since)
 {
-    return {{"type"_L1, "say"_L1}, {"text"_L1, text}};
+    QJsonObject frame{{"type"_L1, "hello"_L1}, {"name"_L1, name}};
+    if (since > 0) {
+        frame.insert("since"_L1, since);
+    }
+    return frame;
 }
 
-QJsonObject dm(const QString &to, const QString &text)
+QJsonObject say(const QString &text, const QString &cid)
 {
-    return {{"type"_L1, "dm"_L1}, {"to"_L1, to}, {"text"_L1, text}};
+    return withCid({{"type"_L1, "say"_L1}, {"text"_L1, text}}, cid);
+}
+
+QJsonObject dm(const QString &to, const QString &text, const QString &cid)
+{
+    return withCid({{"type"_L1, "dm"_L1}, {"to"_L1, to}, {"text"_L1, text}}, cid);
+}
+
+QJsonObject historyRequest(qint64 before, qint64 after, int limit)
+{
+    QJsonObject frame{{"type"_L1, "history"_L1}};
+    if (before > 0) {
+        frame.insert("before"_L1, before);
+    }
+    if (after > 0) {
+        frame.insert("after"_L1, after);
+    }
+    if (limit > 0) {
+        frame.insert("limit"_L1, limit);
+    }
+    return frame;
 }
 
 QJsonObject usersRequest()
@@ -70,10 +101,11 @@ QJsonObject leaderboardRequest()
     return {{"type"_L1, "leaderboard"_L1}};
 }
 
-QJsonObject welcome(const QString &name, const QStringList &users, const QString &motd)
+QJsonObject welcome(
+    const QString &name, const QStringList &users, const QString &motd, qint64 lastId)
 {
     QJsonObject frame{{"type"_L1, "welcome"_L1}, {"name"_L1, name},
-        {"users"_L1, QJsonArray::fromStringList(users)}};
+        {"users"_L1, QJsonArray::fromStringList(users)}, {"last_id"_L1, lastId}};
     if (!motd.isEmpty()) {
         frame.insert("motd"_L1, motd);
     }
@@ -85,17 +117,25 @@ QJsonObject joined(const QString &name, const QString &ts)
     return {{"type"_L1, "joined"_L1}, {"name"_L1, name}, {"ts"_L1, ts}};
 }
 
-QJsonObject message(qint64 id, const QString &from, const QString &text, const QString &ts)
+QJsonObject message(
+    qint64 id, const QString &from, const QString &text, const QString &ts, const QString &cid)
 {
-    return {{"type"_L1, "message"_L1}, {"id"_L1, id}, {"from"_L1, from}, {"text"_L1, text},
-        {"ts"_L1, ts}};
+    return withCid({{"type"_L1, "message"_L1}, {"id"_L1, id}, {"from"_L1, from}, {"text"_L1, text},
+                       {"ts"_L1, ts}},
+        cid);
 }
 
-QJsonObject privateMessage(
-    qint64 id, const QString &from, const QString &to, const QString &text, const QString &ts)
+QJsonObject privateMessage(qint64 id, const QString &from, const QString &to, const QString &text,
+    const QString &ts, const QString &cid)
 {
-    return {{"type"_L1, "dm"_L1}, {"id"_L1, id}, {"from"_L1, from}, {"to"_L1, to},
-        {"text"_L1, text}, {"ts"_L1, ts}};
+    return withCid({{"type"_L1, "dm"_L1}, {"id"_L1, id}, {"from"_L1, from}, {"to"_L1, to},
+                       {"text"_L1, text}, {"ts"_L1, ts}},
+        cid);
+}
+
+QJsonObject history(const QJsonArray &messages, bool more)
+{
+    return {{"type"_L1, "history"_L1}, {"messages"_L1, messages}, {"more"_L1, more}};
 }
 
 QJsonObject left(const QString &name, const QString &reason, const QString &ts)

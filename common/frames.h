@@ -10,9 +10,14 @@
 namespace Frames {
 
 // Client to server.
-QJsonObject hello(const QString &name);
-QJsonObject say(const QString &text);
-QJsonObject dm(const QString &to, const QString &text);
+// since: the last message id the client has seen (0: none), so the server replays what it missed.
+QJsonObject hello(const QString &name, qint64 since = 0);
+// cid: the client's own id for the message, which makes a retry harmless (empty: none).
+QJsonObject say(const QString &text, const QString &cid = {});
+QJsonObject dm(const QString &to, const QString &text, const QString &cid = {});
+// One page of stored history: the newest `limit` before `before` (0: the latest), or, given
+// `after`, the oldest `limit` after it.
+QJsonObject historyRequest(qint64 before, qint64 after = 0, int limit = 0);
 QJsonObject usersRequest();
 QJsonObject ping();
 QJsonObject pong(); // both directions: the answer to a ping
@@ -25,11 +30,16 @@ QJsonObject quizStop();
 QJsonObject leaderboardRequest();
 
 // Server to client.
-QJsonObject welcome(const QString &name, const QStringList &users, const QString &motd);
+// lastId: the newest message id when the client joined.
+QJsonObject welcome(
+    const QString &name, const QStringList &users, const QString &motd, qint64 lastId);
 QJsonObject joined(const QString &name, const QString &ts);
-QJsonObject message(qint64 id, const QString &from, const QString &text, const QString &ts);
-QJsonObject privateMessage(
-    qint64 id, const QString &from, const QString &to, const QString &text, const QString &ts);
+QJsonObject message(qint64 id, const QString &from, const QString &text, const QString &ts,
+    const QString &cid = {});
+QJsonObject privateMessage(qint64 id, const QString &from, const QString &to, const QString &text,
+    const QString &ts, const QString &cid = {});
+// messages: message and dm frames in id order; more: the range holds more beyond this page.
+QJsonObject history(const QJsonArray &messages, bool more);
 QJsonObject left(const QString &name, const QString &reason, const QString &ts);
 QJsonObject users(const QStringList &users);
 QJsonObject bye(const QString &reason);

@@ -1,6 +1,8 @@
 #include "framevalidator.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 
 using Protocol::ErrorCode;
 
@@ -16,15 +18,20 @@ struct FieldRule
 struct FrameRule
 {
     QLatin1StringView type;
-    std::array<FieldRule, 2> fields; // unused slots have an empty name
+    std::array<FieldRule, 3> fields; // unused slots have an empty name
 };
 
 using namespace Qt::StringLiterals;
 
-constexpr std::array<FrameRule, 13> clientFrames{{
-    {"hello"_L1, {{{"name"_L1, QJsonValue::String}, {}}}},
-    {"say"_L1, {{{"text"_L1, QJsonValue::String}, {}}}},
-    {"dm"_L1, {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String}}}},
+constexpr std::array<FrameRule, 14> clientFrames{{
+    {"hello"_L1, {{{"name"_L1, QJsonValue::String}, {"since"_L1, QJsonValue::Double, false}}}},
+    {"say"_L1, {{{"text"_L1, QJsonValue::String}, {"cid"_L1, QJsonValue::String, false}}}},
+    {"dm"_L1,
+        {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String},
+            {"cid"_L1, QJsonValue::String, false}}}},
+    {"history"_L1,
+        {{{"before"_L1, QJsonValue::Double, false}, {"after"_L1, QJsonValue::Double, false},
+            {"limit"_L1, QJsonValue::Double, false}}}},
     {"users"_L1, {}},
     {"ping"_L1, {}},
     {"pong"_L1, {}}, // the answer to the server's keep-alive ping
@@ -73,6 +80,14 @@ bool isNameCharacter(QChar c)
         || u == u'_' || u == u'-' || u == u'.';
 }
 
+bool isValidCid(const QString &cid)
+{
+    if (cid.isEmpty() || cid.size() > Protocol::MaxCidLength) {
+        return false;
+    }
+    return std::all_of(cid.cbegin(), cid.cend(), [](QChar c) { return c > u' ' && c < u'\x7f'; });
+}
+
 FrameValidator::Verdict reject(ErrorCode code, const QString &message)
 {
     return {code, message};
@@ -109,6 +124,21 @@ FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &f
                 u"field \"%1\" of \"%2\" must be %3"_s.arg(
                     field.name, type, jsonTypeName(field.type)));
         }
+    }
+    // Ids and counts are whole numbers; a fraction or a huge double would be misread.
+    for (const auto name : {"since"_L1, "before"_L1, "after"_L1, "limit"_L1}) {
+        const QJsonValue value = frame.value(name);
+        if (!value.isUndefined()
+            && (value.toDouble() < 0 || value.toDouble() > 9e15
+                || value.toDouble() != std::floor(value.toDouble()))) {
+            return reject(ErrorCode::BadFrame,
+                u"field \"%1\" of \"%2\" must be a whole number from 0"_s.arg(name, type));
+        }
+    }
+    const QJsonValue cid = frame.value("cid"_L1);
+    if (!cid.isUndefined() && !isValidCid(cid.toString())) {
+        return reject(ErrorCode::BadFrame,
+            u"\"cid\" must hold 1 to %1 printable ASCII characters"_s.arg(Protocol::MaxCidLength));
     }
     return {};
 }

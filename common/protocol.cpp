@@ -51,6 +51,8 @@ QLatin1StringView errorCodeName(ErrorCode code)
         return QLatin1StringView("text_too_long");
     case ErrorCode::TooManyConnections:
         return QLatin1StringView("too_many_connections");
+    case ErrorCode::StorageFailed:
+        return QLatin1StringView("storage_failed");
     }
     Q_UNREACHABLE();
 }

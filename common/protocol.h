@@ -30,6 +30,13 @@ inline constexpr int Version = 1;
 inline constexpr quint16 DefaultPort = 9990;
 inline constexpr qsizetype DefaultMaxFrameBytes = 64 * 1024;
 inline constexpr qsizetype MaxNameLength = 32;
+// A client message id ("cid") that makes a say or dm idempotent: 1-64 printable ASCII characters.
+inline constexpr qsizetype MaxCidLength = 64;
+// The most messages one history reply holds, and how many it holds when not told.
+inline constexpr int MaxHistoryPage = 200;
+inline constexpr int DefaultHistoryPage = 50;
+// The most missed messages a hello with "since" replays; an older gap is flagged in welcome.
+inline constexpr int MaxReplay = 1000;
 
 // Error codes carried by {"type":"error","code":...}. Their wire names are a contract.
 enum class ErrorCode {
@@ -56,8 +63,9 @@ enum class ErrorCode {
     RateLimited,
     TextTooLong,
     TooManyConnections,
+    StorageFailed,
 };
-inline constexpr ErrorCode LastErrorCode = ErrorCode::TooManyConnections;
+inline constexpr ErrorCode LastErrorCode = ErrorCode::StorageFailed;
 
 QLatin1StringView errorCodeName(ErrorCode code);
 

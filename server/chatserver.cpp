@@ -34,7 +34,12 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     , m_config(std::move(config))
     , m_room(m_config.motd)
     , m_leaderboard(std::make_unique<MemoryLeaderboard>())
+    , m_store(std::make_unique<StoreWorker>(m_room, *m_leaderboard,
+          MessageStore::Options{
+              m_config.databasePath, m_config.databaseFullSync, m_config.databaseMaxPages}))
+    , m_storeThread(new QThread(this))
 {
+    m_store->moveToThread(m_storeThread);
 }
 
 ChatServer::~ChatServer()
@@ -46,6 +51,17 @@ ChatServer::~ChatServer()
         thread->quit();
         thread->wait();
     }
+    stopStore();
+}
+
+void ChatServer::stopStore()
+{
+    if (!m_storeThread->isRunning()) {
+        return;
+    }
+    QMetaObject::invokeMethod(m_store.get(), &StoreWorker::close, Qt::BlockingQueuedConnection);
+    m_storeThread->quit();
+    m_storeThread->wait();
 }
 
 bool ChatServer::start()
@@ -57,6 +73,17 @@ bool ChatServer::start()
             return false;
         }
         m_tls = std::get<QSslConfiguration>(identity);
+    }
+    m_storeThread->setObjectName(u"natter-store"_s);
+    m_storeThread->start();
+    QString storeError;
+    QMetaObject::invokeMethod(
+        m_store.get(), &StoreWorker::open, Qt::BlockingQueuedConnection, &storeError);
+    if (!storeError.isEmpty()) {
+        m_startError = storeError;
+        m_storeThread->quit();
+        m_storeThread->wait();
+        return false;
     }
     if (!listen(m_config.bindAddress, m_config.port)) {
         m_startError = u"cannot listen on %1 port %2: %3"_s.arg(m_config.bindAddress.toString())

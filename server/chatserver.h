@@ -4,6 +4,7 @@
 #include "leaderboard.h"
 #include "serverconfig.h"
 #include "servercontext.h"
+#include "storeworker.h"
 
 #include <QHash>
 #include <QSet>
@@ -14,8 +15,9 @@
 class QThread;
 
 // Accepts connections and gives each one a ClientWorker in a QThread of its own. It owns the
-// threads and what they share (the room, the leaderboard), refuses connections past --max-clients,
-// and on shutdown says bye to every client and waits for every thread.
+// threads and what they share (the room, the leaderboard, the store and its thread), refuses
+// connections past --max-clients, and on shutdown says bye to every client and waits for every
+// thread; the store thread stops last, after storing what is left.
 class ChatServer : public QTcpServer
 {
     Q_OBJECT
@@ -24,7 +26,8 @@ public:
     explicit ChatServer(ServerConfig config, QObject *parent = nullptr);
     ~ChatServer() override;
 
-    // Loads the TLS identity (if configured) and listens; startError() says why not.
+    // Loads the TLS identity (if configured), opens the history database and listens;
+    // startError() says why not.
     bool start();
     QString startError() const { return m_startError; }
     bool usesTls() const { return m_tls.has_value(); }
@@ -47,12 +50,16 @@ protected:
 private:
     void refuse(qintptr socketDescriptor, Protocol::ErrorCode code, const QString &message);
     void onThreadFinished(QThread *thread);
+    void stopStore();
 
     const ServerConfig m_config;
     ChatRoom m_room;
     std::unique_ptr<Leaderboard> m_leaderboard;
+    // Not parented: it lives in m_storeThread and is deleted once that thread has stopped.
+    std::unique_ptr<StoreWorker> m_store;
+    QThread *m_storeThread = nullptr;
     std::optional<QSslConfiguration> m_tls;
-    const ServerContext m_context{m_room, *m_leaderboard, m_config, m_tls};
+    const ServerContext m_context{m_room, *m_leaderboard, *m_store, m_config, m_tls};
     QString m_startError;
     QSet<QThread *> m_threads; // one per connection; the workers are reached by signals
     QHash<QThread *, QString> m_threadAddress; // the peer address each connection counts against

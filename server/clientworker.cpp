@@ -9,6 +9,7 @@
 #include "quizsession.h"
 #include "serverconfig.h"
 #include "serverlog.h"
+#include "storeworker.h"
 #include "textcommandparser.h"
 #include "textrenderer.h"
 #include "timeservice.h"
@@ -263,7 +264,9 @@ void ClientWorker::handleFrame(const QJsonObject &frame)
     } else if (type == "dm"_L1) {
         handleDm(frame);
     } else if (type == "users"_L1) {
-        m_context.room.sendUsers(&m_outbox);
+        m_context.room.sendUsers(m_name);
+    } else if (type == "history"_L1) {
+        handleHistory(frame);
     } else if (type == "quiz_start"_L1) {
         handleQuizStart();
     } else if (type == "quiz_answer"_L1) {
@@ -287,17 +290,76 @@ void ClientWorker::handleHello(const QJsonObject &frame)
         sendError(verdict.error, verdict.message);
         return;
     }
-    const ErrorCode joined = m_context.room.join(name, &m_outbox);
-    if (joined == ErrorCode::NameTaken) {
-        sendError(joined, u"the name %1 is taken; choose another"_s.arg(name));
+    const ChatRoom::Joined joined = m_context.room.join(name, &m_outbox);
+    if (joined.error == ErrorCode::NameTaken) {
+        sendError(joined.error, u"the name %1 is taken; choose another"_s.arg(name));
         return;
     }
-    if (joined != ErrorCode::None) {
-        sendError(joined, u"the server is shutting down"_s);
+    if (joined.error != ErrorCode::None) {
+        sendError(joined.error, u"the server is shutting down"_s);
         return;
     }
     m_name = name;
     qCInfo(lcServer).noquote() << m_peer << "registered as" << name;
+
+    // Everything after joined.lastId reaches the outbox live, so the welcome and the replay of
+    // what the client missed up to it are written first, ahead of the outbox: each message
+    // arrives exactly once, in id order.
+    QJsonObject welcome = Frames::welcome(name, joined.users, joined.motd, joined.lastId);
+    MessageStore::Page missed;
+    const qint64 since = frame.value("since"_L1).toInteger();
+    if (frame.contains("since"_L1)) {
+        if (since < joined.lastId) {
+            missed = m_context.store.history(
+                {name, since, joined.lastId + 1, Protocol::MaxReplay, /*newest=*/true});
+        }
+        welcome.insert("replayed"_L1, missed.messages.size());
+        if (missed.more) {
+            // Too much to replay: the newest part follows, and the client can page the rest.
+            welcome.insert("gap"_L1,
+                QJsonObject{{"after"_L1, since}, {"before"_L1, missed.messages.first().id}});
+        }
+    }
+    writeFrame(welcome);
+    for (const StoredMessage &message : std::as_const(missed.messages)) {
+        writeFrame(message.toFrame());
+    }
+    flushOutbox();
+}
+
+void ClientWorker::handleHistory(const QJsonObject &frame)
+{
+    const qint64 limit = frame.value("limit"_L1).toInteger(Protocol::DefaultHistoryPage);
+    if (limit < 1 || limit > Protocol::MaxHistoryPage) {
+        sendError(
+            ErrorCode::BadFrame, u"\"limit\" must be from 1 to %1"_s.arg(Protocol::MaxHistoryPage));
+        return;
+    }
+    MessageStore::Query query{m_name};
+    query.limit = int(limit);
+    if (frame.contains("after"_L1)) {
+        query.after = frame.value("after"_L1).toInteger();
+        query.newest = false;
+    }
+    if (frame.contains("before"_L1)) {
+        query.before = frame.value("before"_L1).toInteger();
+    }
+    const MessageStore::Page page = m_context.store.history(query);
+    QJsonArray messages;
+    for (const StoredMessage &message : page.messages) {
+        messages.append(message.toFrame());
+    }
+    send(Frames::history(messages, page.more));
+}
+
+void ClientWorker::resendStored(qint64 id)
+{
+    // A retry of something already posted: the sender gets the stored copy again (clients
+    // drop an id they already have), and nobody else hears of it.
+    const MessageStore::Page page = m_context.store.history({m_name, id - 1, id + 1, 1, false});
+    for (const StoredMessage &message : page.messages) {
+        send(message.toFrame());
+    }
 }
 
 bool ClientWorker::admitChat(const QString &text)
@@ -336,8 +398,12 @@ void ClientWorker::handleSay(const QJsonObject &frame)
     if (!admitChat(text)) {
         return;
     }
-    if (m_context.room.say(m_name, text) != ErrorCode::None) {
+    const ChatRoom::Posted posted
+        = m_context.room.say(m_name, text, frame.value("cid"_L1).toString());
+    if (posted.error != ErrorCode::None) {
         sendError(ErrorCode::ShuttingDown, u"the server is shutting down"_s);
+    } else if (posted.repeated) {
+        resendStored(posted.id);
     }
 }
 
@@ -348,11 +414,14 @@ void ClientWorker::handleDm(const QJsonObject &frame)
     if (!admitChat(text)) {
         return;
     }
-    const ErrorCode sent = m_context.room.sendPrivate(m_name, to, text);
-    if (sent == ErrorCode::NoSuchUser) {
-        sendError(sent, u"nobody called %1 is online"_s.arg(to));
-    } else if (sent != ErrorCode::None) {
-        sendError(sent, u"the server is shutting down"_s);
+    const ChatRoom::Posted sent
+        = m_context.room.sendPrivate(m_name, to, text, frame.value("cid"_L1).toString());
+    if (sent.error == ErrorCode::NoSuchUser) {
+        sendError(sent.error, u"nobody called %1 is online"_s.arg(to));
+    } else if (sent.error != ErrorCode::None) {
+        sendError(sent.error, u"the server is shutting down"_s);
+    } else if (sent.repeated) {
+        resendStored(sent.id);
     }
 }
 
@@ -405,8 +474,11 @@ void ClientWorker::handleQuizAnswer(const QJsonObject &frame)
         send(reply);
     }
     if (m_quiz->isFinished()) {
-        m_context.leaderboard.record({m_name, m_quiz->score(), m_quiz->seconds(), m_quiz->right(),
-            m_quiz->wrong(), QDateTime::currentDateTimeUtc()});
+        const Leaderboard::Entry entry{m_name, m_quiz->score(), m_quiz->seconds(), m_quiz->right(),
+            m_quiz->wrong(), QDateTime::currentDateTimeUtc()};
+        if (m_context.leaderboard.record(entry)) {
+            m_context.store.saveScore(entry);
+        }
         qCInfo(lcServer).noquote() << m_peer << m_name << "finished a quiz with" << m_quiz->score();
     }
 }
@@ -436,6 +508,11 @@ void ClientWorker::send(const QJsonObject &frame)
 {
     // Whatever the room queued earlier goes first, so a reply never overtakes older traffic.
     flushOutbox();
+    writeFrame(frame);
+}
+
+void ClientWorker::writeFrame(const QJsonObject &frame)
+{
     if (m_finished) {
         return;
     }

@@ -50,6 +50,8 @@ private:
     void handleHello(const QJsonObject &frame);
     void handleSay(const QJsonObject &frame);
     void handleDm(const QJsonObject &frame);
+    void handleHistory(const QJsonObject &frame);
+    void resendStored(qint64 id);
     void handleTime(const QJsonObject &frame);
     void handleQuizStart();
     void handleQuizAnswer(const QJsonObject &frame);
@@ -60,7 +62,10 @@ private:
     void onIdle();
 
     bool quizRunning() const;
+    // Writes frame after whatever the room has queued for this client.
     void send(const QJsonObject &frame);
+    // Writes frame ahead of the outbox; only for what must come before it (welcome, replay).
+    void writeFrame(const QJsonObject &frame);
     void sendError(Protocol::ErrorCode code, const QString &message);
     void write(const QByteArray &encodedFrame);
     void flushOutbox();

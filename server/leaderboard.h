@@ -5,8 +5,9 @@
 #include <QString>
 
 // The best quiz result of each name, ranked by score, then by time taken (faster first).
-// An interface so the store behind it can change (memory now, a database later); every
-// implementation is called from many worker threads at once and must be thread-safe.
+// An interface so the ranking can be tested apart from the server; every implementation is
+// called from many worker threads at once and must be thread-safe. (The server keeps it in
+// memory and saves each kept entry through the StoreWorker.)
 class Leaderboard
 {
 public:
@@ -22,8 +23,8 @@ public:
 
     virtual ~Leaderboard() = default;
 
-    // Keeps the entry if it beats that name's best (names compare ignoring case).
-    virtual void record(const Entry &entry) = 0;
+    // Keeps the entry if it beats that name's best (names compare ignoring case); true if kept.
+    virtual bool record(const Entry &entry) = 0;
     virtual QList<Entry> top(int count) const = 0;
 
     // True when a ranks above b.

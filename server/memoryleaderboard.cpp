@@ -2,26 +2,28 @@
 
 #include <algorithm>
 
-void MemoryLeaderboard::record(const Entry &entry)
+bool MemoryLeaderboard::record(const Entry &entry)
 {
     std::unique_lock locker(m_mutex);
     const QString key = entry.name.toCaseFolded();
     const auto best = m_best.constFind(key);
     if (best != m_best.constEnd()) {
-        if (ranksAbove(entry, *best)) {
-            m_best.insert(key, entry);
+        if (!ranksAbove(entry, *best)) {
+            return false;
         }
-        return;
+        m_best.insert(key, entry);
+        return true;
     }
     if (m_best.size() >= m_capacity) {
         const auto lowest = std::min_element(m_best.cbegin(), m_best.cend(),
             [](const Entry &a, const Entry &b) { return ranksAbove(b, a); });
         if (!ranksAbove(entry, *lowest)) {
-            return;
+            return false;
         }
         m_best.erase(lowest);
     }
     m_best.insert(key, entry);
+    return true;
 }
 
 QList<Leaderboard::Entry> MemoryLeaderboard::top(int count) const

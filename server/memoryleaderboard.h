@@ -15,7 +15,7 @@ public:
     {
     }
 
-    void record(const Entry &entry) override;
+    bool record(const Entry &entry) override;
     QList<Entry> top(int count) const override;
 
 private:

@@ -1,6 +1,7 @@
 #include "serverconfig.h"
 
 #include <QCommandLineParser>
+#include <QStandardPaths>
 
 using namespace Qt::StringLiterals;
 
@@ -18,6 +19,13 @@ std::optional<qint64> parseNumber(const QString &text, qint64 min, qint64 max)
 }
 
 } // namespace
+
+QString ServerConfig::defaultDatabasePath()
+{
+    // $XDG_DATA_HOME/natter-server/natter.db, usually ~/.local/share/natter-server/natter.db.
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + "/natter-server/natter.db"_L1;
+}
 
 std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     const QStringList &arguments)
@@ -74,8 +82,16 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Serve TLS with this PEM certificate (chain); needs --tls-key."_s, u"file"_s);
     const QCommandLineOption tlsKey(
         u"tls-key"_s, u"The PEM private key for --tls-cert (unencrypted)."_s, u"file"_s);
+    const QCommandLineOption db(u"db"_s,
+        u"History database file, \":memory:\" to keep none (default: %1)."_s.arg(
+            defaultDatabasePath()),
+        u"path"_s);
+    const QCommandLineOption dbSync(u"db-sync"_s,
+        u"normal: a crash of the server loses nothing, a power cut may lose the last moments; "
+        "full: nothing is lost, at the cost of an fsync per batch (default: normal)."_s,
+        u"mode"_s);
     parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
-        helloTimeout, idleTimeout, motd, quizSeed, tlsCert, tlsKey});
+        helloTimeout, idleTimeout, motd, quizSeed, tlsCert, tlsKey, db, dbSync});
 
     const auto usageError = [&parser](const QString &message) {
         return Exit{message + u"\n\n"_s + parser.helpText(), 2};
@@ -182,6 +198,17 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     config.tlsKeyPath = parser.value(tlsKey);
     if (parser.isSet(motd)) {
         config.motd = parser.value(motd);
+    }
+    config.databasePath = parser.isSet(db) ? parser.value(db) : defaultDatabasePath();
+    if (config.databasePath.isEmpty()) {
+        return usageError(u"--db needs a file name, or :memory:"_s);
+    }
+    if (parser.isSet(dbSync)) {
+        const QString mode = parser.value(dbSync);
+        if (mode != "normal"_L1 && mode != "full"_L1) {
+            return usageError(u"--db-sync needs normal or full"_s);
+        }
+        config.databaseFullSync = mode == "full"_L1;
     }
     return config;
 }

@@ -27,6 +27,13 @@ struct ServerConfig
     QString tlsCertificatePath; // both set: serve TLS only
     QString tlsKeyPath;
     QString motd = QStringLiteral("Hi there, {name}! Welcome to Natter.");
+    // The history database. The command line defaults to natter.db in the user's data directory
+    // (defaultDatabasePath()); a configuration made in code, as in tests, keeps it in memory.
+    QString databasePath = QStringLiteral(":memory:");
+    bool databaseFullSync = false; // fsync every commit: a power cut loses nothing stored
+    qint64 databaseMaxPages = 0; // tests only: a cap that makes SQLite report a full disk
+
+    static QString defaultDatabasePath();
 
     // What the command line asked for: a configuration to run, text to print (help, version)
     // and exit 0, or an error to print and exit 2.

@@ -19,7 +19,7 @@ class tst_ChatRoom : public QObject
     Q_OBJECT
 
 private slots:
-    void joinSendsWelcomeAndJoined();
+    void joinReturnsWelcomeAndAnnounces();
     void namesAreUniqueIgnoringCase();
     void broadcastEncodesOnceAndSharesBytes();
     void privateMessagesReachOnlyTwo();
@@ -28,6 +28,11 @@ private slots:
     void burstWakesOnce();
     void concurrentSendersSeeOneOrder();
     void closedRoomIsSilent();
+    void pipelineHoldsEventsUntilDelivered();
+    void newcomerGetsOnlyLaterEvents();
+    void repeatedCidIsNotPostedTwice();
+    void restoreContinuesIdsAndCids();
+    void cidWindowIsBounded();
 };
 
 namespace {
@@ -58,25 +63,26 @@ QString typeOf(const QJsonObject &frame)
 
 } // namespace
 
-void tst_ChatRoom::joinSendsWelcomeAndJoined()
+void tst_ChatRoom::joinReturnsWelcomeAndAnnounces()
 {
     ChatRoom room(u"hi {name}"_s);
     Member alice;
     Member bob;
-    QCOMPARE(room.join(u"alice"_s, &alice.outbox), ErrorCode::None);
-    QCOMPARE(room.join(u"Bob"_s, &bob.outbox), ErrorCode::None);
+    const ChatRoom::Joined first = room.join(u"alice"_s, &alice.outbox);
+    QCOMPARE(first.error, ErrorCode::None);
+    QCOMPARE(first.users, QStringList{u"alice"_s});
+    QCOMPARE(first.motd, u"hi alice"_s);
+    room.say(u"alice"_s, u"anyone?"_s);
+    const ChatRoom::Joined second = room.join(u"Bob"_s, &bob.outbox);
+    QCOMPARE(second.users, (QStringList{u"alice"_s, u"Bob"_s}));
+    QCOMPARE(second.lastId, 1); // the newcomer can ask for what came before
 
     const QList<QJsonObject> toAlice = alice.take();
     QCOMPARE(toAlice.size(), 2);
-    QCOMPARE(typeOf(toAlice[0]), u"welcome"_s);
-    QCOMPARE(toAlice[0].value("users"_L1).toArray(), QJsonArray{u"alice"_s});
-    QCOMPARE(toAlice[0].value("motd"_L1).toString(), u"hi alice"_s);
+    QCOMPARE(typeOf(toAlice[0]), u"message"_s);
     QCOMPARE(typeOf(toAlice[1]), u"joined"_s);
     QCOMPARE(toAlice[1].value("name"_L1).toString(), u"Bob"_s);
-
-    const QList<QJsonObject> toBob = bob.take();
-    QCOMPARE(toBob.size(), 1); // nobody is told of their own arrival
-    QCOMPARE(toBob[0].value("users"_L1).toArray(), (QJsonArray{u"alice"_s, u"Bob"_s}));
+    QCOMPARE(bob.take().size(), 0); // nobody is told of their own arrival
     QCOMPARE(room.users(), (QStringList{u"alice"_s, u"Bob"_s}));
 }
 
@@ -85,9 +91,9 @@ void tst_ChatRoom::namesAreUniqueIgnoringCase()
     ChatRoom room;
     Member first;
     Member second;
-    QCOMPARE(room.join(u"alice"_s, &first.outbox), ErrorCode::None);
-    QCOMPARE(room.join(u"ALICE"_s, &second.outbox), ErrorCode::NameTaken);
-    QCOMPARE(room.join(u"Alice"_s, &second.outbox), ErrorCode::NameTaken);
+    QCOMPARE(room.join(u"alice"_s, &first.outbox).error, ErrorCode::None);
+    QCOMPARE(room.join(u"ALICE"_s, &second.outbox).error, ErrorCode::NameTaken);
+    QCOMPARE(room.join(u"Alice"_s, &second.outbox).error, ErrorCode::NameTaken);
     QCOMPARE(second.take().size(), 0);
     QCOMPARE(room.userCount(), 1);
 }
@@ -98,7 +104,7 @@ void tst_ChatRoom::broadcastEncodesOnceAndSharesBytes()
     std::vector<std::unique_ptr<Member>> members;
     for (int i = 0; i < 5; ++i) {
         members.push_back(std::make_unique<Member>());
-        QCOMPARE(room.join(u"user%1"_s.arg(i), &members.back()->outbox), ErrorCode::None);
+        QCOMPARE(room.join(u"user%1"_s.arg(i), &members.back()->outbox).error, ErrorCode::None);
         for (auto &member : members) {
             member->outbox.takeAll();
         }
@@ -127,7 +133,7 @@ void tst_ChatRoom::privateMessagesReachOnlyTwo()
     bob.take();
     carol.take();
 
-    QCOMPARE(room.sendPrivate(u"alice"_s, u"BOB"_s, u"psst"_s), ErrorCode::None);
+    QCOMPARE(room.sendPrivate(u"alice"_s, u"BOB"_s, u"psst"_s).error, ErrorCode::None);
     const QList<QJsonObject> toBob = bob.take();
     const QList<QJsonObject> toAlice = alice.take();
     QCOMPARE(toBob.size(), 1);
@@ -135,7 +141,7 @@ void tst_ChatRoom::privateMessagesReachOnlyTwo()
     QCOMPARE(toBob[0].value("to"_L1).toString(), u"bob"_s); // the registered spelling
     QCOMPARE(toBob[0].value("from"_L1).toString(), u"alice"_s);
     QCOMPARE(carol.take().size(), 0);
-    QCOMPARE(room.sendPrivate(u"alice"_s, u"dave"_s, u"hello?"_s), ErrorCode::NoSuchUser);
+    QCOMPARE(room.sendPrivate(u"alice"_s, u"dave"_s, u"hello?"_s).error, ErrorCode::NoSuchUser);
 }
 
 void tst_ChatRoom::privateMessageToSelfArrivesOnce()
@@ -144,7 +150,7 @@ void tst_ChatRoom::privateMessageToSelfArrivesOnce()
     Member alice;
     room.join(u"alice"_s, &alice.outbox);
     alice.take();
-    QCOMPARE(room.sendPrivate(u"alice"_s, u"alice"_s, u"note to self"_s), ErrorCode::None);
+    QCOMPARE(room.sendPrivate(u"alice"_s, u"alice"_s, u"note to self"_s).error, ErrorCode::None);
     QCOMPARE(alice.take().size(), 1);
 }
 
@@ -163,7 +169,7 @@ void tst_ChatRoom::leaveAnnouncesAndFreesName()
     QCOMPARE(toAlice[0].value("reason"_L1).toString(), u"quit"_s);
 
     Member newBob;
-    QCOMPARE(room.join(u"bob"_s, &newBob.outbox), ErrorCode::None);
+    QCOMPARE(room.join(u"bob"_s, &newBob.outbox).error, ErrorCode::None);
     room.leave(u"nobody"_s, u"quit"_s); // unknown names are ignored
     QCOMPARE(room.users(), (QStringList{u"alice"_s, u"bob"_s}));
 }
@@ -173,12 +179,12 @@ void tst_ChatRoom::burstWakesOnce()
     ChatRoom room;
     Member alice;
     room.join(u"alice"_s, &alice.outbox);
-    QCOMPARE(alice.wakes.load(), 1);
+    QCOMPARE(alice.wakes.load(), 0);
     for (int i = 0; i < 100; ++i) {
         room.say(u"alice"_s, u"message %1"_s.arg(i));
     }
-    QCOMPARE(alice.wakes.load(), 1); // the welcome was never drained: no further wake needed
-    QCOMPARE(alice.take().size(), 101);
+    QCOMPARE(alice.wakes.load(), 1); // the first was never drained: no further wake needed
+    QCOMPARE(alice.take().size(), 100);
     room.say(u"alice"_s, u"after drain"_s);
     QCOMPARE(alice.wakes.load(), 2);
 }
@@ -239,7 +245,101 @@ void tst_ChatRoom::closedRoomIsSilent()
     room.say(u"alice"_s, u"anyone?"_s);
     QCOMPARE(alice.take().size(), 0);
     Member carol;
-    QCOMPARE(room.join(u"carol"_s, &carol.outbox), ErrorCode::ShuttingDown);
+    QCOMPARE(room.join(u"carol"_s, &carol.outbox).error, ErrorCode::ShuttingDown);
+}
+
+void tst_ChatRoom::pipelineHoldsEventsUntilDelivered()
+{
+    ChatRoom room;
+    int wakes = 0;
+    room.setPipeline([&wakes] { ++wakes; });
+    Member alice;
+    Member bob;
+    room.join(u"alice"_s, &alice.outbox);
+    room.join(u"bob"_s, &bob.outbox);
+    room.say(u"bob"_s, u"one"_s);
+    room.sendPrivate(u"bob"_s, u"alice"_s, u"two"_s);
+    QCOMPARE(wakes, 1); // one wake for the whole batch
+    QCOMPARE(alice.take().size(), 0); // nothing before the store has it
+
+    const QList<RoomEvent> pending = room.takePending();
+    QCOMPARE(pending.size(), 4); // two joined, the message, the dm
+    QVERIFY(!pending[0].message);
+    QCOMPARE(pending[2].message->id, 1);
+    QCOMPARE(pending[3].message->to, u"alice"_s);
+    QVERIFY(pending[2].seq < pending[3].seq);
+    room.deliver(pending);
+    const QList<QJsonObject> toAlice = alice.take();
+    QCOMPARE(toAlice.size(), 3); // bob joined, one, two
+    QCOMPARE(toAlice[1].value("text"_L1).toString(), u"one"_s);
+    QCOMPARE(toAlice[2].value("text"_L1).toString(), u"two"_s);
+    room.say(u"bob"_s, u"three"_s);
+    QCOMPARE(wakes, 2);
+}
+
+void tst_ChatRoom::newcomerGetsOnlyLaterEvents()
+{
+    ChatRoom room;
+    room.setPipeline([] {});
+    Member alice;
+    Member bob;
+    room.join(u"alice"_s, &alice.outbox);
+    room.say(u"alice"_s, u"before bob"_s);
+    const ChatRoom::Joined joined = room.join(u"bob"_s, &bob.outbox);
+    room.say(u"alice"_s, u"after bob"_s);
+    room.deliver(room.takePending()); // the store commits after bob joined
+    const QList<QJsonObject> toBob = bob.take();
+    // bob's replay covers ids up to joined.lastId; live traffic starts after it.
+    QCOMPARE(joined.lastId, 1);
+    QCOMPARE(toBob.size(), 1);
+    QCOMPARE(toBob[0].value("text"_L1).toString(), u"after bob"_s);
+    QCOMPARE(toBob[0].value("id"_L1).toInteger(), 2);
+}
+
+void tst_ChatRoom::repeatedCidIsNotPostedTwice()
+{
+    ChatRoom room;
+    Member alice;
+    Member bob;
+    room.join(u"alice"_s, &alice.outbox);
+    room.join(u"bob"_s, &bob.outbox);
+    alice.take();
+    const ChatRoom::Posted first = room.say(u"bob"_s, u"hi"_s, u"c1"_s);
+    const ChatRoom::Posted again = room.say(u"BOB"_s, u"hi"_s, u"c1"_s);
+    QVERIFY(!first.repeated);
+    QVERIFY(again.repeated);
+    QCOMPARE(again.id, first.id);
+    const ChatRoom::Posted other = room.say(u"alice"_s, u"hi"_s, u"c1"_s); // cids are per sender
+    QVERIFY(!other.repeated);
+    const ChatRoom::Posted dm = room.sendPrivate(u"bob"_s, u"alice"_s, u"psst"_s, u"c2"_s);
+    QVERIFY(room.sendPrivate(u"bob"_s, u"alice"_s, u"psst"_s, u"c2"_s).repeated);
+    const QList<QJsonObject> toAlice = alice.take();
+    QCOMPARE(toAlice.size(), 3);
+    QCOMPARE(toAlice[0].value("cid"_L1).toString(), u"c1"_s);
+    QCOMPARE(toAlice[2].value("id"_L1).toInteger(), dm.id);
+    QCOMPARE(room.lastId(), 3);
+}
+
+void tst_ChatRoom::restoreContinuesIdsAndCids()
+{
+    ChatRoom room;
+    room.restore(41, {{40, u"bob"_s, {}, u"old"_s, 0, u"c9"_s}});
+    Member bob;
+    room.join(u"bob"_s, &bob.outbox);
+    QVERIFY(room.say(u"bob"_s, u"old"_s, u"c9"_s).repeated);
+    QCOMPARE(room.say(u"bob"_s, u"new"_s).id, 42);
+}
+
+void tst_ChatRoom::cidWindowIsBounded()
+{
+    ChatRoom room;
+    Member bob;
+    room.join(u"bob"_s, &bob.outbox);
+    for (int i = 0; i <= ChatRoom::CidWindow; ++i) {
+        room.say(u"bob"_s, u"x"_s, QString::number(i));
+    }
+    QVERIFY(room.say(u"bob"_s, u"x"_s, QString::number(ChatRoom::CidWindow)).repeated);
+    QVERIFY(!room.say(u"bob"_s, u"x"_s, u"0"_s).repeated); // forgotten: outside the window
 }
 
 QTEST_APPLESS_MAIN(tst_ChatRoom)

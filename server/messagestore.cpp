@@ -1,0 +1,266 @@
+#include "messagestore.h"
+
+#include <QAtomicInteger>
+#include <QDir>
+#include <QFileInfo>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// Each step takes the schema from version i to i + 1; a new version only ever appends a step,
+// so any older database is brought up to date by running the steps it has not seen.
+const QList<QStringList> &migrations()
+{
+    static const QList<QStringList> steps{
+        {
+            u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+            u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
+            "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s,
+        },
+        {
+            u"ALTER TABLE messages ADD COLUMN cid TEXT"_s,
+            u"CREATE TABLE scores (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "score REAL NOT NULL, seconds REAL NOT NULL, right_answers INTEGER NOT NULL, "
+            "wrong_answers INTEGER NOT NULL, ts INTEGER NOT NULL)"_s,
+        },
+    };
+    return steps;
+}
+
+QString nextConnectionName()
+{
+    static QAtomicInteger<quint64> counter;
+    return u"natter-store-%1"_s.arg(counter.fetchAndAddRelaxed(1));
+}
+
+QSqlDatabase database(const QString &connectionName)
+{
+    return QSqlDatabase::database(connectionName, false);
+}
+
+StoredMessage readMessage(const QSqlQuery &query)
+{
+    return {query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
+        query.value(3).toString(), query.value(4).toLongLong(), query.value(5).toString()};
+}
+
+} // namespace
+
+MessageStore::MessageStore(QString connectionName)
+    : m_connectionName(std::move(connectionName))
+{
+}
+
+MessageStore::~MessageStore()
+{
+    database(m_connectionName).close();
+    QSqlDatabase::removeDatabase(m_connectionName);
+}
+
+std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Options &options)
+{
+    const bool inMemory = options.path == ":memory:"_L1;
+    if (!inMemory) {
+        const QFileInfo file(options.path);
+        if (!QDir().mkpath(file.absolutePath())) {
+            return u"cannot create the directory %1"_s.arg(file.absolutePath());
+        }
+        if (file.isDir()) {
+            return u"the database %1 is a directory"_s.arg(options.path);
+        }
+    }
+    std::unique_ptr<MessageStore> store(new MessageStore(nextConnectionName()));
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, store->m_connectionName);
+    db.setDatabaseName(options.path);
+    db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
+    if (!db.open()) {
+        return u"cannot open the database %1: %2"_s.arg(options.path, db.lastError().text());
+    }
+
+    QSqlQuery query(db);
+    // The first read of the file is where SQLite finds out that it is no database at all.
+    if (!query.exec(u"PRAGMA user_version"_s) || !query.next()) {
+        return u"%1 is not a Natter database, or it is damaged: %2"_s.arg(
+            options.path, query.lastError().text());
+    }
+    const int version = query.value(0).toInt();
+    if (version > SchemaVersion) {
+        return u"%1 was written by a newer natter-server (schema %2; this one knows up to %3). "
+               "Run the newer server, or start this one with another --db."_s.arg(options.path)
+                   .arg(version)
+                   .arg(SchemaVersion);
+    }
+    const QStringList pragmas{
+        u"PRAGMA journal_mode = WAL"_s,
+        options.fullSync ? u"PRAGMA synchronous = FULL"_s : u"PRAGMA synchronous = NORMAL"_s,
+        options.maxPageCount > 0 ? u"PRAGMA max_page_count = %1"_s.arg(options.maxPageCount)
+                                 : QString(),
+    };
+    for (const QString &pragma : pragmas) {
+        if (!pragma.isEmpty() && !query.exec(pragma)) {
+            return u"cannot set up the database %1: %2"_s.arg(
+                options.path, query.lastError().text());
+        }
+    }
+    if (const auto error = store->migrate()) {
+        return u"cannot upgrade the database %1: %2"_s.arg(options.path, *error);
+    }
+    // SQLite opens a file it may not write read-only without a word; find out now, not at the
+    // first message.
+    query.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_by', ?)"_s);
+    query.addBindValue(u"natter-server %1"_s.arg(QLatin1StringView(NATTER_VERSION)));
+    if (!query.exec()) {
+        return u"cannot write to the database %1: %2"_s.arg(options.path, query.lastError().text());
+    }
+    return store;
+}
+
+std::optional<QString> MessageStore::migrate()
+{
+    QSqlDatabase db = database(m_connectionName);
+    QSqlQuery query(db);
+    query.exec(u"PRAGMA user_version"_s);
+    query.next();
+    const int version = query.value(0).toInt();
+    for (int step = version; step < migrations().size(); ++step) {
+        if (!db.transaction()) {
+            return db.lastError().text();
+        }
+        QStringList statements = migrations().at(step);
+        statements.append(u"PRAGMA user_version = %1"_s.arg(step + 1));
+        for (const QString &statement : statements) {
+            if (!query.exec(statement)) {
+                const QString error = query.lastError().text();
+                db.rollback();
+                return error;
+            }
+        }
+        if (!db.commit()) {
+            return db.lastError().text();
+        }
+    }
+    return std::nullopt;
+}
+
+bool MessageStore::write(
+    const QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores)
+{
+    QSqlDatabase db = database(m_connectionName);
+    if (!db.transaction()) {
+        m_lastError = db.lastError().text();
+        return false;
+    }
+    QSqlQuery insert(db);
+    insert.prepare(u"INSERT INTO messages (id, sender, recipient, text, ts, cid) "
+                   "VALUES (?, ?, ?, ?, ?, ?)"_s);
+    QSqlQuery score(db);
+    score.prepare(u"INSERT OR REPLACE INTO scores (name_key, name, score, seconds, "
+                  "right_answers, wrong_answers, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
+    bool ok = true;
+    for (const StoredMessage &message : messages) {
+        insert.addBindValue(message.id);
+        insert.addBindValue(message.from);
+        insert.addBindValue(message.isPrivate() ? QVariant(message.to) : QVariant());
+        insert.addBindValue(message.text);
+        insert.addBindValue(message.msecs);
+        insert.addBindValue(message.cid.isEmpty() ? QVariant() : QVariant(message.cid));
+        if (!insert.exec()) {
+            m_lastError = insert.lastError().text();
+            ok = false;
+            break;
+        }
+    }
+    for (qsizetype i = 0; ok && i < scores.size(); ++i) {
+        const Leaderboard::Entry &entry = scores.at(i);
+        for (const QVariant &value : {QVariant(entry.name.toCaseFolded()), QVariant(entry.name),
+                 QVariant(entry.score), QVariant(entry.seconds), QVariant(entry.right),
+                 QVariant(entry.wrong), QVariant(entry.when.toMSecsSinceEpoch())}) {
+            score.addBindValue(value);
+        }
+        if (!score.exec()) {
+            m_lastError = score.lastError().text();
+            ok = false;
+        }
+    }
+    if (ok && !db.commit()) {
+        m_lastError = db.lastError().text();
+        ok = false;
+    }
+    if (!ok) {
+        db.rollback();
+    }
+    return ok;
+}
+
+qint64 MessageStore::lastId() const
+{
+    QSqlQuery query(database(m_connectionName));
+    if (query.exec(u"SELECT max(id) FROM messages"_s) && query.next()) {
+        return query.value(0).toLongLong();
+    }
+    return 0;
+}
+
+MessageStore::Page MessageStore::history(const Query &q) const
+{
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"SELECT id, sender, recipient, text, ts, cid FROM messages "
+                  "WHERE id > ? AND id < ? "
+                  "AND (recipient IS NULL OR lower(sender) = ? OR lower(recipient) = ?) "
+                  "ORDER BY id %1 LIMIT ?"_s.arg(q.newest ? "DESC"_L1 : "ASC"_L1));
+    const QString viewer = q.viewer.toCaseFolded(); // names are ASCII, as SQLite's lower() is
+    query.addBindValue(q.after);
+    query.addBindValue(q.before);
+    query.addBindValue(viewer);
+    query.addBindValue(viewer);
+    query.addBindValue(q.limit + 1);
+    Page page;
+    if (!query.exec()) {
+        return page;
+    }
+    while (query.next()) {
+        page.messages.append(readMessage(query));
+    }
+    if (page.messages.size() > q.limit) {
+        page.more = true;
+        page.messages.removeLast();
+    }
+    if (q.newest) {
+        std::reverse(page.messages.begin(), page.messages.end());
+    }
+    return page;
+}
+
+QList<StoredMessage> MessageStore::recentWithCid(int count) const
+{
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"SELECT id, sender, recipient, text, ts, cid FROM messages "
+                  "WHERE cid IS NOT NULL ORDER BY id DESC LIMIT ?"_s);
+    query.addBindValue(count);
+    QList<StoredMessage> messages;
+    if (query.exec()) {
+        while (query.next()) {
+            messages.prepend(readMessage(query));
+        }
+    }
+    return messages;
+}
+
+QList<Leaderboard::Entry> MessageStore::scores() const
+{
+    QSqlQuery query(database(m_connectionName));
+    QList<Leaderboard::Entry> entries;
+    if (query.exec(
+            u"SELECT name, score, seconds, right_answers, wrong_answers, ts FROM scores"_s)) {
+        while (query.next()) {
+            entries.append({query.value(0).toString(), query.value(1).toDouble(),
+                query.value(2).toDouble(), query.value(3).toInt(), query.value(4).toInt(),
+                QDateTime::fromMSecsSinceEpoch(query.value(5).toLongLong(), Qt::UTC)});
+        }
+    }
+    return entries;
+}

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "leaderboard.h"
+#include "storedmessage.h"
+
+#include <QList>
+#include <QString>
+
+#include <limits>
+#include <memory>
+#include <variant>
+
+// The SQLite database behind the history and the leaderboard, through Qt Sql. Like every Qt Sql
+// connection it is used only in the thread that opened it (the server's StoreWorker; tests use
+// it directly).
+//
+// The database runs in WAL mode. With synchronous=NORMAL (the default) a committed batch
+// survives a crash of the server process; a power cut or kernel crash can undo the batches
+// committed since the last checkpoint. With fullSync (synchronous=FULL) every commit is on disk
+// before it returns, so nothing committed is ever lost.
+class MessageStore
+{
+public:
+    // Version 1: messages and meta; 2: the sender's cid, and the leaderboard.
+    static constexpr int SchemaVersion = 2;
+
+    struct Options
+    {
+        QString path; // a file, or ":memory:" for a database that lives as long as the store
+        bool fullSync = false;
+        // Caps the file at this many pages (0: no cap). SQLite then fails writes exactly as on
+        // a full disk, which is how tests make one.
+        qint64 maxPageCount = 0;
+    };
+
+    // Opens (creating it if needed) and upgrades the schema; the error says what is wrong in
+    // words an operator can act on.
+    static std::variant<std::unique_ptr<MessageStore>, QString> open(const Options &options);
+    ~MessageStore();
+
+    MessageStore(const MessageStore &) = delete;
+    MessageStore &operator=(const MessageStore &) = delete;
+
+    // Writes everything in one transaction: all of it is stored, or (false) none of it.
+    bool write(const QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores);
+    QString lastError() const { return m_lastError; }
+
+    qint64 lastId() const;
+
+    struct Query
+    {
+        QString viewer; // sees messages to everyone and private messages to or from it
+        qint64 after = 0; // ids greater than this ...
+        qint64 before = std::numeric_limits<qint64>::max(); // ... and less than this
+        int limit = Protocol::DefaultHistoryPage;
+        bool newest = true; // the newest `limit` in the range, else the oldest
+    };
+    struct Page
+    {
+        QList<StoredMessage> messages; // in id order
+        bool more = false; // the range holds more than `limit`
+    };
+    Page history(const Query &query) const;
+
+    // The newest `count` messages that carried a cid, oldest first.
+    QList<StoredMessage> recentWithCid(int count) const;
+    QList<Leaderboard::Entry> scores() const;
+
+private:
+    explicit MessageStore(QString connectionName);
+    std::optional<QString> migrate();
+
+    const QString m_connectionName;
+    QString m_lastError;
+};
