@@ -67,7 +67,8 @@ std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Op
     if (!inMemory) {
         const QFileInfo file(options.path);
         if (!QDir().mkpath(file.absolutePath())) {
-            return u"cannot create the directory %1"_s.arg(file.absolutePath());
+                        return u"cannot create the directory %1 for the database %2"_s.arg(
+                file.absolutePath(), options.path);
         }
         if (file.isDir()) {
             return u"the database %1 is a directory"_s.arg(options.path);

@@ -1,0 +1,297 @@
+#include "messagestore.h"
+
+#include <QFile>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+// MessageStore on real SQLite files: writing and reading back, continuing after a reopen,
+// paging, private-message privacy, schema upgrades and the files it must refuse.
+class tst_MessageStore : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void writeReadBackAndReopen();
+    void pagingBothWays();
+    void privateMessagesOnlyForTheTwo();
+    void leaderboardIsStored();
+    void upgradesVersionOne();
+    void refusesBadFiles_data();
+    void refusesBadFiles();
+    void fullDatabaseFailsTheWholeBatch();
+
+private:
+    std::unique_ptr<MessageStore> open(const QString &path, qint64 maxPages = 0);
+    QString path(const QString &name) const { return m_dir->filePath(name); }
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+};
+
+namespace {
+
+StoredMessage message(qint64 id, const QString &from, const QString &text, const QString &to = {})
+{
+    return {id, from, to, text, 1'700'000'000'000 + id, {}};
+}
+
+QList<qint64> ids(const MessageStore::Page &page)
+{
+    QList<qint64> result;
+    for (const StoredMessage &m : page.messages) {
+        result.append(m.id);
+    }
+    return result;
+}
+
+QList<qint64> range(qint64 first, qint64 last)
+{
+    QList<qint64> result;
+    for (qint64 id = first; id <= last; ++id) {
+        result.append(id);
+    }
+    return result;
+}
+
+// Runs SQL on a file the way another program would, outside MessageStore.
+void runSql(const QString &path, const QStringList &statements)
+{
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"raw"_s);
+        db.setDatabaseName(path);
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        for (const QString &statement : statements) {
+            QVERIFY2(query.exec(statement), qPrintable(statement));
+        }
+    }
+    QSqlDatabase::removeDatabase(u"raw"_s);
+}
+
+} // namespace
+
+void tst_MessageStore::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+std::unique_ptr<MessageStore> tst_MessageStore::open(const QString &path, qint64 maxPages)
+{
+    auto opened = MessageStore::open({path, false, maxPages});
+    if (auto *error = std::get_if<QString>(&opened)) {
+        qWarning().noquote() << *error;
+        return nullptr;
+    }
+    return std::move(std::get<std::unique_ptr<MessageStore>>(opened));
+}
+
+void tst_MessageStore::writeReadBackAndReopen()
+{
+    const QString file = path(u"history.db"_s);
+    {
+        auto store = open(file);
+        QVERIFY(store);
+        QCOMPARE(store->lastId(), 0);
+        StoredMessage withCid = message(2, u"bob"_s, u"ünïcode ✓\nsecond line"_s);
+        withCid.cid = u"c-1"_s;
+        QVERIFY(store->write({message(1, u"alice"_s, u"hello"_s), withCid}, {}));
+        const MessageStore::Page page = store->history({u"carol"_s});
+        QCOMPARE(ids(page), (QList<qint64>{1, 2}));
+        QVERIFY(!page.more);
+        QCOMPARE(page.messages[1].text, withCid.text);
+        QCOMPARE(page.messages[1].cid, u"c-1"_s);
+        QCOMPARE(page.messages[1].msecs, withCid.msecs);
+        QCOMPARE(page.messages[0].cid, QString());
+    }
+    auto reopened = open(file);
+    QVERIFY(reopened);
+    QCOMPARE(reopened->lastId(), 2);
+    const QList<StoredMessage> cids = reopened->recentWithCid(10);
+    QCOMPARE(cids.size(), 1);
+    QCOMPARE(cids[0].from, u"bob"_s);
+    QVERIFY(reopened->write({message(3, u"alice"_s, u"again"_s)}, {}));
+    QCOMPARE(reopened->lastId(), 3);
+    // An id that exists already fails the batch instead of overwriting history.
+    QVERIFY(!reopened->write({message(3, u"mallory"_s, u"overwrite"_s)}, {}));
+    QCOMPARE(reopened->history({u"x"_s}).messages.last().from, u"alice"_s);
+}
+
+void tst_MessageStore::pagingBothWays()
+{
+    auto store = open(path(u"paging.db"_s));
+    QVERIFY(store);
+    QList<StoredMessage> batch;
+    for (qint64 id = 1; id <= 120; ++id) {
+        batch.append(message(id, u"alice"_s, QString::number(id)));
+    }
+    QVERIFY(store->write(batch, {}));
+
+    MessageStore::Query latest{u"bob"_s};
+    const MessageStore::Page newest = store->history(latest);
+    QCOMPARE(ids(newest), range(71, 120));
+    QVERIFY(newest.more);
+
+    latest.before = 71;
+    QCOMPARE(ids(store->history(latest)), range(21, 70));
+    latest.before = 21;
+    const MessageStore::Page first = store->history(latest);
+    QCOMPARE(ids(first), range(1, 20));
+    QVERIFY(!first.more);
+
+    MessageStore::Query forward{u"bob"_s, 100, std::numeric_limits<qint64>::max(), 15, false};
+    const MessageStore::Page next = store->history(forward);
+    QCOMPARE(ids(next), range(101, 115));
+    QVERIFY(next.more);
+    forward.after = 115;
+    QCOMPARE(ids(store->history(forward)), range(116, 120));
+    QVERIFY(!store->history(forward).more);
+
+    // A bounded range, newest first, as the resume of a hello with since uses it.
+    const MessageStore::Page replay = store->history({u"bob"_s, 10, 31, 5, true});
+    QCOMPARE(ids(replay), range(26, 30));
+    QVERIFY(replay.more);
+}
+
+void tst_MessageStore::privateMessagesOnlyForTheTwo()
+{
+    auto store = open(path(u"dm.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write({message(1, u"alice"_s, u"public"_s),
+                             message(2, u"Alice"_s, u"to bob"_s, u"Bob"_s),
+                             message(3, u"carol"_s, u"to alice"_s, u"alice"_s)},
+        {}));
+    QCOMPARE(ids(store->history({u"BOB"_s})), (QList<qint64>{1, 2}));
+    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(ids(store->history({u"carol"_s})), (QList<qint64>{1, 3}));
+    QCOMPARE(ids(store->history({u"dave"_s})), (QList<qint64>{1}));
+    // A name that merely contains another one sees nothing more.
+    QCOMPARE(ids(store->history({u"bobby"_s})), (QList<qint64>{1}));
+}
+
+void tst_MessageStore::leaderboardIsStored()
+{
+    const QString file = path(u"scores.db"_s);
+    const QDateTime when = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000, Qt::UTC);
+    {
+        auto store = open(file);
+        QVERIFY(store);
+        QVERIFY(store->write({}, {{u"Alice"_s, 3.5, 20.25, 4, 2, when}}));
+        QVERIFY(store->write({}, {{u"alice"_s, 5, 18, 5, 0, when}})); // her new best replaces it
+    }
+    auto store = open(file);
+    const QList<Leaderboard::Entry> scores = store->scores();
+    QCOMPARE(scores.size(), 1);
+    QCOMPARE(scores[0].name, u"alice"_s);
+    QCOMPARE(scores[0].score, 5.0);
+    QCOMPARE(scores[0].seconds, 18.0);
+    QCOMPARE(scores[0].right, 5);
+    QCOMPARE(scores[0].when, when);
+}
+
+void tst_MessageStore::upgradesVersionOne()
+{
+    // A database exactly as schema version 1 left it, with a message in it.
+    const QString file = path(u"v1.db"_s);
+    runSql(file,
+        {u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+            u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
+            "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s,
+            u"INSERT INTO messages VALUES (7, 'alice', NULL, 'from v1', 1700000000000)"_s,
+            u"PRAGMA user_version = 1"_s});
+
+    auto store = open(file);
+    QVERIFY(store);
+    QCOMPARE(store->lastId(), 7);
+    StoredMessage next = message(8, u"bob"_s, u"with a cid"_s);
+    next.cid = u"x"_s;
+    QVERIFY(store->write({next}, {{u"bob"_s, 1, 2, 1, 0, QDateTime::currentDateTimeUtc()}}));
+    const MessageStore::Page page = store->history({u"bob"_s});
+    QCOMPARE(ids(page), (QList<qint64>{7, 8}));
+    QCOMPARE(page.messages[0].text, u"from v1"_s);
+    QCOMPARE(page.messages[1].cid, u"x"_s);
+    store.reset();
+
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"check"_s);
+    db.setDatabaseName(file);
+    QVERIFY(db.open());
+    QSqlQuery query(u"PRAGMA user_version"_s, db);
+    QVERIFY(query.next());
+    QCOMPARE(query.value(0).toInt(), MessageStore::SchemaVersion);
+    query = QSqlQuery(u"PRAGMA journal_mode"_s, db);
+    QVERIFY(query.next());
+    QCOMPARE(query.value(0).toString(), u"wal"_s);
+    query.finish();
+    query = QSqlQuery();
+    db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(u"check"_s);
+}
+
+void tst_MessageStore::refusesBadFiles_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("not a database") << u"garbage"_s << u"not a Natter database"_s;
+    QTest::newRow("newer schema") << u"newer"_s << u"newer natter-server"_s;
+    QTest::newRow("a directory") << u"directory"_s << u"is a directory"_s;
+    QTest::newRow("under a file") << u"under-file"_s << u"cannot create the directory"_s;
+}
+
+void tst_MessageStore::refusesBadFiles()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, mentions);
+    QString file = path(u"bad.db"_s);
+    if (kind == "garbage"_L1) {
+        QFile garbage(file);
+        QVERIFY(garbage.open(QIODevice::WriteOnly));
+        garbage.write(QByteArray(8192, 'x'));
+    } else if (kind == "newer"_L1) {
+        runSql(file, {u"CREATE TABLE t (x)"_s, u"PRAGMA user_version = 99"_s});
+    } else if (kind == "directory"_L1) {
+        QVERIFY(QDir(m_dir->path()).mkdir(u"bad.db"_s));
+    } else {
+        QFile plain(file);
+        QVERIFY(plain.open(QIODevice::WriteOnly));
+        file += u"/inside.db"_s;
+    }
+    const QByteArray before = QFileInfo(file).isFile() ? [&] {
+        QFile f(file);
+        f.open(QIODevice::ReadOnly);
+        return f.readAll();
+    }()
+                                                       : QByteArray();
+    auto opened = MessageStore::open({file, false, 0});
+    QVERIFY(std::holds_alternative<QString>(opened));
+    const QString error = std::get<QString>(opened);
+    QVERIFY2(error.contains(mentions), qPrintable(error));
+    QVERIFY2(error.contains(file), qPrintable(error));
+    if (!before.isEmpty()) {
+        QFile after(file);
+        QVERIFY(after.open(QIODevice::ReadOnly));
+        QCOMPARE(after.readAll(), before); // a refused file is left exactly as it was
+    }
+}
+
+void tst_MessageStore::fullDatabaseFailsTheWholeBatch()
+{
+    auto store = open(path(u"full.db"_s), 8); // 8 pages of 4 KiB, as if the disk were full
+    QVERIFY(store);
+    QList<StoredMessage> batch;
+    for (qint64 id = 1; id <= 20; ++id) {
+        batch.append(message(id, u"alice"_s, QString(3000, u'x')));
+    }
+    QVERIFY(!store->write(batch, {}));
+    QVERIFY2(store->lastError().contains(u"full"_s), qPrintable(store->lastError()));
+    QCOMPARE(store->lastId(), 0); // all or nothing
+    QVERIFY(store->write(batch.mid(0, 2), {})); // what fits is still written
+    QCOMPARE(store->lastId(), 2);
+}
+
+QTEST_GUILESS_MAIN(tst_MessageStore)
+#include "tst_messagestore.moc"
