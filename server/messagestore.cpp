@@ -67,7 +67,7 @@ std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Op
     if (!inMemory) {
         const QFileInfo file(options.path);
         if (!QDir().mkpath(file.absolutePath())) {
-                        return u"cannot create the directory %1 for the database %2"_s.arg(
+            return u"cannot create the directory %1 for the database %2"_s.arg(
                 file.absolutePath(), options.path);
         }
         if (file.isDir()) {

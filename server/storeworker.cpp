@@ -49,6 +49,7 @@ QString StoreWorker::open()
 void StoreWorker::close()
 {
     drain();
+    m_retryTimer.stop(); // a failed last write restarts it; the timer must not outlive the thread
     m_open = false;
     m_room.setPipeline({});
     m_room.deliver(m_room.takePending());

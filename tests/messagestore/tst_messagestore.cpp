@@ -161,9 +161,9 @@ void tst_MessageStore::privateMessagesOnlyForTheTwo()
 {
     auto store = open(path(u"dm.db"_s));
     QVERIFY(store);
-    QVERIFY(store->write({message(1, u"alice"_s, u"public"_s),
-                             message(2, u"Alice"_s, u"to bob"_s, u"Bob"_s),
-                             message(3, u"carol"_s, u"to alice"_s, u"alice"_s)},
+    QVERIFY(store->write(
+        {message(1, u"alice"_s, u"public"_s), message(2, u"Alice"_s, u"to bob"_s, u"Bob"_s),
+            message(3, u"carol"_s, u"to alice"_s, u"alice"_s)},
         {}));
     QCOMPARE(ids(store->history({u"BOB"_s})), (QList<qint64>{1, 2}));
     QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
