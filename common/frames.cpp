@@ -43,7 +43,7 @@ QJsonObject historyRequest(qint64 before, qint64 after, int limit)
     if (before > 0) {
         frame.insert("before"_L1, before);
     }
-    if (after > 0) {
+    if (after >= 0) {
         frame.insert("after"_L1, after);
     }
     if (limit > 0) {

@@ -15,9 +15,9 @@ QJsonObject hello(const QString &name, qint64 since = 0);
 // cid: the client's own id for the message, which makes a retry harmless (empty: none).
 QJsonObject say(const QString &text, const QString &cid = {});
 QJsonObject dm(const QString &to, const QString &text, const QString &cid = {});
-// One page of stored history: the newest `limit` before `before` (0: the latest), or, given
-// `after`, the oldest `limit` after it.
-QJsonObject historyRequest(qint64 before, qint64 after = 0, int limit = 0);
+// One page of stored history: the newest `limit` before `before` (0: the latest), or, given an
+// `after` of 0 or more, the oldest `limit` after it.
+QJsonObject historyRequest(qint64 before, qint64 after = -1, int limit = 0);
 QJsonObject usersRequest();
 QJsonObject ping();
 QJsonObject pong(); // both directions: the answer to a ping

@@ -287,7 +287,7 @@ void tst_History::historyPagesAndPrivacy()
     qint64 before = 0;
     bool more = true;
     while (more) {
-        bob->send(Frames::historyRequest(before, 0, 25));
+        bob->send(Frames::historyRequest(before, -1, 25));
         const QJsonObject reply = bob->waitForNext(u"history"_s);
         QList<qint64> ids;
         for (const QJsonValue &entry : reply.value("messages"_L1).toArray()) {

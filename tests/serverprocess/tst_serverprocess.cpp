@@ -6,12 +6,20 @@
 #include <QTcpServer>
 #include <QTest>
 
+#include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+
 #include <csignal>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
-// natter-server as a person runs it: the command line, the "listening on" line, and a clean
-// exit on SIGTERM and SIGINT with bye sent to connected clients.
+// natter-server as a person runs it: the command line, the "listening on" line, a clean exit on
+// SIGTERM and SIGINT with bye sent to connected clients, its history file (where it lives, what
+// survives kill -9, the files it refuses). XDG_DATA_HOME points into a temporary directory, so
+// the default database never touches the real home.
 class tst_ServerProcess : public QObject
 {
     Q_OBJECT
@@ -24,6 +32,10 @@ private slots:
     void badTlsFilesStopTheServer();
     void signalStopsCleanly_data();
     void signalStopsCleanly();
+    void defaultDatabaseLocation();
+    void killNineLosesNothingDelivered();
+    void badDatabaseFiles_data();
+    void badDatabaseFiles();
 
 private:
     // Starts the server on a free loopback port; returns the port, or 0.
@@ -33,6 +45,19 @@ private:
 namespace {
 
 const QString serverBinary = QStringLiteral(NATTER_SERVER_BINARY);
+
+QTemporaryDir &dataHome()
+{
+    static QTemporaryDir dir;
+    return dir;
+}
+
+QProcessEnvironment serverEnvironment()
+{
+    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    environment.insert(u"XDG_DATA_HOME"_s, dataHome().path());
+    return environment;
+}
 
 struct Result
 {
@@ -44,6 +69,7 @@ struct Result
 Result runToEnd(const QStringList &arguments)
 {
     QProcess process;
+    process.setProcessEnvironment(serverEnvironment());
     process.start(serverBinary, arguments);
     if (!process.waitForFinished(20000)) {
         process.kill();
@@ -59,7 +85,7 @@ Result runToEnd(const QStringList &arguments)
 quint16 tst_ServerProcess::startServer(QProcess &process, const QStringList &extra)
 {
     // The log is part of what is checked, whatever the suite's logging rules say.
-    QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+    QProcessEnvironment environment = serverEnvironment();
     environment.remove(u"QT_LOGGING_RULES"_s);
     process.setProcessEnvironment(environment);
     process.start(
@@ -174,6 +200,149 @@ void tst_ServerProcess::signalStopsCleanly()
     const QString log = QString::fromUtf8(server.readAllStandardError());
     QVERIFY2(log.contains(u"registered as alice"_s), qPrintable(log));
     QVERIFY(log.contains(u"all connections closed"_s));
+}
+
+void tst_ServerProcess::defaultDatabaseLocation()
+{
+    const QString expected = dataHome().filePath(u"natter-server/natter.db"_s);
+    QFile::remove(expected);
+    QProcess server;
+    QVERIFY(startServer(server) != 0);
+    QVERIFY(QFileInfo::exists(expected));
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+    QVERIFY2(QString::fromUtf8(server.readAllStandardError()).contains(expected),
+        "the log names the database");
+}
+
+void tst_ServerProcess::killNineLosesNothingDelivered()
+{
+    QTemporaryDir dir;
+    const QStringList options{u"--db"_s, dir.filePath(u"crash.db"_s), u"--rate"_s, u"100000"_s,
+        u"--burst"_s, u"100000"_s};
+    QProcess server;
+    quint16 port = startServer(server, options);
+    QVERIFY(port != 0);
+    TestClient alice;
+    TestClient bob;
+    QVERIFY(alice.join(port, u"alice"_s));
+    QVERIFY(bob.join(port, u"bob"_s));
+    // Alice talks without waiting; the server is killed in the middle of it.
+    for (int i = 1; i <= 2000; ++i) {
+        alice.send(Frames::say(u"message %1"_s.arg(i)));
+    }
+    QVERIFY(bob.waitForFrames(u"message"_s, 200));
+    server.kill(); // SIGKILL: no shutdown, no last write
+    QVERIFY(bob.waitForDisconnected());
+    QTRY_COMPARE_WITH_TIMEOUT(server.state(), QProcess::NotRunning, 10000);
+    const QList<QJsonObject> delivered = bob.framesOfType(u"message"_s);
+    QVERIFY(delivered.size() >= 200);
+
+    QProcess restarted;
+    port = startServer(restarted, options);
+    QVERIFY(port != 0);
+    TestClient carol;
+    QVERIFY(carol.join(port, u"carol"_s));
+    const qint64 lastId = carol.lastOfType(u"welcome"_s).value("last_id"_L1).toInteger();
+    QHash<qint64, QString> stored;
+    for (qint64 after = 0;;) {
+        carol.send(Frames::historyRequest(0, after, Protocol::MaxHistoryPage));
+        const QJsonObject page = carol.waitForNext(u"history"_s);
+        const QJsonArray messages = page.value("messages"_L1).toArray();
+        for (const QJsonValue &message : messages) {
+            after = message.toObject().value("id"_L1).toInteger();
+            stored.insert(after, message.toObject().value("text"_L1).toString());
+        }
+        if (!page.value("more"_L1).toBool()) {
+            break;
+        }
+    }
+    // Every message a client was shown is in the history, with its id and text.
+    for (const QJsonObject &message : delivered) {
+        const qint64 id = message.value("id"_L1).toInteger();
+        QVERIFY2(stored.contains(id), qPrintable(u"id %1 was delivered but lost"_s.arg(id)));
+        QCOMPARE(stored.value(id), message.value("text"_L1).toString());
+    }
+    QCOMPARE(lastId, stored.size());
+    carol.send(Frames::say(u"after the crash"_s));
+    QCOMPARE(carol.waitForNext(u"message"_s).value("id"_L1).toInteger(), lastId + 1);
+    qInfo() << "delivered before kill -9:" << delivered.size() << "- stored:" << stored.size();
+}
+
+void tst_ServerProcess::badDatabaseFiles_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("not a database") << u"garbage"_s << u"not a Natter database"_s;
+    QTest::newRow("newer schema") << u"newer"_s << u"newer natter-server"_s;
+    QTest::newRow("unreadable") << u"unreadable"_s << u"cannot open the database"_s;
+    QTest::newRow("read-only") << u"read-only"_s << u"readonly database"_s;
+}
+
+void tst_ServerProcess::badDatabaseFiles()
+{
+    QFETCH(QString, kind);
+    QFETCH(QString, mentions);
+    QTemporaryDir dir;
+    QFile::setPermissions(dir.path(),
+        QFile::permissions(dir.path()) | QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup
+            | QFile::ExeGroup);
+    const QString file = dir.filePath(u"natter.db"_s);
+    if (kind == "garbage"_L1) {
+        QFile garbage(file);
+        QVERIFY(garbage.open(QIODevice::WriteOnly));
+        garbage.write(QByteArray(4096, '\x17'));
+    } else {
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"setup"_s);
+            db.setDatabaseName(file);
+            QVERIFY(db.open());
+            QSqlQuery query(db);
+            QVERIFY(query.exec(u"CREATE TABLE t (x)"_s));
+            QVERIFY(query.exec(kind == "newer"_L1 ? u"PRAGMA user_version = 1000"_s
+                                                  : u"PRAGMA user_version = 0"_s));
+        }
+        QSqlDatabase::removeDatabase(u"setup"_s);
+    }
+    // Permissions do not stop root, so as root the server runs as nobody for these.
+    const bool asOtherUser
+        = ::geteuid() == 0 && (kind == "unreadable"_L1 || kind == "read-only"_L1);
+    if (kind == "unreadable"_L1) {
+        QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner));
+        if (!asOtherUser) {
+            QVERIFY(QFile::setPermissions(file, {}));
+        }
+    } else if (kind == "read-only"_L1) {
+        QVERIFY(QFile::setPermissions(
+            file, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther | QFile::WriteOwner));
+        if (!asOtherUser) {
+            QVERIFY(QFile::setPermissions(file, QFile::ReadOwner));
+        }
+    }
+    QFile original(file);
+    QVERIFY(original.open(QIODevice::ReadOnly) || asOtherUser || kind == "unreadable"_L1);
+    const QByteArray before = original.readAll();
+    original.close();
+
+    QProcess process;
+    process.setProcessEnvironment(serverEnvironment());
+    const QStringList arguments{u"--port"_s, u"0"_s, u"--db"_s, file};
+    if (asOtherUser) {
+        process.start(
+            u"runuser"_s, QStringList{u"-u"_s, u"nobody"_s, u"--"_s, serverBinary} + arguments);
+    } else {
+        process.start(serverBinary, arguments);
+    }
+    QVERIFY(process.waitForFinished(20000));
+    const QString err = QString::fromUtf8(process.readAllStandardError());
+    QCOMPARE(process.exitCode(), 1);
+    QVERIFY2(err.contains(mentions), qPrintable(err));
+    QVERIFY2(err.contains(file), qPrintable(err));
+    QVERIFY(!process.readAllStandardOutput().contains("listening"));
+    if (!before.isEmpty()) {
+        QVERIFY(original.open(QIODevice::ReadOnly));
+        QCOMPARE(original.readAll(), before); // left exactly as it was
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_ServerProcess)
