@@ -21,7 +21,7 @@ QJsonObject withCid(QJsonObject frame, const QString &cid)
 QJsonObject hello(const QString &name, qint64 since)
 {
     QJsonObject frame{{"type"_L1, "hello"_L1}, {"name"_L1, name}};
-    if (since > 0) {
+        if (since >= 0) {
         frame.insert("since"_L1, since);
     }
     return frame;
@@ -158,10 +158,11 @@ QJsonObject bye(const QString &reason)
     return {{"type"_L1, "bye"_L1}, {"reason"_L1, reason}};
 }
 
-QJsonObject error(Protocol::ErrorCode code, const QString &message)
+QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid)
 {
-    return {{"type"_L1, "error"_L1}, {"code"_L1, Protocol::errorCodeName(code)},
-        {"message"_L1, message}};
+    return withCid({{"type"_L1, "error"_L1}, {"code"_L1, Protocol::errorCodeName(code)},
+                       {"message"_L1, message}},
+        cid);
 }
 
 QJsonObject leaderboard(const QJsonArray &entries)

@@ -10,8 +10,9 @@
 namespace Frames {
 
 // Client to server.
-// since: the last message id the client has seen (0: none), so the server replays what it missed.
-QJsonObject hello(const QString &name, qint64 since = 0);
+// since: the last message id the client has seen, so the server replays what it missed after it
+// (-1: a fresh start, nothing to replay).
+QJsonObject hello(const QString &name, qint64 since = -1);
 // cid: the client's own id for the message, which makes a retry harmless (empty: none).
 QJsonObject say(const QString &text, const QString &cid = {});
 QJsonObject dm(const QString &to, const QString &text, const QString &cid = {});
@@ -43,7 +44,8 @@ QJsonObject history(const QJsonArray &messages, bool more);
 QJsonObject left(const QString &name, const QString &reason, const QString &ts);
 QJsonObject users(const QStringList &users);
 QJsonObject bye(const QString &reason);
-QJsonObject error(Protocol::ErrorCode code, const QString &message);
+// cid: the client's id of the say or dm that failed, if it gave one.
+QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
 QJsonObject leaderboard(const QJsonArray &entries);
 
 } // namespace Frames

@@ -362,16 +362,16 @@ void ClientWorker::resendStored(qint64 id)
     }
 }
 
-bool ClientWorker::admitChat(const QString &text)
+bool ClientWorker::admitChat(const QString &text, const QString &cid)
 {
     const FrameValidator::Verdict verdict = FrameValidator::validateText(text);
     if (!verdict.isValid()) {
-        sendError(verdict.error, verdict.message);
+        sendError(verdict.error, verdict.message, cid);
         return false;
     }
     if (text.size() > m_context.config.maxTextLength) {
         sendError(ErrorCode::TextTooLong,
-            u"a message may hold at most %1 characters"_s.arg(m_context.config.maxTextLength));
+            u"a message may hold at most %1 characters"_s.arg(m_context.config.maxTextLength), cid);
         return false;
     }
     if (!m_chatBucket.take(m_clock.elapsed())) {
@@ -384,7 +384,8 @@ bool ClientWorker::admitChat(const QString &text)
             sendError(ErrorCode::RateLimited,
                 u"slow down: at most %1 messages a second (%2 at once)"_s
                     .arg(m_context.config.chatRate)
-                    .arg(m_context.config.chatBurst));
+                    .arg(m_context.config.chatBurst),
+                cid);
         }
         return false;
     }
@@ -395,13 +396,13 @@ bool ClientWorker::admitChat(const QString &text)
 void ClientWorker::handleSay(const QJsonObject &frame)
 {
     const QString text = frame.value("text"_L1).toString();
-    if (!admitChat(text)) {
+    const QString cid = frame.value("cid"_L1).toString();
+    if (!admitChat(text, cid)) {
         return;
     }
-    const ChatRoom::Posted posted
-        = m_context.room.say(m_name, text, frame.value("cid"_L1).toString());
+    const ChatRoom::Posted posted = m_context.room.say(m_name, text, cid);
     if (posted.error != ErrorCode::None) {
-        sendError(ErrorCode::ShuttingDown, u"the server is shutting down"_s);
+        sendError(ErrorCode::ShuttingDown, u"the server is shutting down"_s, cid);
     } else if (posted.repeated) {
         resendStored(posted.id);
     }
@@ -411,15 +412,15 @@ void ClientWorker::handleDm(const QJsonObject &frame)
 {
     const QString to = frame.value("to"_L1).toString();
     const QString text = frame.value("text"_L1).toString();
-    if (!admitChat(text)) {
+    const QString cid = frame.value("cid"_L1).toString();
+    if (!admitChat(text, cid)) {
         return;
     }
-    const ChatRoom::Posted sent
-        = m_context.room.sendPrivate(m_name, to, text, frame.value("cid"_L1).toString());
+    const ChatRoom::Posted sent = m_context.room.sendPrivate(m_name, to, text, cid);
     if (sent.error == ErrorCode::NoSuchUser) {
-        sendError(sent.error, u"nobody called %1 is online"_s.arg(to));
+        sendError(sent.error, u"nobody called %1 is online"_s.arg(to), cid);
     } else if (sent.error != ErrorCode::None) {
-        sendError(sent.error, u"the server is shutting down"_s);
+        sendError(sent.error, u"the server is shutting down"_s, cid);
     } else if (sent.repeated) {
         resendStored(sent.id);
     }
@@ -523,12 +524,12 @@ void ClientWorker::writeFrame(const QJsonObject &frame)
     }
 }
 
-void ClientWorker::sendError(ErrorCode code, const QString &message)
+void ClientWorker::sendError(ErrorCode code, const QString &message, const QString &cid)
 {
     if (code != ErrorCode::FrameTooLarge) {
         qCInfo(lcServer).noquote() << m_peer << Protocol::errorCodeName(code) << message;
     }
-    send(Frames::error(code, message));
+    send(Frames::error(code, message, cid));
 }
 
 void ClientWorker::write(const QByteArray &bytes)

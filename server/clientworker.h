@@ -58,7 +58,7 @@ private:
     void handleQuizStop();
     void handleLeaderboard();
     void promptForName();
-    bool admitChat(const QString &text);
+    bool admitChat(const QString &text, const QString &cid);
     void onIdle();
 
     bool quizRunning() const;
@@ -66,7 +66,8 @@ private:
     void send(const QJsonObject &frame);
     // Writes frame ahead of the outbox; only for what must come before it (welcome, replay).
     void writeFrame(const QJsonObject &frame);
-    void sendError(Protocol::ErrorCode code, const QString &message);
+    // cid: the failed say's or dm's, so the client knows which of its messages was refused.
+    void sendError(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
     void write(const QByteArray &encodedFrame);
     void flushOutbox();
     void dropSlowConsumer();

@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QJsonArray>
 #include <QRegularExpression>
+#include <QUuid>
 
 using namespace Qt::StringLiterals;
 
@@ -69,6 +70,12 @@ void ChatClient::leave()
         addNotice(tr("You left the chat."));
     }
     m_users.reset({});
+    // Whatever was still on its way is not lost silently: the text stays on screen.
+    m_unconfirmed.clear();
+    for (const ChatEntry &entry : m_messages.takeAllPending()) {
+        addNotice(tr("Not confirmed by the server before you left: “%1”").arg(entry.text),
+            ChatEntry::Kind::Error);
+    }
 }
 
 bool ChatClient::sendFrame(const QJsonObject &frame)
@@ -94,21 +101,58 @@ bool ChatClient::submit(const QString &input)
     if (command.frame.isEmpty()) {
         return false;
     }
-    if (command.frame.value("type"_L1).toString() == "quit"_L1) {
+    const QString type = command.frame.value("type"_L1).toString();
+    if (type == "quit"_L1) {
         leave();
         return true;
+    }
+    if (type == "say"_L1 || type == "dm"_L1) {
+        return post(command.frame);
     }
     return sendFrame(command.frame);
 }
 
 bool ChatClient::say(const QString &text)
 {
-    return sendFrame(Frames::say(text));
+    return post(Frames::say(text));
 }
 
 bool ChatClient::sendPrivate(const QString &to, const QString &text)
 {
-    return sendFrame(Frames::dm(to, text));
+    return post(Frames::dm(to, text));
+}
+
+bool ChatClient::post(QJsonObject frame)
+{
+    if (state() == State::Disconnected) {
+        addNotice(tr("Not sent: you are offline."), ChatEntry::Kind::Error);
+        return false;
+    }
+    const QString cid = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    frame.insert("cid"_L1, cid);
+    ChatEntry entry;
+    entry.kind = frame.value("type"_L1).toString() == "dm"_L1 ? ChatEntry::Kind::Private
+                                                              : ChatEntry::Kind::Message;
+    entry.own = true;
+    entry.from = name();
+    entry.to = frame.value("to"_L1).toString();
+    entry.text = frame.value("text"_L1).toString();
+    entry.msecsSinceEpoch = QDateTime::currentMSecsSinceEpoch();
+    m_messages.appendPending(std::move(entry), cid);
+    m_unconfirmed.append(frame);
+    if (isOnline()) {
+        m_connection.send(frame);
+    }
+    return true;
+}
+
+void ChatClient::confirm(const QString &cid)
+{
+    if (cid.isEmpty()) {
+        return;
+    }
+    m_unconfirmed.removeIf(
+        [&cid](const QJsonObject &frame) { return frame.value("cid"_L1).toString() == cid; });
 }
 
 bool ChatClient::requestTime(const QString &query, const QString &zone)
@@ -152,8 +196,28 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
 {
     m_users.setSelf(m_connection.name());
     m_users.reset(toStringList(welcome.value("users"_L1)));
+    const bool resumed = welcome.contains("replayed"_L1);
+    if (welcome.value("last_id"_L1).toInteger() < m_messages.maxId()) {
+        // A server with a new database counts from 1 again: old ids must not hide new messages.
+        m_messages.forgetIds();
+        addNotice(tr("The server's history was reset."));
+    }
+    if (!resumed) {
+        // A fresh start: the latest history goes above the greeting, once it arrives.
+        m_historyRow = m_messages.rowCount() - m_messages.pendingCount();
+        m_connection.send(Frames::historyRequest(0));
+    }
     if (m_welcomedBefore) {
-        addNotice(tr("Reconnected as %1.").arg(m_connection.name()));
+        const int replayed = welcome.value("replayed"_L1).toInt();
+        addNotice(replayed > 0
+                ? tr("Reconnected as %1; %n message(s) you missed follow.", "", replayed)
+                      .arg(m_connection.name())
+                : tr("Reconnected as %1.").arg(m_connection.name()));
+        if (welcome.contains("gap"_L1)) {
+            addNotice(tr("You missed more than %1 messages; only the newest are shown.")
+                          .arg(Protocol::MaxReplay),
+                ChatEntry::Kind::Error);
+        }
     } else {
         addNotice((m_connection.usesTls() ? tr("Connected to %1:%2 as %3 (encrypted).")
                                           : tr("Connected to %1:%2 as %3."))
@@ -167,6 +231,26 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
     }
     m_welcomedBefore = true;
     requestLeaderboard();
+    // What is unconfirmed goes (again) now, in order: typed while offline, or sent just before
+    // the connection dropped. The server posts each cid once and answers a repeat with the
+    // stored copy, so nothing is lost and nothing is posted twice.
+    for (const QJsonObject &frame : std::as_const(m_unconfirmed)) {
+        m_connection.send(frame);
+    }
+}
+
+ChatEntry ChatClient::chatEntry(const QJsonObject &frame) const
+{
+    ChatEntry entry;
+    entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
+    entry.kind = frame.value("type"_L1).toString() == "dm"_L1 ? ChatEntry::Kind::Private
+                                                              : ChatEntry::Kind::Message;
+    entry.id = frame.value("id"_L1).toInteger();
+    entry.from = frame.value("from"_L1).toString();
+    entry.to = frame.value("to"_L1).toString();
+    entry.text = frame.value("text"_L1).toString();
+    entry.own = entry.from.compare(name(), Qt::CaseInsensitive) == 0;
+    return entry;
 }
 
 bool ChatClient::mentionsMe(const QString &text) const
@@ -179,18 +263,20 @@ bool ChatClient::mentionsMe(const QString &text) const
 void ChatClient::onFrames(const QList<QJsonObject> &frames)
 {
     std::vector<ChatEntry> rows;
-    const QString me = name();
+    int added = 0;
     for (const QJsonObject &frame : frames) {
         const QString type = frame.value("type"_L1).toString();
         ChatEntry entry;
         entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
         if (type == "message"_L1 || type == "dm"_L1) {
-            entry.kind = type == "dm"_L1 ? ChatEntry::Kind::Private : ChatEntry::Kind::Message;
-            entry.id = frame.value("id"_L1).toInteger();
-            entry.from = frame.value("from"_L1).toString();
-            entry.to = frame.value("to"_L1).toString();
-            entry.text = frame.value("text"_L1).toString();
-            entry.own = entry.from.compare(me, Qt::CaseInsensitive) == 0;
+            entry = chatEntry(frame);
+            if (entry.own) {
+                m_messages.resolvePending(frame.value("cid"_L1).toString());
+                confirm(frame.value("cid"_L1).toString());
+            }
+            if (m_messages.containsId(entry.id)) {
+                continue; // the stored copy of a retried send, or a replay we already had
+            }
             if (!entry.own && entry.kind == ChatEntry::Kind::Private) {
                 emit attention(tr("Private message from %1").arg(entry.from), entry.text);
             } else if (!entry.own && mentionsMe(entry.text)) {
@@ -219,6 +305,15 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             }
         } else if (type == "leaderboard"_L1) {
             m_leaderboard.reset(frame.value("entries"_L1).toArray());
+        } else if (type == "history"_L1) {
+            // Live rows before it go in first: where both have an id, the live copy stays.
+            added += int(rows.size());
+            m_messages.append(std::exchange(rows, {}));
+            std::vector<ChatEntry> older;
+            for (const QJsonValue &message : frame.value("messages"_L1).toArray()) {
+                older.push_back(chatEntry(message.toObject()));
+            }
+            m_messages.insertHistory(m_historyRow, std::move(older));
         } else if (type == "error"_L1) {
             const QString code = frame.value("code"_L1).toString();
             const QString message = frame.value("message"_L1).toString();
@@ -230,11 +325,17 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             } else {
                 entry.kind = ChatEntry::Kind::Error;
                 entry.text = message;
+                // A refused say or dm: keep what was typed on screen with the reason.
+                const QString cid = frame.value("cid"_L1).toString();
+                if (const auto refused = m_messages.resolvePending(cid)) {
+                    entry.text = tr("Not sent: “%1” (%2)").arg(refused->text, message);
+                    confirm(cid);
+                }
                 rows.push_back(std::move(entry));
             }
         }
     }
-    const int added = int(rows.size());
+    added += int(rows.size());
     m_messages.append(std::move(rows));
     if (added > 0) {
         emit chatActivity(added);

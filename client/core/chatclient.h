@@ -11,6 +11,12 @@
 // The client core: everything the desktop client does, without a widget in sight. It owns the
 // connection and the models the widgets render, turns server frames into model updates, and
 // turns what the person does (typing, buttons) into frames. Tests drive it directly.
+//
+// History: on connecting it fetches the latest messages from the server's history; a reconnect
+// resumes from the newest id it has (ChatConnection), so the view has no gap and no duplicate.
+// Every message typed gets a cid and shows as pending until the server's copy arrives; typed
+// while the connection is down, it waits and is sent once the connection is back. The cid makes
+// the server post it once, however often it is sent.
 class ChatClient : public QObject
 {
     Q_OBJECT
@@ -70,6 +76,11 @@ private:
     void onFrames(const QList<QJsonObject> &frames);
     void addNotice(const QString &text, ChatEntry::Kind kind = ChatEntry::Kind::Notice);
     bool sendFrame(const QJsonObject &frame);
+    // Shows a say or dm as pending and sends it, now or once the connection is back.
+    bool post(QJsonObject frame);
+    ChatEntry chatEntry(const QJsonObject &frame) const;
+    // The server answered the say or dm with this cid: no need to send it again.
+    void confirm(const QString &cid);
     bool mentionsMe(const QString &text) const;
 
     ChatConnection m_connection;
@@ -78,4 +89,6 @@ private:
     QuizState m_quiz;
     LeaderboardModel m_leaderboard;
     bool m_welcomedBefore = false;
+    QList<QJsonObject> m_unconfirmed; // says and dms not yet answered by the server, in order
+    int m_historyRow = -1; // where fetched history goes: above the "Connected" notice
 };

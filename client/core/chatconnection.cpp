@@ -60,6 +60,7 @@ void ChatConnection::open(
     m_retryFirstConnect = retryFirstConnect;
     m_tls = tls;
     m_wasOnline = false;
+    m_lastId = -1;
     m_attempt = 0;
     connectSocket();
 }
@@ -157,7 +158,8 @@ void ChatConnection::onSslErrors(const QList<QSslError> &errors)
 void ChatConnection::onConnected()
 {
     setState(State::Registering);
-    m_socket->write(FrameCodec::encode(Frames::hello(m_name)));
+    // After the first welcome every hello resumes: the server replays what we missed.
+    m_socket->write(FrameCodec::encode(Frames::hello(m_name, m_lastId)));
 }
 
 void ChatConnection::onReadyRead()
@@ -199,6 +201,12 @@ void ChatConnection::handle(const QJsonObject &frame, QList<QJsonObject> &batch)
     if (m_state == State::Registering) {
         if (type == "welcome"_L1) {
             m_name = frame.value("name"_L1).toString();
+            // A fresh start takes the server's newest id; so does a resume from an id the
+            // server no longer has (its history was reset).
+            const qint64 lastId = frame.value("last_id"_L1).toInteger();
+            if (m_lastId < 0 || lastId < m_lastId) {
+                m_lastId = lastId;
+            }
             m_attempt = 0;
             m_wasOnline = true;
             setState(State::Online);
@@ -216,6 +224,9 @@ void ChatConnection::handle(const QJsonObject &frame, QList<QJsonObject> &batch)
             }
         }
         return;
+    }
+    if (type == "message"_L1 || type == "dm"_L1) {
+        m_lastId = std::max(m_lastId, frame.value("id"_L1).toInteger());
     }
     if (type == "bye"_L1) {
         // The server is going away (a restart, usually): come back when it does.

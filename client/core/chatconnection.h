@@ -20,7 +20,8 @@ class QTcpSocket;
 //
 // A refused name ends the attempt (registrationRefused) unless it happens while reconnecting,
 // where it usually means the server has not yet noticed our old connection died: then it
-// keeps retrying.
+// keeps retrying. A reconnect resumes: hello carries the newest id seen, and the server
+// replays everything after it before anything new.
 class ChatConnection : public QObject
 {
     Q_OBJECT
@@ -51,6 +52,8 @@ public:
     bool retriesWhenUnreachable() const { return m_retryFirstConnect || m_wasOnline; }
     TrustStore &trustStore() { return m_trustStore; }
     int roundTripMs() const { return m_roundTripMs; } // -1 until measured
+    // The newest message id seen; a reconnect asks the server for everything after it.
+    qint64 lastId() const { return m_lastId; }
     int nextRetryMs() const { return m_retryTimer.isActive() ? m_retryTimer.remainingTime() : -1; }
 
     // For tests: shorter backoff and keep-alive periods.
@@ -101,5 +104,6 @@ private:
     bool m_tls = false;
     TrustStore m_trustStore;
     bool m_wasOnline = false; // since open(): decides retry versus failure
+    qint64 m_lastId = -1; // the newest message id received; -1 before the first welcome
     bool m_pingOutstanding = false;
 };

@@ -11,6 +11,8 @@ struct ChatEntry
 
     Kind kind = Kind::Message;
     bool own = false; // sent by this client's user
+    bool history = false; // fetched from the server's history, not seen live
+    bool pending = false; // typed here, not yet confirmed by the server
     qint64 id = 0; // the server's id for messages and private messages, 0 otherwise
     qint64 msecsSinceEpoch = 0; // UTC
     QString from;

@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 
+#include <algorithm>
+
 int MessageModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_entries.size());
@@ -31,6 +33,18 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
         return e.from;
     case ToRole:
         return e.to;
+    case HistoryRole:
+        return e.history;
+    case PendingRole:
+        return e.pending;
+    case NewDayRole: {
+        if (index.row() == 0) {
+            return true;
+        }
+        const ChatEntry &previous = m_entries[std::size_t(index.row() - 1)];
+        return QDateTime::fromMSecsSinceEpoch(previous.msecsSinceEpoch).date()
+            != QDateTime::fromMSecsSinceEpoch(e.msecsSinceEpoch).date();
+    }
     default:
         return {};
     }
@@ -39,7 +53,8 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
 QHash<int, QByteArray> MessageModel::roleNames() const
 {
     return {{KindRole, "kind"}, {OwnRole, "own"}, {IdRole, "id"}, {TimeRole, "time"},
-        {FromRole, "from"}, {ToRole, "to"}, {TextRole, "text"}};
+        {FromRole, "from"}, {ToRole, "to"}, {TextRole, "text"}, {HistoryRole, "history"},
+        {PendingRole, "pending"}, {NewDayRole, "newDay"}};
 }
 
 void MessageModel::intern(ChatEntry &entry)
@@ -67,16 +82,87 @@ void MessageModel::append(ChatEntry entry)
 
 void MessageModel::append(std::vector<ChatEntry> entries)
 {
+    insertAt(firstPendingRow(), std::move(entries));
+}
+
+void MessageModel::insertHistory(int row, std::vector<ChatEntry> entries)
+{
+    for (ChatEntry &entry : entries) {
+        entry.history = true;
+    }
+    insertAt(std::clamp(row, 0, firstPendingRow()), std::move(entries));
+}
+
+void MessageModel::insertAt(int row, std::vector<ChatEntry> entries)
+{
+    const auto seen = [this](const ChatEntry &entry) {
+        if (entry.id <= 0) {
+            return false;
+        }
+        if (m_ids.contains(entry.id)) {
+            return true;
+        }
+        m_ids.insert(entry.id);
+        m_maxId = std::max(m_maxId, entry.id);
+        return false;
+    };
+    entries.erase(std::remove_if(entries.begin(), entries.end(), seen), entries.end());
     if (entries.empty()) {
         return;
     }
-    const int first = int(m_entries.size());
-    beginInsertRows({}, first, first + int(entries.size()) - 1);
     for (ChatEntry &entry : entries) {
         intern(entry);
-        m_entries.push_back(std::move(entry));
     }
+    beginInsertRows({}, row, row + int(entries.size()) - 1);
+    m_entries.insert(m_entries.begin() + row, std::make_move_iterator(entries.begin()),
+        std::make_move_iterator(entries.end()));
     endInsertRows();
+}
+
+void MessageModel::appendPending(ChatEntry entry, const QString &cid)
+{
+    entry.pending = true;
+    intern(entry);
+    const int row = int(m_entries.size());
+    beginInsertRows({}, row, row);
+    m_entries.push_back(std::move(entry));
+    m_pendingCids.push_back(cid);
+    endInsertRows();
+}
+
+std::optional<ChatEntry> MessageModel::resolvePending(const QString &cid)
+{
+    const auto found = std::find(m_pendingCids.begin(), m_pendingCids.end(), cid);
+    if (found == m_pendingCids.end()) {
+        return std::nullopt;
+    }
+    const int row = firstPendingRow() + int(found - m_pendingCids.begin());
+    beginRemoveRows({}, row, row);
+    ChatEntry entry = std::move(m_entries[std::size_t(row)]);
+    m_entries.erase(m_entries.begin() + row);
+    m_pendingCids.erase(found);
+    endRemoveRows();
+    entry.pending = false;
+    return entry;
+}
+
+std::vector<ChatEntry> MessageModel::takeAllPending()
+{
+    std::vector<ChatEntry> taken;
+    if (m_pendingCids.empty()) {
+        return taken;
+    }
+    const int first = firstPendingRow();
+    beginRemoveRows({}, first, int(m_entries.size()) - 1);
+    taken.assign(std::make_move_iterator(m_entries.begin() + first),
+        std::make_move_iterator(m_entries.end()));
+    m_entries.erase(m_entries.begin() + first, m_entries.end());
+    m_pendingCids.clear();
+    endRemoveRows();
+    for (ChatEntry &entry : taken) {
+        entry.pending = false;
+    }
+    return taken;
 }
 
 void MessageModel::clear()
@@ -84,5 +170,13 @@ void MessageModel::clear()
     beginResetModel();
     m_entries.clear();
     m_entries.shrink_to_fit();
+    m_pendingCids.clear();
+    forgetIds();
     endResetModel();
+}
+
+void MessageModel::forgetIds()
+{
+    m_ids.clear();
+    m_maxId = 0;
 }

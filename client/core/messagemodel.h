@@ -4,12 +4,18 @@
 
 #include <QAbstractListModel>
 #include <QHash>
+#include <QSet>
 
+#include <optional>
 #include <vector>
 
-// The chat history as a flat list model for the message view. Rows are only ever appended
-// (in batches: one insert per read from the network), and a row costs little more than its
-// text: entries are stored by value in one vector and sender names are interned.
+// The chat history as a flat list model for the message view. Rows arrive in batches (one
+// insert per read from the network), and a row costs little more than its text: entries are
+// stored by value in one vector and sender names are interned.
+//
+// Messages the person typed stay at the bottom as pending rows until the server's copy arrives
+// (resolvePending); everything else goes in above them. A message id is shown once: a copy that
+// arrives again (a replay, a retried send, overlapping history) is dropped.
 class MessageModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -24,6 +30,9 @@ public:
         FromRole,
         ToRole,
         TextRole, // same as Qt::DisplayRole
+        HistoryRole, // bool: from the stored history
+        PendingRole, // bool: not yet confirmed by the server
+        NewDayRole, // bool: the first row of a local calendar day
     };
 
     using QAbstractListModel::QAbstractListModel;
@@ -34,12 +43,31 @@ public:
 
     void append(ChatEntry entry);
     void append(std::vector<ChatEntry> entries);
+    // Inserts older messages (marked as history) at row, in the order given.
+    void insertHistory(int row, std::vector<ChatEntry> entries);
+    // Adds a row for a message on its way to the server, known by the client's cid.
+    void appendPending(ChatEntry entry, const QString &cid);
+    // Removes and returns the pending row of cid (its message was confirmed or refused).
+    std::optional<ChatEntry> resolvePending(const QString &cid);
+    // Removes and returns every pending row, oldest first.
+    std::vector<ChatEntry> takeAllPending();
+    int pendingCount() const { return int(m_pendingCids.size()); }
+    bool containsId(qint64 id) const { return m_ids.contains(id); }
+    qint64 maxId() const { return m_maxId; }
+    // Stops recognising the ids shown so far (the server started a new history).
+    void forgetIds();
+
     const ChatEntry &entry(int row) const { return m_entries.at(std::size_t(row)); }
     void clear();
 
 private:
     void intern(ChatEntry &entry);
+    void insertAt(int row, std::vector<ChatEntry> entries);
+    int firstPendingRow() const { return int(m_entries.size() - m_pendingCids.size()); }
 
     std::vector<ChatEntry> m_entries;
+    std::vector<QString> m_pendingCids; // of the last rows, in order
+    QSet<qint64> m_ids; // of the messages shown
+    qint64 m_maxId = 0;
     QHash<QString, QString> m_names;
 };

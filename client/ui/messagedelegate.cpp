@@ -22,6 +22,7 @@ constexpr int ContinuationPadding = 1;
 constexpr int BottomPadding = 3;
 constexpr int HeaderGap = 2;
 constexpr int AccentWidth = 3;
+constexpr int DayGap = 8; // around a date separator
 constexpr qint64 ContinuationWindowMs = 5 * 60 * 1000;
 
 bool isDark(const QPalette &palette)
@@ -71,7 +72,8 @@ bool isChat(Kind kind)
 // A message continues the previous row when the same person sent it just before, the same way.
 bool continuesPrevious(const QModelIndex &index)
 {
-    if (index.row() == 0 || kindOf(index) != Kind::Message) {
+    if (index.row() == 0 || kindOf(index) != Kind::Message
+        || index.data(MessageModel::NewDayRole).toBool()) {
         return false;
     }
     const QModelIndex previous = index.siblingAtRow(index.row() - 1);
@@ -112,10 +114,24 @@ QFont smallerFont(const QFont &font)
     return smaller;
 }
 
+// "Today", "Yesterday", or the date in the locale's long format.
+QString dayLabel(const QDate &day)
+{
+    const QDate today = QDate::currentDate();
+    if (day == today) {
+        return MessageDelegate::tr("Today");
+    }
+    if (day == today.addDays(-1)) {
+        return MessageDelegate::tr("Yesterday");
+    }
+    return QLocale().toString(day, QLocale::LongFormat);
+}
+
 } // namespace
 
 struct MessageDelegate::Layout
 {
+    QRect dayRect; // the date separator, if the row starts a day
     bool header = false;
     QRect headerRect;
     QRect bodyRect;
@@ -147,6 +163,12 @@ MessageDelegate::Layout MessageDelegate::layoutFor(
     const int width = std::max(40, option.rect.width() - (left - option.rect.left()) - Margin);
     const bool continuation = continuesPrevious(index);
     int y = option.rect.top() + (continuation ? ContinuationPadding : TopPadding);
+    if (index.data(MessageModel::NewDayRole).toBool()) {
+        const int height = QFontMetrics(smallerFont(font)).height();
+        layout.dayRect = QRect(
+            option.rect.left() + Margin, y + DayGap / 2, option.rect.width() - 2 * Margin, height);
+        y += height + DayGap;
+    }
 
     layout.header = isChat(kind) && !continuation;
     if (layout.header) {
@@ -228,6 +250,29 @@ void MessageDelegate::clearCache()
     m_heights.clear();
 }
 
+void MessageDelegate::rowsInserted(int first, int count)
+{
+    if (std::size_t(first) >= m_heights.size()) {
+        return;
+    }
+    m_heights.insert(m_heights.begin() + first, std::size_t(count), 0);
+    if (std::size_t(first + count) < m_heights.size()) {
+        m_heights[std::size_t(first + count)] = 0;
+    }
+}
+
+void MessageDelegate::rowsRemoved(int first, int count)
+{
+    if (std::size_t(first) >= m_heights.size()) {
+        return;
+    }
+    const auto end = std::min(m_heights.size(), std::size_t(first + count));
+    m_heights.erase(m_heights.begin() + first, m_heights.begin() + std::ptrdiff_t(end));
+    if (std::size_t(first) < m_heights.size()) {
+        m_heights[std::size_t(first)] = 0;
+    }
+}
+
 void MessageDelegate::paint(
     QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
@@ -260,11 +305,34 @@ void MessageDelegate::paint(
             accent);
     }
 
-    const QColor textColor = (option.state & QStyle::State_Selected)
+    QColor textColor = (option.state & QStyle::State_Selected)
         ? palette.color(QPalette::HighlightedText)
         : palette.color(QPalette::Text);
     QColor dim = textColor;
     dim.setAlphaF(0.6);
+    const bool history = index.data(MessageModel::HistoryRole).toBool();
+    const bool pending = index.data(MessageModel::PendingRole).toBool();
+    if (history || pending) {
+        textColor.setAlphaF(0.7);
+    }
+
+    if (layout.dayRect.isValid()) {
+        // A thin rule either side of the day's name.
+        const QFont dayFont = smallerFont(option.font);
+        const QString label = dayLabel(index.data(MessageModel::TimeRole).toDateTime().date());
+        const int labelWidth = QFontMetrics(dayFont).horizontalAdvance(label) + 16;
+        const QRect &r = layout.dayRect;
+        QColor rule = dim;
+        rule.setAlphaF(0.25);
+        const int middle = r.center().y();
+        const int labelLeft = r.center().x() - labelWidth / 2;
+        painter->setPen(rule);
+        painter->drawLine(r.left(), middle, labelLeft, middle);
+        painter->drawLine(labelLeft + labelWidth, middle, r.right(), middle);
+        painter->setFont(dayFont);
+        painter->setPen(dim);
+        painter->drawText(r, Qt::AlignCenter, label);
+    }
 
     if (layout.header) {
         QFont nameFont = option.font;
@@ -282,6 +350,11 @@ void MessageDelegate::paint(
         QString detail = shortTime(index.data(MessageModel::TimeRole).toDateTime());
         if (kind == Kind::Private) {
             detail = tr("%1 · private").arg(detail);
+        }
+        if (pending) {
+            detail = tr("sending…");
+        } else if (history) {
+            detail = tr("%1 · history").arg(detail);
         }
         painter->setFont(smallerFont(option.font));
         painter->setPen(dim);

@@ -8,8 +8,10 @@
 // Paints one chat row: a header (sender in a stable per-name colour, time; "→ bob" and a tint
 // for private messages) over the wrapped text with clickable links, or a one-line notice for
 // joins, departures and errors. A message from the same sender within a few minutes of the
-// previous one continues it without repeating the header. Colours derive from the palette, so
-// light and dark themes both work.
+// previous one continues it without repeating the header. The first row of each day carries a
+// date separator; messages from the stored history are dimmed and say so, and messages still on
+// their way to the server say "sending". Colours derive from the palette, so light and dark
+// themes both work.
 class MessageDelegate : public QStyledItemDelegate
 {
     Q_OBJECT
@@ -28,6 +30,10 @@ public:
     static QColor nameColor(const QString &name, const QPalette &palette);
     // Forget measured heights (the model was reset).
     void clearCache();
+    // Keep measured heights in step with rows inserted or removed (the row after them may
+    // change too: whether it continues the previous one or starts a new day).
+    void rowsInserted(int first, int count);
+    void rowsRemoved(int first, int count);
 
 private:
     struct Layout; // the geometry of one row, shared by paint, sizeHint and linkAt

@@ -35,6 +35,15 @@ void MessageView::setModel(QAbstractItemModel *model)
     QTreeView::setModel(model);
     header()->setStretchLastSection(true);
     connect(model, &QAbstractItemModel::modelReset, m_delegate, &MessageDelegate::clearCache);
+    // History goes in above older rows and pending rows leave: cached heights move with them.
+    connect(model, &QAbstractItemModel::rowsInserted, m_delegate,
+        [this](const QModelIndex &, int first, int last) {
+            m_delegate->rowsInserted(first, last - first + 1);
+        });
+    connect(model, &QAbstractItemModel::rowsRemoved, m_delegate,
+        [this](const QModelIndex &, int first, int last) {
+            m_delegate->rowsRemoved(first, last - first + 1);
+        });
     connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this,
         [this] { m_followBottom = isAtBottom(); });
     connect(model, &QAbstractItemModel::rowsInserted, this, [this] {

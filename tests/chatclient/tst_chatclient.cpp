@@ -168,6 +168,7 @@ void tst_ChatClient::chatBetweenTwoClients()
     QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Message, u"hello bob"_s));
     QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"hello bob"_s));
     const MessageModel *model = bob->messages();
+
     const ChatEntry &row = model->entry(model->rowCount() - 1);
     QCOMPARE(row.from, u"alice"_s);
     QVERIFY(!row.own);
@@ -203,7 +204,9 @@ void tst_ChatClient::privateMessages()
     QCOMPARE(countKind(*carol, ChatEntry::Kind::Private), 0);
 
     QVERIFY(alice->submit(u"%nobody%hello?"_s));
-    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Error, u"nobody called nobody is online"_s));
+    QTRY_VERIFY(hasRow(
+        *alice, ChatEntry::Kind::Error, u"Not sent: “hello?” (nobody called nobody is online)"_s));
+    QCOMPARE(alice->messages()->pendingCount(), 0);
 }
 
 void tst_ChatClient::joinAndLeaveUpdateUsers()
@@ -227,7 +230,7 @@ void tst_ChatClient::reconnectsAfterServerRestart()
     auto alice = online(u"alice"_s);
     QVERIFY(alice);
     QVERIFY(alice->say(u"before the restart"_s));
-    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"before the restart"_s));
+    QTRY_COMPARE(alice->messages()->pendingCount(), 0); // confirmed
 
     QSignalSpy states(alice.get(), &ChatClient::stateChanged);
     const quint16 port = m_port;
@@ -236,13 +239,16 @@ void tst_ChatClient::reconnectsAfterServerRestart()
     QTRY_COMPARE(stopped.count(), 1);
     QTRY_COMPARE(alice->state(), State::Reconnecting);
     QVERIFY(!alice->isOnline());
-    QVERIFY(!alice->say(u"while offline"_s)); // refused, not lost silently
+    QVERIFY(alice->say(u"while offline"_s)); // queued, and shown as pending
+    QCOMPARE(alice->messages()->pendingCount(), 1);
     m_server.reset();
 
-    startServer(port);
+    startServer(port); // a server without the old history (in memory): ids start again
     QTRY_VERIFY_WITH_TIMEOUT(alice->isOnline(), 15000);
     QVERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"before the restart"_s)); // history kept
     QVERIFY(hasRow(*alice, ChatEntry::Kind::Notice, u"Reconnected as alice."_s));
+    QTRY_COMPARE(alice->messages()->pendingCount(), 0);
+    QVERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"while offline"_s)); // delivered
     QCOMPARE(alice->users()->names(), QStringList{u"alice"_s});
     QVERIFY(alice->say(u"after the restart"_s));
     QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"after the restart"_s));
