@@ -3,6 +3,8 @@
 #include "quizgenerator.h"
 #include "textcommandparser.h"
 
+#include "tcpproxy.h"
+
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
@@ -32,10 +34,12 @@ private slots:
     void quizRoundTrip();
     void timeQueries();
     void slashCommandsAndOfflineSends();
+    void historyOnConnect();
+    void resumeAfterDropShowsEachMessageOnce();
 
 private:
     void startServer(quint16 port = 0);
-    std::unique_ptr<ChatClient> online(const QString &name);
+    std::unique_ptr<ChatClient> online(const QString &name, quint16 port = 0);
 
     std::unique_ptr<ChatServer> m_server;
     quint16 m_port = 0;
@@ -54,6 +58,16 @@ bool hasRow(ChatClient &client, ChatEntry::Kind kind, const QString &text)
         }
     }
     return false;
+}
+
+// How many rows hold exactly this text.
+int countText(ChatClient &client, const QString &text)
+{
+    int count = 0;
+    for (int row = 0; row < client.messages()->rowCount(); ++row) {
+        count += client.messages()->entry(row).text == text ? 1 : 0;
+    }
+    return count;
 }
 
 int countKind(ChatClient &client, ChatEntry::Kind kind)
@@ -88,11 +102,11 @@ void tst_ChatClient::cleanup()
     m_server.reset();
 }
 
-std::unique_ptr<ChatClient> tst_ChatClient::online(const QString &name)
+std::unique_ptr<ChatClient> tst_ChatClient::online(const QString &name, quint16 port)
 {
     auto client = std::make_unique<ChatClient>();
     client->connection().setRetryDelays(50, 200);
-    client->connectToServer(u"127.0.0.1"_s, m_port, name);
+    client->connectToServer(u"127.0.0.1"_s, port ? port : m_port, name);
     if (!QTest::qWaitFor([&] { return client->isOnline(); }, 10000)) {
         return nullptr;
     }
@@ -321,6 +335,76 @@ void tst_ChatClient::slashCommandsAndOfflineSends()
     QCOMPARE(alice->state(), State::Disconnected);
     QVERIFY(!alice->say(u"into the void"_s));
     QVERIFY(hasRow(*alice, ChatEntry::Kind::Error, u"Not sent: you are offline."_s));
+}
+
+void tst_ChatClient::historyOnConnect()
+{
+    auto alice = online(u"alice"_s);
+    QVERIFY(alice);
+    for (const QString &text : {u"first"_s, u"second"_s, u"third"_s}) {
+        QVERIFY(alice->say(text));
+    }
+    QTRY_COMPARE(alice->messages()->pendingCount(), 0);
+    alice->sendPrivate(u"alice"_s, u"note to self"_s);
+    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Private, u"note to self"_s));
+
+    auto bob = online(u"bob"_s);
+    QVERIFY(bob);
+    QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Message, u"third"_s));
+    const MessageModel *model = bob->messages();
+    // Earlier chat comes first, marked as history, above the greeting; alice's dm is not there.
+    QCOMPARE(model->entry(0).text, u"first"_s);
+    QCOMPARE(model->entry(2).text, u"third"_s);
+    for (int row = 0; row < 3; ++row) {
+        QVERIFY(model->entry(row).history);
+        QVERIFY(model->index(row).data(MessageModel::HistoryRole).toBool());
+    }
+    QVERIFY(model->entry(3).text.startsWith(u"Connected to"_s));
+    QVERIFY(model->index(0).data(MessageModel::NewDayRole).toBool());
+    QVERIFY(!model->index(1).data(MessageModel::NewDayRole).toBool());
+    QCOMPARE(countKind(*bob, ChatEntry::Kind::Private), 0);
+}
+
+void tst_ChatClient::resumeAfterDropShowsEachMessageOnce()
+{
+    auto alice = online(u"alice"_s);
+    TcpProxy proxy(m_port);
+    auto bob = online(u"bob"_s, proxy.port());
+    QVERIFY(alice && bob);
+    QVERIFY(alice->say(u"m1"_s));
+    QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Message, u"m1"_s));
+
+    // The network drops bob and keeps him out while alice talks and he types.
+    proxy.setRefusing(true);
+    proxy.cutAll();
+    QTRY_COMPARE(bob->state(), State::Reconnecting);
+    QVERIFY(bob->say(u"typed offline"_s));
+    QCOMPARE(bob->messages()->pendingCount(), 1);
+    for (const QString &text : {u"m2"_s, u"m3"_s, u"m4"_s}) {
+        QVERIFY(alice->say(text));
+    }
+    QTRY_COMPARE(alice->messages()->pendingCount(), 0);
+    proxy.setRefusing(false);
+
+    QTRY_VERIFY_WITH_TIMEOUT(bob->isOnline(), 10000);
+    QTRY_COMPARE(bob->messages()->pendingCount(), 0);
+    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"typed offline"_s));
+    QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Message, u"m4"_s));
+    alice->say(u"marker"_s);
+    QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Message, u"marker"_s));
+    for (const QString &text : {u"m1"_s, u"m2"_s, u"m3"_s, u"m4"_s, u"typed offline"_s}) {
+        QCOMPARE(countText(*bob, text), 1);
+    }
+    QCOMPARE(countText(*alice, u"typed offline"_s), 1);
+    // In id order, with no gap.
+    QList<qint64> ids;
+    for (int row = 0; row < bob->messages()->rowCount(); ++row) {
+        if (const qint64 id = bob->messages()->entry(row).id) {
+            ids.append(id);
+        }
+    }
+    QVERIFY(std::is_sorted(ids.cbegin(), ids.cend()));
+    QCOMPARE(ids.size(), ids.last() - ids.first() + 1);
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)
