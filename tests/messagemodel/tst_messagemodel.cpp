@@ -8,7 +8,8 @@
 
 using namespace Qt::StringLiterals;
 
-// MessageModel: appends, interning, and the cost of a 100,000-message history.
+// MessageModel: appends, interning, pending rows, history inserts, one row per id, day breaks,
+// and the cost of a 100,000-message history. QAbstractItemModelTester checks every change.
 class tst_MessageModel : public QObject
 {
     Q_OBJECT
@@ -18,6 +19,10 @@ private slots:
     void batchIsOneInsert();
     void namesAreShared();
     void hundredThousandMessages();
+    void pendingRowsStayAtTheBottom();
+    void eachIdIsShownOnce();
+    void historyGoesInAboveAndIsMarked();
+    void newDayStartsAtMidnight();
 };
 
 namespace {
@@ -126,6 +131,92 @@ void tst_MessageModel::hundredThousandMessages()
         QVERIFY2(grown < 8 * textBytes, "a message costs over 8 times its text");
     }
 #endif
+}
+
+void tst_MessageModel::pendingRowsStayAtTheBottom()
+{
+    MessageModel model;
+    QAbstractItemModelTester tester(&model);
+    model.append(message(1, u"alice"_s, u"one"_s));
+    ChatEntry mine = message(0, u"bob"_s, u"mine"_s);
+    mine.own = true;
+    model.appendPending(mine, u"c1"_s);
+    model.appendPending(message(0, u"bob"_s, u"also mine"_s), u"c2"_s);
+    model.append(message(2, u"alice"_s, u"two"_s)); // goes in above the pending rows
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.entry(1).text, u"two"_s);
+    QVERIFY(model.index(2).data(MessageModel::PendingRole).toBool());
+    QCOMPARE(model.pendingCount(), 2);
+
+    const std::optional<ChatEntry> confirmed = model.resolvePending(u"c1"_s);
+    QVERIFY(confirmed);
+    QCOMPARE(confirmed->text, u"mine"_s);
+    QVERIFY(!confirmed->pending);
+    QVERIFY(!model.resolvePending(u"c1"_s)); // only once
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.entry(2).text, u"also mine"_s);
+
+    const std::vector<ChatEntry> left = model.takeAllPending();
+    QCOMPARE(left.size(), std::size_t(1));
+    QCOMPARE(model.pendingCount(), 0);
+    QCOMPARE(model.rowCount(), 2);
+}
+
+void tst_MessageModel::eachIdIsShownOnce()
+{
+    MessageModel model;
+    QAbstractItemModelTester tester(&model);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.append({message(1, u"a"_s, u"one"_s), message(2, u"a"_s, u"two"_s),
+        message(2, u"a"_s, u"two again"_s)});
+    model.append(message(1, u"a"_s, u"replayed"_s));
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(inserted.count(), 1); // nothing to insert: no signal
+    QVERIFY(model.containsId(2));
+    QCOMPARE(model.maxId(), 2);
+    ChatEntry notice;
+    notice.kind = ChatEntry::Kind::Notice;
+    model.append({notice, notice}); // rows without an id are never duplicates
+    QCOMPARE(model.rowCount(), 4);
+    model.forgetIds(); // a server with a new history reuses ids
+    model.append(message(1, u"a"_s, u"new one"_s));
+    QCOMPARE(model.rowCount(), 5);
+}
+
+void tst_MessageModel::historyGoesInAboveAndIsMarked()
+{
+    MessageModel model;
+    QAbstractItemModelTester tester(&model);
+    ChatEntry notice;
+    notice.kind = ChatEntry::Kind::Notice;
+    notice.text = u"Connected"_s;
+    model.append(notice);
+    model.append(message(10, u"a"_s, u"live"_s));
+    model.insertHistory(0,
+        {message(8, u"a"_s, u"old"_s), message(9, u"a"_s, u"older"_s),
+            message(10, u"a"_s, u"live, again"_s)});
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.entry(0).text, u"old"_s);
+    QVERIFY(model.entry(0).history);
+    QVERIFY(model.index(1).data(MessageModel::HistoryRole).toBool());
+    QCOMPARE(model.entry(2).text, u"Connected"_s);
+    QVERIFY(!model.entry(3).history);
+}
+
+void tst_MessageModel::newDayStartsAtMidnight()
+{
+    MessageModel model;
+    const QDateTime evening(QDate(2026, 11, 20), QTime(23, 59));
+    ChatEntry late = message(1, u"a"_s, u"late"_s);
+    late.msecsSinceEpoch = evening.toMSecsSinceEpoch();
+    ChatEntry later = message(2, u"a"_s, u"later"_s);
+    later.msecsSinceEpoch = evening.addSecs(30).toMSecsSinceEpoch();
+    ChatEntry morning = message(3, u"a"_s, u"morning"_s);
+    morning.msecsSinceEpoch = evening.addSecs(120).toMSecsSinceEpoch();
+    model.append({late, later, morning});
+    QVERIFY(model.index(0).data(MessageModel::NewDayRole).toBool());
+    QVERIFY(!model.index(1).data(MessageModel::NewDayRole).toBool());
+    QVERIFY(model.index(2).data(MessageModel::NewDayRole).toBool());
 }
 
 QTEST_APPLESS_MAIN(tst_MessageModel)
