@@ -102,7 +102,7 @@ ChatPage::ChatPage(ChatClient &client, QWidget *parent)
 void ChatPage::send()
 {
     const QString text = m_entry->text();
-    if (text.trimmed().isEmpty() || !m_client.isOnline()) {
+    if (text.trimmed().isEmpty() || m_client.state() == ChatClient::State::Disconnected) {
         return;
     }
     m_client.submit(text);
@@ -117,14 +117,18 @@ void ChatPage::sendQuick(const QString &text)
 
 void ChatPage::updateEnabled()
 {
+    // While the connection is coming back, what is typed waits (shown as "sending…") and goes
+    // out once it is back.
     const bool online = m_client.isOnline();
-    m_entry->setEnabled(online);
-    m_send->setEnabled(online && !m_entry->text().trimmed().isEmpty());
-    m_smile->setEnabled(online);
-    m_frown->setEnabled(online);
-    m_leave->setEnabled(m_client.state() != ChatClient::State::Disconnected);
+    const bool canType = m_client.state() != ChatClient::State::Disconnected;
+    m_entry->setEnabled(canType);
+    m_send->setEnabled(canType && !m_entry->text().trimmed().isEmpty());
+    m_smile->setEnabled(canType);
+    m_frown->setEnabled(canType);
+    m_leave->setEnabled(canType);
     m_entry->setPlaceholderText(online ? tr("Message everyone (/help for commands)")
-                                       : tr("Offline — waiting for the server…"));
+            : canType                  ? tr("Offline — messages wait until the server is back")
+                                       : tr("Not connected"));
     m_entry->setToolTip(tr("Enter sends. %NAME%text or /msg NAME text sends a private message; "
                            "double-click a name on the right to start one."));
 }

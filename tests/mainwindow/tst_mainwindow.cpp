@@ -47,7 +47,7 @@ private slots:
     void dialogExplainsATakenName();
     void fullQuizInTheQuizTab();
     void timeTab();
-    void offlineDisablesInput();
+    void offlineQueuesChat();
     void unreadCountAndShortcuts();
     void viewFollowsNewMessagesUnlessScrolledUp();
     void clickingALinkActivatesIt();
@@ -294,7 +294,7 @@ void tst_MainWindow::timeTab()
     QTRY_VERIFY(page->detailLabel()->text().contains(u"unknown time zone"_s));
 }
 
-void tst_MainWindow::offlineDisablesInput()
+void tst_MainWindow::offlineQueuesChat()
 {
     openWindow();
     ChatPage *chat = m_window->chatPage();
@@ -302,8 +302,18 @@ void tst_MainWindow::offlineDisablesInput()
     QVERIFY(m_window->timePage()->dayButton()->isEnabled());
     m_server->shutdown();
     QTRY_COMPARE(m_client->state(), ChatClient::State::Reconnecting);
-    QVERIFY(!chat->entry()->isEnabled());
-    QVERIFY(!chat->smileButton()->isEnabled());
+    // Chat can still be typed: it waits, shown as pending, for the connection to come back.
+    QVERIFY(chat->entry()->isEnabled());
+    QVERIFY(chat->smileButton()->isEnabled());
+    QTest::keyClicks(chat->entry(), u"typed while offline"_s);
+    QTest::keyClick(chat->entry(), Qt::Key_Return);
+    QVERIFY(chat->entry()->text().isEmpty());
+    const MessageModel *model = m_client->messages();
+    QCOMPARE(model->pendingCount(), 1);
+    const QModelIndex last = model->index(model->rowCount() - 1);
+    QCOMPARE(last.data(MessageModel::TextRole).toString(), u"typed while offline"_s);
+    QVERIFY(last.data(MessageModel::PendingRole).toBool());
+    // Services need the server.
     QVERIFY(!m_window->timePage()->dayButton()->isEnabled());
     QVERIFY(!m_window->quizPage()->startButton()->isEnabled());
     QVERIFY(m_window->stateLabel()->text().contains(u"Reconnecting"_s));
