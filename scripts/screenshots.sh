@@ -20,7 +20,23 @@ trap cleanup EXIT
 Xvfb "$DISPLAY" -screen 0 1280x860x24 >/dev/null 2>&1 & pids+=($!)
 sleep 1
 openbox >/dev/null 2>&1 & pids+=($!)
-build/default/server/natter-server --bind 127.0.0.1 --port $port --quiz-seed 11 \
+# Yesterday's conversation, so the shots show history and a date line: the server makes the
+# database, then the messages go in while it is stopped.
+db=$(mktemp -d)/natter.db
+build/default/server/natter-server --port 0 --db "$db" >/dev/null 2>&1 & server=$!
+sleep 1; kill $server; wait $server || true
+python3 - "$db" <<'PY'
+import sqlite3, sys, time
+yesterday = (int(time.time()) - 86400) * 1000
+lines = [("bob", "Morning! Is the retro still on for tomorrow?"),
+         ("carol", "Yes, 10:00 in the big room."),
+         ("dave", "I'll bring the sticky notes.")]
+with sqlite3.connect(sys.argv[1]) as db:
+    for i, (name, text) in enumerate(lines, 1):
+        db.execute("INSERT INTO messages (id, sender, text, ts) VALUES (?, ?, ?, ?)",
+                   (i, name, text, yesterday + i * 60000))
+PY
+build/default/server/natter-server --bind 127.0.0.1 --port $port --quiz-seed 11 --db "$db" \
     >/dev/null 2>&1 & pids+=($!)
 sleep 0.5
 
