@@ -501,8 +501,9 @@ private:
             const int n = epoll_wait(epoll, events, 512, 10);
             for (int i = 0; i < n; ++i) {
                 if (events[i].data.fd == -1) {
-                    for (int fd;
-                         (fd = accept4(m_listener, nullptr, nullptr, SOCK_NONBLOCK)) >= 0;) {
+                                        for (int fd; (fd = accept4(m_listener, nullptr, nullptr, SOCK_NONBLOCK)) >= 0;) {
+                        const int one = 1;
+                        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                         epoll_event e{};
                         e.events = EPOLLIN;
                         e.data.fd = int(clients.size());

@@ -18,8 +18,9 @@ QString cidKey(const QString &from, const QString &cid)
 
 } // namespace
 
-ChatRoom::ChatRoom(QString motd)
+ChatRoom::ChatRoom(QString motd, int presenceLimit)
     : m_motd(std::move(motd))
+    , m_presenceLimit(presenceLimit)
 {
 }
 
@@ -42,25 +43,27 @@ ChatRoom::Joined ChatRoom::join(const QString &name, Outbox *outbox)
 {
     std::unique_lock locker(m_mutex);
     if (m_closed) {
-        return {ErrorCode::ShuttingDown, {}, 0, {}};
+                return {ErrorCode::ShuttingDown, {}, 0, 0, {}};
     }
     const QString k = key(name);
     if (m_members.contains(k)) {
-        return {ErrorCode::NameTaken, {}, 0, {}};
+        return {ErrorCode::NameTaken, {}, 0, 0, {}};
     }
     // The newcomer's own joined is the last event it does not receive.
-    const qint64 seq = queueLocked(
-        {0, FrameCodec::encode(Frames::joined(name, Protocol::timestampNow())), {}, {}, {}});
+    const qint64 seq = m_members.size() < m_presenceLimit
+        ? queueLocked(
+            {0, FrameCodec::encode(Frames::joined(name, Protocol::timestampNow())), {}, {}, {}})
+        : m_lastSeq;
     m_members.insert(k, {name, outbox, seq});
     QString motd = m_motd;
     motd.replace("{name}"_L1, name);
-    return {ErrorCode::None, usersLocked(), m_lastId, motd};
+    return {ErrorCode::None, usersLocked(), int(m_members.size()), m_lastId, motd};
 }
 
 void ChatRoom::leave(const QString &name, const QString &reason)
 {
     std::unique_lock locker(m_mutex);
-    if (m_members.remove(key(name)) == 0 || m_closed) {
+        if (m_members.remove(key(name)) == 0 || m_closed || m_members.size() >= m_presenceLimit) {
         return;
     }
     queueLocked(
@@ -106,7 +109,9 @@ ChatRoom::Posted ChatRoom::sendPrivate(
 void ChatRoom::sendUsers(const QString &name)
 {
     std::unique_lock locker(m_mutex);
-    queueLocked({0, FrameCodec::encode(Frames::users(usersLocked())), key(name), {}, {}});
+        QJsonObject frame = Frames::users(usersLocked());
+    frame.insert("user_count"_L1, int(m_members.size()));
+    queueLocked({0, FrameCodec::encode(frame), key(name), {}, {}});
 }
 
 void ChatRoom::announce(const QByteArray &frame)
@@ -155,13 +160,14 @@ void ChatRoom::close()
 
 QStringList ChatRoom::usersLocked() const
 {
-    QStringList names;
-    names.reserve(m_members.size());
+        QStringList names;
+    names.reserve(std::min<qsizetype>(m_members.size(), m_presenceLimit));
     for (const Member &member : m_members) {
+        if (names.size() == m_presenceLimit) {
+            break;
+        }
         names.append(member.name);
     }
-    std::sort(names.begin(), names.end(),
-        [](const QString &a, const QString &b) { return a.compare(b, Qt::CaseInsensitive) < 0; });
     return names;
 }
 

@@ -5,10 +5,12 @@
 
 #include <QHash>
 #include <QList>
+#include <QMap>
 #include <QStringList>
 
 #include <deque>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 
@@ -36,8 +38,9 @@ struct RoomEvent
 class ChatRoom
 {
 public:
-    // motd is sent in each welcome, with "{name}" replaced by the newcomer's name.
-    explicit ChatRoom(QString motd = {});
+        // motd is sent in each welcome, with "{name}" replaced by the newcomer's name. Past
+    // presenceLimit members, joins and departures are not announced, and name lists stop there.
+    explicit ChatRoom(QString motd = {}, int presenceLimit = std::numeric_limits<int>::max());
 
     // From now on events wait for deliver(); wake is called (holding the room's lock) each time
     // the queue of waiting events stops being empty.
@@ -49,7 +52,8 @@ public:
     struct Joined
     {
         Protocol::ErrorCode error = Protocol::ErrorCode::None;
-        QStringList users; // including the newcomer
+                QStringList users; // including the newcomer (at most presenceLimit names)
+        int userCount = 0; // everyone online
         qint64 lastId = 0; // the newest id before the newcomer; it gets every later one live
         QString motd;
     };
@@ -105,8 +109,9 @@ private:
 
     mutable std::mutex
         m_mutex; // pthread-based, so ThreadSanitizer sees it (QMutex uses raw futexes)
-    QHash<QString, Member> m_members; // keyed by case-folded name
+        QMap<QString, Member> m_members; // keyed by case-folded name, so in the users' order
     QString m_motd;
+    const int m_presenceLimit;
     qint64 m_lastId = 0;
     qint64 m_lastSeq = 0;
     std::function<void()> m_wake; // set: events wait in m_pending

@@ -7,6 +7,7 @@
 #include "memoryleaderboard.h"
 #include "serverlog.h"
 #include "tlsidentity.h"
+#include "workerhost.h"
 
 #include <QTcpSocket>
 #include <QThread>
@@ -32,7 +33,7 @@ constexpr std::chrono::seconds RefuseGrace{5};
 ChatServer::ChatServer(ServerConfig config, QObject *parent)
     : QTcpServer(parent)
     , m_config(std::move(config))
-    , m_room(m_config.motd)
+        , m_room(m_config.motd, m_config.presenceLimit)
     , m_leaderboard(std::make_unique<MemoryLeaderboard>())
     , m_store(std::make_unique<StoreWorker>(m_room, *m_leaderboard,
           MessageStore::Options{
@@ -46,7 +47,7 @@ ChatServer::~ChatServer()
 {
     close();
     m_room.close();
-    // Workers are deleted in their own threads as each thread finishes (see incomingConnection).
+        // Workers are deleted in their own threads with their host when each thread finishes.
     for (QThread *thread : std::as_const(m_threads)) {
         thread->quit();
         thread->wait();
@@ -85,6 +86,19 @@ bool ChatServer::start()
         m_storeThread->wait();
         return false;
     }
+        for (int i = 0; i < m_config.workerThreads; ++i) {
+        auto *thread = new QThread(this);
+        thread->setObjectName(u"natter-worker-%1"_s.arg(i));
+        auto *host = new WorkerHost;
+        host->moveToThread(thread);
+        connect(thread, &QThread::finished, host, &QObject::deleteLater);
+        thread->start();
+        m_threads.insert(thread);
+        m_pool.append(host);
+        m_hostLoad.insert(host, 0);
+    }
+    // Thousands of clients may connect at once; Qt's default backlog of 50 would drop SYNs.
+    setListenBacklogSize(4096);
     if (!listen(m_config.bindAddress, m_config.port)) {
         m_startError = u"cannot listen on %1 port %2: %3"_s.arg(m_config.bindAddress.toString())
                            .arg(m_config.port)
@@ -102,8 +116,8 @@ void ChatServer::shutdown()
     m_shuttingDown = true;
     close();
     m_room.close();
-    qCInfo(lcServer) << "shutting down," << m_threads.size() << "connections to close";
-    if (m_threads.isEmpty()) {
+        qCInfo(lcServer) << "shutting down," << m_connections.size() << "connections to close";
+    if (m_connections.isEmpty()) {
         emit stopped();
         return;
     }
@@ -132,10 +146,10 @@ QString peerAddress(qintptr socketDescriptor)
 
 void ChatServer::incomingConnection(qintptr socketDescriptor)
 {
-    if (m_threads.size() >= m_config.maxClients) {
-        qCWarning(lcServer) << "refusing a connection: already serving" << m_threads.size();
+        if (m_connections.size() >= m_config.maxClients) {
+        qCWarning(lcServer) << "refusing a connection: already serving" << m_connections.size();
         refuse(socketDescriptor, ErrorCode::ServerFull,
-            u"the server is full (%1 connections); try again later"_s.arg(m_threads.size()));
+            u"the server is full (%1 connections); try again later"_s.arg(m_connections.size()));
         return;
     }
 
@@ -149,30 +163,54 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
 
+        WorkerHost *host = hostForNewConnection();
+    if (!host) {
+        ::close(int(socketDescriptor));
+        return;
+    }
+    auto *worker = new ClientWorker(socketDescriptor, m_context, host);
+    worker->moveToThread(host->thread());
+    connect(this, &ChatServer::shutdownRequested, worker, &ClientWorker::shutdown);
+    connect(worker, &ClientWorker::finished, this, [this, worker] { onWorkerFinished(worker); });
+    if (m_pool.isEmpty()) {
+        connect(worker, &ClientWorker::finished, host->thread(), &QThread::quit);
+    }
+    // The host adopts the worker in its own thread, so the worker goes when the host does.
+    QMetaObject::invokeMethod(host, [host, worker] {
+        worker->setParent(host);
+        worker->start();
+    });
+    m_connections.insert(worker, {address, host});
+    if (!m_pool.isEmpty()) {
+        ++m_hostLoad[host];
+    }
+    ++m_perAddress[address];
+}
+
+WorkerHost *ChatServer::hostForNewConnection()
+{
+    if (!m_pool.isEmpty()) {
+        return *std::min_element(m_pool.cbegin(), m_pool.cend(),
+            [this](WorkerHost *a, WorkerHost *b) { return m_hostLoad[a] < m_hostLoad[b]; });
+    }
     auto *thread = new QThread(this);
     thread->setStackSize(WorkerStackBytes);
-    auto worker = std::make_unique<ClientWorker>(socketDescriptor, m_context);
-    worker->moveToThread(thread);
-
-    connect(thread, &QThread::started, worker.get(), &ClientWorker::start);
-    connect(this, &ChatServer::shutdownRequested, worker.get(), &ClientWorker::shutdown);
-    connect(worker.get(), &ClientWorker::finished, thread, &QThread::quit);
-    // Deferred deletes still run after a thread's loop stops, so the worker dies in its thread.
-    connect(thread, &QThread::finished, worker.get(), &QObject::deleteLater);
+    auto *host = new WorkerHost;
+    host->moveToThread(thread);
+    // Deferred deletes still run after a thread's loop stops: host and worker die in it.
+    connect(thread, &QThread::finished, host, &QObject::deleteLater);
     connect(thread, &QThread::finished, this, [this, thread] { onThreadFinished(thread); });
     thread->start();
     if (!thread->isRunning() && !thread->isFinished()) {
         // No thread could be made (a process or memory limit): neither started nor finished
-        // will be emitted, so the worker is deleted here and the connection closed.
+        // will be emitted.
         qCWarning(lcServer) << "cannot start a thread for a new connection";
+        delete host;
         thread->deleteLater();
-        ::close(int(socketDescriptor));
-        return;
+        return nullptr;
     }
-    worker.release(); // now owned by the thread: deleted when it finishes
     m_threads.insert(thread);
-    m_threadAddress.insert(thread, address);
-    ++m_perAddress[address];
+    return host;
 }
 
 void ChatServer::refuse(qintptr socketDescriptor, ErrorCode code, const QString &message)
@@ -189,23 +227,30 @@ void ChatServer::refuse(qintptr socketDescriptor, ErrorCode code, const QString 
     closeGracefully(socket, RefuseGrace);
 }
 
-void ChatServer::onThreadFinished(QThread *thread)
+void ChatServer::onWorkerFinished(QObject *worker)
 {
-    m_threads.remove(thread);
-    const QString address = m_threadAddress.take(thread);
-    if (--m_perAddress[address] <= 0) {
-        m_perAddress.remove(address);
+    const Connection connection = m_connections.take(worker);
+    if (--m_perAddress[connection.address] <= 0) {
+        m_perAddress.remove(connection.address);
     }
-    thread->deleteLater();
+    if (!m_pool.isEmpty()) {
+        --m_hostLoad[connection.host];
+    }
 #ifdef __GLIBC__
-    // Each worker thread had its own malloc arena; once nobody is connected, give what they
+    // Worker threads had malloc arenas of their own; once nobody is connected, give what they
     // freed back to the system instead of holding the high-water mark forever.
-    if (m_threads.isEmpty()) {
+    if (m_connections.isEmpty()) {
         ::malloc_trim(0);
     }
 #endif
-    if (m_shuttingDown && m_threads.isEmpty()) {
+    if (m_shuttingDown && m_connections.isEmpty()) {
         qCInfo(lcServer) << "all connections closed";
         emit stopped();
     }
+}
+
+void ChatServer::onThreadFinished(QThread *thread)
+{
+    m_threads.remove(thread);
+    thread->deleteLater();
 }

@@ -13,11 +13,13 @@
 #include <memory>
 
 class QThread;
+class WorkerHost;
 
-// Accepts connections and gives each one a ClientWorker in a QThread of its own. It owns the
-// threads and what they share (the room, the leaderboard, the store and its thread), refuses
-// connections past --max-clients, and on shutdown says bye to every client and waits for every
-// thread; the store thread stops last, after storing what is left.
+// Accepts connections and gives each one a ClientWorker: in a QThread of its own by default, or
+// with --worker-threads K on the least busy of K shared threads. It owns the threads and what
+// they share (the room, the leaderboard, the store and its thread), refuses connections past
+// --max-clients, and on shutdown says bye to every client and waits for every thread; the store
+// thread stops last, after storing what is left.
 class ChatServer : public QTcpServer
 {
     Q_OBJECT
@@ -34,7 +36,7 @@ public:
     // Stops accepting, says bye to every client and emits stopped() once all threads are done.
     void shutdown();
 
-    int connectionCount() const { return int(m_threads.size()); }
+        int connectionCount() const { return int(m_connections.size()); }
     const ChatRoom &room() const { return m_room; }
     Leaderboard &leaderboard() { return *m_leaderboard; }
     const ServerConfig &config() const { return m_config; }
@@ -48,7 +50,10 @@ protected:
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:
-    void refuse(qintptr socketDescriptor, Protocol::ErrorCode code, const QString &message);
+        void refuse(qintptr socketDescriptor, Protocol::ErrorCode code, const QString &message);
+    // A host for a new connection: a new thread's, or the least busy pool thread's.
+    WorkerHost *hostForNewConnection();
+    void onWorkerFinished(QObject *worker);
     void onThreadFinished(QThread *thread);
     void stopStore();
 
@@ -61,8 +66,16 @@ private:
     std::optional<QSslConfiguration> m_tls;
     const ServerContext m_context{m_room, *m_leaderboard, *m_store, m_config, m_tls};
     QString m_startError;
-    QSet<QThread *> m_threads; // one per connection; the workers are reached by signals
-    QHash<QThread *, QString> m_threadAddress; // the peer address each connection counts against
+        QSet<QThread *> m_threads; // worker threads, one per connection or the pool's
+    QList<WorkerHost *> m_pool; // --worker-threads: the shared threads' hosts
+    struct Connection
+    {
+        QString address; // the peer address it counts against
+        WorkerHost *host = nullptr;
+    };
+    // By worker, which is only a key here: workers live in their threads, reached by signals.
+    QHash<QObject *, Connection> m_connections;
+    QHash<WorkerHost *, int> m_hostLoad; // connections per pool host
     QHash<QString, int> m_perAddress; // connections per peer address
     bool m_shuttingDown = false;
 };

@@ -13,13 +13,16 @@
 #include "textcommandparser.h"
 #include "textrenderer.h"
 #include "timeservice.h"
+#include "workerhost.h"
 
 #include <QJsonArray>
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 
+#include <array>
 #include <cmath>
+#include <sys/socket.h>
 #include <unistd.h>
 
 using Protocol::ErrorCode;
@@ -42,14 +45,14 @@ constexpr int LeaderboardSize = 10;
 
 } // namespace
 
-ClientWorker::ClientWorker(qintptr socketDescriptor, const ServerContext &context)
+ClientWorker::ClientWorker(
+    qintptr socketDescriptor, const ServerContext &context, WorkerHost *host)
     : m_socketDescriptor(socketDescriptor)
     , m_context(context)
+    , m_host(host)
     , m_reader(context.config.maxFrameBytes)
     , m_readPauseBytes(std::min(ReadPauseBytes, context.config.maxPendingBytes / 2))
-    , m_outbox([this] {
-        QMetaObject::invokeMethod(this, &ClientWorker::flushOutbox, Qt::QueuedConnection);
-    })
+    , m_outbox([this] { m_host->markReady(this); })
     , m_chatBucket(context.config.chatRate, context.config.chatBurst)
     , m_idleTimer(this)
 {
@@ -57,8 +60,10 @@ ClientWorker::ClientWorker(qintptr socketDescriptor, const ServerContext &contex
 
 ClientWorker::~ClientWorker()
 {
-    // Covers a thread stopped under us (server destroyed): the room must forget this outbox.
+        // Covers a thread stopped under us (server destroyed): the room must forget this outbox,
+    // and then (no more wake-ups can come) the host this worker.
     leaveRoom(u"disconnected"_s);
+    m_host->forget(this);
 }
 
 void ClientWorker::start()
@@ -74,8 +79,7 @@ void ClientWorker::start()
     if (!m_socket->setSocketDescriptor(m_socketDescriptor)) {
         qCWarning(lcServer) << "cannot adopt connection:" << m_socket->errorString();
         ::close(int(m_socketDescriptor));
-        m_finished = true;
-        emit finished();
+        finish();
         return;
     }
     m_socket->setReadBufferSize(ReadChunkBytes);
@@ -107,7 +111,10 @@ void ClientWorker::start()
     });
     // A dead peer that never sends a FIN (a pulled cable) is found by TCP keep-alive, for
     // plain-text clients too, which cannot answer the keep-alive pings.
-    m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+        m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+    // Writes are already coalesced per batch; Nagle would hold each one back for the peer's
+    // delayed ACK (40 ms on Linux).
+    m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     m_clock.start();
     if (tls) {
         // A client that does not speak TLS fails the handshake and is dropped.
@@ -148,8 +155,7 @@ void ClientWorker::onIdle()
 void ClientWorker::shutdown(const QString &reason)
 {
     if (!m_socket || m_finished) {
-        m_finished = true;
-        emit finished();
+        finish();
         return;
     }
     closeWithBye(reason, reason);
@@ -305,7 +311,8 @@ void ClientWorker::handleHello(const QJsonObject &frame)
     // Everything after joined.lastId reaches the outbox live, so the welcome and the replay of
     // what the client missed up to it are written first, ahead of the outbox: each message
     // arrives exactly once, in id order.
-    QJsonObject welcome = Frames::welcome(name, joined.users, joined.motd, joined.lastId);
+        QJsonObject welcome = Frames::welcome(name, joined.users, joined.motd, joined.lastId);
+    welcome.insert("user_count"_L1, joined.userCount);
     MessageStore::Page missed;
     const qint64 since = frame.value("since"_L1).toInteger();
     if (frame.contains("since"_L1)) {
@@ -542,21 +549,67 @@ void ClientWorker::write(const QByteArray &bytes)
 
 void ClientWorker::flushOutbox()
 {
-    const QList<QByteArray> frames = m_outbox.takeAll();
-    if (m_closing || !m_socket) {
+        const QList<QByteArray> frames = m_outbox.takeAll();
+    if (m_closing || !m_socket || frames.isEmpty()) {
         return;
     }
-    for (const QByteArray &frame : frames) {
-        if (m_mode == Mode::Text) {
+    if (m_mode == Mode::Text) {
+        for (const QByteArray &frame : frames) {
             // Text readers are few; re-reading the shared JSON keeps the broadcast encode-once.
             m_socket->write(
                 TextRenderer::render(FrameCodec::decode(frame.chopped(1)).frame, m_name));
-        } else {
-            m_socket->write(frame);
         }
+        } else {
+        writeBatch(frames);
     }
     if (unsentBytes(m_socket) > m_context.config.maxPendingBytes) {
         dropSlowConsumer();
+    }
+}
+
+void ClientWorker::writeBatch(const QList<QByteArray> &frames)
+{
+    // The hot path of every broadcast. With nothing already queued in the socket, the shared
+    // frames go straight to the kernel in one sendmsg(2), without copying them into Qt's buffer
+    // (and without Qt's write notifier going on and off); whatever the kernel does not take
+    // waits in Qt's buffer, behind which everything else queues in order. TLS must encrypt, so
+    // it takes Qt's path.
+    qsizetype sent = 0;
+    if (!m_context.tls && m_socket->bytesToWrite() == 0) {
+        std::array<iovec, 256> parts{};
+        qsizetype first = 0;
+        while (first < frames.size()) {
+            const qsizetype count = std::min<qsizetype>(parts.size(), frames.size() - first);
+            qsizetype bytes = 0;
+            for (qsizetype i = 0; i < count; ++i) {
+                const QByteArray &frame = frames.at(first + i);
+                parts[std::size_t(i)] = {const_cast<char *>(frame.constData()), std::size_t(frame.size())};
+                bytes += frame.size();
+            }
+            msghdr message{};
+            message.msg_iov = parts.data();
+            message.msg_iovlen = std::size_t(count);
+            const ssize_t n = ::sendmsg(int(m_socket->socketDescriptor()), &message,
+                MSG_NOSIGNAL | MSG_DONTWAIT);
+            if (n <= 0) {
+                break; // full (or failing): Qt's buffer takes the rest and reports any error
+            }
+            sent += n;
+            if (n < bytes) {
+                break;
+            }
+            first += count;
+        }
+    }
+    // Hand Qt whatever is left, starting mid-frame if the kernel took part of one.
+    qsizetype skip = sent;
+    for (const QByteArray &frame : frames) {
+        if (skip >= frame.size()) {
+            skip -= frame.size();
+            continue;
+        }
+        m_socket->write(skip > 0 ? frame.sliced(skip) : frame);
+        skip = 0;
     }
 }
 
@@ -601,6 +654,14 @@ void ClientWorker::onDisconnected()
     leaveRoom(u"disconnected"_s);
     m_outbox.takeAll();
     qCInfo(lcServer).noquote() << m_peer << "disconnected";
-    m_finished = true;
-    emit finished();
+    finish();
+}
+
+void ClientWorker::finish()
+{
+    if (!m_finished) {
+        m_finished = true;
+        emit finished();
+    }
+    deleteLater();
 }

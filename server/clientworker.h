@@ -15,11 +15,13 @@
 
 class QTcpSocket;
 class QuizSession;
+class WorkerHost;
 
 // Serves one client connection: reads and checks its frames, answers it, runs its services
-// (quiz, time, echo), and writes what the room queues for it. Each worker lives in its own
-// QThread and creates its socket there; nothing but the room's and the leaderboard's
-// thread-safe calls and its outbox crosses threads.
+// (quiz, time, echo), and writes what the room queues for it. A worker lives in the thread of
+// its WorkerHost (a thread of its own by default, or one shared by many workers) and creates its
+// socket there; nothing but the room's, the store's and the leaderboard's thread-safe calls and
+// its outbox crosses threads. It deletes itself once its connection is closed.
 //
 // A connection whose first line is a JSON object speaks JSON; any other first line starts
 // plain-text mode (for nc and telnet): lines are parsed into the same frames, and every frame
@@ -29,12 +31,14 @@ class ClientWorker : public QObject
     Q_OBJECT
 
 public:
-    ClientWorker(qintptr socketDescriptor, const ServerContext &context);
+        ClientWorker(qintptr socketDescriptor, const ServerContext &context, WorkerHost *host);
     ~ClientWorker() override;
 
-    // Both run in the worker's thread: connect them, or call them with invokeMethod.
+    // All run in the worker's thread: connect them, or call them with invokeMethod.
     void start();
     void shutdown(const QString &reason);
+    // Writes everything the room queued for this client, in one write (the host calls it).
+    void flushOutbox();
 
 signals:
     // The connection is closed; the worker can be deleted and its thread stopped.
@@ -68,16 +72,20 @@ private:
     void writeFrame(const QJsonObject &frame);
     // cid: the failed say's or dm's, so the client knows which of its messages was refused.
     void sendError(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
-    void write(const QByteArray &encodedFrame);
-    void flushOutbox();
+            void write(const QByteArray &encodedFrame);
+    // Writes encoded frames for a JSON client with as few syscalls as possible.
+    void writeBatch(const QList<QByteArray> &frames);
     void dropSlowConsumer();
     void leaveRoom(const QString &reason);
     // Says bye with reason, lets queued bytes drain, then closes. Others see leaveReason.
     void closeWithBye(const QString &reason, const QString &leaveReason);
-    void onDisconnected();
+        void onDisconnected();
+    // Reports the connection closed and schedules this worker's deletion.
+    void finish();
 
-    const qintptr m_socketDescriptor;
+        const qintptr m_socketDescriptor;
     const ServerContext m_context;
+    WorkerHost *const m_host;
     QTcpSocket *m_socket = nullptr;
     FrameReader m_reader;
     const qint64 m_readPauseBytes;

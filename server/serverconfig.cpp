@@ -90,8 +90,17 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"normal: a crash of the server loses nothing, a power cut may lose the last moments; "
         "full: nothing is lost, at the cost of an fsync per batch (default: normal)."_s,
         u"mode"_s);
+        const QCommandLineOption workerThreads(u"worker-threads"_s,
+        u"Serve all clients from this many threads instead of a thread per client "
+        "(default: 0, a thread per client; see docs/BENCHMARKS.md)."_s,
+        u"count"_s);
+    const QCommandLineOption presenceLimit(u"presence-limit"_s,
+        u"With more people online than this, joins and departures are not announced and "
+        "welcome lists this many names (default: %1)."_s.arg(config.presenceLimit),
+        u"count"_s);
     parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
-        helloTimeout, idleTimeout, motd, quizSeed, tlsCert, tlsKey, db, dbSync});
+        helloTimeout, idleTimeout, motd, quizSeed, tlsCert, tlsKey, db, dbSync, workerThreads,
+        presenceLimit});
 
     const auto usageError = [&parser](const QString &message) {
         return Exit{message + u"\n\n"_s + parser.helpText(), 2};
@@ -158,7 +167,9 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         {maxPerIp, 1, 1'000'000, &config.maxClientsPerAddress, 1},
         {maxText, 1, 1'000'000, &config.maxTextLength, 1},
         {helloTimeout, 1, 3600, &config.helloTimeoutMs, 1000},
-        {idleTimeout, 0, 86400, &config.idleTimeoutMs, 1000},
+                {idleTimeout, 0, 86400, &config.idleTimeoutMs, 1000},
+        {workerThreads, 0, 256, &config.workerThreads, 1},
+        {presenceLimit, 1, 1'000'000, &config.presenceLimit, 1},
     };
     for (const auto &integer : integers) {
         if (parser.isSet(integer.option)) {

@@ -70,6 +70,8 @@ std::unique_ptr<ChatServer> tst_ChatServer::startServer(ServerConfig config)
 {
     config.bindAddress = QHostAddress::LocalHost;
     config.port = 0;
+    // The suite runs twice under ctest: a thread per client, and pooled (see CMakeLists).
+    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
     auto server = std::make_unique<ChatServer>(config);
     if (!server->start()) {
         qWarning() << "cannot listen:" << server->errorString();

@@ -91,6 +91,8 @@ ChatServer *tst_History::startServer(ServerConfig config)
     if (config.databasePath == ":memory:"_L1) {
         config.databasePath = m_dir->filePath(u"natter.db"_s);
     }
+    // The suite runs twice under ctest: a thread per client, and pooled (see CMakeLists).
+    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
     m_server = std::make_unique<ChatServer>(config);
     if (!m_server->start()) {
         qWarning().noquote() << "cannot start:" << m_server->startError();

@@ -45,6 +45,8 @@ bool tst_Protection::start(ServerConfig config)
 {
     config.bindAddress = QHostAddress::LocalHost;
     config.port = 0;
+    // The suite runs twice under ctest: a thread per client, and pooled (see CMakeLists).
+    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
     m_server = std::make_unique<ChatServer>(config);
     m_port = m_server->start() ? m_server->serverPort() : 0;
     return m_port != 0;

@@ -39,6 +39,8 @@ void tst_TextMode::init()
     config.port = 0;
     config.quizSeed = 99;
     config.maxFrameBytes = 1024;
+    // The suite runs twice under ctest: a thread per client, and pooled (see CMakeLists).
+    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
     m_server = std::make_unique<ChatServer>(config);
     QVERIFY(m_server->start());
     m_port = m_server->serverPort();

@@ -78,6 +78,8 @@ bool tst_Tls::startServer(const QString &name, quint16 port, ServerConfig config
     config.port = port;
     config.tlsCertificatePath = fixture(name + u".crt"_s);
     config.tlsKeyPath = fixture(name + u".key"_s);
+    // The suite runs twice under ctest: a thread per client, and pooled (see CMakeLists).
+    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
     m_server = std::make_unique<ChatServer>(config);
     if (!m_server->start()) {
         qWarning() << m_server->startError();

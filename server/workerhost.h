@@ -1,0 +1,32 @@
+#pragma once
+
+#include <QList>
+#include <QObject>
+
+#include <mutex>
+
+class ClientWorker;
+
+// The event-loop side of a worker thread, which serves one client (the default) or many
+// (--worker-threads). When a worker's outbox stops being empty, the room's thread reports it
+// here; the host posts itself one event however many of its workers became ready, and writes
+// each one's backlog in it. So a broadcast costs each worker thread one wake-up, not one per
+// client and message.
+class WorkerHost : public QObject
+{
+    Q_OBJECT
+
+public:
+    using QObject::QObject;
+
+    // Any thread: worker has frames waiting in its outbox.
+    void markReady(ClientWorker *worker);
+        // The host's thread: worker is going away; it must not be flushed any more.
+    void forget(ClientWorker *worker);
+
+private:
+    void flushReady();
+
+    std::mutex m_mutex; // pthread-based, so ThreadSanitizer sees it
+        QList<ClientWorker *> m_ready;
+};
