@@ -2,6 +2,13 @@
 
 #include "clientworker.h"
 
+WorkerHost::~WorkerHost()
+{
+    // The workers are children, and each calls forget() as it goes: they must go while this
+    // host is still whole, not in ~QObject after its members are gone.
+    qDeleteAll(findChildren<ClientWorker *>(Qt::FindDirectChildrenOnly));
+}
+
 void WorkerHost::markReady(ClientWorker *worker)
 {
     std::unique_lock locker(m_mutex);

@@ -17,7 +17,9 @@ class WorkerHost : public QObject
     Q_OBJECT
 
 public:
-    using QObject::QObject;
+        using QObject::QObject;
+    ~WorkerHost() override;
+
 
     // Any thread: worker has frames waiting in its outbox.
     void markReady(ClientWorker *worker);
