@@ -43,7 +43,7 @@ ChatRoom::Joined ChatRoom::join(const QString &name, Outbox *outbox)
 {
     std::unique_lock locker(m_mutex);
     if (m_closed) {
-                return {ErrorCode::ShuttingDown, {}, 0, 0, {}};
+        return {ErrorCode::ShuttingDown, {}, 0, 0, {}};
     }
     const QString k = key(name);
     if (m_members.contains(k)) {
@@ -63,7 +63,7 @@ ChatRoom::Joined ChatRoom::join(const QString &name, Outbox *outbox)
 void ChatRoom::leave(const QString &name, const QString &reason)
 {
     std::unique_lock locker(m_mutex);
-        if (m_members.remove(key(name)) == 0 || m_closed || m_members.size() >= m_presenceLimit) {
+    if (m_members.remove(key(name)) == 0 || m_closed || m_members.size() >= m_presenceLimit) {
         return;
     }
     queueLocked(
@@ -109,7 +109,7 @@ ChatRoom::Posted ChatRoom::sendPrivate(
 void ChatRoom::sendUsers(const QString &name)
 {
     std::unique_lock locker(m_mutex);
-        QJsonObject frame = Frames::users(usersLocked());
+    QJsonObject frame = Frames::users(usersLocked());
     frame.insert("user_count"_L1, int(m_members.size()));
     queueLocked({0, FrameCodec::encode(frame), key(name), {}, {}});
 }
@@ -160,7 +160,7 @@ void ChatRoom::close()
 
 QStringList ChatRoom::usersLocked() const
 {
-        QStringList names;
+    QStringList names;
     names.reserve(std::min<qsizetype>(m_members.size(), m_presenceLimit));
     for (const Member &member : m_members) {
         if (names.size() == m_presenceLimit) {

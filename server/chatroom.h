@@ -38,7 +38,7 @@ struct RoomEvent
 class ChatRoom
 {
 public:
-        // motd is sent in each welcome, with "{name}" replaced by the newcomer's name. Past
+    // motd is sent in each welcome, with "{name}" replaced by the newcomer's name. Past
     // presenceLimit members, joins and departures are not announced, and name lists stop there.
     explicit ChatRoom(QString motd = {}, int presenceLimit = std::numeric_limits<int>::max());
 
@@ -52,7 +52,7 @@ public:
     struct Joined
     {
         Protocol::ErrorCode error = Protocol::ErrorCode::None;
-                QStringList users; // including the newcomer (at most presenceLimit names)
+        QStringList users; // including the newcomer (at most presenceLimit names)
         int userCount = 0; // everyone online
         qint64 lastId = 0; // the newest id before the newcomer; it gets every later one live
         QString motd;
@@ -109,7 +109,7 @@ private:
 
     mutable std::mutex
         m_mutex; // pthread-based, so ThreadSanitizer sees it (QMutex uses raw futexes)
-        QMap<QString, Member> m_members; // keyed by case-folded name, so in the users' order
+    QMap<QString, Member> m_members; // keyed by case-folded name, so in the users' order
     QString m_motd;
     const int m_presenceLimit;
     qint64 m_lastId = 0;

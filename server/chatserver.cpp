@@ -33,7 +33,7 @@ constexpr std::chrono::seconds RefuseGrace{5};
 ChatServer::ChatServer(ServerConfig config, QObject *parent)
     : QTcpServer(parent)
     , m_config(std::move(config))
-        , m_room(m_config.motd, m_config.presenceLimit)
+    , m_room(m_config.motd, m_config.presenceLimit)
     , m_leaderboard(std::make_unique<MemoryLeaderboard>())
     , m_store(std::make_unique<StoreWorker>(m_room, *m_leaderboard,
           MessageStore::Options{
@@ -47,7 +47,7 @@ ChatServer::~ChatServer()
 {
     close();
     m_room.close();
-        // Workers are deleted in their own threads with their host when each thread finishes.
+    // Workers are deleted in their own threads with their host when each thread finishes.
     for (QThread *thread : std::as_const(m_threads)) {
         thread->quit();
         thread->wait();
@@ -86,7 +86,7 @@ bool ChatServer::start()
         m_storeThread->wait();
         return false;
     }
-        for (int i = 0; i < m_config.workerThreads; ++i) {
+    for (int i = 0; i < m_config.workerThreads; ++i) {
         auto *thread = new QThread(this);
         thread->setObjectName(u"natter-worker-%1"_s.arg(i));
         auto *host = new WorkerHost;
@@ -116,7 +116,7 @@ void ChatServer::shutdown()
     m_shuttingDown = true;
     close();
     m_room.close();
-        qCInfo(lcServer) << "shutting down," << m_connections.size() << "connections to close";
+    qCInfo(lcServer) << "shutting down," << m_connections.size() << "connections to close";
     if (m_connections.isEmpty()) {
         emit stopped();
         return;
@@ -146,7 +146,7 @@ QString peerAddress(qintptr socketDescriptor)
 
 void ChatServer::incomingConnection(qintptr socketDescriptor)
 {
-        if (m_connections.size() >= m_config.maxClients) {
+    if (m_connections.size() >= m_config.maxClients) {
         qCWarning(lcServer) << "refusing a connection: already serving" << m_connections.size();
         refuse(socketDescriptor, ErrorCode::ServerFull,
             u"the server is full (%1 connections); try again later"_s.arg(m_connections.size()));
@@ -163,7 +163,7 @@ void ChatServer::incomingConnection(qintptr socketDescriptor)
         return;
     }
 
-        WorkerHost *host = hostForNewConnection();
+    WorkerHost *host = hostForNewConnection();
     if (!host) {
         ::close(int(socketDescriptor));
         return;

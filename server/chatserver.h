@@ -36,7 +36,7 @@ public:
     // Stops accepting, says bye to every client and emits stopped() once all threads are done.
     void shutdown();
 
-        int connectionCount() const { return int(m_connections.size()); }
+    int connectionCount() const { return int(m_connections.size()); }
     const ChatRoom &room() const { return m_room; }
     Leaderboard &leaderboard() { return *m_leaderboard; }
     const ServerConfig &config() const { return m_config; }
@@ -50,7 +50,7 @@ protected:
     void incomingConnection(qintptr socketDescriptor) override;
 
 private:
-        void refuse(qintptr socketDescriptor, Protocol::ErrorCode code, const QString &message);
+    void refuse(qintptr socketDescriptor, Protocol::ErrorCode code, const QString &message);
     // A host for a new connection: a new thread's, or the least busy pool thread's.
     WorkerHost *hostForNewConnection();
     void onWorkerFinished(QObject *worker);
@@ -66,7 +66,7 @@ private:
     std::optional<QSslConfiguration> m_tls;
     const ServerContext m_context{m_room, *m_leaderboard, *m_store, m_config, m_tls};
     QString m_startError;
-        QSet<QThread *> m_threads; // worker threads, one per connection or the pool's
+    QSet<QThread *> m_threads; // worker threads, one per connection or the pool's
     QList<WorkerHost *> m_pool; // --worker-threads: the shared threads' hosts
     struct Connection
     {

@@ -45,8 +45,7 @@ constexpr int LeaderboardSize = 10;
 
 } // namespace
 
-ClientWorker::ClientWorker(
-    qintptr socketDescriptor, const ServerContext &context, WorkerHost *host)
+ClientWorker::ClientWorker(qintptr socketDescriptor, const ServerContext &context, WorkerHost *host)
     : m_socketDescriptor(socketDescriptor)
     , m_context(context)
     , m_host(host)
@@ -60,7 +59,7 @@ ClientWorker::ClientWorker(
 
 ClientWorker::~ClientWorker()
 {
-        // Covers a thread stopped under us (server destroyed): the room must forget this outbox,
+    // Covers a thread stopped under us (server destroyed): the room must forget this outbox,
     // and then (no more wake-ups can come) the host this worker.
     leaveRoom(u"disconnected"_s);
     m_host->forget(this);
@@ -111,7 +110,7 @@ void ClientWorker::start()
     });
     // A dead peer that never sends a FIN (a pulled cable) is found by TCP keep-alive, for
     // plain-text clients too, which cannot answer the keep-alive pings.
-        m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
+    m_socket->setSocketOption(QAbstractSocket::KeepAliveOption, 1);
     // Writes are already coalesced per batch; Nagle would hold each one back for the peer's
     // delayed ACK (40 ms on Linux).
     m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -311,7 +310,7 @@ void ClientWorker::handleHello(const QJsonObject &frame)
     // Everything after joined.lastId reaches the outbox live, so the welcome and the replay of
     // what the client missed up to it are written first, ahead of the outbox: each message
     // arrives exactly once, in id order.
-        QJsonObject welcome = Frames::welcome(name, joined.users, joined.motd, joined.lastId);
+    QJsonObject welcome = Frames::welcome(name, joined.users, joined.motd, joined.lastId);
     welcome.insert("user_count"_L1, joined.userCount);
     MessageStore::Page missed;
     const qint64 since = frame.value("since"_L1).toInteger();
@@ -549,7 +548,7 @@ void ClientWorker::write(const QByteArray &bytes)
 
 void ClientWorker::flushOutbox()
 {
-        const QList<QByteArray> frames = m_outbox.takeAll();
+    const QList<QByteArray> frames = m_outbox.takeAll();
     if (m_closing || !m_socket || frames.isEmpty()) {
         return;
     }
@@ -559,7 +558,7 @@ void ClientWorker::flushOutbox()
             m_socket->write(
                 TextRenderer::render(FrameCodec::decode(frame.chopped(1)).frame, m_name));
         }
-        } else {
+    } else {
         writeBatch(frames);
     }
     if (unsentBytes(m_socket) > m_context.config.maxPendingBytes) {
@@ -583,14 +582,15 @@ void ClientWorker::writeBatch(const QList<QByteArray> &frames)
             qsizetype bytes = 0;
             for (qsizetype i = 0; i < count; ++i) {
                 const QByteArray &frame = frames.at(first + i);
-                parts[std::size_t(i)] = {const_cast<char *>(frame.constData()), std::size_t(frame.size())};
+                parts[std::size_t(i)]
+                    = {const_cast<char *>(frame.constData()), std::size_t(frame.size())};
                 bytes += frame.size();
             }
             msghdr message{};
             message.msg_iov = parts.data();
             message.msg_iovlen = std::size_t(count);
-            const ssize_t n = ::sendmsg(int(m_socket->socketDescriptor()), &message,
-                MSG_NOSIGNAL | MSG_DONTWAIT);
+            const ssize_t n = ::sendmsg(
+                int(m_socket->socketDescriptor()), &message, MSG_NOSIGNAL | MSG_DONTWAIT);
             if (n <= 0) {
                 break; // full (or failing): Qt's buffer takes the rest and reports any error
             }

@@ -31,7 +31,7 @@ class ClientWorker : public QObject
     Q_OBJECT
 
 public:
-        ClientWorker(qintptr socketDescriptor, const ServerContext &context, WorkerHost *host);
+    ClientWorker(qintptr socketDescriptor, const ServerContext &context, WorkerHost *host);
     ~ClientWorker() override;
 
     // All run in the worker's thread: connect them, or call them with invokeMethod.
@@ -72,18 +72,18 @@ private:
     void writeFrame(const QJsonObject &frame);
     // cid: the failed say's or dm's, so the client knows which of its messages was refused.
     void sendError(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
-            void write(const QByteArray &encodedFrame);
+    void write(const QByteArray &encodedFrame);
     // Writes encoded frames for a JSON client with as few syscalls as possible.
     void writeBatch(const QList<QByteArray> &frames);
     void dropSlowConsumer();
     void leaveRoom(const QString &reason);
     // Says bye with reason, lets queued bytes drain, then closes. Others see leaveReason.
     void closeWithBye(const QString &reason, const QString &leaveReason);
-        void onDisconnected();
+    void onDisconnected();
     // Reports the connection closed and schedules this worker's deletion.
     void finish();
 
-        const qintptr m_socketDescriptor;
+    const qintptr m_socketDescriptor;
     const ServerContext m_context;
     WorkerHost *const m_host;
     QTcpSocket *m_socket = nullptr;

@@ -90,7 +90,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"normal: a crash of the server loses nothing, a power cut may lose the last moments; "
         "full: nothing is lost, at the cost of an fsync per batch (default: normal)."_s,
         u"mode"_s);
-        const QCommandLineOption workerThreads(u"worker-threads"_s,
+    const QCommandLineOption workerThreads(u"worker-threads"_s,
         u"Serve all clients from this many threads instead of a thread per client "
         "(default: 0, a thread per client; see docs/BENCHMARKS.md)."_s,
         u"count"_s);
@@ -167,7 +167,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         {maxPerIp, 1, 1'000'000, &config.maxClientsPerAddress, 1},
         {maxText, 1, 1'000'000, &config.maxTextLength, 1},
         {helloTimeout, 1, 3600, &config.helloTimeoutMs, 1000},
-                {idleTimeout, 0, 86400, &config.idleTimeoutMs, 1000},
+        {idleTimeout, 0, 86400, &config.idleTimeoutMs, 1000},
         {workerThreads, 0, 256, &config.workerThreads, 1},
         {presenceLimit, 1, 1'000'000, &config.presenceLimit, 1},
     };

@@ -17,18 +17,17 @@ class WorkerHost : public QObject
     Q_OBJECT
 
 public:
-        using QObject::QObject;
+    using QObject::QObject;
     ~WorkerHost() override;
-
 
     // Any thread: worker has frames waiting in its outbox.
     void markReady(ClientWorker *worker);
-        // The host's thread: worker is going away; it must not be flushed any more.
+    // The host's thread: worker is going away; it must not be flushed any more.
     void forget(ClientWorker *worker);
 
 private:
     void flushReady();
 
     std::mutex m_mutex; // pthread-based, so ThreadSanitizer sees it
-        QList<ClientWorker *> m_ready;
+    QList<ClientWorker *> m_ready;
 };

@@ -33,6 +33,7 @@ private slots:
     void repeatedCidIsNotPostedTwice();
     void restoreContinuesIdsAndCids();
     void cidWindowIsBounded();
+    void presenceLimitStopsAnnouncements();
 };
 
 namespace {
@@ -340,6 +341,32 @@ void tst_ChatRoom::cidWindowIsBounded()
     }
     QVERIFY(room.say(u"bob"_s, u"x"_s, QString::number(ChatRoom::CidWindow)).repeated);
     QVERIFY(!room.say(u"bob"_s, u"x"_s, u"0"_s).repeated); // forgotten: outside the window
+}
+
+void tst_ChatRoom::presenceLimitStopsAnnouncements()
+{
+    ChatRoom room({}, 2);
+    Member alice;
+    Member bob;
+    Member carol;
+    room.join(u"alice"_s, &alice.outbox);
+    QCOMPARE(room.join(u"bob"_s, &bob.outbox).userCount, 2);
+    QCOMPARE(alice.take().size(), 1); // bob's arrival, still announced
+    const ChatRoom::Joined third = room.join(u"carol"_s, &carol.outbox);
+    QCOMPARE(third.userCount, 3);
+    QCOMPARE(third.users, (QStringList{u"alice"_s, u"bob"_s})); // the first two by name
+    QCOMPARE(alice.take().size(), 0); // past the limit: no joined
+    room.say(u"carol"_s, u"hi"_s);
+    QCOMPARE(alice.take().size(), 1); // but chat flows to everyone
+    QCOMPARE(carol.take().size(), 1);
+    // Leaving mirrors joining: 3 -> 2 is not announced (as 2 -> 3 was not), 2 -> 1 is.
+    room.leave(u"alice"_s, u"quit"_s);
+    QCOMPARE(carol.take().size(), 0);
+    room.leave(u"bob"_s, u"quit"_s);
+    QCOMPARE(carol.take().size(), 1);
+    room.sendUsers(u"carol"_s);
+    const QList<QJsonObject> users = carol.take();
+    QCOMPARE(users[0].value("user_count"_L1).toInt(), 1);
 }
 
 QTEST_APPLESS_MAIN(tst_ChatRoom)

@@ -126,6 +126,13 @@ void tst_ServerProcess::badArguments_data()
         << QStringList{u"--max-pending"_s, u"100"_s} << u"--max-pending"_s;
     QTest::newRow("quiz seed not a number")
         << QStringList{u"--quiz-seed"_s, u"-1"_s} << u"--quiz-seed"_s;
+    QTest::newRow("too many worker threads")
+        << QStringList{u"--worker-threads"_s, u"1000"_s} << u"--worker-threads"_s;
+    QTest::newRow("zero presence limit")
+        << QStringList{u"--presence-limit"_s, u"0"_s} << u"--presence-limit"_s;
+    QTest::newRow("unknown sync mode")
+        << QStringList{u"--db-sync"_s, u"sometimes"_s} << u"--db-sync"_s;
+    QTest::newRow("empty database name") << QStringList{u"--db"_s, u""_s} << u"--db"_s;
     QTest::newRow("unknown option") << QStringList{u"--colour"_s} << u"colour"_s;
     QTest::newRow("stray argument") << QStringList{u"extra"_s} << u"extra"_s;
 }
