@@ -501,7 +501,8 @@ private:
             const int n = epoll_wait(epoll, events, 512, 10);
             for (int i = 0; i < n; ++i) {
                 if (events[i].data.fd == -1) {
-                                        for (int fd; (fd = accept4(m_listener, nullptr, nullptr, SOCK_NONBLOCK)) >= 0;) {
+                    for (int fd;
+                         (fd = accept4(m_listener, nullptr, nullptr, SOCK_NONBLOCK)) >= 0;) {
                         const int one = 1;
                         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                         epoll_event e{};
@@ -804,6 +805,15 @@ int main(int argc, char **argv)
             Process server;
             std::unique_ptr<SelfServer> self;
             if (target.self) {
+                // Both ends of every connection live in this process.
+                rlimit files{};
+                getrlimit(RLIMIT_NOFILE, &files);
+                if (rlim_t(2 * n + 100) > files.rlim_cur) {
+                    std::printf("skipped: needs %d descriptors in one process, the limit is %lu\n",
+                        2 * n + 100, static_cast<unsigned long>(files.rlim_cur));
+                    summary.push_back(target.label + " N=" + std::to_string(n) + ": skipped");
+                    continue;
+                }
                 self = std::make_unique<SelfServer>();
                 server.port = self->port();
             } else if (target.kind == Kind::Redis) {
