@@ -183,6 +183,15 @@ bool ChatClient::requestLeaderboard()
     return sendFrame(Frames::leaderboardRequest());
 }
 
+bool ChatClient::fetchOlder()
+{
+    if (!m_hasOlder || m_fetchingOlder || !isOnline() || m_messages.minId() <= 0) {
+        return false;
+    }
+    m_fetchingOlder = true;
+    return m_connection.send(Frames::historyRequest(m_messages.minId()));
+}
+
 void ChatClient::addNotice(const QString &text, ChatEntry::Kind kind)
 {
     ChatEntry entry;
@@ -205,6 +214,7 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
     if (!resumed) {
         // A fresh start: the latest history goes above the greeting, once it arrives.
         m_historyRow = m_messages.rowCount() - m_messages.pendingCount();
+        m_fetchingOlder = false;
         m_connection.send(Frames::historyRequest(0));
     }
     if (m_welcomedBefore) {
@@ -313,7 +323,10 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             for (const QJsonValue &message : frame.value("messages"_L1).toArray()) {
                 older.push_back(chatEntry(message.toObject()));
             }
-            m_messages.insertHistory(m_historyRow, std::move(older));
+            // The first page goes above the greeting; pages fetched later go above everything.
+            m_messages.insertHistory(
+                std::exchange(m_fetchingOlder, false) ? 0 : m_historyRow, std::move(older));
+            m_hasOlder = frame.value("more"_L1).toBool();
         } else if (type == "error"_L1) {
             const QString code = frame.value("code"_L1).toString();
             const QString message = frame.value("message"_L1).toString();

@@ -42,6 +42,10 @@ public:
     bool answerQuiz(const QString &answer);
     bool stopQuiz();
     bool requestLeaderboard();
+    // Asks for the page of history before the oldest message shown (the view calls it when
+    // the reader scrolls to the top). False when there is nothing more, or a page is on its way.
+    bool fetchOlder();
+    bool hasOlder() const { return m_hasOlder; }
 
     State state() const { return m_connection.state(); }
     bool isOnline() const { return state() == State::Online; }
@@ -91,4 +95,6 @@ private:
     bool m_welcomedBefore = false;
     QList<QJsonObject> m_unconfirmed; // says and dms not yet answered by the server, in order
     int m_historyRow = -1; // where fetched history goes: above the "Connected" notice
+    bool m_hasOlder = false; // the server has history before the oldest message shown
+    bool m_fetchingOlder = false; // a page for the top of the view is on its way
 };

@@ -104,6 +104,7 @@ void MessageModel::insertAt(int row, std::vector<ChatEntry> entries)
         }
         m_ids.insert(entry.id);
         m_maxId = std::max(m_maxId, entry.id);
+        m_minId = m_minId == 0 ? entry.id : std::min(m_minId, entry.id);
         return false;
     };
     entries.erase(std::remove_if(entries.begin(), entries.end(), seen), entries.end());
@@ -179,4 +180,5 @@ void MessageModel::forgetIds()
 {
     m_ids.clear();
     m_maxId = 0;
+    m_minId = 0;
 }

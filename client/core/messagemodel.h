@@ -54,6 +54,7 @@ public:
     int pendingCount() const { return int(m_pendingCids.size()); }
     bool containsId(qint64 id) const { return m_ids.contains(id); }
     qint64 maxId() const { return m_maxId; }
+    qint64 minId() const { return m_minId; } // 0: no message with an id yet
     // Stops recognising the ids shown so far (the server started a new history).
     void forgetIds();
 
@@ -69,5 +70,6 @@ private:
     std::vector<QString> m_pendingCids; // of the last rows, in order
     QSet<qint64> m_ids; // of the messages shown
     qint64 m_maxId = 0;
+    qint64 m_minId = 0;
     QHash<QString, QString> m_names;
 };

@@ -83,6 +83,7 @@ ChatPage::ChatPage(ChatClient &client, QWidget *parent)
     connect(m_leave, &QPushButton::clicked, this, &ChatPage::leaveRequested);
     connect(m_messages, &MessageView::linkActivated, this,
         [](const QString &url) { QDesktopServices::openUrl(QUrl(url)); });
+    connect(m_messages, &MessageView::reachedTop, &m_client, &ChatClient::fetchOlder);
     connect(m_users, &QListView::doubleClicked, this, [this](const QModelIndex &index) {
         m_entry->setText(u"/msg %1 "_s.arg(index.data(Qt::EditRole).toString()));
         m_entry->setFocus();

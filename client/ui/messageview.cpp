@@ -46,9 +46,18 @@ void MessageView::setModel(QAbstractItemModel *model)
         });
     connect(model, &QAbstractItemModel::rowsAboutToBeInserted, this,
         [this] { m_followBottom = isAtBottom(); });
-    connect(model, &QAbstractItemModel::rowsInserted, this, [this] {
-        if (m_followBottom) {
-            scrollToBottom();
+    connect(model, &QAbstractItemModel::rowsInserted, this,
+        [this](const QModelIndex &, int first, int last) {
+            if (m_followBottom) {
+                scrollToBottom();
+            } else if (first == 0 && verticalScrollBar()->value() == 0) {
+                // Older messages arrived above the reader: keep the row they were reading on top.
+                scrollTo(this->model()->index(last + 1, 0), QAbstractItemView::PositionAtTop);
+            }
+        });
+    connect(verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+        if (value == verticalScrollBar()->minimum() && verticalScrollBar()->maximum() > 0) {
+            emit reachedTop();
         }
     });
 }

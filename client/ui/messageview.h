@@ -8,6 +8,8 @@ class MessageDelegate;
 // sizes only the rows it shows, so appending to a history of 100,000 rows stays cheap (a
 // QListView re-measures every row). It follows new messages while the reader is at the bottom
 // and stays put when they have scrolled up; links open on click; Ctrl+C copies the selection.
+// Scrolling to the top asks for earlier messages, and when they arrive above, the row the reader
+// was looking at stays where it was.
 class MessageView : public QTreeView
 {
     Q_OBJECT
@@ -20,6 +22,8 @@ public:
 
 signals:
     void linkActivated(const QString &url);
+    // The reader scrolled to the very top: time to load earlier messages.
+    void reachedTop();
 
 protected:
     void resizeEvent(QResizeEvent *event) override;

@@ -36,6 +36,7 @@ private slots:
     void slashCommandsAndOfflineSends();
     void historyOnConnect();
     void resumeAfterDropShowsEachMessageOnce();
+    void olderHistoryPagesIn();
 
 private:
     void startServer(quint16 port = 0);
@@ -87,6 +88,7 @@ void tst_ChatClient::startServer(quint16 port)
     config.bindAddress = QHostAddress::LocalHost;
     config.port = port;
     config.quizSeed = QuizSeed;
+    config.chatRate = config.chatBurst = 1000; // some tests fill the history quickly
     m_server = std::make_unique<ChatServer>(config);
     QVERIFY2(m_server->start(), qPrintable(m_server->errorString()));
     m_port = m_server->serverPort();
@@ -405,6 +407,32 @@ void tst_ChatClient::resumeAfterDropShowsEachMessageOnce()
     }
     QVERIFY(std::is_sorted(ids.cbegin(), ids.cend()));
     QCOMPARE(ids.size(), ids.last() - ids.first() + 1);
+}
+
+void tst_ChatClient::olderHistoryPagesIn()
+{
+    auto alice = online(u"alice"_s);
+    QVERIFY(alice);
+    for (int i = 1; i <= 80; ++i) {
+        alice->say(u"m%1"_s.arg(i));
+    }
+    QTRY_COMPARE(alice->messages()->pendingCount(), 0);
+
+    auto bob = online(u"bob"_s);
+    QVERIFY(bob);
+    QTRY_VERIFY(bob->hasOlder()); // the first page (50) came, and says there is more
+    MessageModel *model = bob->messages();
+    QCOMPARE(model->entry(0).text, u"m31"_s);
+    const int rows = model->rowCount();
+    QVERIFY(bob->fetchOlder());
+    QVERIFY(!bob->fetchOlder()); // one page at a time
+    QTRY_COMPARE(model->rowCount(), rows + 30);
+    QVERIFY(!bob->hasOlder());
+    QVERIFY(!bob->fetchOlder()); // the beginning of the history
+    for (int row = 0; row < 80; ++row) {
+        QCOMPARE(model->entry(row).id, row + 1);
+        QVERIFY(model->entry(row).history);
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)

@@ -48,6 +48,7 @@ private slots:
     void fullQuizInTheQuizTab();
     void timeTab();
     void offlineQueuesChat();
+    void scrollingToTheTopLoadsEarlierMessages();
     void unreadCountAndShortcuts();
     void viewFollowsNewMessagesUnlessScrolledUp();
     void clickingALinkActivatesIt();
@@ -402,6 +403,29 @@ void tst_MainWindow::nameColoursAreStable()
     dark.setColor(QPalette::Base, Qt::black);
     QVERIFY(MessageDelegate::nameColor(u"bob"_s, dark).lightness()
         > MessageDelegate::nameColor(u"bob"_s, light).lightness()); // readable on dark
+}
+
+void tst_MainWindow::scrollingToTheTopLoadsEarlierMessages()
+{
+    for (int i = 1; i <= 120; ++i) {
+        m_bob->send(Frames::say(u"earlier %1"_s.arg(i)));
+    }
+    QVERIFY(m_bob->waitForFrames(u"message"_s, 120));
+    openWindow();
+    const MessageModel *model = m_client->messages();
+    QTRY_VERIFY(m_client->hasOlder());
+    QCOMPARE(model->entry(0).text, u"earlier 71"_s);
+    MessageView *view = m_window->chatPage()->messageView();
+    QTRY_VERIFY(view->verticalScrollBar()->maximum() > 0);
+    view->verticalScrollBar()->setValue(view->verticalScrollBar()->maximum() / 2);
+    view->verticalScrollBar()->setValue(0); // the reader scrolls to the top
+    QTRY_COMPARE(model->entry(0).text, u"earlier 21"_s);
+    // The row the reader was looking at is still the one at the top of the view.
+    QCOMPARE(view->indexAt(QPoint(5, 5)).data(MessageModel::TextRole).toString(), u"earlier 71"_s);
+    view->verticalScrollBar()->setValue(5);
+    view->verticalScrollBar()->setValue(0);
+    QTRY_COMPARE(model->entry(0).text, u"earlier 1"_s);
+    QVERIFY(!m_client->hasOlder());
 }
 
 QTEST_MAIN(tst_MainWindow)
