@@ -21,7 +21,7 @@ QJsonObject withCid(QJsonObject frame, const QString &cid)
 QJsonObject hello(const QString &name, qint64 since)
 {
     QJsonObject frame{{"type"_L1, "hello"_L1}, {"name"_L1, name}};
-        if (since >= 0) {
+    if (since >= 0) {
         frame.insert("since"_L1, since);
     }
     return frame;
