@@ -101,11 +101,12 @@ QJsonObject leaderboardRequest()
     return {{"type"_L1, "leaderboard"_L1}};
 }
 
-QJsonObject welcome(
-    const QString &name, const QStringList &users, const QString &motd, qint64 lastId)
+QJsonObject welcome(const QString &name, const QStringList &users, qsizetype userCount,
+    const QString &motd, qint64 lastId)
 {
     QJsonObject frame{{"type"_L1, "welcome"_L1}, {"name"_L1, name},
-        {"users"_L1, QJsonArray::fromStringList(users)}, {"last_id"_L1, lastId}};
+        {"users"_L1, QJsonArray::fromStringList(users)}, {"user_count"_L1, userCount},
+        {"last_id"_L1, lastId}};
     if (!motd.isEmpty()) {
         frame.insert("motd"_L1, motd);
     }
@@ -143,9 +144,10 @@ QJsonObject left(const QString &name, const QString &reason, const QString &ts)
     return {{"type"_L1, "left"_L1}, {"name"_L1, name}, {"reason"_L1, reason}, {"ts"_L1, ts}};
 }
 
-QJsonObject users(const QStringList &users)
+QJsonObject users(const QStringList &users, qsizetype userCount)
 {
-    return {{"type"_L1, "users"_L1}, {"users"_L1, QJsonArray::fromStringList(users)}};
+    return {{"type"_L1, "users"_L1}, {"users"_L1, QJsonArray::fromStringList(users)},
+        {"user_count"_L1, userCount}};
 }
 
 QJsonObject pong()

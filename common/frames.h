@@ -31,9 +31,10 @@ QJsonObject quizStop();
 QJsonObject leaderboardRequest();
 
 // Server to client.
-// lastId: the newest message id when the client joined.
-QJsonObject welcome(
-    const QString &name, const QStringList &users, const QString &motd, qint64 lastId);
+// users: names (perhaps only the first of many), userCount: everyone online; lastId: the newest
+// message id when the client joined.
+QJsonObject welcome(const QString &name, const QStringList &users, qsizetype userCount,
+    const QString &motd, qint64 lastId);
 QJsonObject joined(const QString &name, const QString &ts);
 QJsonObject message(qint64 id, const QString &from, const QString &text, const QString &ts,
     const QString &cid = {});
@@ -42,7 +43,7 @@ QJsonObject privateMessage(qint64 id, const QString &from, const QString &to, co
 // messages: message and dm frames in id order; more: the range holds more beyond this page.
 QJsonObject history(const QJsonArray &messages, bool more);
 QJsonObject left(const QString &name, const QString &reason, const QString &ts);
-QJsonObject users(const QStringList &users);
+QJsonObject users(const QStringList &users, qsizetype userCount);
 QJsonObject bye(const QString &reason);
 // cid: the client's id of the say or dm that failed, if it gave one.
 QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid = {});

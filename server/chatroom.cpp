@@ -109,9 +109,8 @@ ChatRoom::Posted ChatRoom::sendPrivate(
 void ChatRoom::sendUsers(const QString &name)
 {
     std::unique_lock locker(m_mutex);
-    QJsonObject frame = Frames::users(usersLocked());
-    frame.insert("user_count"_L1, int(m_members.size()));
-    queueLocked({0, FrameCodec::encode(frame), key(name), {}, {}});
+    queueLocked(
+        {0, FrameCodec::encode(Frames::users(usersLocked(), m_members.size())), key(name), {}, {}});
 }
 
 void ChatRoom::announce(const QByteArray &frame)

@@ -310,8 +310,8 @@ void ClientWorker::handleHello(const QJsonObject &frame)
     // Everything after joined.lastId reaches the outbox live, so the welcome and the replay of
     // what the client missed up to it are written first, ahead of the outbox: each message
     // arrives exactly once, in id order.
-    QJsonObject welcome = Frames::welcome(name, joined.users, joined.motd, joined.lastId);
-    welcome.insert("user_count"_L1, joined.userCount);
+    QJsonObject welcome
+        = Frames::welcome(name, joined.users, joined.userCount, joined.motd, joined.lastId);
     MessageStore::Page missed;
     const qint64 since = frame.value("since"_L1).toInteger();
     if (frame.contains("since"_L1)) {

@@ -1,5 +1,7 @@
 #include "messagestore.h"
 
+#include "serverlog.h"
+
 #include <QAtomicInteger>
 #include <QDir>
 #include <QFileInfo>
@@ -221,6 +223,7 @@ MessageStore::Page MessageStore::history(const Query &q) const
     query.addBindValue(q.limit + 1);
     Page page;
     if (!query.exec()) {
+        qCWarning(lcServer).noquote() << "cannot read the history:" << query.lastError().text();
         return page;
     }
     while (query.next()) {

@@ -146,13 +146,14 @@ bool ChatClient::post(QJsonObject frame)
     return true;
 }
 
-void ChatClient::confirm(const QString &cid)
+std::optional<ChatEntry> ChatClient::settle(const QString &cid)
 {
     if (cid.isEmpty()) {
-        return;
+        return std::nullopt;
     }
     m_unconfirmed.removeIf(
         [&cid](const QJsonObject &frame) { return frame.value("cid"_L1).toString() == cid; });
+    return m_messages.resolvePending(cid);
 }
 
 bool ChatClient::requestTime(const QString &query, const QString &zone)
@@ -281,8 +282,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         if (type == "message"_L1 || type == "dm"_L1) {
             entry = chatEntry(frame);
             if (entry.own) {
-                m_messages.resolvePending(frame.value("cid"_L1).toString());
-                confirm(frame.value("cid"_L1).toString());
+                settle(frame.value("cid"_L1).toString());
             }
             if (m_messages.containsId(entry.id)) {
                 continue; // the stored copy of a retried send, or a replay we already had
@@ -339,10 +339,8 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
                 entry.kind = ChatEntry::Kind::Error;
                 entry.text = message;
                 // A refused say or dm: keep what was typed on screen with the reason.
-                const QString cid = frame.value("cid"_L1).toString();
-                if (const auto refused = m_messages.resolvePending(cid)) {
+                if (const auto refused = settle(frame.value("cid"_L1).toString())) {
                     entry.text = tr("Not sent: “%1” (%2)").arg(refused->text, message);
-                    confirm(cid);
                 }
                 rows.push_back(std::move(entry));
             }

@@ -83,8 +83,9 @@ private:
     // Shows a say or dm as pending and sends it, now or once the connection is back.
     bool post(QJsonObject frame);
     ChatEntry chatEntry(const QJsonObject &frame) const;
-    // The server answered the say or dm with this cid: no need to send it again.
-    void confirm(const QString &cid);
+    // The server answered the say or dm with this cid (its copy, or an error): it is not sent
+    // again, and its pending row goes (returned, if there was one).
+    std::optional<ChatEntry> settle(const QString &cid);
     bool mentionsMe(const QString &text) const;
 
     ChatConnection m_connection;

@@ -1,5 +1,6 @@
 #include "chatserver.h"
 #include "frames.h"
+#include "idrange.h"
 #include "quizanswer.h"
 #include "testclient.h"
 
@@ -59,15 +60,6 @@ QList<qint64> chatIds(const TestClient &client)
     return ids;
 }
 
-QList<qint64> range(qint64 first, qint64 last)
-{
-    QList<qint64> ids;
-    for (qint64 id = first; id <= last; ++id) {
-        ids.append(id);
-    }
-    return ids;
-}
-
 } // namespace
 
 void tst_History::init()
@@ -107,11 +99,7 @@ std::unique_ptr<TestClient> tst_History::join(const QString &name, qint64 since)
     if (!client->connectTo(m_server->serverPort())) {
         return nullptr;
     }
-    QJsonObject hello = Frames::hello(name);
-    if (since >= 0) {
-        hello.insert("since"_L1, since);
-    }
-    client->send(hello);
+    client->send(Frames::hello(name, since));
     if (!client->waitForFrames(u"welcome"_s, 1)) {
         return nullptr;
     }
@@ -197,7 +185,7 @@ void tst_History::resumeWhileOthersChatIsExactlyOnce()
     QVERIFY(back);
     QVERIFY(back->waitForFrames(u"message"_s, Total - since));
     QVERIFY(alice->waitForFrames(u"message"_s, Total));
-    QCOMPARE(chatIds(*back), range(since + 1, Total));
+    QCOMPARE(chatIds(*back), idRange(since + 1, Total));
     QVERIFY(back->badLines().isEmpty());
 }
 
@@ -248,7 +236,7 @@ void tst_History::tooLongAGapIsFlagged()
     QCOMPARE(gap.value("after"_L1).toInteger(), 0);
     QCOMPARE(gap.value("before"_L1).toInteger(), 31); // the newest MaxReplay follow
     QVERIFY(bob->waitForFrames(u"message"_s, Protocol::MaxReplay));
-    QCOMPARE(chatIds(*bob), range(31, total));
+    QCOMPARE(chatIds(*bob), idRange(31, total));
 
     // The gap can be fetched page by page.
     bob->send(Frames::historyRequest(31, 0, 200));
@@ -300,7 +288,7 @@ void tst_History::historyPagesAndPrivacy()
         before = ids.first();
         more = reply.value("more"_L1).toBool();
     }
-    QCOMPARE(seen, range(1, 60) + QList<qint64>{62}); // 61 is alice's dm to carol
+    QCOMPARE(seen, idRange(1, 60) + QList<qint64>{62}); // 61 is alice's dm to carol
 
     carol->send(Frames::historyRequest(0, 59, 10));
     const QJsonArray forward = carol->waitForNext(u"history"_s).value("messages"_L1).toArray();
@@ -430,7 +418,7 @@ void tst_History::fullDiskIsReportedAndChatGoesOn()
     QVERIFY(bob->waitForFrames(u"error"_s, 1));
     QCOMPARE(bob->lastOfType(u"error"_s).value("code"_L1).toString(), u"storage_failed"_s);
     QVERIFY(bob->waitForFrames(u"message"_s, 20)); // nothing was lost on the way
-    QCOMPARE(chatIds(*bob), range(1, 20));
+    QCOMPARE(chatIds(*bob), idRange(1, 20));
     alice->send(Frames::say(u"still here"_s));
     QVERIFY(bob->waitForFrames(u"message"_s, 21));
     auto carol = join(u"carol"_s); // and newcomers are still served

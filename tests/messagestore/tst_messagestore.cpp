@@ -1,3 +1,4 @@
+#include "idrange.h"
 #include "messagestore.h"
 
 #include <QFile>
@@ -44,15 +45,6 @@ QList<qint64> ids(const MessageStore::Page &page)
     QList<qint64> result;
     for (const StoredMessage &m : page.messages) {
         result.append(m.id);
-    }
-    return result;
-}
-
-QList<qint64> range(qint64 first, qint64 last)
-{
-    QList<qint64> result;
-    for (qint64 id = first; id <= last; ++id) {
-        result.append(id);
     }
     return result;
 }
@@ -133,27 +125,27 @@ void tst_MessageStore::pagingBothWays()
 
     MessageStore::Query latest{u"bob"_s};
     const MessageStore::Page newest = store->history(latest);
-    QCOMPARE(ids(newest), range(71, 120));
+    QCOMPARE(ids(newest), idRange(71, 120));
     QVERIFY(newest.more);
 
     latest.before = 71;
-    QCOMPARE(ids(store->history(latest)), range(21, 70));
+    QCOMPARE(ids(store->history(latest)), idRange(21, 70));
     latest.before = 21;
     const MessageStore::Page first = store->history(latest);
-    QCOMPARE(ids(first), range(1, 20));
+    QCOMPARE(ids(first), idRange(1, 20));
     QVERIFY(!first.more);
 
     MessageStore::Query forward{u"bob"_s, 100, std::numeric_limits<qint64>::max(), 15, false};
     const MessageStore::Page next = store->history(forward);
-    QCOMPARE(ids(next), range(101, 115));
+    QCOMPARE(ids(next), idRange(101, 115));
     QVERIFY(next.more);
     forward.after = 115;
-    QCOMPARE(ids(store->history(forward)), range(116, 120));
+    QCOMPARE(ids(store->history(forward)), idRange(116, 120));
     QVERIFY(!store->history(forward).more);
 
     // A bounded range, newest first, as the resume of a hello with since uses it.
     const MessageStore::Page replay = store->history({u"bob"_s, 10, 31, 5, true});
-    QCOMPARE(ids(replay), range(26, 30));
+    QCOMPARE(ids(replay), idRange(26, 30));
     QVERIFY(replay.more);
 }
 

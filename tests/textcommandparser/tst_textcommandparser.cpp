@@ -111,7 +111,7 @@ void tst_TextCommandParser::render_data()
                            << u"alice"_s << uR"(^! nobody\n$)"_s;
     QTest::newRow("name taken asks again") << Frames::error(Protocol::ErrorCode::NameTaken,
         u"taken"_s) << QString() << uR"(^! taken\nWhat is your name\?\n$)"_s;
-    QTest::newRow("users") << Frames::users({u"alice"_s, u"bob"_s}) << u"alice"_s
+    QTest::newRow("users") << Frames::users({u"alice"_s, u"bob"_s}, 2) << u"alice"_s
                            << uR"(^\* 2 online: alice, bob\n$)"_s;
     QTest::newRow("bye") << Frames::bye(u"shutdown"_s) << u"alice"_s
                          << uR"(^\* Bye! \(shutdown\)\n$)"_s;
