@@ -1,60 +1,37 @@
 #include "protocol.h"
 
+#include <array>
+
 namespace Protocol {
+
+namespace {
+
+// Indexed by ErrorCode; the list generates both, so the order always matches.
+constexpr std::array<QLatin1StringView, ErrorCodeCount> errorCodeNames{
+    {QLatin1StringView("none", 4), QLatin1StringView("unknown", 7),
+#define NATTER_ERROR_CODE_NAME(name, wire) QLatin1StringView(wire, sizeof(wire) - 1),
+        NATTER_ALL_ERROR_CODES(NATTER_ERROR_CODE_NAME)
+#undef NATTER_ERROR_CODE_NAME
+    }};
+
+} // namespace
 
 QLatin1StringView errorCodeName(ErrorCode code)
 {
-    switch (code) {
-    case ErrorCode::None:
-        return QLatin1StringView("none");
-    case ErrorCode::BadJson:
-        return QLatin1StringView("bad_json");
-    case ErrorCode::BadFrame:
-        return QLatin1StringView("bad_frame");
-    case ErrorCode::UnknownType:
-        return QLatin1StringView("unknown_type");
-    case ErrorCode::NotRegistered:
-        return QLatin1StringView("not_registered");
-    case ErrorCode::AlreadyRegistered:
-        return QLatin1StringView("already_registered");
-    case ErrorCode::BadName:
-        return QLatin1StringView("bad_name");
-    case ErrorCode::NameTaken:
-        return QLatin1StringView("name_taken");
-    case ErrorCode::NoSuchUser:
-        return QLatin1StringView("no_such_user");
-    case ErrorCode::BadText:
-        return QLatin1StringView("bad_text");
-    case ErrorCode::FrameTooLarge:
-        return QLatin1StringView("frame_too_large");
-    case ErrorCode::ServerFull:
-        return QLatin1StringView("server_full");
-    case ErrorCode::ShuttingDown:
-        return QLatin1StringView("shutting_down");
-    case ErrorCode::UnknownQuery:
-        return QLatin1StringView("unknown_query");
-    case ErrorCode::UnknownZone:
-        return QLatin1StringView("unknown_zone");
-    case ErrorCode::QuizRunning:
-        return QLatin1StringView("quiz_running");
-    case ErrorCode::NoQuiz:
-        return QLatin1StringView("no_quiz");
-    case ErrorCode::AlreadyAnswered:
-        return QLatin1StringView("already_answered");
-    case ErrorCode::NotAsked:
-        return QLatin1StringView("not_asked");
-    case ErrorCode::BadAnswer:
-        return QLatin1StringView("bad_answer");
-    case ErrorCode::RateLimited:
-        return QLatin1StringView("rate_limited");
-    case ErrorCode::TextTooLong:
-        return QLatin1StringView("text_too_long");
-    case ErrorCode::TooManyConnections:
-        return QLatin1StringView("too_many_connections");
-    case ErrorCode::StorageFailed:
-        return QLatin1StringView("storage_failed");
+    const auto index = std::size_t(code);
+    return index < errorCodeNames.size() ? errorCodeNames[index] : errorCodeNames[1];
+}
+
+ErrorCode errorCodeFromName(QStringView name)
+{
+    // From 2: "none" and "unknown" are not wire codes.
+    for (std::size_t i = 2; i < errorCodeNames.size(); ++i) {
+        const QLatin1StringView candidate = errorCodeNames[i];
+        if (candidate.size() == name.size() && candidate == name) {
+            return ErrorCode(i);
+        }
     }
-    Q_UNREACHABLE();
+    return ErrorCode::Unknown;
 }
 
 QString timestamp(const QDateTime &when)

@@ -1,20 +1,19 @@
 #pragma once
 
-// Natter protocol v1: newline-delimited JSON over TCP (docs/PROTOCOL.md is the full reference).
+// Natter protocol v1: newline-delimited JSON over TCP. docs/PROTOCOL.md is the full reference,
+// frametype.h lists the frame types and frames.h spells their fields.
 //
-//   stream  := frame*
-//   frame   := json-object "\n"          (UTF-8, at most maxFrameBytes before the "\n";
-//                                          a trailing "\r" is ignored, blank lines are skipped)
-//   object  := { "type": string, ...fields }
+// clang-format off
+//   stream := frame*
+//   frame  := json-object "\n"    UTF-8, at most maxFrameBytes before the "\n"; a trailing
+//                                 "\r" is ignored and blank lines are skipped
+//   object := {"type": string, ...fields}
 //
-// Client to server                         Server to client
-//   hello  {name}          (first frame)     welcome {name, users[], motd?}   joined {name, ts}
-//   say    {text}                            message {id, from, text, ts}
-//   dm     {to, text}                        dm      {id, from, to, text, ts}
-//   users  {}                                users   {users[]}                left {name, reason,
-//   ts} ping   {}                                pong    {} quit   {} bye     {reason}   (then the
-//   server closes)
-//                                            error   {code, message}
+//   client to server:  hello say quit quiz_start quiz_answer quiz_stop
+//   server to client:  welcome message joined left bye error quiz_question quiz_result
+//                      quiz_finished
+//   both ways:         dm history users ping pong echo time leaderboard
+// clang-format on
 //
 // Ids are one strictly increasing sequence shared by message and dm; every client sees chat
 // messages in id order. Names are 1-32 ASCII letters, digits, '_', '-', '.', unique regardless
@@ -23,6 +22,7 @@
 #include <QDateTime>
 #include <QLatin1StringView>
 #include <QString>
+#include <QStringView>
 
 namespace Protocol {
 
@@ -38,36 +38,60 @@ inline constexpr int DefaultHistoryPage = 50;
 // The most missed messages a hello with "since" replays; an older gap is flagged in welcome.
 inline constexpr int MaxReplay = 1000;
 
-// Error codes carried by {"type":"error","code":...}. Their wire names are a contract.
-enum class ErrorCode {
-    None,
-    BadJson,
-    BadFrame,
-    UnknownType,
-    NotRegistered,
-    AlreadyRegistered,
-    BadName,
-    NameTaken,
-    NoSuchUser,
-    BadText,
-    FrameTooLarge,
-    ServerFull,
-    ShuttingDown,
-    UnknownQuery,
-    UnknownZone,
-    QuizRunning,
-    NoQuiz,
-    AlreadyAnswered,
-    NotAsked,
-    BadAnswer,
-    RateLimited,
-    TextTooLong,
-    TooManyConnections,
-    StorageFailed,
-};
-inline constexpr ErrorCode LastErrorCode = ErrorCode::StorageFailed;
+// Error codes carried by {"type":"error","code":...}: X(enumerator, wire name). The wire names
+// are a contract: a code may be added, never renamed.
+// clang-format off
+#define NATTER_ALL_ERROR_CODES(X)                              \
+    X(BadJson,            "bad_json")                          \
+    X(BadFrame,           "bad_frame")                         \
+    X(UnknownType,        "unknown_type")                      \
+    X(NotRegistered,      "not_registered")                    \
+    X(AlreadyRegistered,  "already_registered")                \
+    X(BadName,            "bad_name")                          \
+    X(NameTaken,          "name_taken")                        \
+    X(NoSuchUser,         "no_such_user")                      \
+    X(BadText,            "bad_text")                          \
+    X(FrameTooLarge,      "frame_too_large")                   \
+    X(ServerFull,         "server_full")                       \
+    X(ShuttingDown,       "shutting_down")                     \
+    X(UnknownQuery,       "unknown_query")                     \
+    X(UnknownZone,        "unknown_zone")                      \
+    X(QuizRunning,        "quiz_running")                      \
+    X(NoQuiz,             "no_quiz")                           \
+    X(AlreadyAnswered,    "already_answered")                  \
+    X(NotAsked,           "not_asked")                         \
+    X(BadAnswer,          "bad_answer")                        \
+    X(RateLimited,        "rate_limited")                      \
+    X(TextTooLong,        "text_too_long")                     \
+    X(TooManyConnections, "too_many_connections")              \
+    X(StorageFailed,      "storage_failed")                    \
+    X(FrameTimeout,       "frame_timeout")
+// clang-format on
 
+// None and Unknown are not on the wire. Unknown, rather than an empty std::optional, is what
+// errorCodeFromName() gives for a name it does not know, so that a client can switch over the
+// code of an error frame the way it switches over FrameType.
+enum class ErrorCode {
+    None, // no error
+    Unknown, // a name that is not a code of this version (a newer server's, or garbage)
+#define NATTER_ERROR_CODE_ENUMERATOR(name, wire) name,
+    NATTER_ALL_ERROR_CODES(NATTER_ERROR_CODE_ENUMERATOR)
+#undef NATTER_ERROR_CODE_ENUMERATOR
+};
+
+// How many ErrorCode enumerators there are, None and Unknown included.
+inline constexpr int ErrorCodeCount = 2
+#define NATTER_ERROR_CODE_COUNT(name, wire) +1
+    NATTER_ALL_ERROR_CODES(NATTER_ERROR_CODE_COUNT)
+#undef NATTER_ERROR_CODE_COUNT
+    ;
+inline constexpr ErrorCode LastErrorCode = ErrorCode(ErrorCodeCount - 1);
+
+// The wire name ("bad_name"); "none" and "unknown" for the two that are never sent.
 QLatin1StringView errorCodeName(ErrorCode code);
+// The code a wire name stands for, compared exactly; Unknown for anything else, "none" and
+// "unknown" included.
+ErrorCode errorCodeFromName(QStringView name);
 
 // ISO 8601 in UTC with milliseconds, e.g. 2026-11-21T15:04:05.123Z.
 QString timestamp(const QDateTime &when);
