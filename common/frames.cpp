@@ -1,10 +1,15 @@
 #include "frames.h"
 
+#include "frametype.h"
+
 #include <QJsonArray>
 
 using namespace Qt::StringLiterals;
 
 namespace Frames {
+
+using Protocol::FrameType;
+using Protocol::frameTypeName;
 
 namespace {
 
@@ -20,7 +25,7 @@ QJsonObject withCid(QJsonObject frame, const QString &cid)
 
 QJsonObject hello(const QString &name, qint64 since)
 {
-    QJsonObject frame{{"type"_L1, "hello"_L1}, {"name"_L1, name}};
+    QJsonObject frame{{"type"_L1, frameTypeName(FrameType::Hello)}, {"name"_L1, name}};
     if (since >= 0) {
         frame.insert("since"_L1, since);
     }
@@ -29,17 +34,18 @@ QJsonObject hello(const QString &name, qint64 since)
 
 QJsonObject say(const QString &text, const QString &cid)
 {
-    return withCid({{"type"_L1, "say"_L1}, {"text"_L1, text}}, cid);
+    return withCid({{"type"_L1, frameTypeName(FrameType::Say)}, {"text"_L1, text}}, cid);
 }
 
 QJsonObject dm(const QString &to, const QString &text, const QString &cid)
 {
-    return withCid({{"type"_L1, "dm"_L1}, {"to"_L1, to}, {"text"_L1, text}}, cid);
+    return withCid(
+        {{"type"_L1, frameTypeName(FrameType::Dm)}, {"to"_L1, to}, {"text"_L1, text}}, cid);
 }
 
 QJsonObject historyRequest(qint64 before, qint64 after, int limit)
 {
-    QJsonObject frame{{"type"_L1, "history"_L1}};
+    QJsonObject frame{{"type"_L1, frameTypeName(FrameType::History)}};
     if (before > 0) {
         frame.insert("before"_L1, before);
     }
@@ -54,27 +60,27 @@ QJsonObject historyRequest(qint64 before, qint64 after, int limit)
 
 QJsonObject usersRequest()
 {
-    return {{"type"_L1, "users"_L1}};
+    return {{"type"_L1, frameTypeName(FrameType::Users)}};
 }
 
 QJsonObject ping()
 {
-    return {{"type"_L1, "ping"_L1}};
+    return {{"type"_L1, frameTypeName(FrameType::Ping)}};
 }
 
 QJsonObject quit()
 {
-    return {{"type"_L1, "quit"_L1}};
+    return {{"type"_L1, frameTypeName(FrameType::Quit)}};
 }
 
 QJsonObject echo(const QString &text)
 {
-    return {{"type"_L1, "echo"_L1}, {"text"_L1, text}};
+    return {{"type"_L1, frameTypeName(FrameType::Echo)}, {"text"_L1, text}};
 }
 
 QJsonObject timeQuery(const QString &query, const QString &zone)
 {
-    QJsonObject frame{{"type"_L1, "time"_L1}, {"query"_L1, query}};
+    QJsonObject frame{{"type"_L1, frameTypeName(FrameType::Time)}, {"query"_L1, query}};
     if (!zone.isEmpty()) {
         frame.insert("zone"_L1, zone);
     }
@@ -83,28 +89,28 @@ QJsonObject timeQuery(const QString &query, const QString &zone)
 
 QJsonObject quizStart()
 {
-    return {{"type"_L1, "quiz_start"_L1}};
+    return {{"type"_L1, frameTypeName(FrameType::QuizStart)}};
 }
 
 QJsonObject quizAnswer(qint64 n, const QJsonValue &answer)
 {
-    return {{"type"_L1, "quiz_answer"_L1}, {"n"_L1, n}, {"answer"_L1, answer}};
+    return {{"type"_L1, frameTypeName(FrameType::QuizAnswer)}, {"n"_L1, n}, {"answer"_L1, answer}};
 }
 
 QJsonObject quizStop()
 {
-    return {{"type"_L1, "quiz_stop"_L1}};
+    return {{"type"_L1, frameTypeName(FrameType::QuizStop)}};
 }
 
 QJsonObject leaderboardRequest()
 {
-    return {{"type"_L1, "leaderboard"_L1}};
+    return {{"type"_L1, frameTypeName(FrameType::Leaderboard)}};
 }
 
 QJsonObject welcome(const QString &name, const QStringList &users, qsizetype userCount,
     const QString &motd, qint64 lastId)
 {
-    QJsonObject frame{{"type"_L1, "welcome"_L1}, {"name"_L1, name},
+    QJsonObject frame{{"type"_L1, frameTypeName(FrameType::Welcome)}, {"name"_L1, name},
         {"users"_L1, QJsonArray::fromStringList(users)}, {"user_count"_L1, userCount},
         {"last_id"_L1, lastId}};
     if (!motd.isEmpty()) {
@@ -115,61 +121,100 @@ QJsonObject welcome(const QString &name, const QStringList &users, qsizetype use
 
 QJsonObject joined(const QString &name, const QString &ts)
 {
-    return {{"type"_L1, "joined"_L1}, {"name"_L1, name}, {"ts"_L1, ts}};
+    return {{"type"_L1, frameTypeName(FrameType::Joined)}, {"name"_L1, name}, {"ts"_L1, ts}};
 }
 
 QJsonObject message(
     qint64 id, const QString &from, const QString &text, const QString &ts, const QString &cid)
 {
-    return withCid({{"type"_L1, "message"_L1}, {"id"_L1, id}, {"from"_L1, from}, {"text"_L1, text},
-                       {"ts"_L1, ts}},
+    return withCid({{"type"_L1, frameTypeName(FrameType::Message)}, {"id"_L1, id},
+                       {"from"_L1, from}, {"text"_L1, text}, {"ts"_L1, ts}},
         cid);
 }
 
 QJsonObject privateMessage(qint64 id, const QString &from, const QString &to, const QString &text,
     const QString &ts, const QString &cid)
 {
-    return withCid({{"type"_L1, "dm"_L1}, {"id"_L1, id}, {"from"_L1, from}, {"to"_L1, to},
-                       {"text"_L1, text}, {"ts"_L1, ts}},
+    return withCid({{"type"_L1, frameTypeName(FrameType::Dm)}, {"id"_L1, id}, {"from"_L1, from},
+                       {"to"_L1, to}, {"text"_L1, text}, {"ts"_L1, ts}},
         cid);
 }
 
 QJsonObject history(const QJsonArray &messages, bool more)
 {
-    return {{"type"_L1, "history"_L1}, {"messages"_L1, messages}, {"more"_L1, more}};
+    return {{"type"_L1, frameTypeName(FrameType::History)}, {"messages"_L1, messages},
+        {"more"_L1, more}};
 }
 
 QJsonObject left(const QString &name, const QString &reason, const QString &ts)
 {
-    return {{"type"_L1, "left"_L1}, {"name"_L1, name}, {"reason"_L1, reason}, {"ts"_L1, ts}};
+    return {{"type"_L1, frameTypeName(FrameType::Left)}, {"name"_L1, name}, {"reason"_L1, reason},
+        {"ts"_L1, ts}};
 }
 
 QJsonObject users(const QStringList &users, qsizetype userCount)
 {
-    return {{"type"_L1, "users"_L1}, {"users"_L1, QJsonArray::fromStringList(users)},
-        {"user_count"_L1, userCount}};
+    return {{"type"_L1, frameTypeName(FrameType::Users)},
+        {"users"_L1, QJsonArray::fromStringList(users)}, {"user_count"_L1, userCount}};
 }
 
 QJsonObject pong()
 {
-    return {{"type"_L1, "pong"_L1}};
+    return {{"type"_L1, frameTypeName(FrameType::Pong)}};
 }
 
 QJsonObject bye(const QString &reason)
 {
-    return {{"type"_L1, "bye"_L1}, {"reason"_L1, reason}};
+    return {{"type"_L1, frameTypeName(FrameType::Bye)}, {"reason"_L1, reason}};
 }
 
 QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid)
 {
-    return withCid({{"type"_L1, "error"_L1}, {"code"_L1, Protocol::errorCodeName(code)},
-                       {"message"_L1, message}},
+    return withCid({{"type"_L1, frameTypeName(FrameType::Error)},
+                       {"code"_L1, Protocol::errorCodeName(code)}, {"message"_L1, message}},
         cid);
+}
+
+QJsonObject timeReply(const QString &query, const QString &value, const QString &zone,
+    const QString &abbreviation, const QString &offset, const QString &iso)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Time)}, {"query"_L1, query}, {"value"_L1, value},
+        {"zone"_L1, zone}, {"abbreviation"_L1, abbreviation}, {"offset"_L1, offset},
+        {"iso"_L1, iso}};
+}
+
+QJsonObject quizQuestion(int n, int total, int a, const QString &op, int b, const QString &question)
+{
+    return {{"type"_L1, frameTypeName(FrameType::QuizQuestion)}, {"n"_L1, n}, {"total"_L1, total},
+        {"a"_L1, a}, {"op"_L1, op}, {"b"_L1, b}, {"question"_L1, question}};
+}
+
+QJsonObject quizResult(int n, const QString &question, bool correct, double answer, int expected,
+    double score, int right, int wrong)
+{
+    return {{"type"_L1, frameTypeName(FrameType::QuizResult)}, {"n"_L1, n},
+        {"question"_L1, question}, {"correct"_L1, correct}, {"answer"_L1, answer},
+        {"expected"_L1, expected}, {"score"_L1, score}, {"right"_L1, right}, {"wrong"_L1, wrong}};
+}
+
+QJsonObject quizFinished(
+    bool completed, double score, int right, int wrong, int total, double seconds)
+{
+    return {{"type"_L1, frameTypeName(FrameType::QuizFinished)}, {"completed"_L1, completed},
+        {"score"_L1, score}, {"right"_L1, right}, {"wrong"_L1, wrong}, {"total"_L1, total},
+        {"seconds"_L1, seconds}};
 }
 
 QJsonObject leaderboard(const QJsonArray &entries)
 {
-    return {{"type"_L1, "leaderboard"_L1}, {"entries"_L1, entries}};
+    return {{"type"_L1, frameTypeName(FrameType::Leaderboard)}, {"entries"_L1, entries}};
+}
+
+QJsonObject leaderboardEntry(int rank, const QString &name, double score, double seconds, int right,
+    int wrong, const QString &ts)
+{
+    return {{"rank"_L1, rank}, {"name"_L1, name}, {"score"_L1, score}, {"seconds"_L1, seconds},
+        {"right"_L1, right}, {"wrong"_L1, wrong}, {"ts"_L1, ts}};
 }
 
 } // namespace Frames

@@ -47,6 +47,22 @@ QJsonObject users(const QStringList &users, qsizetype userCount);
 QJsonObject bye(const QString &reason);
 // cid: the client's id of the say or dm that failed, if it gave one.
 QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
+// The answer to timeQuery: value is the weekday, date or time asked for, in zone.
+QJsonObject timeReply(const QString &query, const QString &value, const QString &zone,
+    const QString &abbreviation, const QString &offset, const QString &iso);
+// question: the text shown, "7 * 8"; op: one of + - * /.
+QJsonObject quizQuestion(
+    int n, int total, int a, const QString &op, int b, const QString &question);
+// answer: what the client answered, as a number; expected: the right answer.
+QJsonObject quizResult(int n, const QString &question, bool correct, double answer, int expected,
+    double score, int right, int wrong);
+// completed: false when the quiz was stopped early; seconds: first question to last answer.
+QJsonObject quizFinished(
+    bool completed, double score, int right, int wrong, int total, double seconds);
+// entries: leaderboardEntry objects, best first.
 QJsonObject leaderboard(const QJsonArray &entries);
+// One row of a leaderboard (not a frame of its own); ts: when the result was achieved.
+QJsonObject leaderboardEntry(int rank, const QString &name, double score, double seconds, int right,
+    int wrong, const QString &ts);
 
 } // namespace Frames

@@ -504,9 +504,8 @@ void ClientWorker::handleLeaderboard()
     QJsonArray entries;
     int rank = 0;
     for (const Leaderboard::Entry &entry : m_context.leaderboard.top(LeaderboardSize)) {
-        entries.append(QJsonObject{{"rank"_L1, ++rank}, {"name"_L1, entry.name},
-            {"score"_L1, entry.score}, {"seconds"_L1, entry.seconds}, {"right"_L1, entry.right},
-            {"wrong"_L1, entry.wrong}, {"ts"_L1, Protocol::timestamp(entry.when)}});
+        entries.append(Frames::leaderboardEntry(++rank, entry.name, entry.score, entry.seconds,
+            entry.right, entry.wrong, Protocol::timestamp(entry.when)));
     }
     send(Frames::leaderboard(entries));
 }

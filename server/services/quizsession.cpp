@@ -1,5 +1,7 @@
 #include "quizsession.h"
 
+#include "frames.h"
+
 #include <QLocale>
 
 #include <cmath>
@@ -42,9 +44,8 @@ QJsonObject QuizSession::ask()
 {
     m_question = m_generator.next();
     ++m_number;
-    return {{"type"_L1, "quiz_question"_L1}, {"n"_L1, m_number}, {"total"_L1, QuestionCount},
-        {"a"_L1, m_question.a}, {"op"_L1, QString(QLatin1Char(m_question.op))},
-        {"b"_L1, m_question.b}, {"question"_L1, m_question.text()}};
+    return Frames::quizQuestion(m_number, QuestionCount, m_question.a,
+        QString(QLatin1Char(m_question.op)), m_question.b, m_question.text());
 }
 
 QuizSession::Outcome QuizSession::answer(qint64 n, const QJsonValue &value)
@@ -70,10 +71,8 @@ QuizSession::Outcome QuizSession::answer(qint64 n, const QJsonValue &value)
     const bool correct = *given == double(expected);
     correct ? ++m_right : ++m_wrong;
     Outcome outcome;
-    outcome.frames.append(
-        {{"type"_L1, "quiz_result"_L1}, {"n"_L1, m_number}, {"question"_L1, m_question.text()},
-            {"correct"_L1, correct}, {"answer"_L1, *given}, {"expected"_L1, expected},
-            {"score"_L1, score()}, {"right"_L1, m_right}, {"wrong"_L1, m_wrong}});
+    outcome.frames.append(Frames::quizResult(
+        m_number, m_question.text(), correct, *given, expected, score(), m_right, m_wrong));
     outcome.frames.append(m_number < QuestionCount ? ask() : finish(true));
     return outcome;
 }
@@ -87,7 +86,5 @@ QJsonObject QuizSession::finish(bool completed)
 {
     m_finished = true;
     m_elapsed = m_timer.elapsed();
-    return {{"type"_L1, "quiz_finished"_L1}, {"completed"_L1, completed}, {"score"_L1, score()},
-        {"right"_L1, m_right}, {"wrong"_L1, m_wrong}, {"total"_L1, QuestionCount},
-        {"seconds"_L1, seconds()}};
+    return Frames::quizFinished(completed, score(), m_right, m_wrong, QuestionCount, seconds());
 }

@@ -1,5 +1,7 @@
 #include "timeservice.h"
 
+#include "frames.h"
+
 #include <QLocale>
 #include <QSet>
 #include <QTimeZone>
@@ -60,9 +62,7 @@ TimeService::Reply TimeService::answer(
     }
     // Some systems report the local zone only as "localtime"; the abbreviation still helps.
     const QString zoneName = QString::fromUtf8(zone.id());
-    return {{{"type"_L1, "time"_L1}, {"query"_L1, q}, {"value"_L1, value}, {"zone"_L1, zoneName},
-                {"abbreviation"_L1, zone.abbreviation(local)},
-                {"offset"_L1, offsetText(zone.offsetFromUtc(local))},
-                {"iso"_L1, local.toString(Qt::ISODateWithMs)}},
+    return {Frames::timeReply(q, value, zoneName, zone.abbreviation(local),
+                offsetText(zone.offsetFromUtc(local)), local.toString(Qt::ISODateWithMs)),
         ErrorCode::None, {}};
 }
