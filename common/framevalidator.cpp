@@ -1,10 +1,13 @@
 #include "framevalidator.h"
 
+#include "frametype.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 
 using Protocol::ErrorCode;
+using Protocol::FrameType;
 
 namespace {
 
@@ -15,44 +18,54 @@ struct FieldRule
     bool required = true;
 };
 
-struct FrameRule
-{
-    QLatin1StringView type;
-    std::array<FieldRule, 3> fields; // unused slots have an empty name
-};
+using Fields = std::array<FieldRule, 3>; // unused slots have an empty name
 
 using namespace Qt::StringLiterals;
 
-constexpr std::array<FrameRule, 14> clientFrames{{
-    {"hello"_L1, {{{"name"_L1, QJsonValue::String}, {"since"_L1, QJsonValue::Double, false}}}},
-    {"say"_L1, {{{"text"_L1, QJsonValue::String}, {"cid"_L1, QJsonValue::String, false}}}},
-    {"dm"_L1,
-        {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String},
-            {"cid"_L1, QJsonValue::String, false}}}},
-    {"history"_L1,
-        {{{"before"_L1, QJsonValue::Double, false}, {"after"_L1, QJsonValue::Double, false},
-            {"limit"_L1, QJsonValue::Double, false}}}},
-    {"users"_L1, {}},
-    {"ping"_L1, {}},
-    {"pong"_L1, {}}, // the answer to the server's keep-alive ping
-    {"quit"_L1, {}},
-    {"echo"_L1, {{{"text"_L1, QJsonValue::String}, {}}}},
-    {"time"_L1, {{{"query"_L1, QJsonValue::String}, {"zone"_L1, QJsonValue::String, false}}}},
-    {"quiz_start"_L1, {}},
-    // The answer may be a number or a string; whether it is numeric is the quiz's call.
-    {"quiz_answer"_L1, {{{"n"_L1, QJsonValue::Double}, {"answer"_L1}}}},
-    {"quiz_stop"_L1, {}},
-    {"leaderboard"_L1, {}},
-}};
-
-const FrameRule *findRule(const QString &type)
+// The fields of each client frame. No default: a new frame type does not compile quietly, it
+// has to be given its fields here (or be listed as one no client sends).
+Fields clientFields(FrameType type)
 {
-    for (const FrameRule &rule : clientFrames) {
-        if (rule.type == type) {
-            return &rule;
-        }
+    switch (type) {
+    case FrameType::Hello:
+        return {{{"name"_L1, QJsonValue::String}, {"since"_L1, QJsonValue::Double, false}}};
+    case FrameType::Say:
+        return {{{"text"_L1, QJsonValue::String}, {"cid"_L1, QJsonValue::String, false}}};
+    case FrameType::Dm:
+        return {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String},
+            {"cid"_L1, QJsonValue::String, false}}};
+    case FrameType::History:
+        return {{{"before"_L1, QJsonValue::Double, false}, {"after"_L1, QJsonValue::Double, false},
+            {"limit"_L1, QJsonValue::Double, false}}};
+    case FrameType::Echo:
+        return {{{"text"_L1, QJsonValue::String}}};
+    case FrameType::Time:
+        return {{{"query"_L1, QJsonValue::String}, {"zone"_L1, QJsonValue::String, false}}};
+    case FrameType::QuizAnswer:
+        // The answer may be a number or a string; whether it is numeric is the quiz's call.
+        return {{{"n"_L1, QJsonValue::Double}, {"answer"_L1}}};
+    case FrameType::Users:
+    case FrameType::Ping:
+    case FrameType::Pong: // the answer to the server's keep-alive ping
+    case FrameType::Quit:
+    case FrameType::QuizStart:
+    case FrameType::QuizStop:
+    case FrameType::Leaderboard:
+        return {};
+    // No client sends these; isClientFrame() has already refused them.
+    case FrameType::Unknown:
+    case FrameType::Welcome:
+    case FrameType::Message:
+    case FrameType::Joined:
+    case FrameType::Left:
+    case FrameType::Bye:
+    case FrameType::Error:
+    case FrameType::QuizQuestion:
+    case FrameType::QuizResult:
+    case FrameType::QuizFinished:
+        return {};
     }
-    return nullptr;
+    return {};
 }
 
 QLatin1StringView jsonTypeName(QJsonValue::Type type)
@@ -95,19 +108,15 @@ FrameValidator::Verdict reject(ErrorCode code, const QString &message)
 
 } // namespace
 
-bool FrameValidator::isKnownClientType(const QString &type)
-{
-    return findRule(type) != nullptr;
-}
-
 FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &frame)
 {
     const QString type = frame.value("type"_L1).toString();
-    const FrameRule *rule = findRule(type);
-    if (!rule) {
+    const FrameType known = Protocol::frameTypeFromName(type);
+    // A server frame sent back is as meaningless here as a made-up type.
+    if (!Protocol::isClientFrame(known)) {
         return reject(ErrorCode::UnknownType, u"unknown frame type \"%1\""_s.arg(type));
     }
-    for (const FieldRule &field : rule->fields) {
+    for (const FieldRule &field : clientFields(known)) {
         if (field.name.isEmpty()) {
             continue;
         }

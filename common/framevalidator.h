@@ -24,6 +24,4 @@ public:
 
     static Verdict validateName(const QString &name);
     static Verdict validateText(const QString &text);
-
-    static bool isKnownClientType(const QString &type);
 };
