@@ -1,6 +1,8 @@
 #include "chatclient.h"
 
 #include "frames.h"
+#include "frametype.h"
+#include "protocol.h"
 #include "textcommandparser.h"
 
 #include <QDateTime>
@@ -8,6 +10,8 @@
 #include <QRegularExpression>
 #include <QUuid>
 
+using Protocol::ErrorCode;
+using Protocol::FrameType;
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -101,15 +105,16 @@ bool ChatClient::submit(const QString &input)
     if (command.frame.isEmpty()) {
         return false;
     }
-    const QString type = command.frame.value("type"_L1).toString();
-    if (type == "quit"_L1) {
+    switch (Protocol::frameType(command.frame)) {
+    case FrameType::Quit:
         leave();
         return true;
-    }
-    if (type == "say"_L1 || type == "dm"_L1) {
+    case FrameType::Say:
+    case FrameType::Dm:
         return post(command.frame);
+    default:
+        return sendFrame(command.frame);
     }
-    return sendFrame(command.frame);
 }
 
 bool ChatClient::say(const QString &text)
@@ -131,8 +136,8 @@ bool ChatClient::post(QJsonObject frame)
     const QString cid = QUuid::createUuid().toString(QUuid::WithoutBraces);
     frame.insert("cid"_L1, cid);
     ChatEntry entry;
-    entry.kind = frame.value("type"_L1).toString() == "dm"_L1 ? ChatEntry::Kind::Private
-                                                              : ChatEntry::Kind::Message;
+    entry.kind = Protocol::frameType(frame) == FrameType::Dm ? ChatEntry::Kind::Private
+                                                             : ChatEntry::Kind::Message;
     entry.own = true;
     entry.from = name();
     entry.to = frame.value("to"_L1).toString();
@@ -254,8 +259,8 @@ ChatEntry ChatClient::chatEntry(const QJsonObject &frame) const
 {
     ChatEntry entry;
     entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
-    entry.kind = frame.value("type"_L1).toString() == "dm"_L1 ? ChatEntry::Kind::Private
-                                                              : ChatEntry::Kind::Message;
+    entry.kind = Protocol::frameType(frame) == FrameType::Dm ? ChatEntry::Kind::Private
+                                                             : ChatEntry::Kind::Message;
     entry.id = frame.value("id"_L1).toInteger();
     entry.from = frame.value("from"_L1).toString();
     entry.to = frame.value("to"_L1).toString();
@@ -276,10 +281,13 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
     std::vector<ChatEntry> rows;
     int added = 0;
     for (const QJsonObject &frame : frames) {
-        const QString type = frame.value("type"_L1).toString();
+        const FrameType type = Protocol::frameType(frame);
         ChatEntry entry;
         entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
-        if (type == "message"_L1 || type == "dm"_L1) {
+        // No default: a new frame type must be handled here, or ignored on purpose.
+        switch (type) {
+        case FrameType::Message:
+        case FrameType::Dm:
             entry = chatEntry(frame);
             if (entry.own) {
                 settle(frame.value("cid"_L1).toString());
@@ -293,29 +301,40 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
                 emit attention(tr("%1 mentioned you").arg(entry.from), entry.text);
             }
             rows.push_back(std::move(entry));
-        } else if (type == "joined"_L1) {
+            break;
+        case FrameType::Joined:
             entry.kind = ChatEntry::Kind::Joined;
             entry.from = frame.value("name"_L1).toString();
             m_users.add(entry.from);
             rows.push_back(std::move(entry));
-        } else if (type == "left"_L1) {
+            break;
+        case FrameType::Left:
             entry.kind = ChatEntry::Kind::Left;
             entry.from = frame.value("name"_L1).toString();
             entry.text = frame.value("reason"_L1).toString();
             m_users.remove(entry.from);
             rows.push_back(std::move(entry));
-        } else if (type == "users"_L1) {
+            break;
+        case FrameType::Users:
             m_users.reset(toStringList(frame.value("users"_L1)));
-        } else if (type == "time"_L1) {
+            break;
+        case FrameType::Time:
             emit timeReceived(frame);
-        } else if (type.startsWith("quiz_"_L1)) {
+            break;
+        case FrameType::QuizQuestion:
+        case FrameType::QuizResult:
             m_quiz.apply(frame);
-            if (type == "quiz_finished"_L1 && frame.value("completed"_L1).toBool()) {
+            break;
+        case FrameType::QuizFinished:
+            m_quiz.apply(frame);
+            if (frame.value("completed"_L1).toBool()) {
                 requestLeaderboard();
             }
-        } else if (type == "leaderboard"_L1) {
+            break;
+        case FrameType::Leaderboard:
             m_leaderboard.reset(frame.value("entries"_L1).toArray());
-        } else if (type == "history"_L1) {
+            break;
+        case FrameType::History: {
             // Live rows before it go in first: where both have an id, the live copy stays.
             added += int(rows.size());
             m_messages.append(std::exchange(rows, {}));
@@ -327,15 +346,24 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             m_messages.insertHistory(
                 std::exchange(m_fetchingOlder, false) ? 0 : m_historyRow, std::move(older));
             m_hasOlder = frame.value("more"_L1).toBool();
-        } else if (type == "error"_L1) {
+            break;
+        }
+        case FrameType::Error: {
             const QString code = frame.value("code"_L1).toString();
             const QString message = frame.value("message"_L1).toString();
-            if (code == "unknown_query"_L1 || code == "unknown_zone"_L1) {
+            switch (Protocol::errorCodeFromName(code)) {
+            case ErrorCode::UnknownQuery:
+            case ErrorCode::UnknownZone:
                 emit timeFailed(code, message);
-            } else if (code == "bad_answer"_L1 || code == "quiz_running"_L1 || code == "no_quiz"_L1
-                || code == "already_answered"_L1 || code == "not_asked"_L1) {
+                break;
+            case ErrorCode::BadAnswer:
+            case ErrorCode::QuizRunning:
+            case ErrorCode::NoQuiz:
+            case ErrorCode::AlreadyAnswered:
+            case ErrorCode::NotAsked:
                 m_quiz.setError(message);
-            } else {
+                break;
+            default:
                 entry.kind = ChatEntry::Kind::Error;
                 entry.text = message;
                 // A refused say or dm: keep what was typed on screen with the reason.
@@ -343,7 +371,26 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
                     entry.text = tr("Not sent: “%1” (%2)").arg(refused->text, message);
                 }
                 rows.push_back(std::move(entry));
+                break;
             }
+            break;
+        }
+        // ChatConnection handles these before they get here.
+        case FrameType::Welcome:
+        case FrameType::Ping:
+        case FrameType::Pong:
+        case FrameType::Bye:
+        // A typed /echo is a round-trip probe: its answer has nothing to show.
+        case FrameType::Echo:
+        // The server never sends these.
+        case FrameType::Hello:
+        case FrameType::Say:
+        case FrameType::Quit:
+        case FrameType::QuizStart:
+        case FrameType::QuizAnswer:
+        case FrameType::QuizStop:
+        case FrameType::Unknown:
+            break;
         }
     }
     added += int(rows.size());

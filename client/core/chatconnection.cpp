@@ -2,11 +2,15 @@
 
 #include "framecodec.h"
 #include "frames.h"
+#include "frametype.h"
+#include "protocol.h"
 
 #include <QRandomGenerator>
 #include <QSslSocket>
 #include <QTcpSocket>
 
+using Protocol::ErrorCode;
+using Protocol::FrameType;
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -185,21 +189,24 @@ void ChatConnection::onReadyRead()
 
 void ChatConnection::handle(const QJsonObject &frame, QList<QJsonObject> &batch)
 {
-    const QString type = frame.value("type"_L1).toString();
-    if (type == "ping"_L1) {
+    const FrameType type = Protocol::frameType(frame);
+    switch (type) {
+    case FrameType::Ping:
         m_socket->write(FrameCodec::encode(Frames::pong())); // the server's keep-alive
         return;
-    }
-    if (type == "pong"_L1) {
+    case FrameType::Pong:
         if (m_pingOutstanding) {
             m_pingOutstanding = false;
             m_roundTripMs = int(m_pingClock.elapsed());
             emit roundTripChanged(m_roundTripMs);
         }
         return;
+    default:
+        break;
     }
     if (m_state == State::Registering) {
-        if (type == "welcome"_L1) {
+        switch (type) {
+        case FrameType::Welcome: {
             m_name = frame.value("name"_L1).toString();
             // A fresh start takes the server's newest id; so does a resume from an id the
             // server no longer has (its history was reset).
@@ -213,26 +220,36 @@ void ChatConnection::handle(const QJsonObject &frame, QList<QJsonObject> &batch)
             emit welcomed(frame);
             sendPing();
             m_pingTimer.start();
-        } else if (type == "error"_L1) {
+            break;
+        }
+        case FrameType::Error: {
             const QString code = frame.value("code"_L1).toString();
             const QString message = frame.value("message"_L1).toString();
-            if (m_wasOnline && code == "name_taken"_L1) {
+            if (m_wasOnline && Protocol::errorCodeFromName(code) == ErrorCode::NameTaken) {
                 scheduleRetry(u"waiting for the server to release the name %1"_s.arg(m_name));
             } else {
                 close();
                 emit registrationRefused(code, message);
             }
+            break;
+        }
+        default:
+            break;
         }
         return;
     }
-    if (type == "message"_L1 || type == "dm"_L1) {
+    switch (type) {
+    case FrameType::Message:
+    case FrameType::Dm:
         m_lastId = std::max(m_lastId, frame.value("id"_L1).toInteger());
-    }
-    if (type == "bye"_L1) {
+        break;
+    case FrameType::Bye:
         // The server is going away (a restart, usually): come back when it does.
         scheduleRetry(
             u"the server closed the connection (%1)"_s.arg(frame.value("reason"_L1).toString()));
         return;
+    default:
+        break;
     }
     batch.append(frame);
 }

@@ -1,12 +1,16 @@
 #include "quizstate.h"
 
+#include "frametype.h"
+
+using Protocol::FrameType;
 using namespace Qt::StringLiterals;
 
 void QuizState::apply(const QJsonObject &frame)
 {
-    const QString type = frame.value("type"_L1).toString();
+    const FrameType type = Protocol::frameType(frame);
     m_error.clear();
-    if (type == "quiz_question"_L1) {
+    switch (type) {
+    case FrameType::QuizQuestion:
         if (frame.value("n"_L1).toInt() == 1) {
             reset();
         }
@@ -14,20 +18,23 @@ void QuizState::apply(const QJsonObject &frame)
         m_number = frame.value("n"_L1).toInt();
         m_total = frame.value("total"_L1).toInt();
         m_question = frame.value("question"_L1).toString();
-    } else if (type == "quiz_result"_L1) {
+        break;
+    case FrameType::QuizResult:
         m_hasVerdict = true;
         m_lastCorrect = frame.value("correct"_L1).toBool();
         m_lastQuestion = frame.value("question"_L1).toString();
         m_lastExpected = frame.value("expected"_L1).toInt();
         applyScore(frame);
-    } else if (type == "quiz_finished"_L1) {
+        break;
+    case FrameType::QuizFinished:
         m_phase = Phase::Finished;
         applyScore(frame);
         m_total = frame.value("total"_L1).toInt();
         m_seconds = frame.value("seconds"_L1).toDouble();
         m_completed = frame.value("completed"_L1).toBool();
-    } else {
-        return;
+        break;
+    default:
+        return; // not a quiz frame
     }
     emit changed();
 }
