@@ -1,0 +1,321 @@
+#include "frames.h"
+#include "frametype.h"
+#include "framevalidator.h"
+#include "protocol.h"
+
+#include <QJsonArray>
+#include <QSet>
+#include <QTest>
+
+using Protocol::ErrorCode;
+using Protocol::FrameType;
+using namespace Qt::StringLiterals;
+
+// The frame type and error code lists: names and enumerators map both ways, the wire names are
+// the documented ones, and the validator's idea of a client frame follows the list's directions.
+class tst_FrameType : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void everyTypeRoundTrips();
+    void wireNamesAreTheDocumentedOnes_data();
+    void wireNamesAreTheDocumentedOnes();
+    void otherNamesAreUnknown_data();
+    void otherNamesAreUnknown();
+    void typeOfAnObject();
+    void dispatchTableSize();
+    void validatorFollowsDirections_data();
+    void validatorFollowsDirections();
+    void everyErrorCodeRoundTrips();
+    void errorCodeWireNames_data();
+    void errorCodeWireNames();
+    void otherErrorNamesAreUnknown_data();
+    void otherErrorNamesAreUnknown();
+};
+
+namespace {
+
+// A well-formed frame of each type, as the side that sends it builds it (the client's shape
+// for a type that exists both ways). No default: a new type needs a sample here.
+QJsonObject sample(FrameType type)
+{
+    switch (type) {
+    case FrameType::Hello:
+        return Frames::hello(u"alice"_s, 41);
+    case FrameType::Welcome:
+        return Frames::welcome(u"alice"_s, {u"alice"_s}, 1, u"hi"_s, 7);
+    case FrameType::Say:
+        return Frames::say(u"hi"_s, u"c1"_s);
+    case FrameType::Message:
+        return Frames::message(1, u"alice"_s, u"hi"_s, Protocol::timestampNow());
+    case FrameType::Dm:
+        return Frames::dm(u"bob"_s, u"psst"_s, u"c2"_s);
+    case FrameType::History:
+        return Frames::historyRequest(120, 3, 50);
+    case FrameType::Users:
+        return Frames::usersRequest();
+    case FrameType::Joined:
+        return Frames::joined(u"bob"_s, Protocol::timestampNow());
+    case FrameType::Left:
+        return Frames::left(u"bob"_s, u"quit"_s, Protocol::timestampNow());
+    case FrameType::Ping:
+        return Frames::ping();
+    case FrameType::Pong:
+        return Frames::pong();
+    case FrameType::Quit:
+        return Frames::quit();
+    case FrameType::Bye:
+        return Frames::bye(u"quit"_s);
+    case FrameType::Error:
+        return Frames::error(ErrorCode::BadName, u"no"_s);
+    case FrameType::Echo:
+        return Frames::echo(u"anything"_s);
+    case FrameType::Time:
+        return Frames::timeQuery(u"time"_s, u"Europe/Paris"_s);
+    case FrameType::QuizStart:
+        return Frames::quizStart();
+    case FrameType::QuizQuestion:
+        return Frames::quizQuestion(3, 10, 7, u"*"_s, 8, u"7 * 8"_s);
+    case FrameType::QuizAnswer:
+        return Frames::quizAnswer(3, 56);
+    case FrameType::QuizResult:
+        return Frames::quizResult(3, u"7 * 8"_s, false, 54, 56, 1.75, 2, 1);
+    case FrameType::QuizStop:
+        return Frames::quizStop();
+    case FrameType::QuizFinished:
+        return Frames::quizFinished(true, 7.5, 8, 2, 10, 42.317);
+    case FrameType::Leaderboard:
+        return Frames::leaderboardRequest();
+    case FrameType::Unknown:
+        break;
+    }
+    return {};
+}
+
+} // namespace
+
+void tst_FrameType::everyTypeRoundTrips()
+{
+    QSet<QString> names;
+    for (const FrameType type : Protocol::AllFrameTypes) {
+        const QLatin1StringView name = Protocol::frameTypeName(type);
+        QVERIFY(!name.isEmpty());
+        QCOMPARE(Protocol::frameTypeFromName(QString(name)), type);
+        names.insert(name);
+    }
+    QCOMPARE(names.size(), qsizetype(Protocol::AllFrameTypes.size()));
+    QVERIFY(Protocol::frameTypeName(FrameType::Unknown).isEmpty());
+}
+
+void tst_FrameType::wireNamesAreTheDocumentedOnes_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("fromClient");
+    QTest::addColumn<bool>("fromServer");
+
+    // docs/PROTOCOL.md: a contract, spelled out again on purpose.
+    const auto row = [](FrameType type, const char *name, bool fromClient, bool fromServer) {
+        QTest::newRow(name) << int(type) << QString::fromLatin1(name) << fromClient << fromServer;
+    };
+    row(FrameType::Hello, "hello", true, false);
+    row(FrameType::Welcome, "welcome", false, true);
+    row(FrameType::Say, "say", true, false);
+    row(FrameType::Message, "message", false, true);
+    row(FrameType::Dm, "dm", true, true);
+    row(FrameType::History, "history", true, true);
+    row(FrameType::Users, "users", true, true);
+    row(FrameType::Joined, "joined", false, true);
+    row(FrameType::Left, "left", false, true);
+    row(FrameType::Ping, "ping", true, true);
+    row(FrameType::Pong, "pong", true, true);
+    row(FrameType::Quit, "quit", true, false);
+    row(FrameType::Bye, "bye", false, true);
+    row(FrameType::Error, "error", false, true);
+    row(FrameType::Echo, "echo", true, true);
+    row(FrameType::Time, "time", true, true);
+    row(FrameType::QuizStart, "quiz_start", true, false);
+    row(FrameType::QuizQuestion, "quiz_question", false, true);
+    row(FrameType::QuizAnswer, "quiz_answer", true, false);
+    row(FrameType::QuizResult, "quiz_result", false, true);
+    row(FrameType::QuizStop, "quiz_stop", true, false);
+    row(FrameType::QuizFinished, "quiz_finished", false, true);
+    row(FrameType::Leaderboard, "leaderboard", true, true);
+}
+
+void tst_FrameType::wireNamesAreTheDocumentedOnes()
+{
+    QFETCH(int, type);
+    QFETCH(QString, name);
+    QFETCH(bool, fromClient);
+    QFETCH(bool, fromServer);
+
+    QCOMPARE(Protocol::frameTypeName(FrameType(type)), name);
+    QCOMPARE(Protocol::isClientFrame(FrameType(type)), fromClient);
+    QCOMPARE(Protocol::isServerFrame(FrameType(type)), fromServer);
+}
+
+void tst_FrameType::otherNamesAreUnknown_data()
+{
+    QTest::addColumn<QString>("name");
+
+    QTest::newRow("empty") << QString();
+    QTest::newRow("capitalised") << u"Hello"_s;
+    QTest::newRow("upper case") << u"QUIZ_ANSWER"_s;
+    QTest::newRow("leading space") << u" ping"_s;
+    QTest::newRow("trailing space") << u"ping "_s;
+    QTest::newRow("prefix") << u"quiz_"_s;
+    QTest::newRow("longer") << u"welcomes"_s;
+    QTest::newRow("same length") << u"sat"_s;
+    QTest::newRow("dash for underscore") << u"quiz-start"_s;
+    QTest::newRow("non-latin1") << u"hellö"_s;
+    QTest::newRow("nul inside") << QString::fromLatin1("dm\0", 3);
+    QTest::newRow("made up") << u"dance"_s;
+    QTest::newRow("unknown") << u"unknown"_s;
+}
+
+void tst_FrameType::otherNamesAreUnknown()
+{
+    QFETCH(QString, name);
+    QCOMPARE(Protocol::frameTypeFromName(name), FrameType::Unknown);
+    QVERIFY(!Protocol::isClientFrame(Protocol::frameTypeFromName(name)));
+    QVERIFY(!Protocol::isServerFrame(Protocol::frameTypeFromName(name)));
+}
+
+void tst_FrameType::typeOfAnObject()
+{
+    QCOMPARE(Protocol::frameType(Frames::say(u"hi"_s)), FrameType::Say);
+    QCOMPARE(Protocol::frameType({}), FrameType::Unknown);
+    QCOMPARE(Protocol::frameType({{"type"_L1, 5}}), FrameType::Unknown);
+    QCOMPARE(Protocol::frameType({{"type"_L1, QJsonValue::Null}}), FrameType::Unknown);
+    QCOMPARE(Protocol::frameType({{"type"_L1, QJsonArray{u"say"_s}}}), FrameType::Unknown);
+    QCOMPARE(Protocol::frameType({{"kind"_L1, u"say"_s}}), FrameType::Unknown);
+    // Out of range values do not read past the table.
+    QVERIFY(Protocol::frameTypeName(FrameType(Protocol::FrameTypeCount)).isEmpty());
+    QVERIFY(!Protocol::isClientFrame(FrameType(Protocol::FrameTypeCount)));
+    QVERIFY(!Protocol::isServerFrame(FrameType(-1)));
+}
+
+void tst_FrameType::dispatchTableSize()
+{
+    // Unknown is 0 and the rest follow in order, so a table of FrameTypeCount covers them all.
+    QCOMPARE(std::size_t(Protocol::FrameTypeCount), Protocol::AllFrameTypes.size() + 1);
+    QCOMPARE(Protocol::FrameTypeCount, 1 + 23); // Unknown and the documented ones
+    QCOMPARE(int(FrameType::Unknown), 0);
+    for (std::size_t i = 0; i < Protocol::AllFrameTypes.size(); ++i) {
+        QCOMPARE(std::size_t(Protocol::AllFrameTypes[i]), i + 1);
+    }
+}
+
+void tst_FrameType::validatorFollowsDirections_data()
+{
+    QTest::addColumn<QJsonObject>("frame");
+    QTest::addColumn<bool>("fromClient");
+
+    for (const FrameType type : Protocol::AllFrameTypes) {
+        const QByteArray name = QByteArray(
+            Protocol::frameTypeName(type).data(), Protocol::frameTypeName(type).size());
+        QTest::newRow(name.constData()) << sample(type) << Protocol::isClientFrame(type);
+    }
+}
+
+void tst_FrameType::validatorFollowsDirections()
+{
+    QFETCH(QJsonObject, frame);
+    QFETCH(bool, fromClient);
+
+    const QString type = frame.value("type"_L1).toString();
+    QCOMPARE(Protocol::frameTypeName(Protocol::frameType(frame)), type); // the sample's own type
+    const FrameValidator::Verdict verdict = FrameValidator::validateClientFrame(frame);
+    if (fromClient) {
+        QVERIFY2(verdict.isValid(), qPrintable(verdict.message));
+    } else {
+        // A server frame sent back by a client is refused like a made-up type.
+        QCOMPARE(verdict.error, ErrorCode::UnknownType);
+        QCOMPARE(verdict.message, u"unknown frame type \"%1\""_s.arg(type));
+    }
+}
+
+void tst_FrameType::everyErrorCodeRoundTrips()
+{
+    QSet<QString> names;
+    for (int code = int(ErrorCode::None); code < Protocol::ErrorCodeCount; ++code) {
+        const QLatin1StringView name = Protocol::errorCodeName(ErrorCode(code));
+        QVERIFY(!name.isEmpty());
+        names.insert(name);
+        if (code > int(ErrorCode::Unknown)) {
+            QCOMPARE(Protocol::errorCodeFromName(QString(name)), ErrorCode(code));
+        }
+    }
+    QCOMPARE(names.size(), Protocol::ErrorCodeCount);
+    QCOMPARE(Protocol::ErrorCodeCount, 2 + 24); // None, Unknown and the documented ones
+    QCOMPARE(Protocol::LastErrorCode, ErrorCode(Protocol::ErrorCodeCount - 1));
+}
+
+void tst_FrameType::errorCodeWireNames_data()
+{
+    QTest::addColumn<int>("code");
+    QTest::addColumn<QString>("name");
+
+    // docs/PROTOCOL.md: a contract, spelled out again on purpose.
+    const auto row = [](ErrorCode code, const char *name) {
+        QTest::newRow(name) << int(code) << QString::fromLatin1(name);
+    };
+    row(ErrorCode::BadJson, "bad_json");
+    row(ErrorCode::BadFrame, "bad_frame");
+    row(ErrorCode::UnknownType, "unknown_type");
+    row(ErrorCode::NotRegistered, "not_registered");
+    row(ErrorCode::AlreadyRegistered, "already_registered");
+    row(ErrorCode::BadName, "bad_name");
+    row(ErrorCode::NameTaken, "name_taken");
+    row(ErrorCode::NoSuchUser, "no_such_user");
+    row(ErrorCode::BadText, "bad_text");
+    row(ErrorCode::FrameTooLarge, "frame_too_large");
+    row(ErrorCode::ServerFull, "server_full");
+    row(ErrorCode::ShuttingDown, "shutting_down");
+    row(ErrorCode::UnknownQuery, "unknown_query");
+    row(ErrorCode::UnknownZone, "unknown_zone");
+    row(ErrorCode::QuizRunning, "quiz_running");
+    row(ErrorCode::NoQuiz, "no_quiz");
+    row(ErrorCode::AlreadyAnswered, "already_answered");
+    row(ErrorCode::NotAsked, "not_asked");
+    row(ErrorCode::BadAnswer, "bad_answer");
+    row(ErrorCode::RateLimited, "rate_limited");
+    row(ErrorCode::TextTooLong, "text_too_long");
+    row(ErrorCode::TooManyConnections, "too_many_connections");
+    row(ErrorCode::StorageFailed, "storage_failed");
+    row(ErrorCode::FrameTimeout, "frame_timeout");
+}
+
+void tst_FrameType::errorCodeWireNames()
+{
+    QFETCH(int, code);
+    QFETCH(QString, name);
+
+    QCOMPARE(Protocol::errorCodeName(ErrorCode(code)), name);
+    QCOMPARE(Protocol::errorCodeFromName(name), ErrorCode(code));
+    QCOMPARE(Frames::error(ErrorCode(code), u"x"_s).value("code"_L1).toString(), name);
+}
+
+void tst_FrameType::otherErrorNamesAreUnknown_data()
+{
+    QTest::addColumn<QString>("name");
+
+    QTest::newRow("empty") << QString();
+    QTest::newRow("none") << u"none"_s;
+    QTest::newRow("unknown") << u"unknown"_s;
+    QTest::newRow("upper case") << u"BAD_JSON"_s;
+    QTest::newRow("space for underscore") << u"bad json"_s;
+    QTest::newRow("a newer server's") << u"quota_exceeded"_s;
+    QTest::newRow("a frame type") << u"error"_s;
+}
+
+void tst_FrameType::otherErrorNamesAreUnknown()
+{
+    QFETCH(QString, name);
+    QCOMPARE(Protocol::errorCodeFromName(name), ErrorCode::Unknown);
+}
+
+QTEST_APPLESS_MAIN(tst_FrameType)
+#include "tst_frametype.moc"
