@@ -1,26 +1,23 @@
 #pragma once
 
 #include "chatroom.h"
-#include "leaderboard.h"
+#include "listener.h"
 #include "serverconfig.h"
 #include "servercontext.h"
+#include "sessionsettings.h"
 #include "storeworker.h"
 
-#include <QHash>
-#include <QSet>
-#include <QTcpServer>
+#include <QObject>
 
 #include <memory>
 
 class QThread;
-class WorkerHost;
 
-// Accepts connections and gives each one a ClientWorker: in a QThread of its own by default, or
-// with --worker-threads K on the least busy of K shared threads. It owns the threads and what
-// they share (the room, the leaderboard, the store and its thread), refuses connections past
-// --max-clients, and on shutdown says bye to every client and waits for every thread; the store
-// thread stops last, after storing what is left.
-class ChatServer : public QTcpServer
+// The server put together: a Listener that gives each connection a Session, the ChatRoom they
+// share, the leaderboard, and the StoreWorker in a thread of its own. On shutdown it says bye to
+// every client and reports stopped() once the last one is gone; the store thread stops last,
+// after storing what is left.
+class ChatServer : public QObject
 {
     Q_OBJECT
 
@@ -33,28 +30,24 @@ public:
     bool start();
     QString startError() const { return m_startError; }
     bool usesTls() const { return m_tls.has_value(); }
-    // Stops accepting, says bye to every client and emits stopped() once all threads are done.
+    // Stops accepting, says bye to every client and emits stopped() once all are gone.
     void shutdown();
 
-    int connectionCount() const { return int(m_connections.size()); }
+    bool isListening() const { return m_listener && m_listener->isListening(); }
+    QHostAddress serverAddress() const;
+    quint16 serverPort() const;
+    int connectionCount() const { return m_listener ? m_listener->connectionCount() : 0; }
     const ChatRoom &room() const { return m_room; }
     Leaderboard &leaderboard() { return *m_leaderboard; }
     const ServerConfig &config() const { return m_config; }
 
 signals:
     void stopped();
-    // Reaches every live worker in its own thread; a worker already gone is simply not called.
+    // Reaches every live session in its own thread; one already gone is simply not called.
     void shutdownRequested(const QString &reason);
 
-protected:
-    void incomingConnection(qintptr socketDescriptor) override;
-
 private:
-    void refuse(qintptr socketDescriptor, Protocol::ErrorCode code, const QString &message);
-    // A host for a new connection: a new thread's, or the least busy pool thread's.
-    WorkerHost *hostForNewConnection();
-    void onWorkerFinished(QObject *worker);
-    void onThreadFinished(QThread *thread);
+    HostedClient *createSession(qintptr descriptor, WorkerHost *host);
     void stopStore();
 
     const ServerConfig m_config;
@@ -64,18 +57,9 @@ private:
     std::unique_ptr<StoreWorker> m_store;
     QThread *m_storeThread = nullptr;
     std::optional<QSslConfiguration> m_tls;
-    const ServerContext m_context{m_room, *m_leaderboard, *m_store, m_config, m_tls};
+    const SessionSettings m_settings;
+    const ServerContext m_context{m_room, *m_leaderboard, *m_store, m_settings, m_tls};
+    Listener *m_listener = nullptr;
     QString m_startError;
-    QSet<QThread *> m_threads; // worker threads, one per connection or the pool's
-    QList<WorkerHost *> m_pool; // --worker-threads: the shared threads' hosts
-    struct Connection
-    {
-        QString address; // the peer address it counts against
-        WorkerHost *host = nullptr;
-    };
-    // By worker, which is only a key here: workers live in their threads, reached by signals.
-    QHash<QObject *, Connection> m_connections;
-    QHash<WorkerHost *, int> m_hostLoad; // connections per pool host
-    QHash<QString, int> m_perAddress; // connections per peer address
     bool m_shuttingDown = false;
 };

@@ -78,6 +78,17 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Seconds of silence before a client is pinged; one that stays silent as long again "
         "is dropped. 0 turns this off (default: %1)."_s.arg(config.idleTimeoutMs / 1000),
         u"seconds"_s);
+    const QCommandLineOption frameTimeout(u"frame-timeout"_s,
+        u"Seconds a client has to finish a frame it has begun (default: %1)."_s.arg(
+            config.frameTimeoutMs / 1000),
+        u"seconds"_s);
+    const QCommandLineOption historyRate(u"history-rate"_s,
+        u"History requests a client may make per second, sustained (default: %1)."_s.arg(
+            config.historyRate),
+        u"per-second"_s);
+    const QCommandLineOption historyBurst(u"history-burst"_s,
+        u"History requests a client may make in a burst (default: %1)."_s.arg(config.historyBurst),
+        u"count"_s);
     const QCommandLineOption tlsCert(u"tls-cert"_s,
         u"Serve TLS with this PEM certificate (chain); needs --tls-key."_s, u"file"_s);
     const QCommandLineOption tlsKey(
@@ -99,8 +110,8 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         "welcome lists this many names (default: %1)."_s.arg(config.presenceLimit),
         u"count"_s);
     parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
-        helloTimeout, idleTimeout, motd, quizSeed, tlsCert, tlsKey, db, dbSync, workerThreads,
-        presenceLimit});
+        helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst, motd, quizSeed, tlsCert,
+        tlsKey, db, dbSync, workerThreads, presenceLimit});
 
     const auto usageError = [&parser](const QString &message) {
         return Exit{message + u"\n\n"_s + parser.helpText(), 2};
@@ -168,6 +179,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         {maxText, 1, 1'000'000, &config.maxTextLength, 1},
         {helloTimeout, 1, 3600, &config.helloTimeoutMs, 1000},
         {idleTimeout, 0, 86400, &config.idleTimeoutMs, 1000},
+        {frameTimeout, 1, 3600, &config.frameTimeoutMs, 1000},
         {workerThreads, 0, 256, &config.workerThreads, 1},
         {presenceLimit, 1, 1'000'000, &config.presenceLimit, 1},
     };
@@ -183,8 +195,9 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
             *integer.target = int(*value * integer.scale);
         }
     }
-    for (const auto &[option, target] :
-        {std::pair{&rate, &config.chatRate}, std::pair{&burst, &config.chatBurst}}) {
+    for (const auto &[option, target] : {std::pair{&rate, &config.chatRate},
+             std::pair{&burst, &config.chatBurst}, std::pair{&historyRate, &config.historyRate},
+             std::pair{&historyBurst, &config.historyBurst}}) {
         if (parser.isSet(*option)) {
             bool ok = false;
             const double value = parser.value(*option).toDouble(&ok);

@@ -23,6 +23,9 @@ struct ServerConfig
     double chatBurst = 20.0; // ... and in a burst
     int helloTimeoutMs = 20000; // to register, from connecting
     int idleTimeoutMs = 120000; // silence before a keep-alive ping; 0: never
+    int frameTimeoutMs = 30000; // to finish a frame, from its first byte
+    double historyRate = 2.0; // history requests a second, sustained
+    double historyBurst = 10.0; // ... and in a burst
     int workerThreads = 0; // 0: a thread per client; K: K threads shared by all clients
     // Past this many people online, joins and departures are not announced one by one and
     // welcome lists only this many names (with the total), or every join would cost O(N).

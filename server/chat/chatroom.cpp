@@ -4,6 +4,8 @@
 #include "frames.h"
 #include "outbox.h"
 
+#include <QJsonArray>
+
 #include <algorithm>
 
 using Protocol::ErrorCode;
@@ -24,22 +26,7 @@ ChatRoom::ChatRoom(QString motd, int presenceLimit)
 {
 }
 
-void ChatRoom::setPipeline(std::function<void()> wake)
-{
-    std::unique_lock locker(m_mutex);
-    m_wake = std::move(wake);
-}
-
-void ChatRoom::restore(qint64 lastId, const QList<StoredMessage> &withCid)
-{
-    std::unique_lock locker(m_mutex);
-    m_lastId = std::max(m_lastId, lastId);
-    for (const StoredMessage &message : withCid) {
-        rememberCidLocked(message.from, message.cid, message.id);
-    }
-}
-
-ChatRoom::Joined ChatRoom::join(const QString &name, Outbox *outbox)
+ChatRoom::Joined ChatRoom::join(const QString &name, Outbox *outbox, std::optional<qint64> since)
 {
     std::unique_lock locker(m_mutex);
     if (m_closed) {
@@ -50,73 +37,125 @@ ChatRoom::Joined ChatRoom::join(const QString &name, Outbox *outbox)
         return {ErrorCode::NameTaken, {}, 0, 0, {}};
     }
     // The newcomer's own joined is the last event it does not receive.
-    const qint64 seq = m_members.size() < m_presenceLimit
-        ? queueLocked(
-            {0, FrameCodec::encode(Frames::joined(name, Protocol::timestampNow())), {}, {}, {}})
-        : m_lastSeq;
-    m_members.insert(k, {name, outbox, seq});
+    if (m_members.size() < m_presenceLimit) {
+        queueLocked({0, {FrameCodec::encode(Frames::joined(name, Protocol::timestampNow()))}, 0, {},
+            {}, {}, {}});
+    }
+    const Member member{name, outbox, ++m_lastMember, m_lastSeq};
+    m_members.insert(k, member);
+    m_memberKeys.insert(member.id, k);
     QString motd = m_motd;
     motd.replace("{name}"_L1, name);
-    return {ErrorCode::None, usersLocked(), int(m_members.size()), m_lastId, motd};
+    const Joined joined{ErrorCode::None, usersLocked(), int(m_members.size()), m_lastId, motd};
+
+    Read welcome{Read::Kind::Welcome, {},
+        Frames::welcome(name, joined.users, joined.userCount, motd, joined.lastId), since};
+    if (since && *since < m_lastId) {
+        welcome.query = MessageStore::Query{name, *since, m_lastId + 1, Protocol::MaxReplay, true};
+    }
+    queueLocked({0, {}, member.id, {}, {}, {}, welcome});
+    return joined;
 }
 
 void ChatRoom::leave(const QString &name, const QString &reason)
 {
     std::unique_lock locker(m_mutex);
-    if (m_members.remove(key(name)) == 0 || m_closed || m_members.size() >= m_presenceLimit) {
+    const auto member = m_members.constFind(key(name));
+    if (member == m_members.constEnd()) {
         return;
     }
-    queueLocked(
-        {0, FrameCodec::encode(Frames::left(name, reason, Protocol::timestampNow())), {}, {}, {}});
+    m_memberKeys.remove(member->id);
+    m_members.erase(member);
+    if (m_closed || m_members.size() >= m_presenceLimit) {
+        return;
+    }
+    queueLocked({0, {FrameCodec::encode(Frames::left(name, reason, Protocol::timestampNow()))}, 0,
+        {}, {}, {}, {}});
 }
 
 ChatRoom::Posted ChatRoom::say(const QString &from, const QString &text, const QString &cid)
 {
     std::unique_lock locker(m_mutex);
-    if (m_closed) {
-        return {ErrorCode::ShuttingDown, 0, false};
-    }
-    if (const auto id = findCidLocked(from, cid)) {
-        return {ErrorCode::None, *id, true};
-    }
-    StoredMessage message{++m_lastId, from, {}, text, QDateTime::currentMSecsSinceEpoch(), cid};
-    rememberCidLocked(from, cid, message.id);
-    queueLocked({0, FrameCodec::encode(message.toFrame()), {}, {}, message});
-    return {ErrorCode::None, message.id, false};
+    return postLocked({m_lastId + 1, from, {}, text, QDateTime::currentMSecsSinceEpoch(), cid}, {});
 }
 
 ChatRoom::Posted ChatRoom::sendPrivate(
     const QString &from, const QString &to, const QString &text, const QString &cid)
 {
     std::unique_lock locker(m_mutex);
+    return postLocked({m_lastId + 1, from, {}, text, QDateTime::currentMSecsSinceEpoch(), cid}, to);
+}
+
+ChatRoom::Posted ChatRoom::postLocked(StoredMessage message, const QString &to)
+{
     if (m_closed) {
         return {ErrorCode::ShuttingDown, 0, false};
     }
-    if (const auto id = findCidLocked(from, cid)) {
+    if (const auto id = findCidLocked(message.from, message.cid)) {
+        // A retry of something already posted: the sender gets the stored copy again (clients
+        // drop an id they already have), and nobody else hears of it.
+        queueForLocked(message.from,
+            {0, {}, 0, {}, {}, {},
+                Read{Read::Kind::Resend,
+                    MessageStore::Query{message.from, *id - 1, *id + 1, 1, false}, {}, {}}});
         return {ErrorCode::None, *id, true};
     }
-    const auto recipient = m_members.constFind(key(to));
-    if (recipient == m_members.constEnd()) {
-        return {ErrorCode::NoSuchUser, 0, false};
+    Event event;
+    if (!to.isEmpty()) {
+        const auto recipient = m_members.constFind(key(to));
+        if (recipient == m_members.constEnd()) {
+            return {ErrorCode::NoSuchUser, 0, false};
+        }
+        message.to = recipient->name;
+        event.to = key(to);
+        event.alsoTo = key(message.from);
     }
-    StoredMessage message{
-        ++m_lastId, from, recipient->name, text, QDateTime::currentMSecsSinceEpoch(), cid};
-    rememberCidLocked(from, cid, message.id);
-    queueLocked({0, FrameCodec::encode(message.toFrame()), key(to), key(from), message});
+    m_lastId = message.id;
+    rememberCidLocked(message.from, message.cid, message.id);
+    event.frames = {FrameCodec::encode(message.toFrame())};
+    event.message = message;
+    queueLocked(std::move(event));
     return {ErrorCode::None, message.id, false};
 }
 
 void ChatRoom::sendUsers(const QString &name)
 {
     std::unique_lock locker(m_mutex);
-    queueLocked(
-        {0, FrameCodec::encode(Frames::users(usersLocked(), m_members.size())), key(name), {}, {}});
+    queueForLocked(name,
+        {0, {FrameCodec::encode(Frames::users(usersLocked(), m_members.size()))}, 0, {}, {}, {},
+            {}});
+}
+
+void ChatRoom::sendHistory(const QString &name, const MessageStore::Query &query)
+{
+    std::unique_lock locker(m_mutex);
+    // The store answers after committing the whole batch, later messages included; the page
+    // must hold only what came before the request, as the live traffic brings the rest.
+    MessageStore::Query bounded = query;
+    bounded.before = std::min(bounded.before, m_lastId + 1);
+    queueForLocked(name, {0, {}, 0, {}, {}, {}, Read{Read::Kind::History, bounded, {}, {}}});
+}
+
+void ChatRoom::sendAfterQueued(const QString &name, const QByteArray &frame)
+{
+    std::unique_lock locker(m_mutex);
+    queueForLocked(name, {0, {frame}, 0, {}, {}, {}, {}});
+}
+
+void ChatRoom::queueForLocked(const QString &name, Event event)
+{
+    const auto member = m_members.constFind(key(name));
+    if (member == m_members.constEnd()) {
+        return;
+    }
+    event.toMember = member->id;
+    queueLocked(std::move(event));
 }
 
 void ChatRoom::announce(const QByteArray &frame)
 {
     std::unique_lock locker(m_mutex);
-    queueLocked({0, frame, {}, {}, {}});
+    queueLocked({0, {frame}, 0, {}, {}, {}, {}});
 }
 
 QStringList ChatRoom::users() const
@@ -137,24 +176,103 @@ qint64 ChatRoom::lastId() const
     return m_lastId;
 }
 
-QList<RoomEvent> ChatRoom::takePending()
-{
-    std::unique_lock locker(m_mutex);
-    return std::exchange(m_pending, {});
-}
-
-void ChatRoom::deliver(const QList<RoomEvent> &events)
-{
-    std::unique_lock locker(m_mutex);
-    for (const RoomEvent &event : events) {
-        deliverLocked(event);
-    }
-}
-
 void ChatRoom::close()
 {
     std::unique_lock locker(m_mutex);
     m_closed = true;
+}
+
+void ChatRoom::restore(qint64 lastId, const QList<StoredMessage> &withCid)
+{
+    std::unique_lock locker(m_mutex);
+    m_lastId = std::max(m_lastId, lastId);
+    for (const StoredMessage &message : withCid) {
+        rememberCidLocked(message.from, message.cid, message.id);
+    }
+}
+
+void ChatRoom::attach(std::function<void()> wake)
+{
+    std::unique_lock locker(m_mutex);
+    m_wake = std::move(wake);
+}
+
+StorePipeline::Batch ChatRoom::takeBatch()
+{
+    {
+        std::unique_lock locker(m_mutex);
+        m_inFlight += std::exchange(m_pending, {});
+    }
+    // Only the store thread touches the batch in flight.
+    Batch batch;
+    batch.events = m_inFlight.size();
+    for (const Event &event : std::as_const(m_inFlight)) {
+        if (event.message) {
+            batch.messages.append(*event.message);
+        }
+        if (event.read && event.read->query) {
+            batch.reads.append(*event.read->query);
+        }
+    }
+    return batch;
+}
+
+void ChatRoom::deliverBatch(const QList<MessageStore::Page> &pages)
+{
+    // Replies are encoded before taking the lock: a page can be large.
+    QList<Event> events = std::exchange(m_inFlight, {});
+    qsizetype nextPage = 0;
+    for (Event &event : events) {
+        if (event.read) {
+            const bool hasPage = event.read->query.has_value();
+            const MessageStore::Page page
+                = hasPage && nextPage < pages.size() ? pages.at(nextPage) : MessageStore::Page{};
+            nextPage += hasPage ? 1 : 0;
+            event.frames = answer(*event.read, page);
+        }
+    }
+    std::unique_lock locker(m_mutex);
+    for (const Event &event : std::as_const(events)) {
+        deliverLocked(event);
+    }
+}
+
+QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &page)
+{
+    QList<QByteArray> frames;
+    switch (read.kind) {
+    case Read::Kind::Welcome: {
+        QJsonObject welcome = read.welcome;
+        if (read.since) {
+            welcome.insert("replayed"_L1, page.messages.size());
+            if (page.more) {
+                // Too much to replay: the newest part follows, and the client can page the rest.
+                welcome.insert("gap"_L1,
+                    QJsonObject{
+                        {"after"_L1, *read.since}, {"before"_L1, page.messages.first().id}});
+            }
+        }
+        frames.append(FrameCodec::encode(welcome));
+        for (const StoredMessage &message : page.messages) {
+            frames.append(FrameCodec::encode(message.toFrame()));
+        }
+        break;
+    }
+    case Read::Kind::History: {
+        QJsonArray messages;
+        for (const StoredMessage &message : page.messages) {
+            messages.append(message.toFrame());
+        }
+        frames.append(FrameCodec::encode(Frames::history(messages, page.more)));
+        break;
+    }
+    case Read::Kind::Resend:
+        for (const StoredMessage &message : page.messages) {
+            frames.append(FrameCodec::encode(message.toFrame()));
+        }
+        break;
+    }
+    return frames;
 }
 
 QStringList ChatRoom::usersLocked() const
@@ -193,27 +311,38 @@ void ChatRoom::rememberCidLocked(const QString &from, const QString &cid, qint64
     }
 }
 
-qint64 ChatRoom::queueLocked(RoomEvent event)
+void ChatRoom::queueLocked(Event event)
 {
     event.seq = ++m_lastSeq;
     if (!m_wake) {
+        if (event.read) {
+            event.frames = answer(*event.read, {});
+        }
         deliverLocked(event);
-        return event.seq;
+        return;
     }
     m_pending.append(std::move(event));
     if (m_pending.size() == 1) {
         m_wake();
     }
-    return m_lastSeq;
 }
 
-void ChatRoom::deliverLocked(const RoomEvent &event)
+void ChatRoom::deliverLocked(const Event &event)
 {
     const auto push = [&event](const Member &member) {
         if (member.joinSeq < event.seq) {
-            member.outbox->push(event.frame);
+            for (const QByteArray &frame : event.frames) {
+                member.outbox->push(frame);
+            }
         }
     };
+    if (event.toMember != 0) {
+        const auto k = m_memberKeys.constFind(event.toMember);
+        if (k != m_memberKeys.constEnd()) {
+            push(m_members.value(*k));
+        }
+        return;
+    }
     if (event.to.isEmpty()) {
         for (const Member &member : std::as_const(m_members)) {
             push(member);

@@ -7,15 +7,15 @@
 class ChatRoom;
 class Leaderboard;
 class StoreWorker;
-struct ServerConfig;
+struct SessionSettings;
 
-// What every worker shares, all owned by ChatServer and outliving the workers. The room, the
-// leaderboard and the store's public calls are thread-safe; the configuration is read-only.
+// What every session shares, all owned by ChatServer and outliving the sessions. The room, the
+// leaderboard and the store's saveScore are thread-safe; the settings are read-only.
 struct ServerContext
 {
     ChatRoom &room;
     Leaderboard &leaderboard;
     StoreWorker &store;
-    const ServerConfig &config;
+    const SessionSettings &settings;
     const std::optional<QSslConfiguration> &tls; // set: every connection speaks TLS
 };

@@ -5,7 +5,7 @@
 
 #include <mutex>
 
-class ClientWorker;
+class HostedClient;
 
 // The event-loop side of a worker thread, which serves one client (the default) or many
 // (--worker-threads). When a worker's outbox stops being empty, the room's thread reports it
@@ -20,14 +20,14 @@ public:
     using QObject::QObject;
     ~WorkerHost() override;
 
-    // Any thread: worker has frames waiting in its outbox.
-    void markReady(ClientWorker *worker);
-    // The host's thread: worker is going away; it must not be flushed any more.
-    void forget(ClientWorker *worker);
+    // Any thread: client has frames waiting in its outbox.
+    void markReady(HostedClient *client);
+    // The host's thread: client is going away; it must not be flushed any more.
+    void forget(HostedClient *client);
 
 private:
     void flushReady();
 
     std::mutex m_mutex; // pthread-based, so ThreadSanitizer sees it
-    QList<ClientWorker *> m_ready;
+    QList<HostedClient *> m_ready;
 };

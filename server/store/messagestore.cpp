@@ -1,6 +1,6 @@
 #include "messagestore.h"
 
-#include "serverlog.h"
+#include "storelog.h"
 
 #include <QAtomicInteger>
 #include <QDir>
@@ -223,7 +223,7 @@ MessageStore::Page MessageStore::history(const Query &q) const
     query.addBindValue(q.limit + 1);
     Page page;
     if (!query.exec()) {
-        qCWarning(lcServer).noquote() << "cannot read the history:" << query.lastError().text();
+        qCWarning(lcStore).noquote() << "cannot read the history:" << query.lastError().text();
         return page;
     }
     while (query.next()) {

@@ -1,9 +1,8 @@
 #include "storeworker.h"
 
-#include "chatroom.h"
 #include "framecodec.h"
 #include "frames.h"
-#include "serverlog.h"
+#include "storelog.h"
 
 using namespace Qt::StringLiterals;
 
@@ -13,8 +12,9 @@ constexpr std::chrono::seconds RetryInterval{5};
 
 } // namespace
 
-StoreWorker::StoreWorker(ChatRoom &room, Leaderboard &leaderboard, MessageStore::Options options)
-    : m_room(room)
+StoreWorker::StoreWorker(
+    StorePipeline &pipeline, Leaderboard &leaderboard, MessageStore::Options options)
+    : m_pipeline(pipeline)
     , m_leaderboard(leaderboard)
     , m_options(std::move(options))
     , m_retryTimer(this)
@@ -34,15 +34,15 @@ QString StoreWorker::open()
     }
     m_store = std::move(std::get<std::unique_ptr<MessageStore>>(opened));
     const qint64 lastId = m_store->lastId();
-    m_room.restore(lastId, m_store->recentWithCid(ChatRoom::CidWindow));
+    m_pipeline.restore(lastId, m_store->recentWithCid(StorePipeline::CidWindow));
     const QList<Leaderboard::Entry> scores = m_store->scores();
     for (const Leaderboard::Entry &entry : scores) {
         m_leaderboard.record(entry);
     }
-    m_room.setPipeline([this] { wake(); });
+    m_pipeline.attach([this] { wake(); });
     m_open = true;
-    qCInfo(lcServer).noquote() << "history in" << m_options.path << "- last id" << lastId << "-"
-                               << scores.size() << "leaderboard entries";
+    qCInfo(lcStore).noquote() << "history in" << m_options.path << "- last id" << lastId << "-"
+                              << scores.size() << "leaderboard entries";
     return {};
 }
 
@@ -51,11 +51,12 @@ void StoreWorker::close()
     drain();
     m_retryTimer.stop(); // a failed last write restarts it; the timer must not outlive the thread
     m_open = false;
-    m_room.setPipeline({});
-    m_room.deliver(m_room.takePending());
+    m_pipeline.attach({});
+    m_pipeline.takeBatch();
+    m_pipeline.deliverBatch({});
     if (!m_unsaved.isEmpty()) {
-        qCCritical(lcServer) << m_unsaved.size()
-                             << "messages could not be stored:" << m_store->lastError();
+        qCCritical(lcStore) << m_unsaved.size()
+                            << "messages could not be stored:" << m_store->lastError();
     }
     m_store.reset();
 }
@@ -63,23 +64,6 @@ void StoreWorker::close()
 void StoreWorker::wake()
 {
     QMetaObject::invokeMethod(this, &StoreWorker::drain, Qt::QueuedConnection);
-}
-
-MessageStore::Page StoreWorker::history(const MessageStore::Query &query)
-{
-    MessageStore::Page page;
-    if (!m_open) {
-        return page;
-    }
-    // Draining first makes the read see every id handed out before the call.
-    QMetaObject::invokeMethod(
-        this,
-        [this, &query] {
-            drain();
-            return m_store ? m_store->history(query) : MessageStore::Page{};
-        },
-        Qt::BlockingQueuedConnection, &page);
-    return page;
 }
 
 void StoreWorker::saveScore(const Leaderboard::Entry &entry)
@@ -94,7 +78,7 @@ void StoreWorker::saveScore(const Leaderboard::Entry &entry)
 void StoreWorker::drain()
 {
     for (;;) {
-        const QList<RoomEvent> events = m_room.takePending();
+        const StorePipeline::Batch batch = m_pipeline.takeBatch();
         QList<Leaderboard::Entry> scores;
         {
             std::unique_lock locker(m_scoresMutex);
@@ -102,18 +86,18 @@ void StoreWorker::drain()
         }
         const bool retry
             = (!m_unsaved.isEmpty() || !m_unsavedScores.isEmpty()) && !m_retryTimer.isActive();
-        if (events.isEmpty() && scores.isEmpty() && !retry) {
+        if (batch.events == 0 && scores.isEmpty() && !retry) {
             return;
         }
-        QList<StoredMessage> messages = std::exchange(m_unsaved, {});
-        scores = std::exchange(m_unsavedScores, {}) + scores;
-        for (const RoomEvent &event : events) {
-            if (event.message) {
-                messages.append(*event.message);
-            }
+        commit(std::exchange(m_unsaved, {}) + batch.messages,
+            std::exchange(m_unsavedScores, {}) + scores);
+        // After the commit, so each read sees every message sequenced before it.
+        QList<MessageStore::Page> pages;
+        pages.reserve(batch.reads.size());
+        for (const MessageStore::Query &query : batch.reads) {
+            pages.append(m_store ? m_store->history(query) : MessageStore::Page{});
         }
-        commit(std::move(messages), std::move(scores));
-        m_room.deliver(events);
+        m_pipeline.deliverBatch(pages);
     }
 }
 
@@ -125,23 +109,23 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
     if (m_store->write(messages, scores)) {
         if (m_failing) {
             m_failing = false;
-            qCWarning(lcServer) << "storing messages again; the" << messages.size()
-                                << "that were waiting are stored";
+            qCWarning(lcStore) << "storing messages again; the" << messages.size()
+                               << "that were waiting are stored";
         }
         return;
     }
     if (!m_failing) {
         m_failing = true;
-        qCCritical(lcServer).noquote()
+        qCCritical(lcStore).noquote()
             << "cannot store messages in" << m_options.path << ":" << m_store->lastError()
             << "- chat goes on, and storing is retried every" << RetryInterval.count() << "s";
-        m_room.announce(FrameCodec::encode(Frames::error(Protocol::ErrorCode::StorageFailed,
+        m_pipeline.announce(FrameCodec::encode(Frames::error(Protocol::ErrorCode::StorageFailed,
             u"the server cannot save messages right now (%1); chat goes on, but history "
             "will miss them until it can"_s.arg(m_store->lastError()))));
     }
     if (messages.size() > MaxUnsaved) {
-        qCCritical(lcServer) << "dropping" << messages.size() - MaxUnsaved
-                             << "unsaved messages to bound memory";
+        qCCritical(lcStore) << "dropping" << messages.size() - MaxUnsaved
+                            << "unsaved messages to bound memory";
         messages.remove(0, messages.size() - MaxUnsaved);
     }
     m_unsaved = std::move(messages);

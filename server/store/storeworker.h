@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messagestore.h"
+#include "storepipeline.h"
 
 #include <QObject>
 #include <QTimer>
@@ -9,12 +10,11 @@
 #include <memory>
 #include <mutex>
 
-class ChatRoom;
-
 // The server's store thread. It takes what the room has queued in batches, commits the messages
-// among them in one transaction, and only then lets the room deliver the batch: a burst of chat
-// costs one commit, not one per message, and nothing reaches a client before it is stored.
-// It also answers history queries for the workers and saves quiz scores.
+// among them in one transaction, answers the batch's reads (welcome replays, history pages) and
+// only then lets the room deliver the batch: a burst of chat costs one commit, not one per
+// message, nothing reaches a client before it is stored, and no worker ever waits for a read.
+// It also saves quiz scores.
 //
 // If a write fails (a full disk), chat goes on: the batch is delivered anyway, the failure is
 // logged and announced to everyone, and the unsaved messages are retried until they are stored.
@@ -23,17 +23,16 @@ class StoreWorker : public QObject
     Q_OBJECT
 
 public:
-    StoreWorker(ChatRoom &room, Leaderboard &leaderboard, MessageStore::Options options);
+    StoreWorker(StorePipeline &pipeline, Leaderboard &leaderboard, MessageStore::Options options);
     ~StoreWorker() override;
 
-    // In the store's thread (ChatServer invokes them blocking). open() returns an error or
-    // nothing; it loads the id sequence, recent cids and the leaderboard, and attaches itself
-    // to the room. close() stores what is waiting and closes the database.
+    // In the store's thread, at start-up and after the last client (ChatServer invokes them
+    // blocking; no worker is waiting then). open() returns an error or nothing; it loads the id
+    // sequence, recent cids and the leaderboard, and attaches itself to the pipeline. close()
+    // stores what is waiting and closes the database.
     QString open();
     void close();
 
-    // From a worker thread: waits until everything the room queued so far is stored, then reads.
-    MessageStore::Page history(const MessageStore::Query &query);
     // From any thread: saved with the next batch.
     void saveScore(const Leaderboard::Entry &entry);
 
@@ -45,12 +44,12 @@ private:
     void commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores);
     void wake();
 
-    ChatRoom &m_room;
+    StorePipeline &m_pipeline;
     Leaderboard &m_leaderboard;
     const MessageStore::Options m_options;
     std::unique_ptr<MessageStore> m_store;
     std::atomic<bool> m_open = false;
-    std::mutex m_scoresMutex; // pthread-based, so ThreadSanitizer sees it
+    std::mutex m_scoresMutex;
     QList<Leaderboard::Entry> m_scores; // waiting for the next batch
     QList<StoredMessage> m_unsaved; // a failed write's messages, oldest first
     QList<Leaderboard::Entry> m_unsavedScores;

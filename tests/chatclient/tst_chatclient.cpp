@@ -90,7 +90,7 @@ void tst_ChatClient::startServer(quint16 port)
     config.quizSeed = QuizSeed;
     config.chatRate = config.chatBurst = 1000; // some tests fill the history quickly
     m_server = std::make_unique<ChatServer>(config);
-    QVERIFY2(m_server->start(), qPrintable(m_server->errorString()));
+    QVERIFY2(m_server->start(), qPrintable(m_server->startError()));
     m_port = m_server->serverPort();
 }
 

@@ -46,12 +46,16 @@ struct Member
         ++wakes;
     }};
 
+    // What the member was sent after its welcome (joinReturnsWelcomeAndAnnounces checks that).
     QList<QJsonObject> take()
     {
         QList<QJsonObject> frames;
         for (QByteArray bytes : outbox.takeAll()) {
             bytes.chop(1);
-            frames.append(FrameCodec::decode(bytes).frame);
+            const QJsonObject frame = FrameCodec::decode(bytes).frame;
+            if (frame.value("type"_L1).toString() != "welcome"_L1) {
+                frames.append(frame);
+            }
         }
         return frames;
     }
@@ -83,7 +87,15 @@ void tst_ChatRoom::joinReturnsWelcomeAndAnnounces()
     QCOMPARE(typeOf(toAlice[0]), u"message"_s);
     QCOMPARE(typeOf(toAlice[1]), u"joined"_s);
     QCOMPARE(toAlice[1].value("name"_L1).toString(), u"Bob"_s);
-    QCOMPARE(bob.take().size(), 0); // nobody is told of their own arrival
+    // The newcomer's outbox starts with its welcome; nobody is told of their own arrival.
+    const QList<QByteArray> toBob = bob.outbox.takeAll();
+    QCOMPARE(toBob.size(), 1);
+    const QJsonObject welcome = FrameCodec::decode(toBob[0].chopped(1)).frame;
+    QCOMPARE(typeOf(welcome), u"welcome"_s);
+    QCOMPARE(welcome.value("motd"_L1).toString(), u"hi Bob"_s);
+    QCOMPARE(welcome.value("last_id"_L1).toInteger(), 1);
+    QCOMPARE(welcome.value("user_count"_L1).toInteger(), 2);
+    QVERIFY(!welcome.contains("replayed"_L1)); // it did not ask to resume
     QCOMPARE(room.users(), (QStringList{u"alice"_s, u"Bob"_s}));
 }
 
@@ -180,14 +192,15 @@ void tst_ChatRoom::burstWakesOnce()
     ChatRoom room;
     Member alice;
     room.join(u"alice"_s, &alice.outbox);
-    QCOMPARE(alice.wakes.load(), 0);
+    QCOMPARE(alice.wakes.load(), 1); // the welcome
+    alice.take();
     for (int i = 0; i < 100; ++i) {
         room.say(u"alice"_s, u"message %1"_s.arg(i));
     }
-    QCOMPARE(alice.wakes.load(), 1); // the first was never drained: no further wake needed
+    QCOMPARE(alice.wakes.load(), 2); // the first was never drained: no further wake needed
     QCOMPARE(alice.take().size(), 100);
     room.say(u"alice"_s, u"after drain"_s);
-    QCOMPARE(alice.wakes.load(), 2);
+    QCOMPARE(alice.wakes.load(), 3);
 }
 
 void tst_ChatRoom::concurrentSendersSeeOneOrder()
@@ -253,7 +266,7 @@ void tst_ChatRoom::pipelineHoldsEventsUntilDelivered()
 {
     ChatRoom room;
     int wakes = 0;
-    room.setPipeline([&wakes] { ++wakes; });
+    room.attach([&wakes] { ++wakes; });
     Member alice;
     Member bob;
     room.join(u"alice"_s, &alice.outbox);
@@ -263,13 +276,14 @@ void tst_ChatRoom::pipelineHoldsEventsUntilDelivered()
     QCOMPARE(wakes, 1); // one wake for the whole batch
     QCOMPARE(alice.take().size(), 0); // nothing before the store has it
 
-    const QList<RoomEvent> pending = room.takePending();
-    QCOMPARE(pending.size(), 4); // two joined, the message, the dm
-    QVERIFY(!pending[0].message);
-    QCOMPARE(pending[2].message->id, 1);
-    QCOMPARE(pending[3].message->to, u"alice"_s);
-    QVERIFY(pending[2].seq < pending[3].seq);
-    room.deliver(pending);
+    const StorePipeline::Batch batch = room.takeBatch();
+    // two joined, two welcomes, the message, the dm; only the last two are stored
+    QCOMPARE(batch.events, 6);
+    QCOMPARE(batch.messages.size(), 2);
+    QCOMPARE(batch.messages[0].id, 1);
+    QCOMPARE(batch.messages[1].to, u"alice"_s);
+    QVERIFY(batch.reads.isEmpty()); // nobody asked to resume
+    room.deliverBatch({});
     const QList<QJsonObject> toAlice = alice.take();
     QCOMPARE(toAlice.size(), 3); // bob joined, one, two
     QCOMPARE(toAlice[1].value("text"_L1).toString(), u"one"_s);
@@ -281,14 +295,15 @@ void tst_ChatRoom::pipelineHoldsEventsUntilDelivered()
 void tst_ChatRoom::newcomerGetsOnlyLaterEvents()
 {
     ChatRoom room;
-    room.setPipeline([] {});
+    room.attach([] {});
     Member alice;
     Member bob;
     room.join(u"alice"_s, &alice.outbox);
     room.say(u"alice"_s, u"before bob"_s);
     const ChatRoom::Joined joined = room.join(u"bob"_s, &bob.outbox);
     room.say(u"alice"_s, u"after bob"_s);
-    room.deliver(room.takePending()); // the store commits after bob joined
+    room.takeBatch();
+    room.deliverBatch({}); // the store commits after bob joined
     const QList<QJsonObject> toBob = bob.take();
     // bob's replay covers ids up to joined.lastId; live traffic starts after it.
     QCOMPARE(joined.lastId, 1);

@@ -74,7 +74,7 @@ std::unique_ptr<ChatServer> tst_ChatServer::startServer(ServerConfig config)
     config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
     auto server = std::make_unique<ChatServer>(config);
     if (!server->start()) {
-        qWarning() << "cannot listen:" << server->errorString();
+        qWarning() << "cannot listen:" << server->startError();
         return nullptr;
     }
     return server;

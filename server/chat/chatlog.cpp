@@ -1,0 +1,3 @@
+#include "chatlog.h"
+
+Q_LOGGING_CATEGORY(lcChat, "natter.chat")

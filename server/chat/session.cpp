@@ -1,0 +1,497 @@
+#include "session.h"
+
+#include "chatlog.h"
+#include "chatroom.h"
+#include "connection.h"
+#include "frames.h"
+#include "framevalidator.h"
+#include "jsonwire.h"
+#include "sessionsettings.h"
+#include "storeworker.h"
+#include "timeservice.h"
+#include "workerhost.h"
+
+using Protocol::ErrorCode;
+using Protocol::FrameType;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// A silent new connection is probably a person at nc waiting to be asked; JSON clients say
+// hello at once and never see the prompt.
+constexpr std::chrono::milliseconds NamePromptDelay{1500};
+
+// Until a connection's first line chooses its format, what it is sent is JSON.
+const WireFormat &defaultWire()
+{
+    static const JsonWire wire;
+    return wire;
+}
+
+} // namespace
+
+const std::array<Session::Route, Protocol::FrameTypeCount> &Session::routes()
+{
+    // Services that need no name first: liveness, echo, time, leaving, and hello itself. A type
+    // without a route here is one the validator refuses (server-to-client only).
+    static const auto table = [] {
+        std::array<Route, Protocol::FrameTypeCount> routes{};
+        const auto route = [&routes](FrameType type, Handler handler, bool needsName) {
+            routes[std::size_t(type)] = {handler, needsName};
+        };
+        route(FrameType::Hello, &Session::onHello, false);
+        route(FrameType::Ping, &Session::onPing, false);
+        route(FrameType::Pong, &Session::onPong, false);
+        route(FrameType::Echo, &Session::onEcho, false);
+        route(FrameType::Time, &Session::onTime, false);
+        route(FrameType::Quit, &Session::onQuit, false);
+        route(FrameType::Say, &Session::onSay, true);
+        route(FrameType::Dm, &Session::onDm, true);
+        route(FrameType::History, &Session::onHistory, true);
+        route(FrameType::Users, &Session::onUsers, true);
+        route(FrameType::QuizStart, &Session::onQuizStart, true);
+        route(FrameType::QuizAnswer, &Session::onQuizAnswer, true);
+        route(FrameType::QuizStop, &Session::onQuizStop, true);
+        route(FrameType::Leaderboard, &Session::onLeaderboard, true);
+        return routes;
+    }();
+    return table;
+}
+
+Session::Session(qintptr descriptor, const ServerContext &context, WorkerHost *host)
+    : m_descriptor(descriptor)
+    , m_context(context)
+    , m_host(host)
+    , m_outbox([this] { m_host->markReady(this); })
+    , m_quiz(context.leaderboard, context.settings.quizSeed)
+    , m_chatGuard(context.settings.chatRate, context.settings.chatBurst)
+    , m_historyGuard(context.settings.historyRate, context.settings.historyBurst)
+    , m_idleTimer(this)
+{
+}
+
+Session::~Session()
+{
+    // Covers a thread stopped under us (server destroyed): the room must forget this outbox,
+    // and then (no more wake-ups can come) the host this session.
+    leaveRoom(u"disconnected"_s);
+    m_host->forget(this);
+}
+
+void Session::start()
+{
+    const SessionSettings &settings = m_context.settings;
+    m_connection = new Connection(settings.limits, m_context.tls, this);
+    if (!m_connection->open(m_descriptor)) {
+        finish();
+        return;
+    }
+    qCInfo(lcChat).noquote() << m_connection->peer() << "connected";
+    connect(m_connection, &Connection::lineReceived, this, &Session::handleLine);
+    connect(m_connection, &Connection::activity, this, [this] {
+        m_receivedAny = true;
+        m_pinged = false; // anything at all shows the peer is alive
+        if (m_idleTimer.isActive()) {
+            m_idleTimer.start();
+        }
+    });
+    connect(m_connection, &Connection::frameTooLarge, this, [this](qsizetype maxBytes) {
+        qCInfo(lcChat).noquote() << m_connection->peer() << "sent a frame over" << maxBytes
+                                 << "bytes";
+        sendError(ErrorCode::FrameTooLarge,
+            u"a frame may hold at most %1 bytes; closing"_s.arg(maxBytes));
+        closeWithBye(u"frame_too_large"_s, u"error"_s);
+    });
+    connect(m_connection, &Connection::frameTimedOut, this, [this] {
+        sendError(ErrorCode::FrameTimeout,
+            u"a frame must be finished within %1 s of its first byte; closing"_s.arg(
+                m_context.settings.limits.frameTimeout.count() / 1000.0));
+        closeWithBye(u"frame_timeout"_s, u"error"_s);
+    });
+    connect(m_connection, &Connection::overloaded, this, [this](qint64 unsent) {
+        // It is not reading: it has been cut off, and the memory is given back.
+        qCWarning(lcChat).noquote() << m_connection->peer() << m_name << "is not reading;" << unsent
+                                    << "bytes pending: disconnected";
+        leaveRoom(u"slow_consumer"_s);
+        m_state = State::Closing;
+    });
+    connect(m_connection, &Connection::inputEnded, this, &Session::onInputEnded);
+    connect(m_connection, &Connection::closed, this, &Session::onClosed);
+
+    QTimer::singleShot(NamePromptDelay, this, [this] {
+        if (!m_wire && !m_receivedAny && m_state == State::AwaitingHello) {
+            m_connection->write(WireFormat::namePrompt());
+        }
+    });
+    // Slowloris: a connection that never registers gives its place back.
+    QTimer::singleShot(settings.helloTimeoutMs, this, [this] {
+        if (m_state == State::AwaitingHello) {
+            sendError(ErrorCode::NotRegistered,
+                u"no hello within %1 s; closing"_s.arg(m_context.settings.helloTimeoutMs / 1000.0));
+            closeWithBye(u"timeout"_s, u"timeout"_s);
+        }
+    });
+    if (settings.idleTimeoutMs > 0) {
+        m_idleTimer.setInterval(settings.idleTimeoutMs);
+        connect(&m_idleTimer, &QTimer::timeout, this, &Session::onIdle);
+        m_idleTimer.start();
+    }
+}
+
+void Session::shutdown(const QString &reason)
+{
+    if (!m_connection || m_state == State::Closed) {
+        finish();
+        return;
+    }
+    closeWithBye(reason, reason);
+}
+
+void Session::onIdle()
+{
+    if (m_state == State::Closing || m_state == State::Closed) {
+        return;
+    }
+    if (m_wire && !m_wire->answersPings()) {
+        return; // people read quietly for hours; TCP keep-alive watches their connection
+    }
+    if (m_pinged) {
+        closeWithBye(u"timeout"_s, u"timeout"_s);
+        return;
+    }
+    m_pinged = true;
+    send(Frames::ping());
+}
+
+void Session::handleLine(const QByteArray &line)
+{
+    if (line.trimmed().isEmpty()) {
+        return; // a stray Enter in netcat is not worth an error
+    }
+    if (!m_wire) {
+        m_wire = WireFormat::forFirstLine(line);
+        if (!m_wire->answersPings()) {
+            qCInfo(lcChat).noquote() << m_connection->peer() << "speaks plain text";
+        }
+    }
+    const WireFormat::Decoded decoded
+        = m_wire->decode(line, {m_state == State::Registered, m_quiz.openQuestion()});
+    if (decoded.error != ErrorCode::None) {
+        sendError(decoded.error, decoded.message);
+        return;
+    }
+    if (!decoded.reply.isEmpty()) {
+        flushOutbox();
+        m_connection->write(decoded.reply);
+    }
+    if (!decoded.frame.isEmpty()) {
+        handleFrame(decoded.frame);
+    }
+}
+
+void Session::handleFrame(const QJsonObject &frame)
+{
+    const Route &route = routes()[std::size_t(Protocol::frameType(frame))];
+    if (!route.handler) {
+        return; // refused by the wire format's validation already
+    }
+    if (route.needsName && m_state != State::Registered) {
+        sendError(ErrorCode::NotRegistered, u"send hello with your name first"_s);
+        return;
+    }
+    (this->*route.handler)(frame);
+}
+
+void Session::onHello(const QJsonObject &frame)
+{
+    if (m_state == State::Registered) {
+        sendError(ErrorCode::AlreadyRegistered, u"you are already registered as %1"_s.arg(m_name));
+        return;
+    }
+    const QString name = frame.value("name"_L1).toString();
+    const FrameValidator::Verdict verdict = FrameValidator::validateName(name);
+    if (!verdict.isValid()) {
+        sendError(verdict.error, verdict.message);
+        return;
+    }
+    std::optional<qint64> since;
+    if (frame.contains("since"_L1)) {
+        since = frame.value("since"_L1).toInteger();
+    }
+    // The welcome, and the replay of what the client missed, come through the outbox.
+    const ChatRoom::Joined joined = m_context.room.join(name, &m_outbox, since);
+    if (joined.error == ErrorCode::NameTaken) {
+        sendError(joined.error, u"the name %1 is taken; choose another"_s.arg(name));
+        return;
+    }
+    if (joined.error != ErrorCode::None) {
+        sendError(joined.error, u"the server is shutting down"_s);
+        return;
+    }
+    m_name = name;
+    m_inRoom = true;
+    m_state = State::Registered;
+    qCInfo(lcChat).noquote() << m_connection->peer() << "registered as" << name;
+}
+
+bool Session::admitChat(const QString &text, const QString &cid)
+{
+    const FrameValidator::Verdict verdict = FrameValidator::validateText(text);
+    if (!verdict.isValid()) {
+        sendError(verdict.error, verdict.message, cid);
+        return false;
+    }
+    const SessionSettings &settings = m_context.settings;
+    if (text.size() > settings.maxTextLength) {
+        sendError(ErrorCode::TextTooLong,
+            u"a message may hold at most %1 characters"_s.arg(settings.maxTextLength), cid);
+        return false;
+    }
+    switch (m_chatGuard.admit()) {
+    case FloodGuard::Verdict::Allowed:
+        return true;
+    case FloodGuard::Verdict::Refused:
+        sendError(ErrorCode::RateLimited,
+            u"slow down: at most %1 messages a second (%2 at once)"_s.arg(settings.chatRate)
+                .arg(settings.chatBurst),
+            cid);
+        return false;
+    case FloodGuard::Verdict::Flooding:
+        sendError(ErrorCode::RateLimited,
+            u"still flooding after %1 refusals; closing"_s.arg(m_chatGuard.strikes() - 1));
+        closeWithBye(u"flood"_s, u"flood"_s);
+        return false;
+    }
+    return false;
+}
+
+void Session::onSay(const QJsonObject &frame)
+{
+    const QString text = frame.value("text"_L1).toString();
+    const QString cid = frame.value("cid"_L1).toString();
+    if (!admitChat(text, cid)) {
+        return;
+    }
+    if (m_context.room.say(m_name, text, cid).error != ErrorCode::None) {
+        sendError(ErrorCode::ShuttingDown, u"the server is shutting down"_s, cid);
+    }
+}
+
+void Session::onDm(const QJsonObject &frame)
+{
+    const QString to = frame.value("to"_L1).toString();
+    const QString text = frame.value("text"_L1).toString();
+    const QString cid = frame.value("cid"_L1).toString();
+    if (!admitChat(text, cid)) {
+        return;
+    }
+    const ChatRoom::Posted sent = m_context.room.sendPrivate(m_name, to, text, cid);
+    if (sent.error == ErrorCode::NoSuchUser) {
+        sendError(sent.error, u"nobody called %1 is online"_s.arg(to), cid);
+    } else if (sent.error != ErrorCode::None) {
+        sendError(sent.error, u"the server is shutting down"_s, cid);
+    }
+}
+
+void Session::onHistory(const QJsonObject &frame)
+{
+    const qint64 limit = frame.value("limit"_L1).toInteger(Protocol::DefaultHistoryPage);
+    if (limit < 1 || limit > Protocol::MaxHistoryPage) {
+        sendError(
+            ErrorCode::BadFrame, u"\"limit\" must be from 1 to %1"_s.arg(Protocol::MaxHistoryPage));
+        return;
+    }
+    // A page can be hundreds of kilobytes of other people's words: reading and sending them
+    // is the most a client can make the server do for one line.
+    if (m_historyGuard.admit() != FloodGuard::Verdict::Allowed) {
+        sendError(ErrorCode::RateLimited,
+            u"slow down: at most %1 history requests a second (%2 at once)"_s
+                .arg(m_context.settings.historyRate)
+                .arg(m_context.settings.historyBurst));
+        return;
+    }
+    MessageStore::Query query{m_name};
+    query.limit = int(limit);
+    if (frame.contains("after"_L1)) {
+        query.after = frame.value("after"_L1).toInteger();
+        query.newest = false;
+    }
+    if (frame.contains("before"_L1)) {
+        query.before = frame.value("before"_L1).toInteger();
+    }
+    m_context.room.sendHistory(m_name, query);
+}
+
+void Session::onUsers(const QJsonObject &)
+{
+    m_context.room.sendUsers(m_name);
+}
+
+void Session::onPing(const QJsonObject &)
+{
+    send(Frames::pong());
+}
+
+void Session::onPong(const QJsonObject &)
+{
+    // The answer to our keep-alive ping; reading it already reset the idle clock.
+}
+
+void Session::onEcho(const QJsonObject &frame)
+{
+    const QString text = frame.value("text"_L1).toString();
+    // JSON escapes can smuggle in half a surrogate pair; echoing it would make strict readers
+    // reject the reply.
+    if (!text.isValidUtf16()) {
+        sendError(ErrorCode::BadText, u"the text cannot hold unpaired surrogates"_s);
+        return;
+    }
+    send(Frames::echo(text));
+}
+
+void Session::onTime(const QJsonObject &frame)
+{
+    const TimeService::Reply reply = TimeService::answer(
+        frame.value("query"_L1).toString(), frame.value("zone"_L1).toString());
+    if (reply.error != ErrorCode::None) {
+        sendError(reply.error, reply.message);
+        return;
+    }
+    send(reply.frame);
+}
+
+void Session::onQuit(const QJsonObject &)
+{
+    closeWithBye(u"quit"_s, u"quit"_s);
+}
+
+void Session::onQuizStart(const QJsonObject &)
+{
+    sendQuizReply(m_quiz.start());
+}
+
+void Session::onQuizAnswer(const QJsonObject &frame)
+{
+    const QuizService::Reply reply = m_quiz.answer(frame, m_name);
+    sendQuizReply(reply);
+    if (reply.recorded) {
+        m_context.store.saveScore(*reply.recorded);
+        qCInfo(lcChat).noquote() << m_connection->peer() << m_name << "finished a quiz with"
+                                 << reply.recorded->score;
+    }
+}
+
+void Session::onQuizStop(const QJsonObject &)
+{
+    sendQuizReply(m_quiz.stop());
+}
+
+void Session::onLeaderboard(const QJsonObject &)
+{
+    sendQuizReply(m_quiz.leaderboard());
+}
+
+void Session::sendQuizReply(const QuizService::Reply &reply)
+{
+    if (reply.error != ErrorCode::None) {
+        sendError(reply.error, reply.message);
+        return;
+    }
+    for (const QJsonObject &frame : reply.frames) {
+        send(frame);
+    }
+}
+
+const WireFormat &Session::wire() const
+{
+    return m_wire ? *m_wire : defaultWire();
+}
+
+void Session::send(const QJsonObject &frame)
+{
+    // Whatever the room queued earlier goes first, so a reply never overtakes older traffic.
+    flushOutbox();
+    if (m_connection && m_state != State::Closed) {
+        m_connection->write(wire().encode(frame, m_name));
+    }
+}
+
+void Session::sendError(ErrorCode code, const QString &message, const QString &cid)
+{
+    // Messages quote what the client sent; a lone surrogate in it must not reach the wire
+    // (converting to UTF-8 and back replaces it).
+    const QString clean = message.isValidUtf16() ? message : QString::fromUtf8(message.toUtf8());
+    if (code != ErrorCode::FrameTooLarge) {
+        qCInfo(lcChat).noquote() << m_connection->peer() << Protocol::errorCodeName(code) << clean;
+    }
+    send(Frames::error(code, clean, cid));
+}
+
+void Session::flushOutbox()
+{
+    QList<QByteArray> frames = m_outbox.takeAll();
+    if (frames.isEmpty() || !m_connection || m_connection->isClosing()) {
+        return;
+    }
+    // An empty frame is the marker queued when input ended: everything the client is owed
+    // is before it.
+    const qsizetype marker = m_draining ? frames.indexOf(QByteArray()) : -1;
+    if (marker >= 0) {
+        frames.resize(marker);
+    }
+    m_connection->write(wire().encodeShared(frames, m_name));
+    if (marker >= 0) {
+        leaveRoom(u"disconnected"_s);
+        m_state = State::Closing;
+        m_connection->close();
+    }
+}
+
+void Session::onInputEnded()
+{
+    // The client will say nothing more (nc -N, shutdown(SHUT_WR)) but may still be reading:
+    // it gets every reply it is owed, the room's included, and then the connection closes.
+    if (m_state != State::Registered) {
+        m_state = State::Closing;
+        m_connection->close();
+        return;
+    }
+    m_draining = true;
+    m_context.room.sendAfterQueued(m_name, QByteArray());
+}
+
+void Session::leaveRoom(const QString &reason)
+{
+    if (!m_inRoom) {
+        return;
+    }
+    m_context.room.leave(m_name, reason);
+    qCInfo(lcChat).noquote() << (m_connection ? m_connection->peer() : QString()) << m_name
+                             << "left:" << reason;
+    m_inRoom = false;
+}
+
+void Session::closeWithBye(const QString &reason, const QString &leaveReason)
+{
+    if (m_state == State::Closing || m_state == State::Closed) {
+        return;
+    }
+    leaveRoom(leaveReason);
+    send(Frames::bye(reason));
+    m_state = State::Closing;
+    m_connection->close();
+}
+
+void Session::onClosed()
+{
+    leaveRoom(u"disconnected"_s);
+    m_outbox.takeAll();
+    qCInfo(lcChat).noquote() << m_connection->peer() << "disconnected";
+    finish();
+}
+
+void Session::finish()
+{
+    m_state = State::Closed;
+    deleteLater();
+}

@@ -1,0 +1,103 @@
+#pragma once
+
+#include "floodguard.h"
+#include "frametype.h"
+#include "hostedclient.h"
+#include "outbox.h"
+#include "quizservice.h"
+#include "servercontext.h"
+#include "wireformat.h"
+
+#include <QJsonObject>
+#include <QObject>
+#include <QTimer>
+
+#include <array>
+#include <memory>
+
+class Connection;
+class WorkerHost;
+
+// One client's conversation with the server: the protocol's state machine and a handler per
+// frame type. It owns the client's Connection (bytes), WireFormat (JSON or plain text, chosen
+// by the first line) and services (quiz), and writes out what the room queues in its Outbox.
+// It lives in its WorkerHost's thread and deletes itself once the connection is over.
+//
+//   AwaitingHello --hello--> Registered --quit, timeout, flood, bye--> Closing --> Closed
+//          \________________ errors, shutdown, end of input ____________/
+class Session : public HostedClient
+{
+    Q_OBJECT
+
+public:
+    enum class State { AwaitingHello, Registered, Closing, Closed };
+
+    Session(qintptr descriptor, const ServerContext &context, WorkerHost *host);
+    ~Session() override;
+
+    // In the session's thread: connect them, or call them with invokeMethod.
+    void start() override;
+    void shutdown(const QString &reason);
+    void flushOutbox() override;
+
+    State state() const { return m_state; }
+
+private:
+    using Handler = void (Session::*)(const QJsonObject &frame);
+    struct Route
+    {
+        Handler handler = nullptr;
+        bool needsName = true;
+    };
+    static const std::array<Route, Protocol::FrameTypeCount> &routes();
+
+    void handleLine(const QByteArray &line);
+    void handleFrame(const QJsonObject &frame);
+    void onHello(const QJsonObject &frame);
+    void onSay(const QJsonObject &frame);
+    void onDm(const QJsonObject &frame);
+    void onHistory(const QJsonObject &frame);
+    void onUsers(const QJsonObject &frame);
+    void onPing(const QJsonObject &frame);
+    void onPong(const QJsonObject &frame);
+    void onEcho(const QJsonObject &frame);
+    void onTime(const QJsonObject &frame);
+    void onQuit(const QJsonObject &frame);
+    void onQuizStart(const QJsonObject &frame);
+    void onQuizAnswer(const QJsonObject &frame);
+    void onQuizStop(const QJsonObject &frame);
+    void onLeaderboard(const QJsonObject &frame);
+    void sendQuizReply(const QuizService::Reply &reply);
+
+    bool admitChat(const QString &text, const QString &cid);
+    void onIdle();
+    void onInputEnded();
+    void onClosed();
+
+    const WireFormat &wire() const;
+    // Writes frame after whatever the room has queued for this client.
+    void send(const QJsonObject &frame);
+    // cid: the failed say's or dm's, so the client knows which of its messages was refused.
+    void sendError(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
+    void leaveRoom(const QString &reason);
+    // Says bye with reason, lets queued bytes drain, then closes. Others see leaveReason.
+    void closeWithBye(const QString &reason, const QString &leaveReason);
+    void finish();
+
+    const qintptr m_descriptor;
+    const ServerContext m_context;
+    WorkerHost *const m_host;
+    Connection *m_connection = nullptr;
+    std::unique_ptr<WireFormat> m_wire; // chosen by the first line
+    Outbox m_outbox;
+    QuizService m_quiz;
+    FloodGuard m_chatGuard;
+    FloodGuard m_historyGuard;
+    QTimer m_idleTimer;
+    State m_state = State::AwaitingHello;
+    QString m_name; // set once registered
+    bool m_inRoom = false;
+    bool m_pinged = false; // a keep-alive ping is unanswered
+    bool m_receivedAny = false;
+    bool m_draining = false; // input ended: closing once the room's queued traffic is out
+};

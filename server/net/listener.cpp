@@ -1,0 +1,185 @@
+#include "listener.h"
+
+#include "framecodec.h"
+#include "frames.h"
+#include "hostedclient.h"
+#include "netlog.h"
+#include "workerhost.h"
+
+#include <QThread>
+
+#include <sys/socket.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+#include <unistd.h>
+
+using Protocol::ErrorCode;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+// A worker's event loop needs little stack; the default 8 MiB only costs address space, but
+// thousands of threads add up.
+constexpr uint WorkerStackBytes = 512 * 1024;
+// Thousands of clients may connect at once; Qt's default backlog of 50 would drop SYNs.
+constexpr int ListenBacklog = 4096;
+
+// The peer's address straight from the descriptor, before any socket object exists; IPv4
+// peers of a dual-stack listener come as ::ffff:a.b.c.d and count as a.b.c.d.
+QString peerAddress(qintptr descriptor)
+{
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    if (::getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&storage), &length) != 0) {
+        return {};
+    }
+    QHostAddress address(reinterpret_cast<const sockaddr *>(&storage));
+    bool isIpv4 = false;
+    const quint32 ipv4 = address.toIPv4Address(&isIpv4);
+    return isIpv4 ? QHostAddress(ipv4).toString() : address.toString();
+}
+
+} // namespace
+
+Listener::Listener(Options options, Factory factory, QObject *parent)
+    : QTcpServer(parent)
+    , m_options(std::move(options))
+    , m_factory(std::move(factory))
+{
+}
+
+Listener::~Listener()
+{
+    stopThreads();
+}
+
+bool Listener::start(const QHostAddress &address, quint16 port)
+{
+    for (int i = 0; i < m_options.workerThreads; ++i) {
+        auto *thread = new QThread(this);
+        thread->setObjectName(u"natter-worker-%1"_s.arg(i));
+        auto *host = new WorkerHost;
+        host->moveToThread(thread);
+        connect(thread, &QThread::finished, host, &QObject::deleteLater);
+        thread->start();
+        m_threads.insert(thread);
+        m_pool.append(host);
+        m_hostLoad.insert(host, 0);
+    }
+    setListenBacklogSize(ListenBacklog);
+    return listen(address, port);
+}
+
+void Listener::stopThreads()
+{
+    close();
+    // Clients are deleted in their own threads with their host when each thread finishes.
+    for (QThread *thread : std::as_const(m_threads)) {
+        thread->quit();
+        thread->wait();
+    }
+    m_threads.clear();
+    m_pool.clear();
+}
+
+void Listener::incomingConnection(qintptr descriptor)
+{
+    if (m_clients.size() >= m_options.maxClients) {
+        qCWarning(lcNet) << "refusing a connection: already serving" << m_clients.size();
+        refuse(descriptor, ErrorCode::ServerFull,
+            u"the server is full (%1 connections); try again later"_s.arg(m_clients.size()));
+        return;
+    }
+    const QString address = peerAddress(descriptor);
+    if (m_perAddress.value(address) >= m_options.maxPerAddress) {
+        qCWarning(lcNet).noquote() << "refusing a connection from" << address << ": already"
+                                   << m_perAddress.value(address) << "from there";
+        refuse(descriptor, ErrorCode::TooManyConnections,
+            u"too many connections from %1 (at most %2)"_s.arg(address).arg(
+                m_options.maxPerAddress));
+        return;
+    }
+    WorkerHost *host = hostForNewConnection();
+    if (!host) {
+        ::close(int(descriptor));
+        return;
+    }
+    HostedClient *client = m_factory(descriptor, host);
+    connect(client, &QObject::destroyed, this, [this, client] { onClientDestroyed(client); });
+    if (m_pool.isEmpty()) {
+        connect(client, &QObject::destroyed, host->thread(), &QThread::quit);
+    }
+    client->moveToThread(host->thread());
+    // The host adopts the client in its own thread, so the client goes when the host does.
+    QMetaObject::invokeMethod(host, [host, client] {
+        client->setParent(host);
+        client->start();
+    });
+    m_clients.insert(client, {address, host});
+    if (!m_pool.isEmpty()) {
+        ++m_hostLoad[host];
+    }
+    ++m_perAddress[address];
+}
+
+WorkerHost *Listener::hostForNewConnection()
+{
+    if (!m_pool.isEmpty()) {
+        return *std::min_element(m_pool.cbegin(), m_pool.cend(),
+            [this](WorkerHost *a, WorkerHost *b) { return m_hostLoad[a] < m_hostLoad[b]; });
+    }
+    auto *thread = new QThread(this);
+    thread->setStackSize(WorkerStackBytes);
+    auto *host = new WorkerHost;
+    host->moveToThread(thread);
+    // Deferred deletes still run after a thread's loop stops: host and client die in it.
+    connect(thread, &QThread::finished, host, &QObject::deleteLater);
+    connect(thread, &QThread::finished, this, [this, thread] {
+        m_threads.remove(thread);
+        thread->deleteLater();
+    });
+    thread->start();
+    if (!thread->isRunning() && !thread->isFinished()) {
+        // No thread could be made (a process or memory limit): neither started nor finished
+        // will be emitted.
+        qCWarning(lcNet) << "cannot start a thread for a new connection";
+        delete host;
+        thread->deleteLater();
+        return nullptr;
+    }
+    m_threads.insert(thread);
+    return host;
+}
+
+void Listener::refuse(qintptr descriptor, ErrorCode code, const QString &message)
+{
+    auto *connection = new Connection(m_options.limits, m_options.tls, this);
+    if (!connection->open(descriptor)) {
+        connection->deleteLater();
+        return;
+    }
+    connect(connection, &Connection::closed, connection, &QObject::deleteLater);
+    connection->write(FrameCodec::encode(Frames::error(code, message)));
+    connection->write(FrameCodec::encode(Frames::bye(QString(Protocol::errorCodeName(code)))));
+    connection->close();
+}
+
+void Listener::onClientDestroyed(QObject *client)
+{
+    const Client gone = m_clients.take(client);
+    if (--m_perAddress[gone.address] <= 0) {
+        m_perAddress.remove(gone.address);
+    }
+    if (!m_pool.isEmpty()) {
+        --m_hostLoad[gone.host];
+    }
+#ifdef __GLIBC__
+    // Worker threads had malloc arenas of their own; once nobody is connected, give what they
+    // freed back to the system instead of holding the high-water mark forever.
+    if (m_clients.isEmpty()) {
+        ::malloc_trim(0);
+    }
+#endif
+    emit clientFinished();
+}

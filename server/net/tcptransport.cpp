@@ -1,0 +1,200 @@
+#include "tcptransport.h"
+
+#include <QTimer>
+
+#include <array>
+#include <cerrno>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+
+// The most buffers one sendmsg takes (Linux's UIO_MAXIOV is 1024).
+constexpr std::size_t MaxIov = 256;
+
+void setOption(int fd, int level, int name, int value)
+{
+    ::setsockopt(fd, level, name, &value, sizeof value); // best effort: AF_UNIX has no TCP
+}
+
+} // namespace
+
+TcpTransport::~TcpTransport()
+{
+    closeDescriptor();
+}
+
+bool TcpTransport::open(qintptr descriptor)
+{
+    m_fd = int(descriptor);
+    const int flags = ::fcntl(m_fd, F_GETFL);
+    if (flags < 0 || ::fcntl(m_fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+        closeDescriptor();
+        return false;
+    }
+    // Writes are already coalesced per batch; Nagle would hold each one back for the peer's
+    // delayed ACK (40 ms on Linux). Keep-alive finds a peer gone without a FIN (a pulled cable).
+    setOption(m_fd, IPPROTO_TCP, TCP_NODELAY, 1);
+    setOption(m_fd, SOL_SOCKET, SO_KEEPALIVE, 1);
+    sockaddr_storage storage{};
+    socklen_t length = sizeof storage;
+    if (::getpeername(m_fd, reinterpret_cast<sockaddr *>(&storage), &length) == 0) {
+        m_peerAddress = QHostAddress(reinterpret_cast<const sockaddr *>(&storage));
+        if (storage.ss_family == AF_INET) {
+            m_peerPort = ntohs(reinterpret_cast<const sockaddr_in &>(storage).sin_port);
+        } else if (storage.ss_family == AF_INET6) {
+            m_peerPort = ntohs(reinterpret_cast<const sockaddr_in6 &>(storage).sin6_port);
+        }
+    }
+    m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
+    connect(m_readNotifier, &QSocketNotifier::activated, this, &TcpTransport::readyRead);
+    m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
+    m_writeNotifier->setEnabled(false);
+    connect(m_writeNotifier, &QSocketNotifier::activated, this, &TcpTransport::flushQueue);
+    return true;
+}
+
+QByteArray TcpTransport::read(qint64 maxBytes)
+{
+    if (m_fd < 0 || m_inputEnded) {
+        return {};
+    }
+    QByteArray bytes(maxBytes, Qt::Uninitialized);
+    const ssize_t n = ::recv(m_fd, bytes.data(), std::size_t(maxBytes), 0);
+    if (n > 0) {
+        bytes.truncate(n);
+        return bytes;
+    }
+    if (n == 0) {
+        // The peer's FIN. Writing goes on: replies it is owed can still reach it.
+        m_inputEnded = true;
+        m_readNotifier->setEnabled(false);
+        QMetaObject::invokeMethod(this, &TcpTransport::inputEnded, Qt::QueuedConnection);
+    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        fail();
+    }
+    return {};
+}
+
+void TcpTransport::setReading(bool reading)
+{
+    m_reading = reading;
+    if (m_readNotifier && !m_inputEnded) {
+        m_readNotifier->setEnabled(reading);
+    }
+}
+
+void TcpTransport::write(const QList<QByteArray> &chunks)
+{
+    if (m_fd < 0) {
+        return;
+    }
+    for (const QByteArray &chunk : chunks) {
+        if (!chunk.isEmpty()) {
+            m_queue.push_back(chunk); // shares the bytes, copies nothing
+            m_unsent += chunk.size();
+        }
+    }
+    flushQueue();
+}
+
+void TcpTransport::flushQueue()
+{
+    std::array<iovec, MaxIov> parts{};
+    while (m_fd >= 0 && !m_queue.empty()) {
+        std::size_t count = 0;
+        for (auto it = m_queue.cbegin(); it != m_queue.cend() && count < MaxIov; ++it, ++count) {
+            const qsizetype skip = count == 0 ? m_headOffset : 0;
+            parts[count]
+                = {const_cast<char *>(it->constData() + skip), std::size_t(it->size() - skip)};
+        }
+        msghdr message{};
+        message.msg_iov = parts.data();
+        message.msg_iovlen = count;
+        const ssize_t n = ::sendmsg(m_fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+                break;
+            }
+            fail();
+            return;
+        }
+        m_unsent -= n;
+        qsizetype left = n;
+        while (left > 0) {
+            const qsizetype head = m_queue.front().size() - m_headOffset;
+            if (left < head) {
+                m_headOffset += left;
+                break;
+            }
+            left -= head;
+            m_queue.pop_front();
+            m_headOffset = 0;
+        }
+    }
+    if (m_fd < 0) {
+        return;
+    }
+    m_writeNotifier->setEnabled(!m_queue.empty());
+    if (m_queue.empty()) {
+        if (m_shutdownPending) {
+            m_shutdownPending = false;
+            ::shutdown(m_fd, SHUT_WR);
+        }
+        emit drained();
+    }
+}
+
+void TcpTransport::shutdownWrite()
+{
+    if (m_fd < 0) {
+        return;
+    }
+    if (m_queue.empty()) {
+        ::shutdown(m_fd, SHUT_WR);
+    } else {
+        m_shutdownPending = true;
+    }
+}
+
+void TcpTransport::abort(bool reset)
+{
+    if (m_fd < 0) {
+        return;
+    }
+    if (reset) {
+        const linger hard{1, 0};
+        ::setsockopt(m_fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    }
+    closeDescriptor();
+    QMetaObject::invokeMethod(this, &TcpTransport::closed, Qt::QueuedConnection);
+}
+
+void TcpTransport::fail()
+{
+    // A reset by the peer, or a broken pipe: nothing more can be sent or received.
+    closeDescriptor();
+    QMetaObject::invokeMethod(this, &TcpTransport::closed, Qt::QueuedConnection);
+}
+
+void TcpTransport::closeDescriptor()
+{
+    if (m_fd < 0) {
+        return;
+    }
+    // This may run inside one of the notifiers' own signals: they go later, disabled now.
+    for (QSocketNotifier *notifier : {m_readNotifier, m_writeNotifier}) {
+        if (notifier) {
+            notifier->setEnabled(false);
+            notifier->deleteLater();
+        }
+    }
+    m_readNotifier = m_writeNotifier = nullptr;
+    ::close(m_fd);
+    m_fd = -1;
+    m_queue.clear();
+    m_unsent = 0;
+}

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <QByteArray>
+#include <QHostAddress>
+#include <QList>
+#include <QObject>
+
+// The byte pipe under a Connection: plain TCP on the descriptor itself (TcpTransport), or TLS
+// through QSslSocket (TlsTransport). It moves bytes and reports the peer's end; framing, limits
+// and timers are the Connection's. A transport lives and is opened in the thread that uses it.
+class Transport : public QObject
+{
+    Q_OBJECT
+
+public:
+    using QObject::QObject;
+
+    // Adopts an accepted descriptor. False: it could not, and the descriptor is closed.
+    virtual bool open(qintptr descriptor) = 0;
+    // Up to maxBytes of what has arrived; empty when nothing is waiting.
+    virtual QByteArray read(qint64 maxBytes) = 0;
+    // Whether readyRead is emitted: a paused transport leaves input to TCP flow control.
+    virtual void setReading(bool reading) = 0;
+    // Queues bytes in order; as much as the kernel takes goes at once, without copying.
+    virtual void write(const QList<QByteArray> &chunks) = 0;
+    // Bytes written that the peer has not taken yet.
+    virtual qint64 unsentBytes() const = 0;
+    // Sends FIN once everything queued is out: the peer reads the end of the stream.
+    virtual void shutdownWrite() = 0;
+    // Closes now, dropping what is queued. reset: with a TCP reset (SO_LINGER 0), so the peer
+    // learns at once and the kernel frees the socket's buffers instead of retrying them.
+    virtual void abort(bool reset) = 0;
+
+    virtual QHostAddress peerAddress() const = 0;
+    virtual quint16 peerPort() const = 0;
+
+signals:
+    void readyRead();
+    // The peer will send nothing more (it closed or half-closed); writing may still work.
+    void inputEnded();
+    // Everything queued has been sent.
+    void drained();
+    // The connection is gone: an error, the peer's reset, or abort().
+    void closed();
+};

@@ -1,0 +1,43 @@
+#pragma once
+
+#include "messagestore.h"
+#include "storedmessage.h"
+
+#include <QList>
+
+#include <functional>
+
+// What the store thread works through: events that must be stored before anyone sees them, and
+// reads that must see everything sequenced before them. The room implements it; StoreWorker
+// drives it, one batch at a time: take a batch, commit its messages, answer its reads, then
+// let the batch be delivered.
+class StorePipeline
+{
+public:
+    struct Batch
+    {
+        QList<StoredMessage> messages; // to commit, in id order
+        QList<MessageStore::Query> reads; // to answer after the commit, in order
+        qsizetype events = 0; // everything in the batch, stored or not
+    };
+
+    // How many recent cids are remembered to recognise a retried send, across restarts too.
+    static constexpr int CidWindow = 10000;
+
+    // Continues the id sequence after the store's last id and recognises the cids of recent
+    // messages (oldest first).
+    virtual void restore(qint64 lastId, const QList<StoredMessage> &withCid) = 0;
+    // From now on events wait for the store; wake is called (from any thread) each time the
+    // queue of waiting events stops being empty. An empty function detaches: events are
+    // delivered at once again.
+    virtual void attach(std::function<void()> wake) = 0;
+    // Moves what is waiting into the batch in flight.
+    virtual Batch takeBatch() = 0;
+    // Delivers the batch in flight; pages answer its reads, in order (fewer: empty pages).
+    virtual void deliverBatch(const QList<MessageStore::Page> &pages) = 0;
+    // Tells every member something went wrong with storing.
+    virtual void announce(const QByteArray &frame) = 0;
+
+protected:
+    ~StorePipeline() = default;
+};

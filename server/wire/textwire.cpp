@@ -1,0 +1,41 @@
+#include "textwire.h"
+
+#include "framecodec.h"
+#include "textcommandparser.h"
+#include "textrenderer.h"
+
+using namespace Qt::StringLiterals;
+
+WireFormat::Decoded TextWire::decode(const QByteArray &line, const Context &context) const
+{
+    // Text mode has the same UTF-8 rule as JSON; a bad byte must not become U+FFFD silently.
+    const std::optional<QString> text = FrameCodec::decodeUtf8(line);
+    if (!text) {
+        return {{}, Protocol::ErrorCode::BadJson, u"that line is not valid UTF-8"_s, {}};
+    }
+    const TextCommandParser::Command command
+        = TextCommandParser::parse(*text, {context.registered, context.openQuestion});
+    Decoded decoded;
+    decoded.frame = command.frame;
+    if (!command.reply.isEmpty()) {
+        decoded.reply = (command.reply + u'\n').toUtf8();
+    }
+    return decoded;
+}
+
+QByteArray TextWire::encode(const QJsonObject &frame, const QString &self) const
+{
+    return TextRenderer::render(frame, self);
+}
+
+QList<QByteArray> TextWire::encodeShared(
+    const QList<QByteArray> &jsonFrames, const QString &self) const
+{
+    // Text readers are few; reading the shared JSON back keeps the broadcast encode-once.
+    QList<QByteArray> lines;
+    lines.reserve(jsonFrames.size());
+    for (const QByteArray &frame : jsonFrames) {
+        lines.append(TextRenderer::render(FrameCodec::decode(frame.chopped(1)).frame, self));
+    }
+    return lines;
+}

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "protocol.h"
+
+#include <QByteArray>
+#include <QJsonObject>
+#include <QList>
+
+#include <memory>
+
+// How one client's lines become frames and frames become bytes. A connection's first line
+// chooses the format for good: a JSON object means JsonWire, anything else TextWire (nc and
+// telnet). The session speaks frames only and never asks which format it has.
+class WireFormat
+{
+public:
+    // What a format may need to know to read a line (plain text reads by context).
+    struct Context
+    {
+        bool registered = false;
+        qint64 openQuestion = 0; // the quiz question awaiting an answer, 0 for none
+    };
+    // A line is a frame to handle, an error to answer, a reply to show as it is (text help),
+    // or nothing at all (a blank line).
+    struct Decoded
+    {
+        QJsonObject frame;
+        Protocol::ErrorCode error = Protocol::ErrorCode::None;
+        QString message; // the error's
+        QByteArray reply;
+    };
+
+    virtual ~WireFormat() = default;
+
+    // The format a first line asks for; a UTF-8 byte order mark in front of it is ignored.
+    static std::unique_ptr<WireFormat> forFirstLine(const QByteArray &line);
+    // The question a silent new connection is asked, in case a person is at nc.
+    static QByteArray namePrompt();
+
+    virtual Decoded decode(const QByteArray &line, const Context &context) const = 0;
+    // self: the reader's name, for formats that show a reader's own messages differently.
+    virtual QByteArray encode(const QJsonObject &frame, const QString &self) const = 0;
+    // Frames the room encoded once as JSON for everyone, as this client is to get them.
+    virtual QList<QByteArray> encodeShared(
+        const QList<QByteArray> &jsonFrames, const QString &self) const = 0;
+    // Whether the client can answer keep-alive pings (a person at nc cannot).
+    virtual bool answersPings() const = 0;
+};
