@@ -28,8 +28,8 @@ public:
     {
         QString path; // a file, or ":memory:" for a database that lives as long as the store
         bool fullSync = false;
-        // Caps the file at this many pages (0: no cap). SQLite then fails writes exactly as on
-        // a full disk, which is how tests make one.
+        // Lets the file grow by at most this many pages past what it holds once opened (0: no
+        // cap). SQLite then fails writes exactly as on a full disk, which is how tests make one.
         qint64 maxPageCount = 0;
     };
 

@@ -272,7 +272,7 @@ void tst_MessageStore::refusesBadFiles()
 
 void tst_MessageStore::fullDatabaseFailsTheWholeBatch()
 {
-    auto store = open(path(u"full.db"_s), 8); // 8 pages of 4 KiB, as if the disk were full
+    auto store = open(path(u"full.db"_s), 8); // room for 8 pages of 4 KiB, then a full disk
     QVERIFY(store);
     QList<StoredMessage> batch;
     for (qint64 id = 1; id <= 20; ++id) {
