@@ -2,6 +2,7 @@
 #include "messagestore.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -9,8 +10,11 @@
 
 using namespace Qt::StringLiterals;
 
+Q_DECLARE_METATYPE(MessageStore::Query)
+
 // MessageStore on real SQLite files: writing and reading back, continuing after a reopen,
-// paging, private-message privacy, schema upgrades and the files it must refuse.
+// paging, private-message privacy and the indexes that keep it cheap, schema upgrades and the
+// files it must refuse.
 class tst_MessageStore : public QObject
 {
     Q_OBJECT
@@ -20,8 +24,11 @@ private slots:
     void writeReadBackAndReopen();
     void pagingBothWays();
     void privateMessagesOnlyForTheTwo();
+    void historyReadsOnlyVisibleRows_data();
+    void historyReadsOnlyVisibleRows();
     void leaderboardIsStored();
     void upgradesVersionOne();
+    void upgradesVersionTwo();
     void refusesBadFiles_data();
     void refusesBadFiles();
     void fullDatabaseFailsTheWholeBatch();
@@ -62,6 +69,36 @@ void runSql(const QString &path, const QStringList &statements)
         }
     }
     QSqlDatabase::removeDatabase(u"raw"_s);
+}
+
+// The tables exactly as schema version 1 made them.
+QStringList versionOneSchema()
+{
+    return {u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+        u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
+        "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s};
+}
+
+// The first step of a history query plan that reads messages other than through one of the
+// indexes by visibility or a lookup of a single id, or an empty string if there is none. A
+// range of the primary key ("rowid>? AND rowid<?") counts as a scan: it is how the query
+// without those indexes walked every message between the page's ends.
+QString stepPastHiddenRows(const QStringList &plan)
+{
+    static const QRegularExpression readsMessages(u"\\bmessages\\b"_s);
+    static const QRegularExpression allowed(
+        u"^SEARCH messages USING (INTEGER PRIMARY KEY \\(rowid=\\?\\)$"
+        "|(COVERING )?INDEX messages_(public|from|to) )"_s);
+    if (plan.isEmpty()) {
+        return u"(no plan)"_s;
+    }
+    for (const QString &step : plan) {
+        if (step.startsWith(u"error"_s)
+            || (step.contains(readsMessages) && !step.contains(allowed))) {
+            return step;
+        }
+    }
+    return {};
 }
 
 } // namespace
@@ -165,6 +202,36 @@ void tst_MessageStore::privateMessagesOnlyForTheTwo()
     QCOMPARE(ids(store->history({u"bobby"_s})), (QList<qint64>{1}));
 }
 
+void tst_MessageStore::historyReadsOnlyVisibleRows_data()
+{
+    QTest::addColumn<MessageStore::Query>("query");
+    QTest::newRow("newest page") << MessageStore::Query{u"Bob"_s};
+    QTest::newRow("earlier page") << MessageStore::Query{
+        u"bob"_s, 0, 5000, Protocol::DefaultHistoryPage, true};
+    QTest::newRow("oldest forward")
+        << MessageStore::Query{u"bob"_s, 120, std::numeric_limits<qint64>::max(), 15, false};
+    QTest::newRow("bounded range") << MessageStore::Query{u"bob"_s, 10, 31, 5, true};
+}
+
+void tst_MessageStore::historyReadsOnlyVisibleRows()
+{
+    QFETCH(MessageStore::Query, query);
+    auto store = open(path(u"plan.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write(
+        {message(1, u"alice"_s, u"public"_s), message(2, u"alice"_s, u"to bob"_s, u"bob"_s),
+            message(3, u"carol"_s, u"to dave"_s, u"dave"_s)},
+        {}));
+    const QStringList plan = store->historyPlan(query);
+    const QString joined = plan.join(u'\n');
+    const QString bad = stepPastHiddenRows(plan);
+    QVERIFY2(bad.isEmpty(), qPrintable(u"%1\nin the plan\n%2"_s.arg(bad, joined)));
+    // Each of the three ranges is read through its own index.
+    for (const QString &index : {u"messages_public"_s, u"messages_from"_s, u"messages_to"_s}) {
+        QVERIFY2(joined.contains(index), qPrintable(joined));
+    }
+}
+
 void tst_MessageStore::leaderboardIsStored()
 {
     const QString file = path(u"scores.db"_s);
@@ -190,11 +257,10 @@ void tst_MessageStore::upgradesVersionOne()
     // A database exactly as schema version 1 left it, with a message in it.
     const QString file = path(u"v1.db"_s);
     runSql(file,
-        {u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
-            u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
-            "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s,
-            u"INSERT INTO messages VALUES (7, 'alice', NULL, 'from v1', 1700000000000)"_s,
-            u"PRAGMA user_version = 1"_s});
+        versionOneSchema()
+            + QStringList{
+                u"INSERT INTO messages VALUES (7, 'alice', NULL, 'from v1', 1700000000000)"_s,
+                u"PRAGMA user_version = 1"_s});
 
     auto store = open(file);
     QVERIFY(store);
@@ -221,6 +287,55 @@ void tst_MessageStore::upgradesVersionOne()
     query = QSqlQuery();
     db.close();
     db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(u"check"_s);
+}
+
+void tst_MessageStore::upgradesVersionTwo()
+{
+    // A database exactly as schema version 2 left it, with private messages written before
+    // there were indexes to find them by.
+    const QString file = path(u"v2.db"_s);
+    runSql(file,
+        versionOneSchema()
+            + QStringList{u"ALTER TABLE messages ADD COLUMN cid TEXT"_s,
+                u"CREATE TABLE scores (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                "score REAL NOT NULL, seconds REAL NOT NULL, right_answers INTEGER NOT NULL, "
+                "wrong_answers INTEGER NOT NULL, ts INTEGER NOT NULL)"_s,
+                u"INSERT INTO messages VALUES (1, 'alice', NULL, 'public', 1, NULL)"_s,
+                u"INSERT INTO messages VALUES (2, 'Alice', 'Bob', 'to bob', 2, 'c2')"_s,
+                u"INSERT INTO messages VALUES (3, 'carol', 'ALICE', 'to alice', 3, NULL)"_s,
+                u"INSERT INTO messages VALUES (4, 'dave', 'erin', 'to erin', 4, NULL)"_s,
+                u"INSERT INTO messages VALUES (5, 'bobby', 'abob', 'not for bob', 5, NULL)"_s,
+                u"PRAGMA user_version = 2"_s});
+
+    auto store = open(file);
+    QVERIFY(store);
+    QCOMPARE(store->lastId(), 5);
+    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(ids(store->history({u"BOB"_s})), (QList<qint64>{1, 2}));
+    QCOMPARE(ids(store->history({u"Carol"_s})), (QList<qint64>{1, 3}));
+    QCOMPARE(ids(store->history({u"dave"_s})), (QList<qint64>{1, 4}));
+    QCOMPARE(ids(store->history({u"erin"_s})), (QList<qint64>{1, 4}));
+    QCOMPARE(ids(store->history({u"bobby"_s})), (QList<qint64>{1, 5}));
+    QCOMPARE(ids(store->history({u"mallory"_s})), (QList<qint64>{1}));
+    QCOMPARE(store->history({u"bob"_s}).messages.at(1).cid, u"c2"_s);
+    const QStringList plan = store->historyPlan({u"bob"_s});
+    QVERIFY2(stepPastHiddenRows(plan).isEmpty(), qPrintable(plan.join(u'\n')));
+
+    // What is written after the upgrade is found the same way.
+    QVERIFY(store->write({message(6, u"erin"_s, u"to dave"_s, u"Dave"_s)}, {}));
+    QCOMPARE(ids(store->history({u"dave"_s})), (QList<qint64>{1, 4, 6}));
+    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
+    store.reset();
+
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"check"_s);
+        db.setDatabaseName(file);
+        QVERIFY(db.open());
+        QSqlQuery query(u"PRAGMA user_version"_s, db);
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toInt(), 3);
+    }
     QSqlDatabase::removeDatabase(u"check"_s);
 }
 
