@@ -26,6 +26,7 @@ private slots:
     void privateMessagesOnlyForTheTwo();
     void historyReadsOnlyVisibleRows_data();
     void historyReadsOnlyVisibleRows();
+    void pagingPastManyHiddenMessages();
     void leaderboardIsStored();
     void upgradesVersionOne();
     void upgradesVersionTwo();
@@ -99,6 +100,12 @@ QString stepPastHiddenRows(const QStringList &plan)
         }
     }
     return {};
+}
+
+bool isVisibleTo(const StoredMessage &m, const QString &viewer)
+{
+    const QString key = viewer.toCaseFolded();
+    return !m.isPrivate() || m.from.toCaseFolded() == key || m.to.toCaseFolded() == key;
 }
 
 } // namespace
@@ -230,6 +237,101 @@ void tst_MessageStore::historyReadsOnlyVisibleRows()
     for (const QString &index : {u"messages_public"_s, u"messages_from"_s, u"messages_to"_s}) {
         QVERIFY2(joined.contains(index), qPrintable(joined));
     }
+}
+
+void tst_MessageStore::pagingPastManyHiddenMessages()
+{
+    // Other people's private messages by the ten thousand, with bob's messages scattered
+    // among them: public ones, private ones he sent or received in any case of his name, one
+    // to himself, and private ones between names that merely contain his.
+    constexpr qint64 Count = 50'000;
+    const QString viewer = u"bob"_s;
+    QList<StoredMessage> batch;
+    batch.reserve(Count);
+    for (qint64 id = 1; id <= Count; ++id) {
+        const QString other = u"user%1"_s.arg(id % 97);
+        if (id % 211 == 0) {
+            batch.append(message(id, other, u"public"_s));
+        } else if (id % 1009 == 0) {
+            batch.append(message(id, u"BoB"_s, u"from bob"_s, other));
+        } else if (id % 1013 == 0) {
+            batch.append(message(id, other, u"to bob"_s, u"Bob"_s));
+        } else if (id == 25'000) {
+            batch.append(message(id, u"bob"_s, u"note to self"_s, u"bob"_s));
+        } else if (id % 997 == 0) {
+            batch.append(message(id, u"bobby"_s, u"not for bob"_s, u"abob"_s));
+        } else {
+            batch.append(message(id, other, u"secret"_s, u"user%1"_s.arg(id % 89)));
+        }
+    }
+    QList<qint64> visible;
+    for (const StoredMessage &m : std::as_const(batch)) {
+        if (isVisibleTo(m, viewer)) {
+            visible.append(m.id);
+        }
+    }
+    QVERIFY(visible.size() > 250 && visible.size() < 400); // several pages, all but a few hidden
+
+    auto store = open(path(u"hidden.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write(batch, {}));
+
+    // Newest first, each page ending where the one before it began.
+    QList<qint64> backwards;
+    MessageStore::Query older{viewer};
+    for (;;) {
+        const MessageStore::Page page = store->history(older);
+        QVERIFY(!page.messages.isEmpty());
+        for (const StoredMessage &m : page.messages) {
+            QVERIFY2(isVisibleTo(m, viewer), qPrintable(QString::number(m.id)));
+        }
+        backwards = ids(page) + backwards;
+        QCOMPARE(page.more, backwards.size() < visible.size());
+        if (!page.more) {
+            break;
+        }
+        QCOMPARE(page.messages.size(), older.limit);
+        older.before = page.messages.first().id;
+    }
+    QCOMPARE(backwards, visible);
+
+    // Oldest first, in pages of an odd size.
+    QList<qint64> forwards;
+    MessageStore::Query newer{viewer, 0, std::numeric_limits<qint64>::max(), 37, false};
+    for (;;) {
+        const MessageStore::Page page = store->history(newer);
+        forwards += ids(page);
+        QCOMPARE(page.more, forwards.size() < visible.size());
+        if (!page.more) {
+            break;
+        }
+        newer.after = page.messages.last().id;
+    }
+    QCOMPARE(forwards, visible);
+
+    // A bounded range in the middle, as a resume asks for it.
+    const qint64 from = 10'000, to = 30'000;
+    QList<qint64> inRange;
+    for (const qint64 id : std::as_const(visible)) {
+        if (id > from && id < to) {
+            inRange.append(id);
+        }
+    }
+    const MessageStore::Page bounded = store->history({viewer, from, to, 1000, true});
+    QCOMPARE(ids(bounded), inRange);
+    QVERIFY(!bounded.more);
+
+    // The other side of a private message sees it too, and bob's none of it.
+    const MessageStore::Page other = store->history({u"USER5"_s, 0, 2000, 1000, false});
+    QList<qint64> expected;
+    for (const StoredMessage &m : std::as_const(batch)) {
+        if (m.id < 2000 && isVisibleTo(m, u"user5"_s)) {
+            expected.append(m.id);
+        }
+    }
+    QCOMPARE(ids(other), expected);
+    QVERIFY(expected.size() > 20);
+    QVERIFY(stepPastHiddenRows(store->historyPlan(older)).isEmpty());
 }
 
 void tst_MessageStore::leaderboardIsStored()
