@@ -5,6 +5,7 @@
 
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <limits>
 #include <memory>
@@ -21,15 +22,16 @@
 class MessageStore
 {
 public:
-    // Version 1: messages and meta; 2: the sender's cid, and the leaderboard.
-    static constexpr int SchemaVersion = 2;
+    // Version 1: messages and meta; 2: the sender's cid, and the leaderboard; 3: indexes that
+    // let history() read only the messages its viewer may see.
+    static constexpr int SchemaVersion = 3;
 
     struct Options
     {
         QString path; // a file, or ":memory:" for a database that lives as long as the store
         bool fullSync = false;
-        // Caps the file at this many pages (0: no cap). SQLite then fails writes exactly as on
-        // a full disk, which is how tests make one.
+        // Lets the file grow by at most this many pages past what it holds once opened (0: no
+        // cap). SQLite then fails writes exactly as on a full disk, which is how tests make one.
         qint64 maxPageCount = 0;
     };
 
@@ -61,6 +63,9 @@ public:
         bool more = false; // the range holds more than `limit`
     };
     Page history(const Query &query) const;
+    // How SQLite runs history(query), one EXPLAIN QUERY PLAN line each: lets tests prove that
+    // no step walks past messages the viewer may not see.
+    QStringList historyPlan(const Query &query) const;
 
     // The newest `count` messages that carried a cid, oldest first.
     QList<StoredMessage> recentWithCid(int count) const;

@@ -2,6 +2,7 @@
 #include "messagestore.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -9,8 +10,11 @@
 
 using namespace Qt::StringLiterals;
 
+Q_DECLARE_METATYPE(MessageStore::Query)
+
 // MessageStore on real SQLite files: writing and reading back, continuing after a reopen,
-// paging, private-message privacy, schema upgrades and the files it must refuse.
+// paging, private-message privacy and the indexes that keep it cheap, schema upgrades and the
+// files it must refuse.
 class tst_MessageStore : public QObject
 {
     Q_OBJECT
@@ -20,8 +24,12 @@ private slots:
     void writeReadBackAndReopen();
     void pagingBothWays();
     void privateMessagesOnlyForTheTwo();
+    void historyReadsOnlyVisibleRows_data();
+    void historyReadsOnlyVisibleRows();
+    void pagingPastManyHiddenMessages();
     void leaderboardIsStored();
     void upgradesVersionOne();
+    void upgradesVersionTwo();
     void refusesBadFiles_data();
     void refusesBadFiles();
     void fullDatabaseFailsTheWholeBatch();
@@ -62,6 +70,42 @@ void runSql(const QString &path, const QStringList &statements)
         }
     }
     QSqlDatabase::removeDatabase(u"raw"_s);
+}
+
+// The tables exactly as schema version 1 made them.
+QStringList versionOneSchema()
+{
+    return {u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
+        u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
+        "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s};
+}
+
+// The first step of a history query plan that reads messages other than through one of the
+// indexes by visibility or a lookup of a single id, or an empty string if there is none. A
+// range of the primary key ("rowid>? AND rowid<?") counts as a scan: it is how the query
+// without those indexes walked every message between the page's ends.
+QString stepPastHiddenRows(const QStringList &plan)
+{
+    static const QRegularExpression readsMessages(u"\\bmessages\\b"_s);
+    static const QRegularExpression allowed(
+        u"^SEARCH messages USING (INTEGER PRIMARY KEY \\(rowid=\\?\\)$"
+        "|(COVERING )?INDEX messages_(public|from|to) )"_s);
+    if (plan.isEmpty()) {
+        return u"(no plan)"_s;
+    }
+    for (const QString &step : plan) {
+        if (step.startsWith(u"error"_s)
+            || (step.contains(readsMessages) && !step.contains(allowed))) {
+            return step;
+        }
+    }
+    return {};
+}
+
+bool isVisibleTo(const StoredMessage &m, const QString &viewer)
+{
+    const QString key = viewer.toCaseFolded();
+    return !m.isPrivate() || m.from.toCaseFolded() == key || m.to.toCaseFolded() == key;
 }
 
 } // namespace
@@ -165,6 +209,131 @@ void tst_MessageStore::privateMessagesOnlyForTheTwo()
     QCOMPARE(ids(store->history({u"bobby"_s})), (QList<qint64>{1}));
 }
 
+void tst_MessageStore::historyReadsOnlyVisibleRows_data()
+{
+    QTest::addColumn<MessageStore::Query>("query");
+    QTest::newRow("newest page") << MessageStore::Query{u"Bob"_s};
+    QTest::newRow("earlier page") << MessageStore::Query{
+        u"bob"_s, 0, 5000, Protocol::DefaultHistoryPage, true};
+    QTest::newRow("oldest forward")
+        << MessageStore::Query{u"bob"_s, 120, std::numeric_limits<qint64>::max(), 15, false};
+    QTest::newRow("bounded range") << MessageStore::Query{u"bob"_s, 10, 31, 5, true};
+}
+
+void tst_MessageStore::historyReadsOnlyVisibleRows()
+{
+    QFETCH(MessageStore::Query, query);
+    auto store = open(path(u"plan.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write(
+        {message(1, u"alice"_s, u"public"_s), message(2, u"alice"_s, u"to bob"_s, u"bob"_s),
+            message(3, u"carol"_s, u"to dave"_s, u"dave"_s)},
+        {}));
+    const QStringList plan = store->historyPlan(query);
+    const QString joined = plan.join(u'\n');
+    const QString bad = stepPastHiddenRows(plan);
+    QVERIFY2(bad.isEmpty(), qPrintable(u"%1\nin the plan\n%2"_s.arg(bad, joined)));
+    // Each of the three ranges is read through its own index.
+    for (const QString &index : {u"messages_public"_s, u"messages_from"_s, u"messages_to"_s}) {
+        QVERIFY2(joined.contains(index), qPrintable(joined));
+    }
+}
+
+void tst_MessageStore::pagingPastManyHiddenMessages()
+{
+    // Other people's private messages by the ten thousand, with bob's messages scattered
+    // among them: public ones, private ones he sent or received in any case of his name, one
+    // to himself, and private ones between names that merely contain his.
+    constexpr qint64 Count = 50'000;
+    const QString viewer = u"bob"_s;
+    QList<StoredMessage> batch;
+    batch.reserve(Count);
+    for (qint64 id = 1; id <= Count; ++id) {
+        const QString other = u"user%1"_s.arg(id % 97);
+        if (id % 211 == 0) {
+            batch.append(message(id, other, u"public"_s));
+        } else if (id % 1009 == 0) {
+            batch.append(message(id, u"BoB"_s, u"from bob"_s, other));
+        } else if (id % 1013 == 0) {
+            batch.append(message(id, other, u"to bob"_s, u"Bob"_s));
+        } else if (id == 25'000) {
+            batch.append(message(id, u"bob"_s, u"note to self"_s, u"bob"_s));
+        } else if (id % 997 == 0) {
+            batch.append(message(id, u"bobby"_s, u"not for bob"_s, u"abob"_s));
+        } else {
+            batch.append(message(id, other, u"secret"_s, u"user%1"_s.arg(id % 89)));
+        }
+    }
+    QList<qint64> visible;
+    for (const StoredMessage &m : std::as_const(batch)) {
+        if (isVisibleTo(m, viewer)) {
+            visible.append(m.id);
+        }
+    }
+    QVERIFY(visible.size() > 250 && visible.size() < 400); // several pages, all but a few hidden
+
+    auto store = open(path(u"hidden.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write(batch, {}));
+
+    // Newest first, each page ending where the one before it began.
+    QList<qint64> backwards;
+    MessageStore::Query older{viewer};
+    for (;;) {
+        const MessageStore::Page page = store->history(older);
+        QVERIFY(!page.messages.isEmpty());
+        for (const StoredMessage &m : page.messages) {
+            QVERIFY2(isVisibleTo(m, viewer), qPrintable(QString::number(m.id)));
+        }
+        backwards = ids(page) + backwards;
+        QCOMPARE(page.more, backwards.size() < visible.size());
+        if (!page.more) {
+            break;
+        }
+        QCOMPARE(page.messages.size(), older.limit);
+        older.before = page.messages.first().id;
+    }
+    QCOMPARE(backwards, visible);
+
+    // Oldest first, in pages of an odd size.
+    QList<qint64> forwards;
+    MessageStore::Query newer{viewer, 0, std::numeric_limits<qint64>::max(), 37, false};
+    for (;;) {
+        const MessageStore::Page page = store->history(newer);
+        forwards += ids(page);
+        QCOMPARE(page.more, forwards.size() < visible.size());
+        if (!page.more) {
+            break;
+        }
+        newer.after = page.messages.last().id;
+    }
+    QCOMPARE(forwards, visible);
+
+    // A bounded range in the middle, as a resume asks for it.
+    const qint64 from = 10'000, to = 30'000;
+    QList<qint64> inRange;
+    for (const qint64 id : std::as_const(visible)) {
+        if (id > from && id < to) {
+            inRange.append(id);
+        }
+    }
+    const MessageStore::Page bounded = store->history({viewer, from, to, 1000, true});
+    QCOMPARE(ids(bounded), inRange);
+    QVERIFY(!bounded.more);
+
+    // The other side of a private message sees it too, and bob's none of it.
+    const MessageStore::Page other = store->history({u"USER5"_s, 0, 2000, 1000, false});
+    QList<qint64> expected;
+    for (const StoredMessage &m : std::as_const(batch)) {
+        if (m.id < 2000 && isVisibleTo(m, u"user5"_s)) {
+            expected.append(m.id);
+        }
+    }
+    QCOMPARE(ids(other), expected);
+    QVERIFY(expected.size() > 20);
+    QVERIFY(stepPastHiddenRows(store->historyPlan(older)).isEmpty());
+}
+
 void tst_MessageStore::leaderboardIsStored()
 {
     const QString file = path(u"scores.db"_s);
@@ -190,11 +359,10 @@ void tst_MessageStore::upgradesVersionOne()
     // A database exactly as schema version 1 left it, with a message in it.
     const QString file = path(u"v1.db"_s);
     runSql(file,
-        {u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
-            u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
-            "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s,
-            u"INSERT INTO messages VALUES (7, 'alice', NULL, 'from v1', 1700000000000)"_s,
-            u"PRAGMA user_version = 1"_s});
+        versionOneSchema()
+            + QStringList{
+                u"INSERT INTO messages VALUES (7, 'alice', NULL, 'from v1', 1700000000000)"_s,
+                u"PRAGMA user_version = 1"_s});
 
     auto store = open(file);
     QVERIFY(store);
@@ -221,6 +389,55 @@ void tst_MessageStore::upgradesVersionOne()
     query = QSqlQuery();
     db.close();
     db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(u"check"_s);
+}
+
+void tst_MessageStore::upgradesVersionTwo()
+{
+    // A database exactly as schema version 2 left it, with private messages written before
+    // there were indexes to find them by.
+    const QString file = path(u"v2.db"_s);
+    runSql(file,
+        versionOneSchema()
+            + QStringList{u"ALTER TABLE messages ADD COLUMN cid TEXT"_s,
+                u"CREATE TABLE scores (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+                "score REAL NOT NULL, seconds REAL NOT NULL, right_answers INTEGER NOT NULL, "
+                "wrong_answers INTEGER NOT NULL, ts INTEGER NOT NULL)"_s,
+                u"INSERT INTO messages VALUES (1, 'alice', NULL, 'public', 1, NULL)"_s,
+                u"INSERT INTO messages VALUES (2, 'Alice', 'Bob', 'to bob', 2, 'c2')"_s,
+                u"INSERT INTO messages VALUES (3, 'carol', 'ALICE', 'to alice', 3, NULL)"_s,
+                u"INSERT INTO messages VALUES (4, 'dave', 'erin', 'to erin', 4, NULL)"_s,
+                u"INSERT INTO messages VALUES (5, 'bobby', 'abob', 'not for bob', 5, NULL)"_s,
+                u"PRAGMA user_version = 2"_s});
+
+    auto store = open(file);
+    QVERIFY(store);
+    QCOMPARE(store->lastId(), 5);
+    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(ids(store->history({u"BOB"_s})), (QList<qint64>{1, 2}));
+    QCOMPARE(ids(store->history({u"Carol"_s})), (QList<qint64>{1, 3}));
+    QCOMPARE(ids(store->history({u"dave"_s})), (QList<qint64>{1, 4}));
+    QCOMPARE(ids(store->history({u"erin"_s})), (QList<qint64>{1, 4}));
+    QCOMPARE(ids(store->history({u"bobby"_s})), (QList<qint64>{1, 5}));
+    QCOMPARE(ids(store->history({u"mallory"_s})), (QList<qint64>{1}));
+    QCOMPARE(store->history({u"bob"_s}).messages.at(1).cid, u"c2"_s);
+    const QStringList plan = store->historyPlan({u"bob"_s});
+    QVERIFY2(stepPastHiddenRows(plan).isEmpty(), qPrintable(plan.join(u'\n')));
+
+    // What is written after the upgrade is found the same way.
+    QVERIFY(store->write({message(6, u"erin"_s, u"to dave"_s, u"Dave"_s)}, {}));
+    QCOMPARE(ids(store->history({u"dave"_s})), (QList<qint64>{1, 4, 6}));
+    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
+    store.reset();
+
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"check"_s);
+        db.setDatabaseName(file);
+        QVERIFY(db.open());
+        QSqlQuery query(u"PRAGMA user_version"_s, db);
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toInt(), 3);
+    }
     QSqlDatabase::removeDatabase(u"check"_s);
 }
 
@@ -272,7 +489,7 @@ void tst_MessageStore::refusesBadFiles()
 
 void tst_MessageStore::fullDatabaseFailsTheWholeBatch()
 {
-    auto store = open(path(u"full.db"_s), 8); // 8 pages of 4 KiB, as if the disk were full
+    auto store = open(path(u"full.db"_s), 8); // room for 8 pages of 4 KiB, then a full disk
     QVERIFY(store);
     QList<StoredMessage> batch;
     for (qint64 id = 1; id <= 20; ++id) {

@@ -6,6 +6,7 @@
 #include <QTcpServer>
 #include <QTest>
 
+#include <QDir>
 #include <QJsonArray>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -78,6 +79,86 @@ Result runToEnd(const QStringList &arguments)
     }
     return {process.exitCode(), QString::fromUtf8(process.readAllStandardOutput()),
         QString::fromUtf8(process.readAllStandardError())};
+}
+
+bool nobodyCanEnter(const QString &directory)
+{
+    return QProcess::execute(u"runuser"_s,
+               {u"-u"_s, u"nobody"_s, u"--"_s, u"test"_s, u"-x"_s, directory, u"-a"_s, u"-r"_s,
+                   directory})
+        == 0;
+}
+
+// natter-server, and any library it loads from outside the system's directories, copied where
+// the user nobody may run them. Root may run the binary where it was built, but nobody cannot
+// when the checkout sits under a directory only its owner may enter: mktemp -d makes them 0700,
+// and CI may clone into one. TMPDIR may be such a directory too (pam_tmpdir makes one for each
+// user), so the copy goes to /tmp if nobody cannot enter it.
+struct NobodyServer
+{
+    std::unique_ptr<QTemporaryDir> dir;
+    QString binary;
+    QString libraryPath; // for LD_LIBRARY_PATH: the copied libraries, if there are any
+    QString error; // why there is no copy
+};
+
+NobodyServer copyServerForNobody()
+{
+    NobodyServer server;
+    for (const QString &base : {QDir::tempPath(), u"/tmp"_s}) {
+        server.dir = std::make_unique<QTemporaryDir>(base + u"/natter-nobody-XXXXXX"_s);
+        if (server.dir->isValid()
+            && QFile::setPermissions(server.dir->path(),
+                QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadGroup
+                    | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther)
+            && nobodyCanEnter(server.dir->path())) {
+            break;
+        }
+        server.dir.reset();
+    }
+    if (!server.dir) {
+        server.error = u"no temporary directory that nobody may enter"_s;
+        return server;
+    }
+    const QFileDevice::Permissions executable = QFile::ReadOwner | QFile::WriteOwner
+        | QFile::ExeOwner | QFile::ReadGroup | QFile::ExeGroup | QFile::ReadOther | QFile::ExeOther;
+    server.binary = server.dir->filePath(u"natter-server"_s);
+    if (!QFile::copy(serverBinary, server.binary)
+        || !QFile::setPermissions(server.binary, executable)) {
+        server.error = u"cannot copy %1 to %2"_s.arg(serverBinary, server.binary);
+        return server;
+    }
+    // A library from the build tree (were the server's own code ever a shared library) would be
+    // as far out of nobody's reach as the binary; ldd says "libX.so.1 => /path/libX.so.1 (...)".
+    QProcess ldd;
+    ldd.start(u"ldd"_s, {serverBinary});
+    if (!ldd.waitForFinished(20000) || ldd.exitCode() != 0) {
+        server.error = u"ldd %1 failed"_s.arg(serverBinary);
+        return server;
+    }
+    static const QRegularExpression resolved(uR"(=> (/\S+) \()"_s);
+    static const QRegularExpression system(uR"(^/(usr/)?lib(32|64|x32)?/)"_s);
+    const QString libraries = server.dir->filePath(u"lib"_s);
+    for (const QString &line : QString::fromLocal8Bit(ldd.readAllStandardOutput()).split(u'\n')) {
+        const QString library = resolved.match(line).captured(1);
+        if (library.isEmpty() || library.contains(system)) {
+            continue;
+        }
+        const QString copy = libraries + u'/' + QFileInfo(library).fileName();
+        if (!QDir().mkpath(libraries) || !QFile::setPermissions(libraries, executable)
+            || !QFile::copy(library, copy) || !QFile::setPermissions(copy, executable)) {
+            server.error = u"cannot copy %1 to %2"_s.arg(library, copy);
+            return server;
+        }
+        server.libraryPath = libraries;
+    }
+    return server;
+}
+
+const NobodyServer &serverForNobody()
+{
+    static const NobodyServer server = copyServerForNobody();
+    return server;
 }
 
 } // namespace
@@ -290,7 +371,16 @@ void tst_ServerProcess::badDatabaseFiles()
 {
     QFETCH(QString, kind);
     QFETCH(QString, mentions);
-    QTemporaryDir dir;
+    // Permissions do not stop root, so as root the server runs as nobody for these.
+    const bool asOtherUser
+        = ::geteuid() == 0 && (kind == "unreadable"_L1 || kind == "read-only"_L1);
+    if (asOtherUser) {
+        QVERIFY2(serverForNobody().error.isEmpty(), qPrintable(serverForNobody().error));
+    }
+    // As nobody, the database goes next to the server's copy, where nobody may enter.
+    QTemporaryDir dir(asOtherUser ? serverForNobody().dir->filePath(u"db-XXXXXX"_s)
+                                  : QDir::tempPath() + u"/tst_serverprocess-XXXXXX"_s);
+    QVERIFY(dir.isValid());
     QFile::setPermissions(dir.path(),
         QFile::permissions(dir.path()) | QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup
             | QFile::ExeGroup);
@@ -311,9 +401,6 @@ void tst_ServerProcess::badDatabaseFiles()
         }
         QSqlDatabase::removeDatabase(u"setup"_s);
     }
-    // Permissions do not stop root, so as root the server runs as nobody for these.
-    const bool asOtherUser
-        = ::geteuid() == 0 && (kind == "unreadable"_L1 || kind == "read-only"_L1);
     if (kind == "unreadable"_L1) {
         QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner));
         if (!asOtherUser) {
@@ -332,11 +419,15 @@ void tst_ServerProcess::badDatabaseFiles()
     original.close();
 
     QProcess process;
-    process.setProcessEnvironment(serverEnvironment());
+    QProcessEnvironment environment = serverEnvironment();
+    if (asOtherUser && !serverForNobody().libraryPath.isEmpty()) {
+        environment.insert(u"LD_LIBRARY_PATH"_s, serverForNobody().libraryPath);
+    }
+    process.setProcessEnvironment(environment);
     const QStringList arguments{u"--port"_s, u"0"_s, u"--db"_s, file};
     if (asOtherUser) {
-        process.start(
-            u"runuser"_s, QStringList{u"-u"_s, u"nobody"_s, u"--"_s, serverBinary} + arguments);
+        process.start(u"runuser"_s,
+            QStringList{u"-u"_s, u"nobody"_s, u"--"_s, serverForNobody().binary} + arguments);
     } else {
         process.start(serverBinary, arguments);
     }
