@@ -10,7 +10,7 @@ namespace {
 
 bool isQuitWord(const QString &line)
 {
-    // Seeds 003 and 004 leave with these, alone on a line.
+    // People at nc leave with these, alone on a line, as older chat programs taught them.
     return line.compare("quit"_L1, Qt::CaseInsensitive) == 0
         || line.compare("exit"_L1, Qt::CaseInsensitive) == 0 || line == "{quit}"_L1;
 }
@@ -102,7 +102,7 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
     if (!context.registered) {
         return frame(Frames::hello(trimmed));
     }
-    // Seed 002's private-message form.
+    // The terse private-message form: %NAME%text.
     static const QRegularExpression percentDm(
         uR"(^%([^%\s]+)%(.+)$)"_s, QRegularExpression::DotMatchesEverythingOption);
     const QRegularExpressionMatch dm = percentDm.match(trimmed);

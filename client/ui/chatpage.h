@@ -9,7 +9,7 @@ class QLineEdit;
 class QListView;
 class QPushButton;
 
-// The Chat tab (seed 003's window): the history, the people online, the entry field, and the
+// The Chat tab: the history, the people online, the entry field, and the
 // Send, Smile, Frown and Leave buttons. It only forwards what the person does to ChatClient.
 class ChatPage : public QWidget
 {

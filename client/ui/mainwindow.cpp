@@ -264,7 +264,7 @@ void MainWindow::changeEvent(QEvent *event)
 void MainWindow::closeEvent(QCloseEvent *event)
 {
     QSettings().setValue(u"window/geometry"_s, saveGeometry());
-    m_client.leave(); // seed 003: closing the window leaves the chat cleanly
+    m_client.leave(); // closing the window leaves the chat cleanly
     m_dialog->hide();
     event->accept();
     QCoreApplication::quit();

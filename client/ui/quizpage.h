@@ -11,7 +11,7 @@ class QProgressBar;
 class QPushButton;
 class QTableView;
 
-// The Quiz tab (seed 000): Start, a 3-2-1 countdown, each question with its number, an answer
+// The Quiz tab: Start, a 3-2-1 countdown, each question with its number, an answer
 // field that takes Enter, right/wrong feedback with the running score, the score card at the
 // end, and the leaderboard.
 class QuizPage : public QWidget
@@ -21,7 +21,7 @@ class QuizPage : public QWidget
 public:
     explicit QuizPage(ChatClient &client, QWidget *parent = nullptr);
 
-    // Tests shorten the countdown; people get the seed's three seconds.
+    // Tests shorten the countdown; people get three seconds.
     void setCountdownSeconds(int seconds) { m_countdownSeconds = seconds; }
 
     QPushButton *startButton() const { return m_start; }

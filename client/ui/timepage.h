@@ -7,7 +7,7 @@ class QComboBox;
 class QLabel;
 class QPushButton;
 
-// The Time tab (seed 004): Day, Date and Time buttons that ask the server, the answer, and the
+// The Time tab: Day, Date and Time buttons that ask the server, the answer, and the
 // time zone it was given in (the server's, or one picked from the list).
 class TimePage : public QWidget
 {

@@ -20,6 +20,6 @@ public:
 
 private:
     std::function<void()> m_wake;
-    std::mutex m_mutex; // pthread-based, so ThreadSanitizer sees it (QMutex uses raw futexes)
+    std::mutex m_mutex;
     QList<QByteArray> m_frames;
 };

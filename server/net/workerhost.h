@@ -28,6 +28,6 @@ public:
 private:
     void flushReady();
 
-    std::mutex m_mutex; // pthread-based, so ThreadSanitizer sees it
+    std::mutex m_mutex;
     QList<HostedClient *> m_ready;
 };

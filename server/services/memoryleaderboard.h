@@ -19,8 +19,7 @@ public:
     QList<Entry> top(int count) const override;
 
 private:
-    mutable std::mutex
-        m_mutex; // pthread-based, so ThreadSanitizer sees it (QMutex uses raw futexes)
+    mutable std::mutex m_mutex;
     QHash<QString, Entry> m_best; // keyed by case-folded name
     const int m_capacity;
 };

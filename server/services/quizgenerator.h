@@ -5,7 +5,7 @@
 
 #include <optional>
 
-// Makes the seed's arithmetic questions: "a op b" with a and b in 0..9 and op one of + - * /.
+// Makes the quiz's arithmetic questions: "a op b" with a and b in 0..9 and op one of + - * /.
 // Every answer is an exact integer: a division never has b = 0 and always divides evenly
 // (a is drawn from the multiples of b up to 9).
 class QuizGenerator

@@ -7,7 +7,7 @@
 #include <QJsonObject>
 #include <QJsonValue>
 
-// One client's quiz, following the seed's rules: ten questions asked one at a time, +1 for a
+// One client's quiz: ten questions asked one at a time, +1 for a
 // right answer and -0.25 for a wrong one, timed from the first question to the last answer.
 // The session only ever reveals a question's answer after that question has been answered.
 class QuizSession

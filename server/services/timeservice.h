@@ -6,7 +6,7 @@
 #include <QJsonObject>
 #include <QStringList>
 
-// The seed's day/date/time server: answers "day", "date" or "time" from a clock, in the
+// The day, date and time service: answers "day", "date" or "time" from a clock, in the
 // server's time zone or a named IANA zone, with the zone's name and UTC offset.
 class TimeService
 {

@@ -232,7 +232,7 @@ void tst_Services::leaderboardRanksFinishedQuizzes()
 
 void tst_Services::timeQueries()
 {
-    TestClient client; // no name needed, like the seed's time server
+    TestClient client; // no name needed for the time service
     QVERIFY(client.connectTo(m_port));
     for (const QString &query : {u"day"_s, u"date"_s, u"time"_s}) {
         client.send(Frames::timeQuery(query));

@@ -207,7 +207,7 @@ void tst_TextMode::braceQuitFirstLeaves()
 {
     TextClient person;
     QVERIFY(person.connectTo(m_port));
-    person.type(u"{quit}"_s); // seed 003's goodbye, even before a name
+    person.type(u"{quit}"_s); // the old chat programs' goodbye, even before a name
     QVERIFY(!person.waitForLine(u"* Bye!"_s).isEmpty());
     QVERIFY(person.waitForDisconnected());
 }

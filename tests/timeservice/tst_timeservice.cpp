@@ -7,7 +7,7 @@
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
 
-// TimeService: the seed's day/date/time answers, zones and offsets, and unknown requests.
+// TimeService: day, date and time answers, zones and offsets, and unknown requests.
 class tst_TimeService : public QObject
 {
     Q_OBJECT
