@@ -8,7 +8,6 @@
 #include "jsonwire.h"
 #include "sessionsettings.h"
 #include "storeworker.h"
-#include "timeservice.h"
 #include "workerhost.h"
 
 using Protocol::ErrorCode;
@@ -42,17 +41,17 @@ const std::array<Session::Route, Protocol::FrameTypeCount> &Session::routes()
         route(FrameType::Hello, &Session::onHello, false);
         route(FrameType::Ping, &Session::onPing, false);
         route(FrameType::Pong, &Session::onPong, false);
-        route(FrameType::Echo, &Session::onEcho, false);
-        route(FrameType::Time, &Session::onTime, false);
+        route(FrameType::Echo, &Session::onService, false);
+        route(FrameType::Time, &Session::onService, false);
         route(FrameType::Quit, &Session::onQuit, false);
         route(FrameType::Say, &Session::onSay, true);
         route(FrameType::Dm, &Session::onDm, true);
         route(FrameType::History, &Session::onHistory, true);
         route(FrameType::Users, &Session::onUsers, true);
-        route(FrameType::QuizStart, &Session::onQuizStart, true);
-        route(FrameType::QuizAnswer, &Session::onQuizAnswer, true);
-        route(FrameType::QuizStop, &Session::onQuizStop, true);
-        route(FrameType::Leaderboard, &Session::onLeaderboard, true);
+        route(FrameType::QuizStart, &Session::onService, true);
+        route(FrameType::QuizAnswer, &Session::onService, true);
+        route(FrameType::QuizStop, &Session::onService, true);
+        route(FrameType::Leaderboard, &Session::onService, true);
         return routes;
     }();
     return table;
@@ -63,7 +62,7 @@ Session::Session(qintptr descriptor, const ServerContext &context, WorkerHost *h
     , m_context(context)
     , m_host(host)
     , m_outbox([this] { m_host->markReady(this); })
-    , m_quiz(context.leaderboard, context.settings.quizSeed)
+    , m_services(context.leaderboard, context.settings.quizSeed)
     , m_chatGuard(context.settings.chatRate, context.settings.chatBurst)
     , m_historyGuard(context.settings.historyRate, context.settings.historyBurst)
     , m_idleTimer(this)
@@ -175,7 +174,7 @@ void Session::handleLine(const QByteArray &line)
         }
     }
     const WireFormat::Decoded decoded
-        = m_wire->decode(line, {m_state == State::Registered, m_quiz.openQuestion()});
+        = m_wire->decode(line, {m_state == State::Registered, m_services.openQuestion()});
     if (decoded.error != ErrorCode::None) {
         sendError(decoded.error, decoded.message);
         return;
@@ -337,43 +336,16 @@ void Session::onPong(const QJsonObject &)
     // The answer to our keep-alive ping; reading it already reset the idle clock.
 }
 
-void Session::onEcho(const QJsonObject &frame)
+void Session::onService(const QJsonObject &frame)
 {
-    const QString text = frame.value("text"_L1).toString();
-    // JSON escapes can smuggle in half a surrogate pair; echoing it would make strict readers
-    // reject the reply.
-    if (!text.isValidUtf16()) {
-        sendError(ErrorCode::BadText, u"the text cannot hold unpaired surrogates"_s);
-        return;
-    }
-    send(Frames::echo(text));
-}
-
-void Session::onTime(const QJsonObject &frame)
-{
-    const TimeService::Reply reply = TimeService::answer(
-        frame.value("query"_L1).toString(), frame.value("zone"_L1).toString());
+    const ServiceDesk::Reply reply = m_services.answer(Protocol::frameType(frame), frame, m_name);
     if (reply.error != ErrorCode::None) {
         sendError(reply.error, reply.message);
         return;
     }
-    send(reply.frame);
-}
-
-void Session::onQuit(const QJsonObject &)
-{
-    closeWithBye(u"quit"_s, u"quit"_s);
-}
-
-void Session::onQuizStart(const QJsonObject &)
-{
-    sendQuizReply(m_quiz.start());
-}
-
-void Session::onQuizAnswer(const QJsonObject &frame)
-{
-    const QuizService::Reply reply = m_quiz.answer(frame, m_name);
-    sendQuizReply(reply);
+    for (const QJsonObject &answer : reply.frames) {
+        send(answer);
+    }
     if (reply.recorded) {
         m_context.store.saveScore(*reply.recorded);
         qCInfo(lcChat).noquote() << m_connection->peer() << m_name << "finished a quiz with"
@@ -381,25 +353,9 @@ void Session::onQuizAnswer(const QJsonObject &frame)
     }
 }
 
-void Session::onQuizStop(const QJsonObject &)
+void Session::onQuit(const QJsonObject &)
 {
-    sendQuizReply(m_quiz.stop());
-}
-
-void Session::onLeaderboard(const QJsonObject &)
-{
-    sendQuizReply(m_quiz.leaderboard());
-}
-
-void Session::sendQuizReply(const QuizService::Reply &reply)
-{
-    if (reply.error != ErrorCode::None) {
-        sendError(reply.error, reply.message);
-        return;
-    }
-    for (const QJsonObject &frame : reply.frames) {
-        send(frame);
-    }
+    closeWithBye(u"quit"_s, u"quit"_s);
 }
 
 const WireFormat &Session::wire() const

@@ -4,8 +4,8 @@
 #include "frametype.h"
 #include "hostedclient.h"
 #include "outbox.h"
-#include "quizservice.h"
 #include "servercontext.h"
+#include "servicedesk.h"
 #include "wireformat.h"
 
 #include <QJsonObject>
@@ -20,8 +20,8 @@ class WorkerHost;
 
 // One client's conversation with the server: the protocol's state machine and a handler per
 // frame type. It owns the client's Connection (bytes), WireFormat (JSON or plain text, chosen
-// by the first line) and services (quiz), and writes out what the room queues in its Outbox.
-// It lives in its WorkerHost's thread and deletes itself once the connection is over.
+// by the first line) and ServiceDesk (echo, time, quiz), and writes out what the room queues in its
+// Outbox. It lives in its WorkerHost's thread and deletes itself once the connection is over.
 //
 //   AwaitingHello --hello--> Registered --quit, timeout, flood, bye--> Closing --> Closed
 //          \________________ errors, shutdown, end of input ____________/
@@ -60,14 +60,9 @@ private:
     void onUsers(const QJsonObject &frame);
     void onPing(const QJsonObject &frame);
     void onPong(const QJsonObject &frame);
-    void onEcho(const QJsonObject &frame);
-    void onTime(const QJsonObject &frame);
     void onQuit(const QJsonObject &frame);
-    void onQuizStart(const QJsonObject &frame);
-    void onQuizAnswer(const QJsonObject &frame);
-    void onQuizStop(const QJsonObject &frame);
-    void onLeaderboard(const QJsonObject &frame);
-    void sendQuizReply(const QuizService::Reply &reply);
+    // Echo, time, the quiz and the leaderboard.
+    void onService(const QJsonObject &frame);
 
     bool admitChat(const QString &text, const QString &cid);
     void onIdle();
@@ -90,7 +85,7 @@ private:
     Connection *m_connection = nullptr;
     std::unique_ptr<WireFormat> m_wire; // chosen by the first line
     Outbox m_outbox;
-    QuizService m_quiz;
+    ServiceDesk m_services;
     FloodGuard m_chatGuard;
     FloodGuard m_historyGuard;
     QTimer m_idleTimer;
