@@ -375,6 +375,11 @@ private:
     QHash<QString, qsizetype> m_typeCounts;
 };
 
+QString compact(const QJsonObject &frame)
+{
+    return QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact));
+}
+
 // Reads every open client given (and runs Qt's events, so QProcess sees its child exit) until
 // done() holds; false if it still does not at the deadline.
 bool waitUntil(const QList<RawClient *> &clients, int timeoutMs, const std::function<bool()> &done)
@@ -438,13 +443,11 @@ bool postMessages(RawClient &talker, int count, int size, QString *why,
             return true;
         }
         if (talker.closed() || talker.countOf(u"error"_s) > 0 || deadline.hasExpired()) {
-            *why = u"posting stopped after %1 sent, %2 answered: %3 %4"_s.arg(sent)
+            const QJsonObject error = talker.lastFrameOf(u"error"_s);
+            *why = u"posting stopped after %1 sent, %2 answered: %3%4"_s.arg(sent)
                        .arg(answered())
-                       .arg(talker.describe())
-                       .arg(talker.countOf(u"error"_s) > 0 ? QString::fromUtf8(
-                                QJsonDocument(talker.framesOf(u"error"_s).first())
-                                    .toJson(QJsonDocument::Compact))
-                                                           : QString());
+                       .arg(talker.describe(),
+                           error.isEmpty() ? QString() : u"; "_s + compact(error));
             return false;
         }
         QByteArray batch;
@@ -544,11 +547,6 @@ QString printable(const QByteArray &bytes)
                                             : u"\\x%1"_s.arg(byte, 2, 16, QChar(u'0'));
     }
     return text;
-}
-
-QString compact(const QJsonObject &frame)
-{
-    return QString::fromUtf8(QJsonDocument(frame).toJson(QJsonDocument::Compact));
 }
 
 } // namespace
