@@ -98,10 +98,20 @@ void TcpTransport::write(const QList<QByteArray> &chunks)
             m_unsent += chunk.size();
         }
     }
-    flushQueue();
+    sendQueued();
 }
 
 void TcpTransport::flushQueue()
+{
+    // Only here, when the kernel had been full, is a backlog cleared: drained must not come
+    // from inside write(), whose caller may be in the middle of handling a line.
+    sendQueued();
+    if (m_fd >= 0 && m_queue.empty()) {
+        emit drained();
+    }
+}
+
+void TcpTransport::sendQueued()
 {
     std::array<iovec, MaxIov> parts{};
     while (m_fd >= 0 && !m_queue.empty()) {
@@ -139,12 +149,8 @@ void TcpTransport::flushQueue()
         return;
     }
     m_writeNotifier->setEnabled(!m_queue.empty());
-    if (m_queue.empty()) {
-        if (m_shutdownPending) {
-            m_shutdownPending = false;
-            ::shutdown(m_fd, SHUT_WR);
-        }
-        emit drained();
+    if (m_queue.empty() && std::exchange(m_shutdownPending, false)) {
+        ::shutdown(m_fd, SHUT_WR);
     }
 }
 

@@ -30,7 +30,9 @@ public:
     quint16 peerPort() const override { return m_peerPort; }
 
 private:
+    // The write notifier: the kernel takes more.
     void flushQueue();
+    void sendQueued();
     void fail();
     void closeDescriptor();
 

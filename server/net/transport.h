@@ -38,7 +38,8 @@ signals:
     void readyRead();
     // The peer will send nothing more (it closed or half-closed); writing may still work.
     void inputEnded();
-    // Everything queued has been sent.
+    // A backlog the kernel would not take has all been sent. Never emitted from inside write(),
+    // whose caller may be in the middle of handling a line.
     void drained();
     // The connection is gone: an error, the peer's reset, or abort().
     void closed();
