@@ -119,6 +119,15 @@ QJsonObject welcome(const QString &name, const QStringList &users, qsizetype use
     return frame;
 }
 
+QJsonObject withReplay(QJsonObject welcome, qsizetype replayed, qint64 gapAfter, qint64 gapBefore)
+{
+    welcome.insert("replayed"_L1, replayed);
+    if (gapAfter >= 0) {
+        welcome.insert("gap"_L1, QJsonObject{{"after"_L1, gapAfter}, {"before"_L1, gapBefore}});
+    }
+    return welcome;
+}
+
 QJsonObject joined(const QString &name, const QString &ts)
 {
     return {{"type"_L1, frameTypeName(FrameType::Joined)}, {"name"_L1, name}, {"ts"_L1, ts}};

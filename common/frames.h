@@ -35,6 +35,10 @@ QJsonObject leaderboardRequest();
 // message id when the client joined.
 QJsonObject welcome(const QString &name, const QStringList &users, qsizetype userCount,
     const QString &motd, qint64 lastId);
+// welcome, for a client that resumed with "since": how many missed messages follow, and, when
+// there were too many, the gap (after, before) it can page with history (-1: no gap).
+QJsonObject withReplay(
+    QJsonObject welcome, qsizetype replayed, qint64 gapAfter = -1, qint64 gapBefore = -1);
 QJsonObject joined(const QString &name, const QString &ts);
 QJsonObject message(qint64 id, const QString &from, const QString &text, const QString &ts,
     const QString &cid = {});

@@ -243,14 +243,12 @@ QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &p
     switch (read.kind) {
     case Read::Kind::Welcome: {
         QJsonObject welcome = read.welcome;
-        if (read.since) {
-            welcome.insert("replayed"_L1, page.messages.size());
-            if (page.more) {
-                // Too much to replay: the newest part follows, and the client can page the rest.
-                welcome.insert("gap"_L1,
-                    QJsonObject{
-                        {"after"_L1, *read.since}, {"before"_L1, page.messages.first().id}});
-            }
+        if (read.since && page.more) {
+            // Too much to replay: the newest part follows, and the client can page the rest.
+            welcome = Frames::withReplay(
+                welcome, page.messages.size(), *read.since, page.messages.first().id);
+        } else if (read.since) {
+            welcome = Frames::withReplay(welcome, page.messages.size());
         }
         frames.append(FrameCodec::encode(welcome));
         for (const StoredMessage &message : page.messages) {

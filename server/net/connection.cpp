@@ -95,20 +95,6 @@ bool Connection::checkPending()
     return false;
 }
 
-void Connection::pauseInput()
-{
-    m_paused = true;
-}
-
-void Connection::resumeInput()
-{
-    if (!std::exchange(m_paused, false)) {
-        return;
-    }
-    // Lines already buffered go first; then the socket.
-    QMetaObject::invokeMethod(this, &Connection::readInput, Qt::QueuedConnection);
-}
-
 void Connection::readInput()
 {
     if (m_closed) {
@@ -119,7 +105,7 @@ void Connection::readInput()
         return;
     }
     deliverLines();
-    while (!m_stopped && !m_paused && !m_closed && m_transport->unsentBytes() <= m_readPauseBytes) {
+    while (!m_stopped && !m_closed && m_transport->unsentBytes() <= m_readPauseBytes) {
         const QByteArray bytes = m_transport->read(ReadChunkBytes);
         if (bytes.isEmpty()) {
             break;
@@ -131,9 +117,8 @@ void Connection::readInput()
     if (m_closed || m_closing) {
         return;
     }
-    m_transport->setReading(
-        !m_paused && !m_stopped && m_transport->unsentBytes() <= m_readPauseBytes);
-    if (m_inputEnded && !m_paused && !m_stopped) {
+    m_transport->setReading(!m_stopped && m_transport->unsentBytes() <= m_readPauseBytes);
+    if (m_inputEnded && !m_stopped) {
         m_stopped = true;
         emit inputEnded();
     }
@@ -141,7 +126,7 @@ void Connection::readInput()
 
 void Connection::deliverLines()
 {
-    while (!m_stopped && !m_paused && !m_closing && !m_closed) {
+    while (!m_stopped && !m_closing && !m_closed) {
         const std::optional<QByteArray> line = m_reader.nextLine();
         if (!line) {
             break;

@@ -48,10 +48,6 @@ public:
     void write(const QList<QByteArray> &chunks);
     qint64 unsentBytes() const;
 
-    // Holds lines back (those already buffered too) until resumed.
-    void pauseInput();
-    void resumeInput();
-
     // Lingering close (as nginx does): send what is queued, then FIN; discard the peer's input
     // until it closes too or the grace runs out. Closing a socket that still holds unread input
     // would make the kernel send a reset, which can destroy the peer's copy of our last frames.
@@ -90,7 +86,6 @@ private:
     FrameReader m_reader;
     QTimer m_frameTimer;
     QString m_peer;
-    bool m_paused = false; // by the session
     bool m_stopped = false; // no more lines: overflow, timeout or closing
     bool m_inputEnded = false;
     bool m_closing = false;
