@@ -6,6 +6,7 @@
 #include "tlsidentity.h"
 #include "truststore.h"
 
+#include <QFile>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSslCertificate>
@@ -25,6 +26,7 @@ class tst_Tls : public QObject
 
 private slots:
     void initTestCase();
+    void cleanupTestCase();
     void cleanup();
 
     void identityErrors_data();
@@ -60,11 +62,19 @@ void tst_Tls::initTestCase()
 {
     QStandardPaths::setTestModeEnabled(true); // "trust always" goes to a test location
     QCoreApplication::setOrganizationName(u"NatterTests"_s);
-    QCoreApplication::setApplicationName(u"tst_tls"_s);
+    // One settings file per process: ctest runs this suite and its pooled twin at once, and
+    // each clears its trust store first.
+    QCoreApplication::setApplicationName(
+        u"tst_tls-%1"_s.arg(QCoreApplication::applicationPid()));
     QSettings().clear();
     if (!QSslSocket::supportsSsl()) {
         QSKIP("no TLS backend");
     }
+}
+
+void tst_Tls::cleanupTestCase()
+{
+    QFile::remove(QSettings().fileName());
 }
 
 void tst_Tls::cleanup()
