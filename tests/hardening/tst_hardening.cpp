@@ -94,6 +94,11 @@ public:
         if (!extra.contains(u"--db"_s)) {
             arguments << u"--db"_s << u":memory:"_s;
         }
+        // ctest runs the suite again with shared worker threads (hardening-pooled).
+        const int pooled = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
+        if (pooled > 0 && !extra.contains(u"--worker-threads"_s)) {
+            arguments << u"--worker-threads"_s << QString::number(pooled);
+        }
         arguments += extra;
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         environment.insert(u"XDG_DATA_HOME"_s, m_dir.path());
