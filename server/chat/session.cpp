@@ -94,26 +94,9 @@ void Session::start()
             m_idleTimer.start();
         }
     });
-    connect(m_connection, &Connection::frameTooLarge, this, [this](qsizetype maxBytes) {
-        qCInfo(lcChat).noquote() << m_connection->peer() << "sent a frame over" << maxBytes
-                                 << "bytes";
-        sendError(ErrorCode::FrameTooLarge,
-            u"a frame may hold at most %1 bytes; closing"_s.arg(maxBytes));
-        closeWithBye(u"frame_too_large"_s, u"error"_s);
-    });
-    connect(m_connection, &Connection::frameTimedOut, this, [this] {
-        sendError(ErrorCode::FrameTimeout,
-            u"a frame must be finished within %1 s of its first byte; closing"_s.arg(
-                m_context.settings.limits.frameTimeout.count() / 1000.0));
-        closeWithBye(u"frame_timeout"_s, u"error"_s);
-    });
-    connect(m_connection, &Connection::overloaded, this, [this](qint64 unsent) {
-        // It is not reading: it has been cut off, and the memory is given back.
-        qCWarning(lcChat).noquote() << m_connection->peer() << m_name << "is not reading;" << unsent
-                                    << "bytes pending: disconnected";
-        leaveRoom(u"slow_consumer"_s);
-        m_state = State::Closing;
-    });
+    connect(m_connection, &Connection::frameTooLarge, this, &Session::onFrameTooLarge);
+    connect(m_connection, &Connection::frameTimedOut, this, &Session::onFrameTimedOut);
+    connect(m_connection, &Connection::overloaded, this, &Session::onOverloaded);
     connect(m_connection, &Connection::inputEnded, this, &Session::onInputEnded);
     connect(m_connection, &Connection::closed, this, &Session::onClosed);
 
@@ -135,6 +118,31 @@ void Session::start()
         connect(&m_idleTimer, &QTimer::timeout, this, &Session::onIdle);
         m_idleTimer.start();
     }
+}
+
+void Session::onFrameTooLarge(qsizetype maxBytes)
+{
+    qCInfo(lcChat).noquote() << m_connection->peer() << "sent a frame over" << maxBytes << "bytes";
+    sendError(
+        ErrorCode::FrameTooLarge, u"a frame may hold at most %1 bytes; closing"_s.arg(maxBytes));
+    closeWithBye(u"frame_too_large"_s, u"error"_s);
+}
+
+void Session::onFrameTimedOut()
+{
+    sendError(ErrorCode::FrameTimeout,
+        u"a frame must be finished within %1 s of its first byte; closing"_s.arg(
+            m_context.settings.limits.frameTimeout.count() / 1000.0));
+    closeWithBye(u"frame_timeout"_s, u"error"_s);
+}
+
+void Session::onOverloaded(qint64 unsentBytes)
+{
+    // It is not reading: the connection has been reset, and the memory is given back.
+    qCWarning(lcChat).noquote() << m_connection->peer() << m_name << "is not reading;"
+                                << unsentBytes << "bytes pending: disconnected";
+    leaveRoom(u"slow_consumer"_s);
+    m_state = State::Closing;
 }
 
 void Session::shutdown(const QString &reason)

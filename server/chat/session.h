@@ -20,11 +20,15 @@ class WorkerHost;
 
 // One client's conversation with the server: the protocol's state machine and a handler per
 // frame type. It owns the client's Connection (bytes), WireFormat (JSON or plain text, chosen
-// by the first line) and ServiceDesk (echo, time, quiz), and writes out what the room queues in its
-// Outbox. It lives in its WorkerHost's thread and deletes itself once the connection is over.
+// by the first line) and ServiceDesk (echo, time, quiz), and writes out what the room queues
+// in its Outbox. It lives in its WorkerHost's thread and deletes itself once the connection is
+// over.
 //
 //   AwaitingHello --hello--> Registered --quit, timeout, flood, bye--> Closing --> Closed
 //          \________________ errors, shutdown, end of input ____________/
+//
+// Its file is past 400 lines because every frame type has a handler here, each a few lines;
+// the work they hand on lives in ChatRoom and ServiceDesk.
 class Session : public HostedClient
 {
     Q_OBJECT
@@ -66,6 +70,9 @@ private:
 
     bool admitChat(const QString &text, const QString &cid);
     void onIdle();
+    void onFrameTooLarge(qsizetype maxBytes);
+    void onFrameTimedOut();
+    void onOverloaded(qint64 unsentBytes);
     void onInputEnded();
     void onClosed();
 
