@@ -27,6 +27,8 @@ private slots:
     void frameTooLargeStopsLines();
     void unfinishedFrameTimesOut();
     void finishedFrameDoesNotTimeOut();
+    void lineHandlersAreNotReentered();
+    void closeFromHandlerStopsLines();
     void writesArriveInOrder();
     void overloadResetsConnection();
     void pauseHoldsLinesUntilResumed();
@@ -260,6 +262,64 @@ void tst_Connection::finishedFrameDoesNotTimeOut()
     // And it still reads lines.
     QVERIFY(peer.send("again\n"));
     QTRY_COMPARE_WITH_TIMEOUT(linesOf(received), (QList<QByteArray>{"hello", "again"}), Timeout);
+}
+
+// BUG (reported, not worked around): TcpTransport::write() emits drained() synchronously when
+// the kernel takes everything, and Connection::onDrained() then calls readInput() at once. So
+// writing a reply from a lineReceived handler hands on the next buffered line from inside that
+// handler: handlers nest one level per line. A session answers most lines, so a client that
+// sends a few hundred short bad lines in one write overflows a worker thread's 512 KiB stack
+// and crashes the server (SIGSEGV, seen with 200 lines of "x").
+void tst_Connection::lineHandlersAreNotReentered()
+{
+    SocketPeer peer;
+    const std::unique_ptr<Connection> connection = openConnection(peer);
+    QVERIFY(connection);
+    int depth = 0;
+    int deepest = 0;
+    QList<QByteArray> finished;
+    connect(
+        connection.get(), &Connection::lineReceived, connection.get(), [&](const QByteArray &line) {
+            deepest = std::max(deepest, ++depth);
+            connection->write(line + '\n'); // answers it, as a session does
+            finished.append(line);
+            --depth;
+        });
+
+    QVERIFY(peer.send("one\ntwo\nthree\n"));
+    QTRY_COMPARE_WITH_TIMEOUT(peer.received(), QByteArray("one\ntwo\nthree\n"), Timeout);
+    QCOMPARE(depth, 0);
+    QEXPECT_FAIL("", "Connection::onDrained re-enters readInput from inside write()", Continue);
+    QCOMPARE(deepest, 1);
+    QEXPECT_FAIL("", "nested handlers finish last line first", Continue);
+    QCOMPARE(finished, (QList<QByteArray>{"one", "two", "three"}));
+}
+
+// The same bug seen from a handler that ends the conversation (a session's quit): its reply
+// hands on the next line before it gets to close(), so a line after the quit is handled.
+void tst_Connection::closeFromHandlerStopsLines()
+{
+    SocketPeer peer;
+    const std::unique_ptr<Connection> connection = openConnection(peer);
+    QVERIFY(connection);
+    QList<QByteArray> handled;
+    connect(
+        connection.get(), &Connection::lineReceived, connection.get(), [&](const QByteArray &line) {
+            handled.append(line);
+            if (line == "quit") {
+                connection->write("bye\n");
+                connection->close();
+            }
+        });
+    QSignalSpy closed(connection.get(), &Connection::closed);
+    QVERIFY(closed.isValid());
+
+    QVERIFY(peer.send("hello\nquit\nafter the quit\n"));
+    QTRY_VERIFY_WITH_TIMEOUT(peer.atEnd(), Timeout);
+    QCOMPARE(peer.received(), QByteArray("bye\n"));
+    QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, Timeout);
+    QEXPECT_FAIL("", "Connection::onDrained re-enters readInput from inside write()", Continue);
+    QCOMPARE(handled, (QList<QByteArray>{"hello", "quit"}));
 }
 
 void tst_Connection::writesArriveInOrder()
