@@ -85,6 +85,6 @@ QJsonObject QuizSession::stop()
 QJsonObject QuizSession::finish(bool completed)
 {
     m_finished = true;
-    m_elapsed = m_timer.elapsed();
+    m_elapsedNs = m_timer.nsecsElapsed();
     return Frames::quizFinished(completed, score(), m_right, m_wrong, QuestionCount, seconds());
 }

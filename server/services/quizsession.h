@@ -39,7 +39,7 @@ public:
     double score() const { return m_right * RightPoints + m_wrong * WrongPoints; }
     int right() const { return m_right; }
     int wrong() const { return m_wrong; }
-    double seconds() const { return double(m_elapsed) / 1000.0; }
+    double seconds() const { return double(m_elapsedNs) / 1e9; }
 
 private:
     QJsonObject ask();
@@ -48,7 +48,7 @@ private:
     QuizGenerator m_generator;
     QuizGenerator::Question m_question;
     QElapsedTimer m_timer;
-    qint64 m_elapsed = 0; // ms, fixed when the quiz ends
+    qint64 m_elapsedNs = 0; // fixed when the quiz ends; a script can answer within a millisecond
     int m_number = 0; // the open question, 1-based
     int m_right = 0;
     int m_wrong = 0;
