@@ -91,6 +91,9 @@ ChatRoom::Posted ChatRoom::postLocked(StoredMessage message, const QString &to)
     if (m_closed) {
         return {ErrorCode::ShuttingDown, 0, false};
     }
+    if (!m_members.contains(key(message.from))) {
+        return {ErrorCode::NotRegistered, 0, false}; // it has left: nothing more in its name
+    }
     if (const auto id = findCidLocked(message.from, message.cid)) {
         // A retry of something already posted: the sender gets the stored copy again (clients
         // drop an id they already have), and nobody else hears of it.

@@ -59,6 +59,7 @@ public:
         bool repeated = false; // the sender already posted this cid: only the sender hears of it
     };
     // A cid the sender already used is not posted again; the sender alone gets the stored copy.
+    // A sender that is not a member is refused (NotRegistered).
     Posted say(const QString &from, const QString &text, const QString &cid = {});
     // Delivers to the recipient and echoes to the sender; nobody else sees it.
     Posted sendPrivate(

@@ -279,8 +279,9 @@ void Session::onSay(const QJsonObject &frame)
     if (!admitChat(text, cid)) {
         return;
     }
-    if (m_context.room.say(m_name, text, cid).error != ErrorCode::None) {
-        sendError(ErrorCode::ShuttingDown, u"the server is shutting down"_s, cid);
+    const ChatRoom::Posted posted = m_context.room.say(m_name, text, cid);
+    if (posted.error == ErrorCode::ShuttingDown) {
+        sendError(posted.error, u"the server is shutting down"_s, cid);
     }
 }
 
@@ -295,7 +296,7 @@ void Session::onDm(const QJsonObject &frame)
     const ChatRoom::Posted sent = m_context.room.sendPrivate(m_name, to, text, cid);
     if (sent.error == ErrorCode::NoSuchUser) {
         sendError(sent.error, u"nobody called %1 is online"_s.arg(to), cid);
-    } else if (sent.error != ErrorCode::None) {
+    } else if (sent.error == ErrorCode::ShuttingDown) {
         sendError(sent.error, u"the server is shutting down"_s, cid);
     }
 }

@@ -28,6 +28,7 @@ private slots:
     void burstWakesOnce();
     void concurrentSendersSeeOneOrder();
     void closedRoomIsSilent();
+    void onlyMembersPost();
     void pipelineHoldsEventsUntilDelivered();
     void newcomerGetsOnlyLaterEvents();
     void repeatedCidIsNotPostedTwice();
@@ -260,6 +261,23 @@ void tst_ChatRoom::closedRoomIsSilent()
     QCOMPARE(alice.take().size(), 0);
     Member carol;
     QCOMPARE(room.join(u"carol"_s, &carol.outbox).error, ErrorCode::ShuttingDown);
+}
+
+void tst_ChatRoom::onlyMembersPost()
+{
+    ChatRoom room;
+    Member alice;
+    Member bob;
+    room.join(u"alice"_s, &alice.outbox);
+    room.join(u"bob"_s, &bob.outbox);
+    room.leave(u"bob"_s, u"quit"_s);
+    alice.take();
+    // A session's last lines may race its departure: nothing is posted in a name that left.
+    QCOMPARE(room.say(u"bob"_s, u"ghost"_s).error, ErrorCode::NotRegistered);
+    QCOMPARE(room.sendPrivate(u"bob"_s, u"alice"_s, u"ghost"_s).error, ErrorCode::NotRegistered);
+    QCOMPARE(room.say(u"nobody"_s, u"ghost"_s).error, ErrorCode::NotRegistered);
+    QCOMPARE(alice.take().size(), 0);
+    QCOMPARE(room.lastId(), 0);
 }
 
 void tst_ChatRoom::pipelineHoldsEventsUntilDelivered()
