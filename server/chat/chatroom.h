@@ -24,9 +24,9 @@ class Outbox;
 // messages among them, and only then go to the outboxes, in sequence order: no client is ever
 // shown a message that a crash could still lose. Reads (a newcomer's welcome and the replay of
 // what it missed, history pages, a retried message) are events too, answered by the store
-// thread after everything sequenced before them is stored: they never block a worker, and a
-// reply never contradicts the traffic around it. Without the store, events are delivered at
-// once and reads find nothing.
+// thread after everything sequenced before them is stored: they never block a client's thread, and
+// a reply never contradicts the traffic around it. Without the store, events are delivered at once
+// and reads find nothing.
 //
 // A member receives the events sequenced after it joined, so its welcome, the replay and the
 // live traffic never overlap.

@@ -6,10 +6,10 @@
 
 #include <functional>
 
-// The queue of encoded frames bound for one client. Any thread may push; the client's worker
-// drains it. Only the push that finds the queue empty wakes the worker, so one wake-up carries
-// every frame queued until the worker runs: a burst of broadcasts costs one cross-thread event,
-// not one per frame. The bytes are shared (QByteArray is implicitly shared), never copied.
+// The queue of encoded frames bound for one client. Any thread may push; the client's session
+// drains it in its own thread. Only the push that finds the queue empty wakes it, so one wake-up
+// carries every frame queued until the session runs: a burst of broadcasts costs one cross-thread
+// event, not one per frame. The bytes are shared (QByteArray is implicitly shared), never copied.
 class Outbox
 {
 public:

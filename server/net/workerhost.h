@@ -8,8 +8,8 @@
 class HostedClient;
 
 // The event-loop side of a worker thread, which serves one client (the default) or many
-// (--worker-threads). When a worker's outbox stops being empty, the room's thread reports it
-// here; the host posts itself one event however many of its workers became ready, and writes
+// (--worker-threads). When a client's outbox stops being empty, the store thread reports it
+// here; the host posts itself one event however many of its clients became ready, and writes
 // each one's backlog in it. So a broadcast costs each worker thread one wake-up, not one per
 // client and message.
 class WorkerHost : public QObject

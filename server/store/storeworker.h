@@ -13,8 +13,8 @@
 // The server's store thread. It takes what the room has queued in batches, commits the messages
 // among them in one transaction, answers the batch's reads (welcome replays, history pages) and
 // only then lets the room deliver the batch: a burst of chat costs one commit, not one per
-// message, nothing reaches a client before it is stored, and no worker ever waits for a read.
-// It also saves quiz scores.
+// message, nothing reaches a client before it is stored, and no client's thread ever waits for a
+// read. It also saves quiz scores.
 //
 // If a write fails (a full disk), chat goes on: the batch is delivered anyway, the failure is
 // logged and announced to everyone, and the unsaved messages are retried until they are stored.
@@ -27,8 +27,8 @@ public:
     ~StoreWorker() override;
 
     // In the store's thread, at start-up and after the last client (ChatServer invokes them
-    // blocking; no worker is waiting then). open() returns an error or nothing; it loads the id
-    // sequence, recent cids and the leaderboard, and attaches itself to the pipeline. close()
+    // blocking; no client is being served then). open() returns an error or nothing; it loads the
+    // id sequence, recent cids and the leaderboard, and attaches itself to the pipeline. close()
     // stores what is waiting and closes the database.
     QString open();
     void close();
