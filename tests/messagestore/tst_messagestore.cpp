@@ -436,7 +436,7 @@ void tst_MessageStore::upgradesVersionTwo()
         QVERIFY(db.open());
         QSqlQuery query(u"PRAGMA user_version"_s, db);
         QVERIFY(query.next());
-        QCOMPARE(query.value(0).toInt(), 3);
+        QCOMPARE(query.value(0).toInt(), MessageStore::SchemaVersion);
     }
     QSqlDatabase::removeDatabase(u"check"_s);
 }
