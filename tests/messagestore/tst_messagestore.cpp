@@ -121,6 +121,24 @@ QByteArray hashOf(const MessageStore &store, const QString &name)
     return account ? account->passwordHash : QByteArray();
 }
 
+// Everything logged while it lives, so a test can say what the store gave away in its logs.
+class LogCapture
+{
+public:
+    LogCapture() { s_previous = qInstallMessageHandler(&LogCapture::handle); }
+    ~LogCapture() { qInstallMessageHandler(s_previous); }
+    QByteArray text() const { return s_text; }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &message)
+    {
+        s_text += message.toUtf8() + '\n';
+        s_previous(type, context, message);
+    }
+    static inline QtMessageHandler s_previous = nullptr;
+    static inline QByteArray s_text;
+};
+
 QByteArray fileBytes(const QString &path)
 {
     QFile file(path);
@@ -591,6 +609,7 @@ void tst_MessageStore::noSecretInTheFile()
     const QByteArray secondToken = "second-token-" + token.left(20);
 
     const QString file = path(u"secrets.db"_s);
+    LogCapture log;
     {
         auto store = open(file);
         QVERIFY(store);
@@ -623,6 +642,19 @@ void tst_MessageStore::noSecretInTheFile()
     // Nor the digest spelled out, as someone logging or binding it as text would leave it.
     QVERIFY(!bytes.contains(digestOf(token).toHex()));
     QVERIFY(!bytes.contains(digestOf(token).toBase64()));
+
+    // The refusals above were logged, and the logs give away no secret, hash or digest.
+    const QByteArray logged = log.text();
+    QVERIFY2(logged.contains("Argon2id"), logged.constData());
+    QVERIFY2(logged.contains("digest"), logged.constData());
+    for (const QByteArray &secret : std::as_const(secrets)) {
+        QVERIFY2(!logged.contains(secret), logged.constData());
+    }
+    for (const QByteArray &stored : {AliceHash, NewHash, digestOf(token), digestOf(secondToken)}) {
+        for (const QByteArray &spelled : {stored, stored.toHex(), stored.toBase64()}) {
+            QVERIFY2(!logged.contains(spelled), logged.constData());
+        }
+    }
 }
 
 void tst_MessageStore::upgradesVersionOne()
