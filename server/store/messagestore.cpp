@@ -40,6 +40,17 @@ const QList<QStringList> &migrations()
             u"CREATE INDEX messages_to ON messages (lower(recipient), id) "
             "WHERE recipient IS NOT NULL"_s,
         },
+        {
+            // name_key is the case-folded name, as in scores, so that one name in any case is
+            // one account. A token is kept only as its digest, the key it is looked up by.
+            u"CREATE TABLE accounts (id INTEGER PRIMARY KEY, name_key TEXT NOT NULL UNIQUE, "
+            "name TEXT NOT NULL, password_hash TEXT NOT NULL, created INTEGER NOT NULL)"_s,
+            u"CREATE TABLE tokens (digest BLOB PRIMARY KEY, account INTEGER NOT NULL "
+            "REFERENCES accounts(id) ON DELETE CASCADE, peer TEXT NOT NULL, "
+            "created INTEGER NOT NULL, last_used INTEGER NOT NULL)"_s,
+            // What revokeOtherTokens() finds an account's tokens by.
+            u"CREATE INDEX tokens_account ON tokens (account)"_s,
+        },
     };
     return steps;
 }
@@ -59,6 +70,33 @@ StoredMessage readMessage(const QSqlQuery &query)
 {
     return {query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
         query.value(3).toString(), query.value(4).toLongLong(), query.value(5).toString()};
+}
+
+// The columns readAccount() expects, in its order.
+constexpr auto AccountColumns = "accounts.id, accounts.name, accounts.password_hash, "
+                                "accounts.created"_L1;
+
+MessageStore::Account readAccount(const QSqlQuery &query)
+{
+    return {query.value(0).toLongLong(), query.value(1).toString(),
+        query.value(2).toString().toLatin1(), query.value(3).toLongLong()};
+}
+
+// Hashes are ASCII text in a TEXT column: bound as a QByteArray, SQLite would keep a BLOB.
+QString hashText(const QByteArray &passwordHash)
+{
+    return QString::fromLatin1(passwordHash);
+}
+
+// The one check between a caller's mistake and a plain password in the file.
+bool isArgon2idHash(const QByteArray &passwordHash)
+{
+    return passwordHash.startsWith("$argon2id$") && passwordHash.size() > 10;
+}
+
+bool isDigest(const QByteArray &digest)
+{
+    return digest.size() == 32; // SHA-256
 }
 
 // A viewer's history is three ranges of the schema 3 indexes: the public messages, the private
@@ -147,6 +185,8 @@ std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Op
     const QStringList pragmas{
         u"PRAGMA journal_mode = WAL"_s,
         options.fullSync ? u"PRAGMA synchronous = FULL"_s : u"PRAGMA synchronous = NORMAL"_s,
+        // SQLite enforces REFERENCES (a token's account) only when asked, per connection.
+        u"PRAGMA foreign_keys = ON"_s,
     };
     for (const QString &pragma : pragmas) {
         if (!query.exec(pragma)) {
@@ -327,4 +367,174 @@ QList<Leaderboard::Entry> MessageStore::scores() const
         }
     }
     return entries;
+}
+
+std::optional<MessageStore::Account> MessageStore::account(const QString &name) const
+{
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"SELECT %1 FROM accounts WHERE name_key = ?"_s.arg(AccountColumns));
+    query.addBindValue(name.toCaseFolded());
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote() << "cannot read an account:" << query.lastError().text();
+        return std::nullopt;
+    }
+    if (!query.next()) {
+        return std::nullopt;
+    }
+    return readAccount(query);
+}
+
+std::optional<MessageStore::Account> MessageStore::createAccount(
+    const QString &name, const QByteArray &passwordHash, qint64 nowMs)
+{
+    if (name.isEmpty() || !isArgon2idHash(passwordHash)) {
+        qCWarning(lcStore) << "refused to create an account with an empty name or a password"
+                              " hash that is not Argon2id";
+        return std::nullopt;
+    }
+    QSqlQuery query(database(m_connectionName));
+    // OR IGNORE: a name taken in any case is an answer, not an error, and the UNIQUE key
+    // decides it in the same statement that would insert, so no check can go stale.
+    query.prepare(u"INSERT OR IGNORE INTO accounts (name_key, name, password_hash, created) "
+                  "VALUES (?, ?, ?, ?)"_s);
+    query.addBindValue(name.toCaseFolded());
+    query.addBindValue(name);
+    query.addBindValue(hashText(passwordHash));
+    query.addBindValue(nowMs);
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote() << "cannot create an account:" << query.lastError().text();
+        return std::nullopt;
+    }
+    if (query.numRowsAffected() != 1) {
+        qCInfo(lcStore).noquote() << "the name" << name << "is an account already";
+        return std::nullopt;
+    }
+    return Account{query.lastInsertId().toLongLong(), name, passwordHash, nowMs};
+}
+
+bool MessageStore::setPasswordHash(qint64 accountId, const QByteArray &passwordHash)
+{
+    if (!isArgon2idHash(passwordHash)) {
+        qCWarning(lcStore) << "refused a password hash that is not Argon2id for account"
+                           << accountId;
+        return false;
+    }
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"UPDATE accounts SET password_hash = ? WHERE id = ?"_s);
+    query.addBindValue(hashText(passwordHash));
+    query.addBindValue(accountId);
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote()
+            << "cannot change the password of account" << accountId << query.lastError().text();
+        return false;
+    }
+    if (query.numRowsAffected() != 1) {
+        qCWarning(lcStore) << "cannot change the password of account" << accountId
+                           << "which does not exist";
+        return false;
+    }
+    return true;
+}
+
+bool MessageStore::addToken(
+    qint64 accountId, const QByteArray &digest, const QString &peer, qint64 nowMs)
+{
+    if (!isDigest(digest)) {
+        qCWarning(lcStore) << "refused a token digest of" << digest.size()
+                           << "bytes instead of 32 for account" << accountId;
+        return false;
+    }
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"INSERT INTO tokens (digest, account, peer, created, last_used) "
+                  "VALUES (?, ?, ?, ?, ?)"_s);
+    query.addBindValue(digest);
+    query.addBindValue(accountId);
+    query.addBindValue(peer);
+    query.addBindValue(nowMs);
+    query.addBindValue(nowMs);
+    // Fails for an account that does not exist (foreign_keys) and for a digest stored already.
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote()
+            << "cannot add a token for account" << accountId << query.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+std::optional<MessageStore::Account> MessageStore::accountForToken(
+    const QByteArray &digest, qint64 nowMs, qint64 idleExpiryMs)
+{
+    if (!isDigest(digest)) {
+        return std::nullopt;
+    }
+    QSqlDatabase db = database(m_connectionName);
+    QSqlQuery query(db);
+    query.prepare(u"SELECT %1, tokens.last_used FROM tokens "
+                  "JOIN accounts ON accounts.id = tokens.account WHERE tokens.digest = ?"_s.arg(
+                      AccountColumns));
+    query.addBindValue(digest);
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote() << "cannot look up a token:" << query.lastError().text();
+        return std::nullopt;
+    }
+    if (!query.next()) {
+        return std::nullopt;
+    }
+    const Account found = readAccount(query);
+    const qint64 lastUsed = query.value(4).toLongLong();
+    query.finish();
+
+    QSqlQuery update(db);
+    if (nowMs - lastUsed > idleExpiryMs) {
+        update.prepare(u"DELETE FROM tokens WHERE digest = ?"_s);
+        update.addBindValue(digest);
+        if (!update.exec()) {
+            qCWarning(lcStore).noquote() << "cannot delete an expired token of account" << found.id
+                                         << update.lastError().text();
+        }
+        return std::nullopt;
+    }
+    // max(): a clock that steps back must not make a token look older than its last use.
+    update.prepare(u"UPDATE tokens SET last_used = max(last_used, ?) WHERE digest = ?"_s);
+    update.addBindValue(nowMs);
+    update.addBindValue(digest);
+    if (!update.exec()) {
+        // Not touched, the token expires from its previous use: refuse rather than sign in
+        // with a lifetime the file does not record.
+        qCWarning(lcStore).noquote() << "cannot record the use of a token of account" << found.id
+                                     << update.lastError().text();
+        return std::nullopt;
+    }
+    return found;
+}
+
+bool MessageStore::revokeToken(const QByteArray &digest)
+{
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"DELETE FROM tokens WHERE digest = ?"_s);
+    query.addBindValue(digest);
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote() << "cannot revoke a token:" << query.lastError().text();
+        return false;
+    }
+    return query.numRowsAffected() == 1;
+}
+
+int MessageStore::revokeOtherTokens(qint64 accountId, const QByteArray &keepDigest)
+{
+    QSqlQuery query(database(m_connectionName));
+    if (keepDigest.isEmpty()) {
+        query.prepare(u"DELETE FROM tokens WHERE account = ?"_s);
+        query.addBindValue(accountId);
+    } else {
+        query.prepare(u"DELETE FROM tokens WHERE account = ? AND digest != ?"_s);
+        query.addBindValue(accountId);
+        query.addBindValue(keepDigest);
+    }
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote()
+            << "cannot revoke the tokens of account" << accountId << query.lastError().text();
+        return -1;
+    }
+    return query.numRowsAffected();
 }

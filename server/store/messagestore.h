@@ -3,17 +3,19 @@
 #include "leaderboard.h"
 #include "storedmessage.h"
 
+#include <QByteArray>
 #include <QList>
 #include <QString>
 #include <QStringList>
 
 #include <limits>
 #include <memory>
+#include <optional>
 #include <variant>
 
-// The SQLite database behind the history and the leaderboard, through Qt Sql. Like every Qt Sql
-// connection it is used only in the thread that opened it (the server's StoreWorker; tests use
-// it directly).
+// The SQLite database behind the history, the leaderboard and the accounts, through Qt Sql. Like
+// every Qt Sql connection it is used only in the thread that opened it (the server's StoreWorker;
+// tests use it directly).
 //
 // The database runs in WAL mode. With synchronous=NORMAL (the default) a committed batch
 // survives a crash of the server process; a power cut or kernel crash can undo the batches
@@ -23,8 +25,9 @@ class MessageStore
 {
 public:
     // Version 1: messages and meta; 2: the sender's cid, and the leaderboard; 3: indexes that
-    // let history() read only the messages its viewer may see.
-    static constexpr int SchemaVersion = 3;
+    // let history() read only the messages its viewer may see; 4: accounts and their sign-in
+    // tokens.
+    static constexpr int SchemaVersion = 4;
 
     struct Options
     {
@@ -70,6 +73,36 @@ public:
     // The newest `count` messages that carried a cid, oldest first.
     QList<StoredMessage> recentWithCid(int count) const;
     QList<Leaderboard::Entry> scores() const;
+
+    // Accounts. A name is an account's whatever its case (names are ASCII). The store keeps
+    // only what cannot be turned back into a secret: the Argon2id string made from the password
+    // elsewhere, and the SHA-256 digest of each sign-in token, so a copy of the file signs
+    // nobody in. None of these logs a hash or a digest.
+    struct Account
+    {
+        qint64 id = 0;
+        QString name; // as it was first registered
+        QByteArray passwordHash; // "$argon2id$..."
+        qint64 created = 0; // ms since the epoch
+    };
+    std::optional<Account> account(const QString &name) const;
+    // Nothing if the name is an account already, in any case, or if the hash is not an
+    // Argon2id string (which is how a plain password would otherwise end up in the file).
+    std::optional<Account> createAccount(
+        const QString &name, const QByteArray &passwordHash, qint64 nowMs);
+    bool setPasswordHash(qint64 accountId, const QByteArray &passwordHash);
+
+    // digest is the 32 bytes of the token's SHA-256; anything else is refused.
+    bool addToken(qint64 accountId, const QByteArray &digest, const QString &peer, qint64 nowMs);
+    // The token's account if it was last used at most idleExpiryMs before nowMs, which then
+    // becomes its last use; a token idle for longer is deleted.
+    std::optional<Account> accountForToken(
+        const QByteArray &digest, qint64 nowMs, qint64 idleExpiryMs);
+    // False as well when there was no such token.
+    bool revokeToken(const QByteArray &digest);
+    // Revokes every token of the account but keepDigest (an empty one: all of them), as a
+    // password change must; how many went, or -1 if it failed.
+    int revokeOtherTokens(qint64 accountId, const QByteArray &keepDigest);
 
 private:
     explicit MessageStore(QString connectionName);

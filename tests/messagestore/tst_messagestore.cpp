@@ -1,6 +1,7 @@
 #include "idrange.h"
 #include "messagestore.h"
 
+#include <QCryptographicHash>
 #include <QFile>
 #include <QRegularExpression>
 #include <QSqlDatabase>
@@ -13,8 +14,8 @@ using namespace Qt::StringLiterals;
 Q_DECLARE_METATYPE(MessageStore::Query)
 
 // MessageStore on real SQLite files: writing and reading back, continuing after a reopen,
-// paging, private-message privacy and the indexes that keep it cheap, schema upgrades and the
-// files it must refuse.
+// paging, private-message privacy and the indexes that keep it cheap, accounts and their
+// tokens, schema upgrades and the files it must refuse.
 class tst_MessageStore : public QObject
 {
     Q_OBJECT
@@ -28,8 +29,15 @@ private slots:
     void historyReadsOnlyVisibleRows();
     void pagingPastManyHiddenMessages();
     void leaderboardIsStored();
+    void accountsByNameInAnyCase();
+    void passwordChange();
+    void tokensFindTouchAndExpire();
+    void tokensRevoke();
+    void accountsPersistAcrossReopen();
+    void noSecretInTheFile();
     void upgradesVersionOne();
     void upgradesVersionTwo();
+    void upgradesVersionThree();
     void refusesBadFiles_data();
     void refusesBadFiles();
     void fullDatabaseFailsTheWholeBatch();
@@ -78,6 +86,63 @@ QStringList versionOneSchema()
     return {u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
         u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
         "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s};
+}
+
+// The tables exactly as schema version 2 made them.
+QStringList versionTwoSchema()
+{
+    return versionOneSchema()
+        + QStringList{u"ALTER TABLE messages ADD COLUMN cid TEXT"_s,
+            u"CREATE TABLE scores (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "score REAL NOT NULL, seconds REAL NOT NULL, right_answers INTEGER NOT NULL, "
+            "wrong_answers INTEGER NOT NULL, ts INTEGER NOT NULL)"_s};
+}
+
+constexpr qint64 Now = 1'700'000'000'000;
+constexpr qint64 Day = 24 * 3600 * 1000;
+constexpr qint64 IdleExpiry = 90 * Day; // the default the server will use
+
+// What the server will make of a password elsewhere; the store only ever sees such strings.
+const QByteArray AliceHash = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHRzYWx0$"
+                             "YWxpY2UtaGFzaC1ub3QtcmVhbGx5LWFyZ29uMg";
+const QByteArray NewHash = "$argon2id$v=19$m=65536,t=3,p=4$bmV3c2FsdG5ld3NhbHQ$"
+                           "bmV3LWhhc2gtbm90LXJlYWxseS1hcmdvbjI";
+
+// A token as a client would hold it, and what the store keeps of it.
+QByteArray digestOf(const QByteArray &token)
+{
+    return QCryptographicHash::hash(token, QCryptographicHash::Sha256);
+}
+
+// The account's password hash, or nothing if there is no such account.
+QByteArray hashOf(const MessageStore &store, const QString &name)
+{
+    const auto account = store.account(name);
+    return account ? account->passwordHash : QByteArray();
+}
+
+// Everything logged while it lives, so a test can say what the store gave away in its logs.
+class LogCapture
+{
+public:
+    LogCapture() { s_previous = qInstallMessageHandler(&LogCapture::handle); }
+    ~LogCapture() { qInstallMessageHandler(s_previous); }
+    QByteArray text() const { return s_text; }
+
+private:
+    static void handle(QtMsgType type, const QMessageLogContext &context, const QString &message)
+    {
+        s_text += message.toUtf8() + '\n';
+        s_previous(type, context, message);
+    }
+    static inline QtMessageHandler s_previous = nullptr;
+    static inline QByteArray s_text;
+};
+
+QByteArray fileBytes(const QString &path)
+{
+    QFile file(path);
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
 // The first step of a history query plan that reads messages other than through one of the
@@ -354,6 +419,244 @@ void tst_MessageStore::leaderboardIsStored()
     QCOMPARE(scores[0].when, when);
 }
 
+void tst_MessageStore::accountsByNameInAnyCase()
+{
+    auto store = open(path(u"accounts.db"_s));
+    QVERIFY(store);
+    QVERIFY(!store->account(u"alice"_s));
+    const auto created = store->createAccount(u"Alice"_s, AliceHash, Now);
+    QVERIFY(created);
+    QVERIFY(created->id > 0);
+    QCOMPARE(created->name, u"Alice"_s);
+    QCOMPARE(created->passwordHash, AliceHash);
+    QCOMPARE(created->created, Now);
+
+    for (const QString &asked : {u"Alice"_s, u"alice"_s, u"ALICE"_s, u"aLiCe"_s}) {
+        const auto found = store->account(asked);
+        QVERIFY2(found, qPrintable(asked));
+        QCOMPARE(found->id, created->id);
+        QCOMPARE(found->name, u"Alice"_s); // as registered, not as asked
+        QCOMPARE(found->passwordHash, AliceHash);
+        QCOMPARE(found->created, Now);
+    }
+    // The name is taken in every case, and the first account is left as it was.
+    for (const QString &again : {u"Alice"_s, u"alice"_s, u"ALICE"_s}) {
+        QVERIFY2(!store->createAccount(again, NewHash, Now + 1), qPrintable(again));
+    }
+    QCOMPARE(hashOf(*store, u"alice"_s), AliceHash);
+    QVERIFY(!store->account(u"alic"_s));
+    QVERIFY(!store->account(u"alice2"_s));
+
+    const auto bob = store->createAccount(u"bob"_s, NewHash, Now);
+    QVERIFY(bob);
+    QVERIFY(bob->id != created->id);
+    // Neither an empty name nor a hash that is not Argon2id, such as a plain password.
+    QVERIFY(!store->createAccount(QString(), AliceHash, Now));
+    QVERIFY(!store->createAccount(u"carol"_s, "hunter2", Now));
+    QVERIFY(!store->createAccount(u"carol"_s, QByteArray(), Now));
+    QVERIFY(!store->account(u"carol"_s));
+}
+
+void tst_MessageStore::passwordChange()
+{
+    auto store = open(path(u"password.db"_s));
+    QVERIFY(store);
+    const auto alice = store->createAccount(u"alice"_s, AliceHash, Now);
+    const auto bob = store->createAccount(u"bob"_s, AliceHash, Now);
+    QVERIFY(alice && bob);
+    QVERIFY(store->setPasswordHash(alice->id, NewHash));
+    QCOMPARE(hashOf(*store, u"ALICE"_s), NewHash);
+    QCOMPARE(hashOf(*store, u"bob"_s), AliceHash); // only hers changed
+    QVERIFY(!store->setPasswordHash(alice->id, "plain password"));
+    QVERIFY(!store->setPasswordHash(alice->id, QByteArray()));
+    QCOMPARE(hashOf(*store, u"alice"_s), NewHash);
+    QVERIFY(!store->setPasswordHash(bob->id + 1000, NewHash)); // no such account
+}
+
+void tst_MessageStore::tokensFindTouchAndExpire()
+{
+    auto store = open(path(u"tokens.db"_s));
+    QVERIFY(store);
+    const auto alice = store->createAccount(u"Alice"_s, AliceHash, Now);
+    QVERIFY(alice);
+    const QByteArray token = digestOf("alice's first token");
+    QVERIFY(store->addToken(alice->id, token, u"laptop"_s, Now));
+    QVERIFY(!store->addToken(alice->id, token, u"again"_s, Now)); // a digest is stored once
+    QVERIFY(!store->addToken(alice->id + 1000, digestOf("x"), u"p"_s, Now)); // no account
+    QVERIFY(!store->addToken(alice->id, "not a digest", u"p"_s, Now));
+    QVERIFY(!store->accountForToken(digestOf("never issued"), Now, IdleExpiry));
+    QVERIFY(!store->accountForToken(QByteArray(), Now, IdleExpiry));
+
+    auto found = store->accountForToken(token, Now + Day, IdleExpiry);
+    QVERIFY(found);
+    QCOMPARE(found->id, alice->id);
+    QCOMPARE(found->name, u"Alice"_s);
+    QCOMPARE(found->passwordHash, AliceHash);
+
+    // Every use restarts the idle time: 89 days after each use is still in time, again and
+    // again, long past 90 days from its creation.
+    qint64 now = Now + Day;
+    for (int i = 0; i < 3; ++i) {
+        now += IdleExpiry - Day;
+        QVERIFY2(store->accountForToken(token, now, IdleExpiry), qPrintable(QString::number(i)));
+    }
+    QVERIFY(store->accountForToken(token, now + IdleExpiry, IdleExpiry)); // exactly at the limit
+    now += IdleExpiry;
+    // A clock that steps back neither refuses the token nor moves its last use back.
+    QVERIFY(store->accountForToken(token, now - 10 * Day, IdleExpiry));
+    QVERIFY(store->accountForToken(token, now + IdleExpiry, IdleExpiry));
+    now += IdleExpiry;
+
+    // One millisecond too late: refused, and gone for good.
+    QVERIFY(!store->accountForToken(token, now + IdleExpiry + 1, IdleExpiry));
+    QVERIFY(!store->accountForToken(token, now + 1, IdleExpiry));
+    QVERIFY(!store->revokeToken(token));
+    // A shorter expiry applies to the tokens that already exist.
+    const QByteArray other = digestOf("alice's second token");
+    QVERIFY(store->addToken(alice->id, other, u"phone"_s, Now));
+    QVERIFY(!store->accountForToken(other, Now + 2 * Day, Day));
+}
+
+void tst_MessageStore::tokensRevoke()
+{
+    auto store = open(path(u"revoke.db"_s));
+    QVERIFY(store);
+    const auto alice = store->createAccount(u"alice"_s, AliceHash, Now);
+    const auto bob = store->createAccount(u"bob"_s, AliceHash, Now);
+    QVERIFY(alice && bob);
+    const QByteArray laptop = digestOf("laptop"), phone = digestOf("phone"),
+                     tablet = digestOf("tablet"), bobs = digestOf("bob's");
+    QVERIFY(store->addToken(alice->id, laptop, u"laptop"_s, Now));
+    QVERIFY(store->addToken(alice->id, phone, u"phone"_s, Now));
+    QVERIFY(store->addToken(alice->id, tablet, u"tablet"_s, Now));
+    QVERIFY(store->addToken(bob->id, bobs, u"bob"_s, Now));
+    const auto valid = [&](const QByteArray &digest) {
+        return store->accountForToken(digest, Now + 1, IdleExpiry).has_value();
+    };
+
+    // Logout: that token only.
+    QVERIFY(store->revokeToken(tablet));
+    QVERIFY(!valid(tablet));
+    QVERIFY(!store->revokeToken(tablet)); // nothing left to revoke
+    QVERIFY(valid(laptop) && valid(phone) && valid(bobs));
+
+    // A password change on the laptop: the laptop stays signed in, nobody else's token moves.
+    QVERIFY(store->addToken(alice->id, tablet, u"tablet"_s, Now));
+    QCOMPARE(store->revokeOtherTokens(alice->id, laptop), 2);
+    QVERIFY(valid(laptop));
+    QVERIFY(!valid(phone));
+    QVERIFY(!valid(tablet));
+    QVERIFY(valid(bobs));
+    QCOMPARE(store->revokeOtherTokens(alice->id, laptop), 0);
+
+    // Revoke all: an empty digest keeps none.
+    QVERIFY(store->addToken(alice->id, phone, u"phone"_s, Now));
+    QCOMPARE(store->revokeOtherTokens(alice->id, QByteArray()), 2);
+    QVERIFY(!valid(laptop));
+    QVERIFY(!valid(phone));
+    QVERIFY(valid(bobs));
+    // Another account's digest keeps nothing of this one's, and takes nothing of its own.
+    QVERIFY(store->addToken(alice->id, phone, u"phone"_s, Now));
+    QCOMPARE(store->revokeOtherTokens(alice->id, bobs), 1);
+    QVERIFY(valid(bobs));
+}
+
+void tst_MessageStore::accountsPersistAcrossReopen()
+{
+    const QString file = path(u"persist.db"_s);
+    qint64 aliceId = 0;
+    {
+        auto store = open(file);
+        QVERIFY(store);
+        const auto alice = store->createAccount(u"Alice"_s, AliceHash, Now);
+        QVERIFY(alice);
+        aliceId = alice->id;
+        QVERIFY(store->setPasswordHash(aliceId, NewHash));
+        QVERIFY(store->addToken(aliceId, digestOf("kept"), u"laptop"_s, Now));
+        QVERIFY(store->addToken(aliceId, digestOf("revoked"), u"phone"_s, Now));
+        QVERIFY(store->revokeToken(digestOf("revoked")));
+        QVERIFY(store->accountForToken(digestOf("kept"), Now + 50 * Day, IdleExpiry));
+        QVERIFY(store->write({message(1, u"Alice"_s, u"hi"_s)}, {}));
+    }
+    auto store = open(file);
+    QVERIFY(store);
+    const auto alice = store->account(u"alice"_s);
+    QVERIFY(alice);
+    QCOMPARE(alice->id, aliceId);
+    QCOMPARE(alice->name, u"Alice"_s);
+    QCOMPARE(alice->passwordHash, NewHash);
+    QCOMPARE(alice->created, Now);
+    QVERIFY(!store->createAccount(u"ALICE"_s, AliceHash, Now));
+    QVERIFY(!store->accountForToken(digestOf("revoked"), Now + 50 * Day, IdleExpiry));
+    // The last use before the reopen counts: 130 days after creation, 80 after that use.
+    const auto kept = store->accountForToken(digestOf("kept"), Now + 130 * Day, IdleExpiry);
+    QVERIFY(kept);
+    QCOMPARE(kept->id, aliceId);
+    QCOMPARE(store->lastId(), 1);
+}
+
+void tst_MessageStore::noSecretInTheFile()
+{
+    // What a client knows and the file must not: a password and a token, in no encoding.
+    const QByteArray password = "correct horse battery staple";
+    const QByteArray newPassword = "Tr0ub4dor&3 but longer";
+    QByteArray tokenBytes;
+    for (int i = 0; i < 32; ++i) {
+        tokenBytes.append(char(0xa5 ^ (i * 37)));
+    }
+    const QByteArray token
+        = tokenBytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
+    const QByteArray secondToken = "second-token-" + token.left(20);
+
+    const QString file = path(u"secrets.db"_s);
+    LogCapture log;
+    {
+        auto store = open(file);
+        QVERIFY(store);
+        // A caller that passes the secrets themselves is refused, not obeyed.
+        QVERIFY(!store->createAccount(u"alice"_s, password, Now));
+        const auto alice = store->createAccount(u"alice"_s, AliceHash, Now);
+        QVERIFY(alice);
+        QVERIFY(!store->addToken(alice->id, token, u"laptop"_s, Now));
+        QVERIFY(!store->setPasswordHash(alice->id, newPassword));
+        QVERIFY(store->addToken(alice->id, digestOf(token), u"laptop"_s, Now));
+        QVERIFY(store->addToken(alice->id, digestOf(secondToken), u"phone"_s, Now));
+        QVERIFY(store->accountForToken(digestOf(token), Now + Day, IdleExpiry));
+        QVERIFY(store->setPasswordHash(alice->id, NewHash));
+        QCOMPARE(store->revokeOtherTokens(alice->id, digestOf(token)), 1);
+    }
+    const QByteArray bytes = fileBytes(file) + fileBytes(file + u"-wal"_s);
+    // The scan sees what was stored, so an absence below means something.
+    QVERIFY(bytes.contains(NewHash));
+    QVERIFY(bytes.contains(digestOf(token)));
+
+    QList<QByteArray> secrets;
+    for (const QByteArray &secret : {password, newPassword, token, tokenBytes, secondToken}) {
+        secrets << secret << secret.toHex() << secret.toHex().toUpper() << secret.toBase64()
+                << secret.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)
+                << QString::fromLatin1(secret).toUtf8();
+    }
+    for (const QByteArray &secret : std::as_const(secrets)) {
+        QVERIFY2(!bytes.contains(secret), secret.toHex().constData());
+    }
+    // Nor the digest spelled out, as someone logging or binding it as text would leave it.
+    QVERIFY(!bytes.contains(digestOf(token).toHex()));
+    QVERIFY(!bytes.contains(digestOf(token).toBase64()));
+
+    // The refusals above were logged, and the logs give away no secret, hash or digest.
+    const QByteArray logged = log.text();
+    QVERIFY2(logged.contains("Argon2id"), logged.constData());
+    QVERIFY2(logged.contains("digest"), logged.constData());
+    for (const QByteArray &secret : std::as_const(secrets)) {
+        QVERIFY2(!logged.contains(secret), logged.constData());
+    }
+    for (const QByteArray &stored : {AliceHash, NewHash, digestOf(token), digestOf(secondToken)}) {
+        for (const QByteArray &spelled : {stored, stored.toHex(), stored.toBase64()}) {
+            QVERIFY2(!logged.contains(spelled), logged.constData());
+        }
+    }
+}
+
 void tst_MessageStore::upgradesVersionOne()
 {
     // A database exactly as schema version 1 left it, with a message in it.
@@ -398,12 +701,8 @@ void tst_MessageStore::upgradesVersionTwo()
     // there were indexes to find them by.
     const QString file = path(u"v2.db"_s);
     runSql(file,
-        versionOneSchema()
-            + QStringList{u"ALTER TABLE messages ADD COLUMN cid TEXT"_s,
-                u"CREATE TABLE scores (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
-                "score REAL NOT NULL, seconds REAL NOT NULL, right_answers INTEGER NOT NULL, "
-                "wrong_answers INTEGER NOT NULL, ts INTEGER NOT NULL)"_s,
-                u"INSERT INTO messages VALUES (1, 'alice', NULL, 'public', 1, NULL)"_s,
+        versionTwoSchema()
+            + QStringList{u"INSERT INTO messages VALUES (1, 'alice', NULL, 'public', 1, NULL)"_s,
                 u"INSERT INTO messages VALUES (2, 'Alice', 'Bob', 'to bob', 2, 'c2')"_s,
                 u"INSERT INTO messages VALUES (3, 'carol', 'ALICE', 'to alice', 3, NULL)"_s,
                 u"INSERT INTO messages VALUES (4, 'dave', 'erin', 'to erin', 4, NULL)"_s,
@@ -435,6 +734,62 @@ void tst_MessageStore::upgradesVersionTwo()
         db.setDatabaseName(file);
         QVERIFY(db.open());
         QSqlQuery query(u"PRAGMA user_version"_s, db);
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toInt(), MessageStore::SchemaVersion);
+    }
+    QSqlDatabase::removeDatabase(u"check"_s);
+}
+
+void tst_MessageStore::upgradesVersionThree()
+{
+    // A database exactly as schema version 3 left it: messages, a score, the history indexes.
+    const QString file = path(u"v3.db"_s);
+    runSql(file,
+        versionTwoSchema()
+            + QStringList{u"CREATE INDEX messages_public ON messages (id) "
+                          "WHERE recipient IS NULL"_s,
+                u"CREATE INDEX messages_from ON messages (lower(sender), id) "
+                "WHERE recipient IS NOT NULL"_s,
+                u"CREATE INDEX messages_to ON messages (lower(recipient), id) "
+                "WHERE recipient IS NOT NULL"_s,
+                u"INSERT INTO meta VALUES ('opened_by', 'natter-server 0.3')"_s,
+                u"INSERT INTO messages VALUES (1, 'alice', NULL, 'public', 1, NULL)"_s,
+                u"INSERT INTO messages VALUES (2, 'Alice', 'Bob', 'to bob', 2, 'c2')"_s,
+                u"INSERT INTO scores VALUES ('alice', 'Alice', 3, 4, 3, 1, 5)"_s,
+                u"PRAGMA user_version = 3"_s});
+
+    auto store = open(file);
+    QVERIFY(store);
+    QCOMPARE(store->lastId(), 2);
+    QCOMPARE(ids(store->history({u"bob"_s})), (QList<qint64>{1, 2}));
+    QCOMPARE(ids(store->history({u"carol"_s})), (QList<qint64>{1}));
+    QCOMPARE(store->history({u"bob"_s}).messages.at(1).text, u"to bob"_s);
+    QCOMPARE(store->scores().size(), 1);
+    QVERIFY(stepPastHiddenRows(store->historyPlan({u"bob"_s})).isEmpty());
+
+    // The name of someone who chatted before there were accounts can become one.
+    QVERIFY(!store->account(u"alice"_s));
+    const auto alice = store->createAccount(u"Alice"_s, AliceHash, Now);
+    QVERIFY(alice);
+    QVERIFY(store->addToken(alice->id, digestOf("t"), u"198.51.100.7"_s, Now));
+    const auto signedIn = store->accountForToken(digestOf("t"), Now, IdleExpiry);
+    QVERIFY(signedIn);
+    QCOMPARE(signedIn->name, u"Alice"_s);
+    QVERIFY(store->write({message(3, u"alice"_s, u"after"_s)}, {}));
+    store.reset();
+
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"check"_s);
+        db.setDatabaseName(file);
+        QVERIFY(db.open());
+        QSqlQuery query(u"PRAGMA user_version"_s, db);
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toInt(), MessageStore::SchemaVersion);
+        query = QSqlQuery(u"SELECT name FROM sqlite_master WHERE type = 'index' "
+                          "AND name = 'tokens_account'"_s,
+            db);
+        QVERIFY(query.next());
+        query = QSqlQuery(u"SELECT count(*) FROM messages"_s, db);
         QVERIFY(query.next());
         QCOMPARE(query.value(0).toInt(), 3);
     }
