@@ -7,10 +7,12 @@
 #include <sodium.h>
 
 // OPSLIMIT_INTERACTIVE / MEMLIMIT_INTERACTIVE (2 passes over 64 MiB) is libsodium's level for
-// online sign-ins. On the build machine one hash takes about MEASURED ms, so two pool threads
-// serve about N sign-ins a second with 128 MiB in use at most. MODERATE (256 MiB, ~0.7 s)
-// would let a handful of sign-ins a second exhaust a small server; INTERACTIVE is still far
-// beyond what an offline attacker can afford per guess on stolen hashes at scale.
+// online sign-ins. On the development VM (2 cores, libsodium 1.0.18) one hash takes 62 ms
+// (median of 10) and 100 queued at once take 7.2 s through the default two threads with a
+// compile on the other core, about 3 s when idle: a few dozen sign-ins a second at most, with
+// 128 MiB in use at most, and chat's threads untouched. MODERATE (256 MiB, several times
+// slower) would let a handful of sign-ins a second exhaust a small server; INTERACTIVE still
+// costs an offline attacker 64 MiB and tens of milliseconds per guess at stolen hashes.
 namespace {
 
 constexpr unsigned long long kOpsLimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
