@@ -1,0 +1,74 @@
+#pragma once
+
+#include <QHash>
+#include <QString>
+
+#include <chrono>
+#include <functional>
+#include <list>
+#include <mutex>
+
+// Limits failed sign-ins, counted separately per account (case-folded) and per source address,
+// so neither guessing one account from many addresses nor many accounts from one address gets
+// far. Each key may fail kFreeFailures times; after that the next attempt waits 1 s, and the
+// wait doubles with each further failure up to kMaxBackoff. Callers answer too_many_attempts
+// while wait() is not zero, and should check it before spending a hash on the attempt.
+//
+// A key forgets its failures once it has been quiet for kQuietExpiry past its back-off. Memory
+// is bounded: at most maxKeys keys are held, and when a new key would exceed that the key
+// touched (failed) longest ago is dropped. An attacker who floods the table with fresh keys can
+// thus free a throttled key early, but only by making maxKeys failures per key freed, and every
+// one of those is itself throttled; the alternative, refusing everyone when full, is worse.
+//
+// Thread-safe: sessions on any thread may share one throttle. Time comes from a clock the owner
+// may inject, so tests can drive it.
+class SignInThrottle
+{
+public:
+    using Clock = std::function<qint64()>; // milliseconds, monotonic
+
+    static constexpr int kFreeFailures = 5;
+    static constexpr std::chrono::milliseconds kFirstBackoff{1000};
+    static constexpr std::chrono::milliseconds kMaxBackoff{15 * 60 * 1000};
+    static constexpr std::chrono::milliseconds kQuietExpiry{15 * 60 * 1000};
+    static constexpr int kDefaultMaxKeys = 100'000;
+
+    explicit SignInThrottle(int maxKeys = kDefaultMaxKeys, Clock clock = steadyClock());
+
+    // How long until another attempt for this account from this address is allowed: the longer
+    // of the two keys' waits; zero means now.
+    std::chrono::milliseconds wait(const QString &account, const QString &address) const;
+    // Counts a failed attempt against both keys.
+    void failed(const QString &account, const QString &address);
+    // Forgets both keys' failures: the account's owner got in, and so did the address.
+    void succeeded(const QString &account, const QString &address);
+
+    // Keys held (accounts and addresses together), expired ones included until they are swept.
+    int keyCount() const;
+
+    static Clock steadyClock();
+
+private:
+    struct Record
+    {
+        QString key;
+        int failures = 0;
+        qint64 lastFailureMs = 0;
+    };
+    using Records = std::list<Record>; // most recently touched first
+
+    static QString accountKey(const QString &account);
+    static QString addressKey(const QString &address);
+    static qint64 backoffMs(int failures);
+    static bool expired(const Record &record, qint64 nowMs);
+    qint64 waitFor(const QString &key, qint64 nowMs) const;
+    void fail(const QString &key, qint64 nowMs);
+    void forget(const QString &key);
+    void sweepExpired(qint64 nowMs);
+
+    const int m_maxKeys;
+    Clock m_clock;
+    mutable std::mutex m_mutex;
+    Records m_records;
+    QHash<QString, Records::iterator> m_index;
+};
