@@ -15,15 +15,15 @@
 // costs an offline attacker 64 MiB and tens of milliseconds per guess at stolen hashes.
 namespace {
 
-constexpr unsigned long long kOpsLimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
-constexpr size_t kMemLimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
+constexpr unsigned long long OpsLimit = crypto_pwhash_OPSLIMIT_INTERACTIVE;
+constexpr size_t MemLimit = crypto_pwhash_MEMLIMIT_INTERACTIVE;
 
 QByteArray hashNow(const QString &password)
 {
     QByteArray utf8 = password.toUtf8();
     char out[crypto_pwhash_STRBYTES];
     const int rc
-        = crypto_pwhash_str(out, utf8.constData(), size_t(utf8.size()), kOpsLimit, kMemLimit);
+        = crypto_pwhash_str(out, utf8.constData(), size_t(utf8.size()), OpsLimit, MemLimit);
     sodium_memzero(utf8.data(), size_t(utf8.size()));
     if (rc != 0) {
         return {};
@@ -69,7 +69,7 @@ bool PasswordHasher::needsRehash(const QByteArray &stored)
         return true;
     }
     // 0: current; 1: weaker or other parameters; -1: not an Argon2id string at all.
-    return crypto_pwhash_str_needs_rehash(stored.constData(), kOpsLimit, kMemLimit) != 0;
+    return crypto_pwhash_str_needs_rehash(stored.constData(), OpsLimit, MemLimit) != 0;
 }
 
 PasswordHasher::Strength PasswordHasher::checkStrength(const QString &password)
@@ -92,10 +92,10 @@ PasswordHasher::Strength PasswordHasher::checkStrength(const QString &password)
             utf8Bytes += 3; // a lone surrogate becomes U+FFFD, three bytes, as toUtf8() does
         }
     }
-    if (codePoints < kMinCharacters) {
+    if (codePoints < MinCharacters) {
         return Strength::TooShort;
     }
-    if (utf8Bytes > kMaxBytes) {
+    if (utf8Bytes > MaxBytes) {
         return Strength::TooLong;
     }
     return Strength::Ok;

@@ -18,10 +18,10 @@ public:
     enum class Strength { Ok, TooShort, TooLong };
 
     // Fewer code points than this is weak_password.
-    static constexpr int kMinCharacters = 8;
+    static constexpr int MinCharacters = 8;
     // More UTF-8 bytes than this is weak_password too: nobody types it, and it bounds the work
     // a sign-in can ask of the hash.
-    static constexpr int kMaxBytes = 1024;
+    static constexpr int MaxBytes = 1024;
 
     explicit PasswordHasher(int threads = 2);
     // Waits for the hashes already started (QThreadPool's destructor does).

@@ -7,7 +7,7 @@
 QByteArray SessionToken::mint()
 {
     SodiumInit::ensure();
-    unsigned char raw[kRandomBytes];
+    unsigned char raw[RandomBytes];
     randombytes_buf(raw, sizeof raw);
     const QByteArray token
         = QByteArray::fromRawData(reinterpret_cast<const char *>(raw), sizeof raw)

@@ -8,9 +8,9 @@
 class SessionToken
 {
 public:
-    static constexpr int kRandomBytes = 32;
-    static constexpr int kEncodedLength = 43; // base64url of 32 bytes, no padding
-    static constexpr int kDigestBytes = 32;
+    static constexpr int RandomBytes = 32;
+    static constexpr int EncodedLength = 43; // base64url of 32 bytes, no padding
+    static constexpr int DigestBytes = 32;
 
     // A new token: 32 bytes from randombytes_buf, base64url without padding.
     static QByteArray mint();

@@ -60,17 +60,17 @@ QString SignInThrottle::addressKey(const QString &address)
 
 qint64 SignInThrottle::backoffMs(int failures)
 {
-    if (failures < kFreeFailures) {
+    if (failures < FreeFailures) {
         return 0;
     }
     // 2^10 s already passes the cap; stopping the shift there keeps it from overflowing.
-    const int doublings = std::min(failures - kFreeFailures, 10);
-    return std::min(qint64(kFirstBackoff.count()) << doublings, qint64(kMaxBackoff.count()));
+    const int doublings = std::min(failures - FreeFailures, 10);
+    return std::min(qint64(FirstBackoff.count()) << doublings, qint64(MaxBackoff.count()));
 }
 
 bool SignInThrottle::expired(const Record &record, qint64 nowMs)
 {
-    return nowMs >= record.lastFailureMs + backoffMs(record.failures) + kQuietExpiry.count();
+    return nowMs >= record.lastFailureMs + backoffMs(record.failures) + QuietExpiry.count();
 }
 
 qint64 SignInThrottle::waitFor(const QString &key, qint64 nowMs) const

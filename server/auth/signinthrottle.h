@@ -10,11 +10,11 @@
 
 // Limits failed sign-ins, counted separately per account (case-folded) and per source address,
 // so neither guessing one account from many addresses nor many accounts from one address gets
-// far. Each key may fail kFreeFailures times; after that the next attempt waits 1 s, and the
-// wait doubles with each further failure up to kMaxBackoff. Callers answer too_many_attempts
+// far. Each key may fail FreeFailures times; after that the next attempt waits 1 s, and the
+// wait doubles with each further failure up to MaxBackoff. Callers answer too_many_attempts
 // while wait() is not zero, and should check it before spending a hash on the attempt.
 //
-// A key forgets its failures once it has been quiet for kQuietExpiry past its back-off. Memory
+// A key forgets its failures once it has been quiet for QuietExpiry past its back-off. Memory
 // is bounded: at most maxKeys keys are held, and when a new key would exceed that the key
 // touched (failed) longest ago is dropped. An attacker who floods the table with fresh keys can
 // thus free a throttled key early, but only by making maxKeys failures per key freed, and every
@@ -27,13 +27,13 @@ class SignInThrottle
 public:
     using Clock = std::function<qint64()>; // milliseconds, monotonic
 
-    static constexpr int kFreeFailures = 5;
-    static constexpr std::chrono::milliseconds kFirstBackoff{1000};
-    static constexpr std::chrono::milliseconds kMaxBackoff{15 * 60 * 1000};
-    static constexpr std::chrono::milliseconds kQuietExpiry{15 * 60 * 1000};
-    static constexpr int kDefaultMaxKeys = 100'000;
+    static constexpr int FreeFailures = 5;
+    static constexpr std::chrono::milliseconds FirstBackoff{1000};
+    static constexpr std::chrono::milliseconds MaxBackoff{15 * 60 * 1000};
+    static constexpr std::chrono::milliseconds QuietExpiry{15 * 60 * 1000};
+    static constexpr int DefaultMaxKeys = 100'000;
 
-    explicit SignInThrottle(int maxKeys = kDefaultMaxKeys, Clock clock = steadyClock());
+    explicit SignInThrottle(int maxKeys = DefaultMaxKeys, Clock clock = steadyClock());
 
     // How long until another attempt for this account from this address is allowed: the longer
     // of the two keys' waits; zero means now.

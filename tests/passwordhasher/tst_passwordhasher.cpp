@@ -37,7 +37,7 @@ private:
 
 namespace {
 
-const QString kPassword = QStringLiteral("correct horse battery staple");
+const QString Password = QStringLiteral("correct horse battery staple");
 
 template<typename T> T resultOf(QFuture<T> future)
 {
@@ -49,15 +49,15 @@ template<typename T> T resultOf(QFuture<T> future)
 
 void tst_PasswordHasher::hashIsArgon2idString()
 {
-    const QByteArray stored = resultOf(m_hasher.hash(kPassword));
+    const QByteArray stored = resultOf(m_hasher.hash(Password));
     QVERIFY2(stored.startsWith("$argon2id$v=19$m=65536,t=2,p=1$"), stored.constData());
     QCOMPARE(stored.count('$'), 5);
 }
 
 void tst_PasswordHasher::verifiesRightPassword()
 {
-    const QByteArray stored = resultOf(m_hasher.hash(kPassword));
-    QVERIFY(resultOf(m_hasher.verify(stored, kPassword)));
+    const QByteArray stored = resultOf(m_hasher.hash(Password));
+    QVERIFY(resultOf(m_hasher.verify(stored, Password)));
     // Non-ASCII survives the trip through UTF-8.
     const QString accented = QStringLiteral("pässwörd ünïcode \u20ac");
     QVERIFY(resultOf(m_hasher.verify(resultOf(m_hasher.hash(accented)), accented)));
@@ -65,7 +65,7 @@ void tst_PasswordHasher::verifiesRightPassword()
 
 void tst_PasswordHasher::refusesWrongPassword()
 {
-    const QByteArray stored = resultOf(m_hasher.hash(kPassword));
+    const QByteArray stored = resultOf(m_hasher.hash(Password));
     QVERIFY(!resultOf(m_hasher.verify(stored, QStringLiteral("correct horse battery stapl"))));
     QVERIFY(!resultOf(m_hasher.verify(stored, QStringLiteral("Correct horse battery staple"))));
     QVERIFY(!resultOf(m_hasher.verify(stored, QString())));
@@ -77,7 +77,7 @@ void tst_PasswordHasher::malformedStoredStringIsFalse_data()
 
     QTest::newRow("empty") << QByteArray();
     QTest::newRow("garbage") << QByteArray("garbage");
-    QTest::newRow("the password itself") << kPassword.toUtf8();
+    QTest::newRow("the password itself") << Password.toUtf8();
     QTest::newRow("prefix only") << QByteArray("$argon2id$");
     QTest::newRow("no hash") << QByteArray("$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA");
     QTest::newRow("bad base64") << QByteArray("$argon2id$v=19$m=65536,t=2,p=1$!!!!$????");
@@ -93,12 +93,12 @@ void tst_PasswordHasher::malformedStoredStringIsFalse_data()
 void tst_PasswordHasher::malformedStoredStringIsFalse()
 {
     QFETCH(QByteArray, stored);
-    QVERIFY(!resultOf(m_hasher.verify(stored, kPassword)));
+    QVERIFY(!resultOf(m_hasher.verify(stored, Password)));
 }
 
 void tst_PasswordHasher::freshHashNeedsNoRehash()
 {
-    QVERIFY(!PasswordHasher::needsRehash(resultOf(m_hasher.hash(kPassword))));
+    QVERIFY(!PasswordHasher::needsRehash(resultOf(m_hasher.hash(Password))));
 }
 
 void tst_PasswordHasher::weakerOrMalformedHashNeedsRehash_data()
@@ -121,22 +121,22 @@ void tst_PasswordHasher::weakerOrMalformedHashNeedsRehash()
 
 void tst_PasswordHasher::samePasswordHashesDiffer()
 {
-    QFuture<QByteArray> first = m_hasher.hash(kPassword);
-    QFuture<QByteArray> second = m_hasher.hash(kPassword);
+    QFuture<QByteArray> first = m_hasher.hash(Password);
+    QFuture<QByteArray> second = m_hasher.hash(Password);
     const QByteArray a = resultOf(first);
     const QByteArray b = resultOf(second);
     QVERIFY(a != b);
     // Different salts, each verifying on its own.
     QVERIFY(a.split('$').value(4) != b.split('$').value(4));
-    QVERIFY(resultOf(m_hasher.verify(a, kPassword)));
-    QVERIFY(resultOf(m_hasher.verify(b, kPassword)));
+    QVERIFY(resultOf(m_hasher.verify(a, Password)));
+    QVERIFY(resultOf(m_hasher.verify(b, Password)));
 }
 
 void tst_PasswordHasher::hashNeverContainsPassword()
 {
-    const QByteArray stored = resultOf(m_hasher.hash(kPassword));
-    QVERIFY(!stored.contains(kPassword.toUtf8()));
-    QVERIFY(!stored.contains(kPassword.toUtf8().toBase64(QByteArray::OmitTrailingEquals)));
+    const QByteArray stored = resultOf(m_hasher.hash(Password));
+    QVERIFY(!stored.contains(Password.toUtf8()));
+    QVERIFY(!stored.contains(Password.toUtf8().toBase64(QByteArray::OmitTrailingEquals)));
     QVERIFY(!stored.contains("horse"));
 }
 
@@ -173,7 +173,7 @@ void tst_PasswordHasher::strength()
 
     QCOMPARE(PasswordHasher::checkStrength(password), expected);
     // The byte count agrees with what hash() will actually feed libsodium.
-    QCOMPARE(password.toUtf8().size() > PasswordHasher::kMaxBytes,
+    QCOMPARE(password.toUtf8().size() > PasswordHasher::MaxBytes,
         expected == PasswordHasher::Strength::TooLong);
 }
 
@@ -195,7 +195,7 @@ void tst_PasswordHasher::resultArrivesOnCallersThreadWithoutBlockingIt()
     connect(&ticker, &QTimer::timeout, this, [seen] { ++seen->ticks; });
     ticker.start();
 
-    m_hasher.hash(kPassword).then(this, [seen](const QByteArray &stored) {
+    m_hasher.hash(Password).then(this, [seen](const QByteArray &stored) {
         seen->deliveredOn = QThread::currentThread();
         seen->ticksWhenDelivered = seen->ticks;
         seen->stored = stored;
@@ -214,7 +214,7 @@ void tst_PasswordHasher::hashRunsOnThePool()
     QFuture<void> blocker = QtConcurrent::run(&hasher.pool(), [&gate] { gate.acquire(); });
 
     QThread *ranOn = nullptr;
-    QFuture<void> observed = hasher.hash(kPassword).then(
+    QFuture<void> observed = hasher.hash(Password).then(
         QtFuture::Launch::Sync, [&ranOn](const QByteArray &) { ranOn = QThread::currentThread(); });
     gate.release();
     observed.waitForFinished();

@@ -23,7 +23,7 @@ void tst_SessionToken::tokenIsBase64UrlWithoutPadding()
 {
     for (int i = 0; i < 100; ++i) {
         const QByteArray token = SessionToken::mint();
-        QCOMPARE(token.size(), SessionToken::kEncodedLength);
+        QCOMPARE(token.size(), SessionToken::EncodedLength);
         QCOMPARE(token.size(), 43);
         for (const char c : token) {
             const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
@@ -48,13 +48,13 @@ void tst_SessionToken::tokenDecodesToThirtyTwoBytes()
         QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals
             | QByteArray::AbortOnBase64DecodingErrors);
     QVERIFY(decoded);
-    QCOMPARE(decoded.decoded.size(), SessionToken::kRandomBytes);
+    QCOMPARE(decoded.decoded.size(), SessionToken::RandomBytes);
 }
 
 void tst_SessionToken::digestIsThirtyTwoBytes()
 {
     QCOMPARE(SessionToken::digest(SessionToken::mint()).size(), 32);
-    QCOMPARE(SessionToken::digest(QByteArray()).size(), SessionToken::kDigestBytes);
+    QCOMPARE(SessionToken::digest(QByteArray()).size(), SessionToken::DigestBytes);
 }
 
 void tst_SessionToken::digestIsDeterministic()

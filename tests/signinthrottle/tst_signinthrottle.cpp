@@ -37,7 +37,7 @@ namespace {
 // A throttle and the time it reads, in milliseconds; the test moves the time.
 struct Fixture
 {
-    explicit Fixture(int maxKeys = SignInThrottle::kDefaultMaxKeys)
+    explicit Fixture(int maxKeys = SignInThrottle::DefaultMaxKeys)
         : throttle(maxKeys, [this] { return now; })
     {
     }
@@ -53,24 +53,24 @@ struct Fixture
     SignInThrottle throttle;
 };
 
-const QString kAlice = QStringLiteral("alice");
-const QString kBob = QStringLiteral("bob");
-const QString kHome = QStringLiteral("192.0.2.1");
-const QString kCafe = QStringLiteral("2001:db8::7");
+const QString Alice = QStringLiteral("alice");
+const QString Bob = QStringLiteral("bob");
+const QString Home = QStringLiteral("192.0.2.1");
+const QString Cafe = QStringLiteral("2001:db8::7");
 
 } // namespace
 
 void tst_SignInThrottle::fiveFailuresAreFree()
 {
     Fixture f;
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 0ms);
+    QCOMPARE(f.throttle.wait(Alice, Home), 0ms);
     for (int i = 0; i < 4; ++i) {
-        f.throttle.failed(kAlice, kHome);
-        QCOMPARE(f.throttle.wait(kAlice, kHome), 0ms);
+        f.throttle.failed(Alice, Home);
+        QCOMPARE(f.throttle.wait(Alice, Home), 0ms);
     }
     // The fifth failure uses the last free attempt: the sixth waits.
-    f.throttle.failed(kAlice, kHome);
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 1000ms);
+    f.throttle.failed(Alice, Home);
+    QCOMPARE(f.throttle.wait(Alice, Home), 1000ms);
 }
 
 void tst_SignInThrottle::backoffDoubles_data()
@@ -92,8 +92,8 @@ void tst_SignInThrottle::backoffDoubles()
     QFETCH(qint64, waitMs);
 
     Fixture f;
-    f.fail(failures, kAlice, kHome);
-    QCOMPARE(f.throttle.wait(kAlice, kHome).count(), waitMs);
+    f.fail(failures, Alice, Home);
+    QCOMPARE(f.throttle.wait(Alice, Home).count(), waitMs);
 }
 
 void tst_SignInThrottle::backoffIsCappedAtFifteenMinutes()
@@ -101,85 +101,85 @@ void tst_SignInThrottle::backoffIsCappedAtFifteenMinutes()
     Fixture f;
     // Failing each time the wait is over, far past the point where the shift would overflow.
     for (int i = 0; i < 100; ++i) {
-        f.now += f.throttle.wait(kAlice, kHome).count();
-        f.throttle.failed(kAlice, kHome);
-        QVERIFY(f.throttle.wait(kAlice, kHome) <= SignInThrottle::kMaxBackoff);
+        f.now += f.throttle.wait(Alice, Home).count();
+        f.throttle.failed(Alice, Home);
+        QVERIFY(f.throttle.wait(Alice, Home) <= SignInThrottle::MaxBackoff);
     }
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 15min);
+    QCOMPARE(f.throttle.wait(Alice, Home), 15min);
 }
 
 void tst_SignInThrottle::waitCountsDownWithTheClock()
 {
     Fixture f;
-    f.fail(7, kAlice, kHome); // 4 s
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 4000ms);
+    f.fail(7, Alice, Home); // 4 s
+    QCOMPARE(f.throttle.wait(Alice, Home), 4000ms);
     f.now += 1500;
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 2500ms);
+    QCOMPARE(f.throttle.wait(Alice, Home), 2500ms);
     f.now += 2499;
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 1ms);
+    QCOMPARE(f.throttle.wait(Alice, Home), 1ms);
     f.now += 1;
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 0ms);
+    QCOMPARE(f.throttle.wait(Alice, Home), 0ms);
     // Allowed again, but the count stands: the next failure waits 8 s.
-    f.throttle.failed(kAlice, kHome);
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 8000ms);
+    f.throttle.failed(Alice, Home);
+    QCOMPARE(f.throttle.wait(Alice, Home), 8000ms);
 }
 
 void tst_SignInThrottle::accountIsLimitedFromAnyAddress()
 {
     Fixture f;
     for (int i = 0; i < 6; ++i) {
-        f.throttle.failed(kAlice, QStringLiteral("198.51.100.%1").arg(i));
+        f.throttle.failed(Alice, QStringLiteral("198.51.100.%1").arg(i));
     }
-    QCOMPARE(f.throttle.wait(kAlice, QStringLiteral("203.0.113.9")), 2000ms);
-    QCOMPARE(f.throttle.wait(kBob, QStringLiteral("203.0.113.9")), 0ms);
+    QCOMPARE(f.throttle.wait(Alice, QStringLiteral("203.0.113.9")), 2000ms);
+    QCOMPARE(f.throttle.wait(Bob, QStringLiteral("203.0.113.9")), 0ms);
 }
 
 void tst_SignInThrottle::addressIsLimitedForAnyAccount()
 {
     Fixture f;
     for (int i = 0; i < 6; ++i) {
-        f.throttle.failed(QStringLiteral("user%1").arg(i), kHome);
+        f.throttle.failed(QStringLiteral("user%1").arg(i), Home);
     }
-    QCOMPARE(f.throttle.wait(QStringLiteral("someone-new"), kHome), 2000ms);
-    QCOMPARE(f.throttle.wait(QStringLiteral("someone-new"), kCafe), 0ms);
-    QCOMPARE(f.throttle.wait(QStringLiteral("user0"), kCafe), 0ms);
+    QCOMPARE(f.throttle.wait(QStringLiteral("someone-new"), Home), 2000ms);
+    QCOMPARE(f.throttle.wait(QStringLiteral("someone-new"), Cafe), 0ms);
+    QCOMPARE(f.throttle.wait(QStringLiteral("user0"), Cafe), 0ms);
 }
 
 void tst_SignInThrottle::successResetsBothKeys()
 {
     Fixture f;
-    f.fail(4, kAlice, kHome);
-    f.throttle.succeeded(kAlice, kHome);
+    f.fail(4, Alice, Home);
+    f.throttle.succeeded(Alice, Home);
     // Five free again, not one.
-    f.fail(4, kAlice, kHome);
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 0ms);
-    f.throttle.failed(kAlice, kHome);
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 1000ms);
+    f.fail(4, Alice, Home);
+    QCOMPARE(f.throttle.wait(Alice, Home), 0ms);
+    f.throttle.failed(Alice, Home);
+    QCOMPARE(f.throttle.wait(Alice, Home), 1000ms);
     QCOMPARE(f.throttle.keyCount(), 2);
-    f.throttle.succeeded(kAlice, kHome);
+    f.throttle.succeeded(Alice, Home);
     QCOMPARE(f.throttle.keyCount(), 0);
 }
 
 void tst_SignInThrottle::successElsewhereLeavesOthersLimited()
 {
     Fixture f;
-    f.fail(6, kAlice, kHome);
+    f.fail(6, Alice, Home);
     // Bob signs in from the café: Alice's account is still limited, from anywhere.
-    f.throttle.succeeded(kBob, kCafe);
-    QCOMPARE(f.throttle.wait(kAlice, kCafe), 2000ms);
-    QCOMPARE(f.throttle.wait(kBob, kHome), 2000ms);
-    QCOMPARE(f.throttle.wait(kBob, kCafe), 0ms);
+    f.throttle.succeeded(Bob, Cafe);
+    QCOMPARE(f.throttle.wait(Alice, Cafe), 2000ms);
+    QCOMPARE(f.throttle.wait(Bob, Home), 2000ms);
+    QCOMPARE(f.throttle.wait(Bob, Cafe), 0ms);
 }
 
 void tst_SignInThrottle::accountIsCaseInsensitive()
 {
     Fixture f;
-    f.throttle.failed(QStringLiteral("Alice"), kHome);
-    f.throttle.failed(QStringLiteral("ALICE"), kCafe);
-    f.throttle.failed(QStringLiteral("alice"), kHome);
-    f.throttle.failed(QStringLiteral("aLiCe"), kCafe);
-    f.throttle.failed(QStringLiteral("Alice"), kHome);
-    QCOMPARE(f.throttle.wait(kAlice, QStringLiteral("203.0.113.9")), 1000ms);
+    f.throttle.failed(QStringLiteral("Alice"), Home);
+    f.throttle.failed(QStringLiteral("ALICE"), Cafe);
+    f.throttle.failed(QStringLiteral("alice"), Home);
+    f.throttle.failed(QStringLiteral("aLiCe"), Cafe);
+    f.throttle.failed(QStringLiteral("Alice"), Home);
+    QCOMPARE(f.throttle.wait(Alice, QStringLiteral("203.0.113.9")), 1000ms);
     // Folding, not just lowering: the final sigma is the same letter as any other sigma.
     f.fail(5, QStringLiteral("\u03bf\u03b4\u03c5\u03c3\u03c3\u03b5\u03c5\u03c2"),
         QStringLiteral("203.0.113.10"));
@@ -191,16 +191,16 @@ void tst_SignInThrottle::accountIsCaseInsensitive()
 void tst_SignInThrottle::quietKeyExpires()
 {
     Fixture f;
-    f.fail(7, kAlice, kHome); // 4 s back-off
+    f.fail(7, Alice, Home); // 4 s back-off
     f.now += 4000 + 15 * 60 * 1000 - 1;
-    f.throttle.failed(kBob, kCafe); // sweeps, but Alice's keys have one millisecond left
+    f.throttle.failed(Bob, Cafe); // sweeps, but Alice's keys have one millisecond left
     QCOMPARE(f.throttle.keyCount(), 4);
     f.now += 1;
-    f.throttle.failed(kBob, kCafe);
+    f.throttle.failed(Bob, Cafe);
     QCOMPARE(f.throttle.keyCount(), 2);
     // Forgotten: five free failures again.
-    f.fail(4, kAlice, kHome);
-    QCOMPARE(f.throttle.wait(kAlice, kHome), 0ms);
+    f.fail(4, Alice, Home);
+    QCOMPARE(f.throttle.wait(Alice, Home), 0ms);
 }
 
 void tst_SignInThrottle::keyCountIsBounded()
@@ -217,16 +217,16 @@ void tst_SignInThrottle::keyCountIsBounded()
 void tst_SignInThrottle::oldestTouchedKeyIsDroppedFirst()
 {
     Fixture f(4);
-    f.fail(6, kAlice, kHome); // keys 1 and 2, both backing off
+    f.fail(6, Alice, Home); // keys 1 and 2, both backing off
     f.now += 10;
-    f.fail(6, kBob, kCafe); // keys 3 and 4: full
+    f.fail(6, Bob, Cafe); // keys 3 and 4: full
     f.now += 10;
-    f.throttle.failed(kAlice, kHome); // touched again: now Bob's keys are the oldest
+    f.throttle.failed(Alice, Home); // touched again: now Bob's keys are the oldest
     f.now += 10;
     f.throttle.failed(QStringLiteral("carol"), QStringLiteral("203.0.113.9"));
     QCOMPARE(f.throttle.keyCount(), 4);
-    QCOMPARE(f.throttle.wait(kBob, kCafe), 0ms);
-    QVERIFY(f.throttle.wait(kAlice, QStringLiteral("203.0.113.200")) > 0ms);
+    QCOMPARE(f.throttle.wait(Bob, Cafe), 0ms);
+    QVERIFY(f.throttle.wait(Alice, QStringLiteral("203.0.113.200")) > 0ms);
 }
 
 // Sessions on several threads fail at once: no count is lost (and TSan has something to watch).
@@ -237,8 +237,8 @@ void tst_SignInThrottle::sharedAcrossThreads()
     for (int t = 0; t < 4; ++t) {
         threads.emplace_back([&throttle, t] {
             for (int i = 0; i < 250; ++i) {
-                throttle.failed(kAlice, QStringLiteral("10.1.%1.%2").arg(t).arg(i));
-                (void)throttle.wait(kAlice, kHome);
+                throttle.failed(Alice, QStringLiteral("10.1.%1.%2").arg(t).arg(i));
+                (void)throttle.wait(Alice, Home);
             }
         });
     }
@@ -247,7 +247,7 @@ void tst_SignInThrottle::sharedAcrossThreads()
     }
     QCOMPARE(throttle.keyCount(), 1 + 1000);
     // 1000 failures: the cap.
-    QVERIFY(throttle.wait(kAlice, kHome) > 14min);
+    QVERIFY(throttle.wait(Alice, Home) > 14min);
 }
 
 QTEST_APPLESS_MAIN(tst_SignInThrottle)
