@@ -117,7 +117,7 @@ QByteArray digestOf(const QByteArray &token)
 // The account's password hash, or nothing if there is no such account.
 QByteArray hashOf(const MessageStore &store, const QString &name)
 {
-    const auto account = store.account(name);
+    const auto account = store.accounts().account(name);
     return account ? account->passwordHash : QByteArray();
 }
 
@@ -423,8 +423,8 @@ void tst_MessageStore::accountsByNameInAnyCase()
 {
     auto store = open(path(u"accounts.db"_s));
     QVERIFY(store);
-    QVERIFY(!store->account(u"alice"_s));
-    const auto created = store->createAccount(u"Alice"_s, AliceHash, Now);
+    QVERIFY(!store->accounts().account(u"alice"_s));
+    const auto created = store->accounts().createAccount(u"Alice"_s, AliceHash, Now);
     QVERIFY(created);
     QVERIFY(created->id > 0);
     QCOMPARE(created->name, u"Alice"_s);
@@ -432,7 +432,7 @@ void tst_MessageStore::accountsByNameInAnyCase()
     QCOMPARE(created->created, Now);
 
     for (const QString &asked : {u"Alice"_s, u"alice"_s, u"ALICE"_s, u"aLiCe"_s}) {
-        const auto found = store->account(asked);
+        const auto found = store->accounts().account(asked);
         QVERIFY2(found, qPrintable(asked));
         QCOMPARE(found->id, created->id);
         QCOMPARE(found->name, u"Alice"_s); // as registered, not as asked
@@ -441,53 +441,55 @@ void tst_MessageStore::accountsByNameInAnyCase()
     }
     // The name is taken in every case, and the first account is left as it was.
     for (const QString &again : {u"Alice"_s, u"alice"_s, u"ALICE"_s}) {
-        QVERIFY2(!store->createAccount(again, NewHash, Now + 1), qPrintable(again));
+        QVERIFY2(!store->accounts().createAccount(again, NewHash, Now + 1), qPrintable(again));
     }
     QCOMPARE(hashOf(*store, u"alice"_s), AliceHash);
-    QVERIFY(!store->account(u"alic"_s));
-    QVERIFY(!store->account(u"alice2"_s));
+    QVERIFY(!store->accounts().account(u"alic"_s));
+    QVERIFY(!store->accounts().account(u"alice2"_s));
 
-    const auto bob = store->createAccount(u"bob"_s, NewHash, Now);
+    const auto bob = store->accounts().createAccount(u"bob"_s, NewHash, Now);
     QVERIFY(bob);
     QVERIFY(bob->id != created->id);
     // Neither an empty name nor a hash that is not Argon2id, such as a plain password.
-    QVERIFY(!store->createAccount(QString(), AliceHash, Now));
-    QVERIFY(!store->createAccount(u"carol"_s, "hunter2", Now));
-    QVERIFY(!store->createAccount(u"carol"_s, QByteArray(), Now));
-    QVERIFY(!store->account(u"carol"_s));
+    QVERIFY(!store->accounts().createAccount(QString(), AliceHash, Now));
+    QVERIFY(!store->accounts().createAccount(u"carol"_s, "hunter2", Now));
+    QVERIFY(!store->accounts().createAccount(u"carol"_s, QByteArray(), Now));
+    QVERIFY(!store->accounts().account(u"carol"_s));
 }
 
 void tst_MessageStore::passwordChange()
 {
     auto store = open(path(u"password.db"_s));
     QVERIFY(store);
-    const auto alice = store->createAccount(u"alice"_s, AliceHash, Now);
-    const auto bob = store->createAccount(u"bob"_s, AliceHash, Now);
+    const auto alice = store->accounts().createAccount(u"alice"_s, AliceHash, Now);
+    const auto bob = store->accounts().createAccount(u"bob"_s, AliceHash, Now);
     QVERIFY(alice && bob);
-    QVERIFY(store->setPasswordHash(alice->id, NewHash));
+    QVERIFY(store->accounts().setPasswordHash(alice->id, NewHash));
     QCOMPARE(hashOf(*store, u"ALICE"_s), NewHash);
     QCOMPARE(hashOf(*store, u"bob"_s), AliceHash); // only hers changed
-    QVERIFY(!store->setPasswordHash(alice->id, "plain password"));
-    QVERIFY(!store->setPasswordHash(alice->id, QByteArray()));
+    QVERIFY(!store->accounts().setPasswordHash(alice->id, "plain password"));
+    QVERIFY(!store->accounts().setPasswordHash(alice->id, QByteArray()));
     QCOMPARE(hashOf(*store, u"alice"_s), NewHash);
-    QVERIFY(!store->setPasswordHash(bob->id + 1000, NewHash)); // no such account
+    QVERIFY(!store->accounts().setPasswordHash(bob->id + 1000, NewHash)); // no such account
 }
 
 void tst_MessageStore::tokensFindTouchAndExpire()
 {
     auto store = open(path(u"tokens.db"_s));
     QVERIFY(store);
-    const auto alice = store->createAccount(u"Alice"_s, AliceHash, Now);
+    const auto alice = store->accounts().createAccount(u"Alice"_s, AliceHash, Now);
     QVERIFY(alice);
     const QByteArray token = digestOf("alice's first token");
-    QVERIFY(store->addToken(alice->id, token, u"laptop"_s, Now));
-    QVERIFY(!store->addToken(alice->id, token, u"again"_s, Now)); // a digest is stored once
-    QVERIFY(!store->addToken(alice->id + 1000, digestOf("x"), u"p"_s, Now)); // no account
-    QVERIFY(!store->addToken(alice->id, "not a digest", u"p"_s, Now));
-    QVERIFY(!store->accountForToken(digestOf("never issued"), Now, IdleExpiry));
-    QVERIFY(!store->accountForToken(QByteArray(), Now, IdleExpiry));
+    QVERIFY(store->accounts().addToken(alice->id, token, u"laptop"_s, Now));
+    QVERIFY(
+        !store->accounts().addToken(alice->id, token, u"again"_s, Now)); // a digest is stored once
+    QVERIFY(
+        !store->accounts().addToken(alice->id + 1000, digestOf("x"), u"p"_s, Now)); // no account
+    QVERIFY(!store->accounts().addToken(alice->id, "not a digest", u"p"_s, Now));
+    QVERIFY(!store->accounts().accountForToken(digestOf("never issued"), Now, IdleExpiry));
+    QVERIFY(!store->accounts().accountForToken(QByteArray(), Now, IdleExpiry));
 
-    auto found = store->accountForToken(token, Now + Day, IdleExpiry);
+    auto found = store->accounts().accountForToken(token, Now + Day, IdleExpiry);
     QVERIFY(found);
     QCOMPARE(found->id, alice->id);
     QCOMPARE(found->name, u"Alice"_s);
@@ -498,66 +500,68 @@ void tst_MessageStore::tokensFindTouchAndExpire()
     qint64 now = Now + Day;
     for (int i = 0; i < 3; ++i) {
         now += IdleExpiry - Day;
-        QVERIFY2(store->accountForToken(token, now, IdleExpiry), qPrintable(QString::number(i)));
+        QVERIFY2(store->accounts().accountForToken(token, now, IdleExpiry),
+            qPrintable(QString::number(i)));
     }
-    QVERIFY(store->accountForToken(token, now + IdleExpiry, IdleExpiry)); // exactly at the limit
+    QVERIFY(store->accounts().accountForToken(
+        token, now + IdleExpiry, IdleExpiry)); // exactly at the limit
     now += IdleExpiry;
     // A clock that steps back neither refuses the token nor moves its last use back.
-    QVERIFY(store->accountForToken(token, now - 10 * Day, IdleExpiry));
-    QVERIFY(store->accountForToken(token, now + IdleExpiry, IdleExpiry));
+    QVERIFY(store->accounts().accountForToken(token, now - 10 * Day, IdleExpiry));
+    QVERIFY(store->accounts().accountForToken(token, now + IdleExpiry, IdleExpiry));
     now += IdleExpiry;
 
     // One millisecond too late: refused, and gone for good.
-    QVERIFY(!store->accountForToken(token, now + IdleExpiry + 1, IdleExpiry));
-    QVERIFY(!store->accountForToken(token, now + 1, IdleExpiry));
-    QVERIFY(!store->revokeToken(token));
+    QVERIFY(!store->accounts().accountForToken(token, now + IdleExpiry + 1, IdleExpiry));
+    QVERIFY(!store->accounts().accountForToken(token, now + 1, IdleExpiry));
+    QVERIFY(!store->accounts().revokeToken(token));
     // A shorter expiry applies to the tokens that already exist.
     const QByteArray other = digestOf("alice's second token");
-    QVERIFY(store->addToken(alice->id, other, u"phone"_s, Now));
-    QVERIFY(!store->accountForToken(other, Now + 2 * Day, Day));
+    QVERIFY(store->accounts().addToken(alice->id, other, u"phone"_s, Now));
+    QVERIFY(!store->accounts().accountForToken(other, Now + 2 * Day, Day));
 }
 
 void tst_MessageStore::tokensRevoke()
 {
     auto store = open(path(u"revoke.db"_s));
     QVERIFY(store);
-    const auto alice = store->createAccount(u"alice"_s, AliceHash, Now);
-    const auto bob = store->createAccount(u"bob"_s, AliceHash, Now);
+    const auto alice = store->accounts().createAccount(u"alice"_s, AliceHash, Now);
+    const auto bob = store->accounts().createAccount(u"bob"_s, AliceHash, Now);
     QVERIFY(alice && bob);
     const QByteArray laptop = digestOf("laptop"), phone = digestOf("phone"),
                      tablet = digestOf("tablet"), bobs = digestOf("bob's");
-    QVERIFY(store->addToken(alice->id, laptop, u"laptop"_s, Now));
-    QVERIFY(store->addToken(alice->id, phone, u"phone"_s, Now));
-    QVERIFY(store->addToken(alice->id, tablet, u"tablet"_s, Now));
-    QVERIFY(store->addToken(bob->id, bobs, u"bob"_s, Now));
+    QVERIFY(store->accounts().addToken(alice->id, laptop, u"laptop"_s, Now));
+    QVERIFY(store->accounts().addToken(alice->id, phone, u"phone"_s, Now));
+    QVERIFY(store->accounts().addToken(alice->id, tablet, u"tablet"_s, Now));
+    QVERIFY(store->accounts().addToken(bob->id, bobs, u"bob"_s, Now));
     const auto valid = [&](const QByteArray &digest) {
-        return store->accountForToken(digest, Now + 1, IdleExpiry).has_value();
+        return store->accounts().accountForToken(digest, Now + 1, IdleExpiry).has_value();
     };
 
     // Logout: that token only.
-    QVERIFY(store->revokeToken(tablet));
+    QVERIFY(store->accounts().revokeToken(tablet));
     QVERIFY(!valid(tablet));
-    QVERIFY(!store->revokeToken(tablet)); // nothing left to revoke
+    QVERIFY(!store->accounts().revokeToken(tablet)); // nothing left to revoke
     QVERIFY(valid(laptop) && valid(phone) && valid(bobs));
 
     // A password change on the laptop: the laptop stays signed in, nobody else's token moves.
-    QVERIFY(store->addToken(alice->id, tablet, u"tablet"_s, Now));
-    QCOMPARE(store->revokeOtherTokens(alice->id, laptop), 2);
+    QVERIFY(store->accounts().addToken(alice->id, tablet, u"tablet"_s, Now));
+    QCOMPARE(store->accounts().revokeOtherTokens(alice->id, laptop), 2);
     QVERIFY(valid(laptop));
     QVERIFY(!valid(phone));
     QVERIFY(!valid(tablet));
     QVERIFY(valid(bobs));
-    QCOMPARE(store->revokeOtherTokens(alice->id, laptop), 0);
+    QCOMPARE(store->accounts().revokeOtherTokens(alice->id, laptop), 0);
 
     // Revoke all: an empty digest keeps none.
-    QVERIFY(store->addToken(alice->id, phone, u"phone"_s, Now));
-    QCOMPARE(store->revokeOtherTokens(alice->id, QByteArray()), 2);
+    QVERIFY(store->accounts().addToken(alice->id, phone, u"phone"_s, Now));
+    QCOMPARE(store->accounts().revokeOtherTokens(alice->id, QByteArray()), 2);
     QVERIFY(!valid(laptop));
     QVERIFY(!valid(phone));
     QVERIFY(valid(bobs));
     // Another account's digest keeps nothing of this one's, and takes nothing of its own.
-    QVERIFY(store->addToken(alice->id, phone, u"phone"_s, Now));
-    QCOMPARE(store->revokeOtherTokens(alice->id, bobs), 1);
+    QVERIFY(store->accounts().addToken(alice->id, phone, u"phone"_s, Now));
+    QCOMPARE(store->accounts().revokeOtherTokens(alice->id, bobs), 1);
     QVERIFY(valid(bobs));
 }
 
@@ -568,28 +572,29 @@ void tst_MessageStore::accountsPersistAcrossReopen()
     {
         auto store = open(file);
         QVERIFY(store);
-        const auto alice = store->createAccount(u"Alice"_s, AliceHash, Now);
+        const auto alice = store->accounts().createAccount(u"Alice"_s, AliceHash, Now);
         QVERIFY(alice);
         aliceId = alice->id;
-        QVERIFY(store->setPasswordHash(aliceId, NewHash));
-        QVERIFY(store->addToken(aliceId, digestOf("kept"), u"laptop"_s, Now));
-        QVERIFY(store->addToken(aliceId, digestOf("revoked"), u"phone"_s, Now));
-        QVERIFY(store->revokeToken(digestOf("revoked")));
-        QVERIFY(store->accountForToken(digestOf("kept"), Now + 50 * Day, IdleExpiry));
+        QVERIFY(store->accounts().setPasswordHash(aliceId, NewHash));
+        QVERIFY(store->accounts().addToken(aliceId, digestOf("kept"), u"laptop"_s, Now));
+        QVERIFY(store->accounts().addToken(aliceId, digestOf("revoked"), u"phone"_s, Now));
+        QVERIFY(store->accounts().revokeToken(digestOf("revoked")));
+        QVERIFY(store->accounts().accountForToken(digestOf("kept"), Now + 50 * Day, IdleExpiry));
         QVERIFY(store->write({message(1, u"Alice"_s, u"hi"_s)}, {}));
     }
     auto store = open(file);
     QVERIFY(store);
-    const auto alice = store->account(u"alice"_s);
+    const auto alice = store->accounts().account(u"alice"_s);
     QVERIFY(alice);
     QCOMPARE(alice->id, aliceId);
     QCOMPARE(alice->name, u"Alice"_s);
     QCOMPARE(alice->passwordHash, NewHash);
     QCOMPARE(alice->created, Now);
-    QVERIFY(!store->createAccount(u"ALICE"_s, AliceHash, Now));
-    QVERIFY(!store->accountForToken(digestOf("revoked"), Now + 50 * Day, IdleExpiry));
+    QVERIFY(!store->accounts().createAccount(u"ALICE"_s, AliceHash, Now));
+    QVERIFY(!store->accounts().accountForToken(digestOf("revoked"), Now + 50 * Day, IdleExpiry));
     // The last use before the reopen counts: 130 days after creation, 80 after that use.
-    const auto kept = store->accountForToken(digestOf("kept"), Now + 130 * Day, IdleExpiry);
+    const auto kept
+        = store->accounts().accountForToken(digestOf("kept"), Now + 130 * Day, IdleExpiry);
     QVERIFY(kept);
     QCOMPARE(kept->id, aliceId);
     QCOMPARE(store->lastId(), 1);
@@ -614,16 +619,16 @@ void tst_MessageStore::noSecretInTheFile()
         auto store = open(file);
         QVERIFY(store);
         // A caller that passes the secrets themselves is refused, not obeyed.
-        QVERIFY(!store->createAccount(u"alice"_s, password, Now));
-        const auto alice = store->createAccount(u"alice"_s, AliceHash, Now);
+        QVERIFY(!store->accounts().createAccount(u"alice"_s, password, Now));
+        const auto alice = store->accounts().createAccount(u"alice"_s, AliceHash, Now);
         QVERIFY(alice);
-        QVERIFY(!store->addToken(alice->id, token, u"laptop"_s, Now));
-        QVERIFY(!store->setPasswordHash(alice->id, newPassword));
-        QVERIFY(store->addToken(alice->id, digestOf(token), u"laptop"_s, Now));
-        QVERIFY(store->addToken(alice->id, digestOf(secondToken), u"phone"_s, Now));
-        QVERIFY(store->accountForToken(digestOf(token), Now + Day, IdleExpiry));
-        QVERIFY(store->setPasswordHash(alice->id, NewHash));
-        QCOMPARE(store->revokeOtherTokens(alice->id, digestOf(token)), 1);
+        QVERIFY(!store->accounts().addToken(alice->id, token, u"laptop"_s, Now));
+        QVERIFY(!store->accounts().setPasswordHash(alice->id, newPassword));
+        QVERIFY(store->accounts().addToken(alice->id, digestOf(token), u"laptop"_s, Now));
+        QVERIFY(store->accounts().addToken(alice->id, digestOf(secondToken), u"phone"_s, Now));
+        QVERIFY(store->accounts().accountForToken(digestOf(token), Now + Day, IdleExpiry));
+        QVERIFY(store->accounts().setPasswordHash(alice->id, NewHash));
+        QCOMPARE(store->accounts().revokeOtherTokens(alice->id, digestOf(token)), 1);
     }
     const QByteArray bytes = fileBytes(file) + fileBytes(file + u"-wal"_s);
     // The scan sees what was stored, so an absence below means something.
@@ -768,11 +773,11 @@ void tst_MessageStore::upgradesVersionThree()
     QVERIFY(stepPastHiddenRows(store->historyPlan({u"bob"_s})).isEmpty());
 
     // The name of someone who chatted before there were accounts can become one.
-    QVERIFY(!store->account(u"alice"_s));
-    const auto alice = store->createAccount(u"Alice"_s, AliceHash, Now);
+    QVERIFY(!store->accounts().account(u"alice"_s));
+    const auto alice = store->accounts().createAccount(u"Alice"_s, AliceHash, Now);
     QVERIFY(alice);
-    QVERIFY(store->addToken(alice->id, digestOf("t"), u"198.51.100.7"_s, Now));
-    const auto signedIn = store->accountForToken(digestOf("t"), Now, IdleExpiry);
+    QVERIFY(store->accounts().addToken(alice->id, digestOf("t"), u"198.51.100.7"_s, Now));
+    const auto signedIn = store->accounts().accountForToken(digestOf("t"), Now, IdleExpiry);
     QVERIFY(signedIn);
     QCOMPARE(signedIn->name, u"Alice"_s);
     QVERIFY(store->write({message(3, u"alice"_s, u"after"_s)}, {}));

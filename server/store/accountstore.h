@@ -1,0 +1,44 @@
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+
+#include <optional>
+
+// The accounts and their sign-in tokens, in the history database (schema 4, created by
+// MessageStore's migrations). It keeps no secret: a password only as its Argon2id string, a token
+// only as its SHA-256 digest. Used, like its MessageStore, only in the thread that opened it.
+class AccountStore
+{
+public:
+    explicit AccountStore(QString connectionName);
+
+    struct Account
+    {
+        qint64 id = 0;
+        QString name; // as it was first registered
+        QByteArray passwordHash; // "$argon2id$..."
+        qint64 created = 0; // ms since the epoch
+    };
+    std::optional<Account> account(const QString &name) const;
+    // Nothing if the name is an account already, in any case, or if the hash is not an
+    // Argon2id string (which is how a plain password would otherwise end up in the file).
+    std::optional<Account> createAccount(
+        const QString &name, const QByteArray &passwordHash, qint64 nowMs);
+    bool setPasswordHash(qint64 accountId, const QByteArray &passwordHash);
+
+    // digest is the 32 bytes of the token's SHA-256; anything else is refused.
+    bool addToken(qint64 accountId, const QByteArray &digest, const QString &peer, qint64 nowMs);
+    // The token's account if it was last used at most idleExpiryMs before nowMs, which then
+    // becomes its last use; a token idle for longer is deleted.
+    std::optional<Account> accountForToken(
+        const QByteArray &digest, qint64 nowMs, qint64 idleExpiryMs);
+    // False as well when there was no such token.
+    bool revokeToken(const QByteArray &digest);
+    // Revokes every token of the account but keepDigest (an empty one: all of them), as a
+    // password change must; how many went, or -1 if it failed.
+    int revokeOtherTokens(qint64 accountId, const QByteArray &keepDigest);
+
+private:
+    const QString m_connectionName;
+};
