@@ -3,12 +3,15 @@
 #include "messagestore.h"
 #include "storepipeline.h"
 
+#include <QFuture>
 #include <QObject>
+#include <QPromise>
 #include <QTimer>
 
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <type_traits>
 
 // The server's store thread. It takes what the room has queued in batches, commits the messages
 // among them in one transaction, answers the batch's reads (welcome replays, history pages) and
@@ -36,6 +39,13 @@ public:
     // From any thread: saved with the next batch.
     void saveScore(const Leaderboard::Entry &entry);
 
+    // From any thread: runs job(store) on the store thread, where the one SQLite connection
+    // lives, and returns its result as a future, for reads and writes that are not chat (the
+    // accounts). Take the answer with whenReady(future, context, handler), not with Qt 6.4's
+    // QFuture::then(context, ...), which would still call a context that is gone. If the store
+    // is closed, or the worker goes first, the future is cancelled instead.
+    template<typename Job> auto run(Job job) -> QFuture<std::invoke_result_t<Job, MessageStore &>>;
+
     // How many messages are waiting to be retried after a failed write.
     static constexpr int MaxUnsaved = 100000;
 
@@ -56,3 +66,26 @@ private:
     QTimer m_retryTimer;
     bool m_failing = false;
 };
+
+template<typename Job>
+auto StoreWorker::run(Job job) -> QFuture<std::invoke_result_t<Job, MessageStore &>>
+{
+    using Result = std::invoke_result_t<Job, MessageStore &>;
+    // Shared, because a queued functor must be copyable; a promise dropped unfinished (the
+    // worker deleted with the call still queued) cancels its future.
+    auto promise = std::make_shared<QPromise<Result>>();
+    QFuture<Result> future = promise->future();
+    promise->start();
+    QMetaObject::invokeMethod(
+        this,
+        [this, promise, job = std::move(job)]() mutable {
+            if (m_store) {
+                promise->addResult(job(*m_store));
+            } else {
+                promise->future().cancel();
+            }
+            promise->finish();
+        },
+        Qt::QueuedConnection);
+    return future;
+}
