@@ -8,7 +8,7 @@
 // Argon2id password hashing (libsodium's crypto_pwhash_str) on a small pool of its own. A hash
 // costs 64 MiB and tens of milliseconds of one core on purpose, so it must never run on a
 // client's thread or the store's: a sign-in storm then queues here while chat goes on. Callers
-// get their answer in their own thread with QFuture::then(context, ...).
+// take their answer in their own thread with whenReady(future, context, handler) (whenready.h).
 //
 // Passwords are never logged or kept: the UTF-8 copy made for libsodium is wiped after use.
 // The QString a caller passes is the caller's to drop.
