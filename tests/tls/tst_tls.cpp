@@ -64,8 +64,7 @@ void tst_Tls::initTestCase()
     QCoreApplication::setOrganizationName(u"NatterTests"_s);
     // One settings file per process: ctest runs this suite and its pooled twin at once, and
     // each clears its trust store first.
-    QCoreApplication::setApplicationName(
-        u"tst_tls-%1"_s.arg(QCoreApplication::applicationPid()));
+    QCoreApplication::setApplicationName(u"tst_tls-%1"_s.arg(QCoreApplication::applicationPid()));
     QSettings().clear();
     if (!QSslSocket::supportsSsl()) {
         QSKIP("no TLS backend");
