@@ -1,6 +1,7 @@
 #include "connection.h"
 
 #include "netlog.h"
+#include "peeraddress.h"
 #include "tcptransport.h"
 #include "tlstransport.h"
 
@@ -55,10 +56,7 @@ bool Connection::open(qintptr descriptor)
 
 QHostAddress Connection::peerAddress() const
 {
-    const QHostAddress address = m_transport->peerAddress();
-    bool isIpv4 = false;
-    const quint32 ipv4 = address.toIPv4Address(&isIpv4);
-    return isIpv4 ? QHostAddress(ipv4) : address;
+    return unmappedAddress(m_transport->peerAddress());
 }
 
 void Connection::write(const QByteArray &bytes)

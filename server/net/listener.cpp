@@ -4,6 +4,7 @@
 #include "frames.h"
 #include "hostedclient.h"
 #include "netlog.h"
+#include "peeraddress.h"
 #include "workerhost.h"
 
 #include <QThread>
@@ -25,8 +26,7 @@ constexpr uint WorkerStackBytes = 512 * 1024;
 // Thousands of clients may connect at once; Qt's default backlog of 50 would drop SYNs.
 constexpr int ListenBacklog = 4096;
 
-// The peer's address straight from the descriptor, before any socket object exists; IPv4
-// peers of a dual-stack listener come as ::ffff:a.b.c.d and count as a.b.c.d.
+// The peer's address straight from the descriptor, before any socket object exists.
 QString peerAddress(qintptr descriptor)
 {
     sockaddr_storage storage{};
@@ -34,10 +34,7 @@ QString peerAddress(qintptr descriptor)
     if (::getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&storage), &length) != 0) {
         return {};
     }
-    QHostAddress address(reinterpret_cast<const sockaddr *>(&storage));
-    bool isIpv4 = false;
-    const quint32 ipv4 = address.toIPv4Address(&isIpv4);
-    return isIpv4 ? QHostAddress(ipv4).toString() : address.toString();
+    return unmappedAddress(QHostAddress(reinterpret_cast<const sockaddr *>(&storage))).toString();
 }
 
 } // namespace

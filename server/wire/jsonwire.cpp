@@ -3,17 +3,9 @@
 #include "framecodec.h"
 #include "framevalidator.h"
 
-namespace {
-
-const QByteArray ByteOrderMark("\xEF\xBB\xBF");
-
-} // namespace
-
 WireFormat::Decoded JsonWire::decode(const QByteArray &line, const Context &) const
 {
-    // Some editors and Windows tools put a byte order mark before the first line.
-    const FrameCodec::Decoded decoded = FrameCodec::decode(
-        line.startsWith(ByteOrderMark) ? line.sliced(ByteOrderMark.size()) : line);
+    const FrameCodec::Decoded decoded = FrameCodec::decode(withoutByteOrderMark(line));
     if (!decoded.isValid()) {
         return {{}, decoded.error, decoded.message, {}};
     }

@@ -3,18 +3,9 @@
 #include "jsonwire.h"
 #include "textwire.h"
 
-namespace {
-
-const QByteArray ByteOrderMark("\xEF\xBB\xBF");
-
-} // namespace
-
 std::unique_ptr<WireFormat> WireFormat::forFirstLine(const QByteArray &line)
 {
-    QByteArray trimmed = line.trimmed();
-    if (trimmed.startsWith(ByteOrderMark)) {
-        trimmed = trimmed.sliced(ByteOrderMark.size()).trimmed();
-    }
+    const QByteArray trimmed = withoutByteOrderMark(line.trimmed()).trimmed();
     // "{quit}" is a person leaving the way older chat clients did, not JSON.
     if (trimmed.startsWith('{') && trimmed != "{quit}") {
         return std::make_unique<JsonWire>();
@@ -25,4 +16,10 @@ std::unique_ptr<WireFormat> WireFormat::forFirstLine(const QByteArray &line)
 QByteArray WireFormat::namePrompt()
 {
     return "Welcome to Natter (plain-text mode). What is your name?\n";
+}
+
+QByteArray WireFormat::withoutByteOrderMark(const QByteArray &line)
+{
+    static const QByteArray mark("\xEF\xBB\xBF");
+    return line.startsWith(mark) ? line.sliced(mark.size()) : line;
 }

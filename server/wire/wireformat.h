@@ -36,6 +36,8 @@ public:
     static std::unique_ptr<WireFormat> forFirstLine(const QByteArray &line);
     // The question a silent new connection is asked, in case a person is at nc.
     static QByteArray namePrompt();
+    // line without the UTF-8 byte order mark some editors and Windows tools put in front.
+    static QByteArray withoutByteOrderMark(const QByteArray &line);
 
     virtual Decoded decode(const QByteArray &line, const Context &context) const = 0;
     // self: the reader's name, for formats that show a reader's own messages differently.
