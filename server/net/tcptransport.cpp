@@ -68,12 +68,15 @@ QByteArray TcpTransport::read(qint64 maxBytes)
         bytes.truncate(n);
         return bytes;
     }
-    if (n == 0) {
+    const bool wouldBlock = n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
+    if (m_writeBroken && (n == 0 || wouldBlock)) {
+        fail(); // everything the peer sent before it went has been read
+    } else if (n == 0) {
         // The peer's FIN. Writing goes on: replies it is owed can still reach it.
         m_inputEnded = true;
         m_readNotifier->setEnabled(false);
         QMetaObject::invokeMethod(this, &TcpTransport::inputEnded, Qt::QueuedConnection);
-    } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    } else if (!wouldBlock) {
         fail();
     }
     return {};
@@ -89,7 +92,7 @@ void TcpTransport::setReading(bool reading)
 
 void TcpTransport::write(const QList<QByteArray> &chunks)
 {
-    if (m_fd < 0) {
+    if (m_fd < 0 || m_writeBroken) {
         return;
     }
     for (const QByteArray &chunk : chunks) {
@@ -129,7 +132,7 @@ void TcpTransport::sendQueued()
             if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
                 break;
             }
-            fail();
+            writeFailed();
             return;
         }
         m_unsent -= n;
@@ -156,7 +159,7 @@ void TcpTransport::sendQueued()
 
 void TcpTransport::shutdownWrite()
 {
-    if (m_fd < 0) {
+    if (m_fd < 0 || m_writeBroken) {
         return;
     }
     if (m_queue.empty()) {
@@ -177,6 +180,24 @@ void TcpTransport::abort(bool reset)
     }
     closeDescriptor();
     QMetaObject::invokeMethod(this, &TcpTransport::closed, Qt::QueuedConnection);
+}
+
+void TcpTransport::writeFailed()
+{
+    // The peer has gone (a reset, a broken pipe), but what it sent before going may still wait
+    // unread, its quit among it: that is read first, and the connection closes once nothing is
+    // left (read() calls fail()). Closing now would turn a quit into a dropped connection.
+    m_writeBroken = true;
+    m_queue.clear();
+    m_headOffset = 0;
+    m_unsent = 0;
+    m_shutdownPending = false;
+    m_writeNotifier->setEnabled(false);
+    if (m_inputEnded) {
+        fail();
+        return;
+    }
+    QMetaObject::invokeMethod(this, &TcpTransport::readyRead, Qt::QueuedConnection);
 }
 
 void TcpTransport::fail()

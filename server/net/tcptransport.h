@@ -33,6 +33,7 @@ private:
     // The write notifier: the kernel takes more.
     void flushQueue();
     void sendQueued();
+    void writeFailed();
     void fail();
     void closeDescriptor();
 
@@ -47,4 +48,5 @@ private:
     bool m_reading = true;
     bool m_inputEnded = false;
     bool m_shutdownPending = false;
+    bool m_writeBroken = false; // the peer has gone; what it sent is still to be read
 };

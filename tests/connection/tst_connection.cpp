@@ -37,6 +37,7 @@ private slots:
     void closeIsPromptWhenNothingIsUnsent();
     void closeDiscardsUnreadInputWithoutReset();
     void resetCutsOffAndDropsQueuedBytes();
+    void lastWordsAreReadWhenWritingFails();
 };
 
 namespace {
@@ -557,6 +558,26 @@ void tst_Connection::resetCutsOffAndDropsQueuedBytes()
     connection->reset(); // already gone: nothing happens
     QVERIFY(settle());
     QCOMPARE(closed.count(), 1);
+}
+
+// A client that leaves sends quit and closes its socket. If the server writes to it before
+// reading, the write fails; the quit waiting unread must still be handed on before the
+// connection reports closed, or the others would see "disconnected" instead of "quit".
+void tst_Connection::lastWordsAreReadWhenWritingFails()
+{
+    SocketPeer peer;
+    const std::unique_ptr<Connection> connection = openConnection(peer);
+    QVERIFY(connection);
+    QSignalSpy received(connection.get(), &Connection::lineReceived);
+    QVERIFY(received.isValid());
+    QSignalSpy closed(connection.get(), &Connection::closed);
+    QVERIFY(closed.isValid());
+
+    QVERIFY(peer.send("quit\n"));
+    peer.close();
+    connection->write("bye\n"); // before the event loop has read anything: EPIPE
+    QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, Timeout);
+    QCOMPARE(linesOf(received), QList<QByteArray>{"quit"});
 }
 
 QTEST_GUILESS_MAIN(tst_Connection)

@@ -88,6 +88,15 @@ void SocketPeer::shutdownWrite()
     ::shutdown(m_fd, SHUT_WR);
 }
 
+void SocketPeer::close()
+{
+    m_notifier.reset();
+    if (m_fd >= 0) {
+        ::close(m_fd);
+        m_fd = -1;
+    }
+}
+
 void SocketPeer::setReading(bool reading)
 {
     m_reading = reading;

@@ -37,6 +37,8 @@ public:
     bool send(const QByteArray &bytes, int timeoutMs = 10000);
     // shutdown(SHUT_WR): the other end reads the end of the stream; this end can still read.
     void shutdownWrite();
+    // Closes this end altogether, as a client that leaves does: a write to it then fails.
+    void close();
 
     // Whether what arrives is read (on by default).
     void setReading(bool reading);
