@@ -32,6 +32,38 @@ QJsonObject hello(const QString &name, qint64 since)
     return frame;
 }
 
+QJsonObject helloWithPassword(const QString &name, const QString &password, qint64 since)
+{
+    QJsonObject frame = hello(name, since);
+    frame.insert("password"_L1, password);
+    return frame;
+}
+
+QJsonObject helloWithToken(const QString &token, qint64 since)
+{
+    QJsonObject frame{{"type"_L1, frameTypeName(FrameType::Hello)}, {"token"_L1, token}};
+    if (since >= 0) {
+        frame.insert("since"_L1, since);
+    }
+    return frame;
+}
+
+QJsonObject registerRequest(const QString &password)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Register)}, {"password"_L1, password}};
+}
+
+QJsonObject passwordChange(const QString &oldPassword, const QString &newPassword)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Password)}, {"old"_L1, oldPassword},
+        {"new"_L1, newPassword}};
+}
+
+QJsonObject logout()
+{
+    return {{"type"_L1, frameTypeName(FrameType::Logout)}};
+}
+
 QJsonObject say(const QString &text, const QString &cid)
 {
     return withCid({{"type"_L1, frameTypeName(FrameType::Say)}, {"text"_L1, text}}, cid);
@@ -108,11 +140,14 @@ QJsonObject leaderboardRequest()
 }
 
 QJsonObject welcome(const QString &name, const QStringList &users, qsizetype userCount,
-    const QString &motd, qint64 lastId)
+    const QString &motd, qint64 lastId, bool account, const QString &token)
 {
     QJsonObject frame{{"type"_L1, frameTypeName(FrameType::Welcome)}, {"name"_L1, name},
         {"users"_L1, QJsonArray::fromStringList(users)}, {"user_count"_L1, userCount},
-        {"last_id"_L1, lastId}};
+        {"last_id"_L1, lastId}, {"account"_L1, account}};
+    if (!token.isEmpty()) {
+        frame.insert("token"_L1, token);
+    }
     if (!motd.isEmpty()) {
         frame.insert("motd"_L1, motd);
     }
@@ -177,6 +212,17 @@ QJsonObject bye(const QString &reason)
     return {{"type"_L1, frameTypeName(FrameType::Bye)}, {"reason"_L1, reason}};
 }
 
+QJsonObject registered(const QString &name, const QString &token)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Registered)}, {"name"_L1, name},
+        {"token"_L1, token}};
+}
+
+QJsonObject passwordChanged()
+{
+    return {{"type"_L1, frameTypeName(FrameType::PasswordChanged)}};
+}
+
 QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid)
 {
     return withCid({{"type"_L1, frameTypeName(FrameType::Error)},
@@ -220,10 +266,14 @@ QJsonObject leaderboard(const QJsonArray &entries)
 }
 
 QJsonObject leaderboardEntry(int rank, const QString &name, double score, double seconds, int right,
-    int wrong, const QString &ts)
+    int wrong, const QString &ts, bool guest)
 {
-    return {{"rank"_L1, rank}, {"name"_L1, name}, {"score"_L1, score}, {"seconds"_L1, seconds},
-        {"right"_L1, right}, {"wrong"_L1, wrong}, {"ts"_L1, ts}};
+    QJsonObject entry{{"rank"_L1, rank}, {"name"_L1, name}, {"score"_L1, score},
+        {"seconds"_L1, seconds}, {"right"_L1, right}, {"wrong"_L1, wrong}, {"ts"_L1, ts}};
+    if (guest) {
+        entry.insert("guest"_L1, true);
+    }
+    return entry;
 }
 
 } // namespace Frames

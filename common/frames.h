@@ -13,6 +13,14 @@ namespace Frames {
 // since: the last message id the client has seen, so the server replays what it missed after it
 // (-1: a fresh start, nothing to replay).
 QJsonObject hello(const QString &name, qint64 since = -1);
+// Signs in to the account name with its password.
+QJsonObject helloWithPassword(const QString &name, const QString &password, qint64 since = -1);
+// Resumes the account a token was given for; the name comes from the token.
+QJsonObject helloWithToken(const QString &token, qint64 since = -1);
+// Turns the guest's name into an account.
+QJsonObject registerRequest(const QString &password);
+QJsonObject passwordChange(const QString &oldPassword, const QString &newPassword);
+QJsonObject logout();
 // cid: the client's own id for the message, which makes a retry harmless (empty: none).
 QJsonObject say(const QString &text, const QString &cid = {});
 QJsonObject dm(const QString &to, const QString &text, const QString &cid = {});
@@ -33,8 +41,10 @@ QJsonObject leaderboardRequest();
 // Server to client.
 // users: names (perhaps only the first of many), userCount: everyone online; lastId: the newest
 // message id when the client joined.
+// account: signed in to an account, not a guest; token: the new sign-in secret after a password
+// sign-in (empty: none).
 QJsonObject welcome(const QString &name, const QStringList &users, qsizetype userCount,
-    const QString &motd, qint64 lastId);
+    const QString &motd, qint64 lastId, bool account = false, const QString &token = {});
 // welcome, for a client that resumed with "since": how many missed messages follow, and, when
 // there were too many, the gap (after, before) it can page with history (-1: no gap).
 QJsonObject withReplay(
@@ -49,6 +59,8 @@ QJsonObject history(const QJsonArray &messages, bool more);
 QJsonObject left(const QString &name, const QString &reason, const QString &ts);
 QJsonObject users(const QStringList &users, qsizetype userCount);
 QJsonObject bye(const QString &reason);
+QJsonObject registered(const QString &name, const QString &token);
+QJsonObject passwordChanged();
 // cid: the client's id of the say or dm that failed, if it gave one.
 QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
 // The answer to timeQuery: value is the weekday, date or time asked for, in zone.
@@ -66,7 +78,8 @@ QJsonObject quizFinished(
 // entries: leaderboardEntry objects, best first.
 QJsonObject leaderboard(const QJsonArray &entries);
 // One row of a leaderboard (not a frame of its own); ts: when the result was achieved.
+// guest: the player is a guest, whose result is forgotten at a restart.
 QJsonObject leaderboardEntry(int rank, const QString &name, double score, double seconds, int right,
-    int wrong, const QString &ts);
+    int wrong, const QString &ts, bool guest = false);
 
 } // namespace Frames

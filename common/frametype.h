@@ -39,7 +39,12 @@
     X(QuizResult,   "quiz_result",   ServerToClient)           \
     X(QuizStop,     "quiz_stop",     ClientToServer)           \
     X(QuizFinished, "quiz_finished", ServerToClient)           \
-    X(Leaderboard,  "leaderboard",   Both)
+    X(Leaderboard,  "leaderboard",   Both)                     \
+    X(Register,     "register",      ClientToServer)           \
+    X(Registered,   "registered",    ServerToClient)           \
+    X(Password,     "password",      ClientToServer)           \
+    X(PasswordChanged, "password_changed", ServerToClient)     \
+    X(Logout,       "logout",        ClientToServer)
 // clang-format on
 
 namespace Protocol {

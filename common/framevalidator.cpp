@@ -18,7 +18,7 @@ struct FieldRule
     bool required = true;
 };
 
-using Fields = std::array<FieldRule, 3>; // unused slots have an empty name
+using Fields = std::array<FieldRule, 4>; // unused slots have an empty name
 
 using namespace Qt::StringLiterals;
 
@@ -28,7 +28,13 @@ Fields clientFields(FrameType type)
 {
     switch (type) {
     case FrameType::Hello:
-        return {{{"name"_L1, QJsonValue::String}, {"since"_L1, QJsonValue::Double, false}}};
+        // A name, with a password for an account; or a token, which names its account.
+        return {{{"name"_L1, QJsonValue::String, false}, {"since"_L1, QJsonValue::Double, false},
+            {"password"_L1, QJsonValue::String, false}, {"token"_L1, QJsonValue::String, false}}};
+    case FrameType::Register:
+        return {{{"password"_L1, QJsonValue::String}}};
+    case FrameType::Password:
+        return {{{"old"_L1, QJsonValue::String}, {"new"_L1, QJsonValue::String}}};
     case FrameType::Say:
         return {{{"text"_L1, QJsonValue::String}, {"cid"_L1, QJsonValue::String, false}}};
     case FrameType::Dm:
@@ -51,6 +57,7 @@ Fields clientFields(FrameType type)
     case FrameType::QuizStart:
     case FrameType::QuizStop:
     case FrameType::Leaderboard:
+    case FrameType::Logout:
         return {};
     // No client sends these; isClientFrame() has already refused them.
     case FrameType::Unknown:
@@ -63,6 +70,8 @@ Fields clientFields(FrameType type)
     case FrameType::QuizQuestion:
     case FrameType::QuizResult:
     case FrameType::QuizFinished:
+    case FrameType::Registered:
+    case FrameType::PasswordChanged:
         return {};
     }
     return {};
@@ -143,6 +152,9 @@ FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &f
             return reject(ErrorCode::BadFrame,
                 u"field \"%1\" of \"%2\" must be a whole number from 0"_s.arg(name, type));
         }
+    }
+    if (known == FrameType::Hello && !frame.contains("name"_L1) && !frame.contains("token"_L1)) {
+        return reject(ErrorCode::BadFrame, u"\"hello\" needs a field \"name\" or \"token\""_s);
     }
     const QJsonValue cid = frame.value("cid"_L1);
     if (!cid.isUndefined() && !isValidCid(cid.toString())) {

@@ -65,7 +65,13 @@ inline constexpr int MaxReplay = 1000;
     X(TextTooLong,        "text_too_long")                     \
     X(TooManyConnections, "too_many_connections")              \
     X(StorageFailed,      "storage_failed")                    \
-    X(FrameTimeout,       "frame_timeout")
+    X(FrameTimeout,       "frame_timeout")                     \
+    X(AuthFailed,         "auth_failed")                       \
+    X(AuthRequired,       "auth_required")                     \
+    X(WeakPassword,       "weak_password")                     \
+    X(AccountExists,      "account_exists")                    \
+    X(TooManyAttempts,    "too_many_attempts")                 \
+    X(GuestsDisabled,     "guests_disabled")
 // clang-format on
 
 // None and Unknown are not on the wire. Unknown, rather than an empty std::optional, is what

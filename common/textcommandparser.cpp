@@ -38,6 +38,9 @@ QString TextCommandParser::helpText()
            "  /top                  the quiz leaderboard\n"
            "  /echo TEXT            the server sends TEXT back\n"
            "  /say TEXT             say TEXT (during a quiz, or to start with '/')\n"
+           "  /register PASSWORD    make your name your account (8 characters or more)\n"
+           "  /password OLD NEW     change your account's password\n"
+           "  /logout               sign out of this connection and leave\n"
            "  /quit                 leave (or quit, exit)"_s;
 }
 
@@ -46,6 +49,14 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
     const QString trimmed = line.trimmed();
     if (trimmed.isEmpty()) {
         return {};
+    }
+    if (!context.registered && !context.passwordFor.isEmpty()) {
+        // Taken as typed: spaces at either end may be part of a password.
+        QString password = line;
+        while (password.endsWith(u'\r') || password.endsWith(u'\n')) {
+            password.chop(1);
+        }
+        return frame(Frames::helloWithPassword(context.passwordFor, password));
     }
     if (isQuitWord(trimmed)) {
         return frame(Frames::quit());
@@ -86,6 +97,20 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
         }
         if (command == "/say"_L1) {
             return rest.isEmpty() ? reply(u"! usage: /say TEXT"_s) : frame(Frames::say(rest));
+        }
+        if (command == "/register"_L1) {
+            return rest.isEmpty() ? reply(u"! usage: /register PASSWORD"_s)
+                                  : frame(Frames::registerRequest(rest));
+        }
+        if (command == "/password"_L1) {
+            const QStringList words = rest.split(u' ', Qt::SkipEmptyParts);
+            if (words.size() != 2) {
+                return reply(u"! usage: /password OLD NEW (passwords without spaces)"_s);
+            }
+            return frame(Frames::passwordChange(words.at(0), words.at(1)));
+        }
+        if (command == "/logout"_L1) {
+            return frame(Frames::logout());
         }
         if (command == "/quiz"_L1) {
             return frame(Frames::quizStart());

@@ -12,6 +12,8 @@
 //   /msg NAME TEXT, %NAME%TEXT dm                 /users, /who        users
 //   /day, /date, /time [ZONE] time                /quiz, /stop, /top  quiz and leaderboard
 //   /echo TEXT, /ping         echo, ping          /say TEXT, //text   say (text starting '/')
+//   /register PASSWORD        register            /password OLD NEW   password
+//   /logout                   logout              (after Password:, the line is the password)
 //   /quit, /exit, quit, exit, QUIT, {quit}        quit                /help  local help
 class TextCommandParser
 {
@@ -20,6 +22,7 @@ public:
     {
         bool registered = false;
         qint64 openQuestion = 0; // the quiz question awaiting an answer, 0 for none
+        QString passwordFor; // set: the server asked for this account's password
     };
 
     // Either a frame to handle or a reply to show the person (help, usage), or neither for a

@@ -10,14 +10,19 @@
 // continuation after context is destroyed (later Qt versions cancel it); a QFutureWatcher owned
 // by context is destroyed with it, which disconnects it from the future, so a late answer to a
 // client that has left touches nothing.
-template<typename T, typename Handler>
-void whenReady(const QFuture<T> &future, QObject *context, Handler handler)
+//
+// cancelled, if given, is called instead of handler when the future ends without a result.
+template<typename T, typename Handler, typename Cancelled = void (*)()>
+void whenReady(const QFuture<T> &future, QObject *context, Handler handler,
+    Cancelled cancelled = [] {})
 {
     auto *watcher = new QFutureWatcher<T>(context);
     QObject::connect(watcher, &QFutureWatcherBase::finished, context,
-        [watcher, handler = std::move(handler)]() mutable {
+        [watcher, handler = std::move(handler), cancelled = std::move(cancelled)]() mutable {
             if (!watcher->isCanceled() && watcher->future().resultCount() > 0) {
                 handler(watcher->result());
+            } else {
+                cancelled();
             }
             watcher->deleteLater();
         });

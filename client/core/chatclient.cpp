@@ -93,7 +93,7 @@ bool ChatClient::sendFrame(const QJsonObject &frame)
 
 bool ChatClient::submit(const QString &input)
 {
-    const TextCommandParser::Command command = TextCommandParser::parse(input, {true, 0});
+    const TextCommandParser::Command command = TextCommandParser::parse(input, {true, 0, {}});
     if (!command.reply.isEmpty()) {
         QString reply = command.reply;
         reply.remove(QRegularExpression(u"^! "_s));
@@ -389,7 +389,13 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::QuizStart:
         case FrameType::QuizAnswer:
         case FrameType::QuizStop:
+        case FrameType::Register:
+        case FrameType::Password:
+        case FrameType::Logout:
         case FrameType::Unknown:
+        // Account replies: handled by ChatConnection.
+        case FrameType::Registered:
+        case FrameType::PasswordChanged:
             break;
         }
     }

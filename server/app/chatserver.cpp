@@ -16,7 +16,8 @@ SessionSettings sessionSettings(const ServerConfig &config)
     return {{config.maxFrameBytes, config.maxPendingBytes,
                 std::chrono::milliseconds(config.frameTimeoutMs)},
         config.helloTimeoutMs, config.idleTimeoutMs, config.maxTextLength, config.chatRate,
-        config.chatBurst, config.historyRate, config.historyBurst, config.quizSeed};
+        config.chatBurst, config.historyRate, config.historyBurst, config.quizSeed,
+        config.guestsAllowed, qint64(config.tokenExpiryDays) * 24 * 3600 * 1000};
 }
 
 } // namespace
@@ -30,6 +31,7 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
           MessageStore::Options{
               m_config.databasePath, m_config.databaseFullSync, m_config.databaseMaxPages}))
     , m_storeThread(new QThread(this))
+    , m_hasher(m_config.hashThreads)
     , m_settings(sessionSettings(m_config))
 {
     m_store->moveToThread(m_storeThread);
@@ -92,6 +94,11 @@ bool ChatServer::start()
                            .arg(m_config.port)
                            .arg(m_listener->errorString());
         return false;
+    }
+    if (!m_tls && !m_config.bindAddress.isLoopback()) {
+        qCWarning(lcServer).noquote()
+            << "no TLS, and listening beyond this machine: passwords and sign-in tokens cross the"
+               " network in clear (see --tls-cert)";
     }
     return true;
 }

@@ -2,9 +2,11 @@
 
 #include "chatroom.h"
 #include "listener.h"
+#include "passwordhasher.h"
 #include "serverconfig.h"
 #include "servercontext.h"
 #include "sessionsettings.h"
+#include "signinthrottle.h"
 #include "storeworker.h"
 
 #include <QObject>
@@ -57,8 +59,11 @@ private:
     std::unique_ptr<StoreWorker> m_store;
     QThread *m_storeThread = nullptr;
     std::optional<QSslConfiguration> m_tls;
+    PasswordHasher m_hasher;
+    SignInThrottle m_throttle;
     const SessionSettings m_settings;
-    const ServerContext m_context{m_room, *m_leaderboard, *m_store, m_settings, m_tls};
+    const ServerContext m_context{
+        m_room, *m_leaderboard, *m_store, m_hasher, m_throttle, m_settings, m_tls};
     Listener *m_listener = nullptr;
     QString m_startError;
     bool m_shuttingDown = false;

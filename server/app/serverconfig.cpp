@@ -109,9 +109,21 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"With more people online than this, joins and departures are not announced and "
         "welcome lists this many names (default: %1)."_s.arg(config.presenceLimit),
         u"count"_s);
+    const QCommandLineOption guests(u"guests"_s,
+        u"on: a name that is not an account may be used without a password, as a guest; off: "
+        "everyone signs in to an account (default: on)."_s,
+        u"on|off"_s);
+    const QCommandLineOption tokenExpiry(u"token-expiry"_s,
+        u"Days a sign-in token may go unused before it stops working (default: %1)."_s.arg(
+            config.tokenExpiryDays),
+        u"days"_s);
+    const QCommandLineOption hashThreads(u"hash-threads"_s,
+        u"Password hashes computed at once; each needs 64 MiB while it runs (default: %1)."_s.arg(
+            config.hashThreads),
+        u"count"_s);
     parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
         helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst, motd, quizSeed, tlsCert,
-        tlsKey, db, dbSync, workerThreads, presenceLimit});
+        tlsKey, db, dbSync, workerThreads, presenceLimit, guests, tokenExpiry, hashThreads});
 
     const auto usageError = [&parser](const QString &message) {
         return Exit{message + u"\n\n"_s + parser.helpText(), 2};
@@ -182,6 +194,8 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         {frameTimeout, 1, 3600, &config.frameTimeoutMs, 1000},
         {workerThreads, 0, 256, &config.workerThreads, 1},
         {presenceLimit, 1, 1'000'000, &config.presenceLimit, 1},
+        {tokenExpiry, 1, 36500, &config.tokenExpiryDays, 1},
+        {hashThreads, 1, 64, &config.hashThreads, 1},
     };
     for (const auto &integer : integers) {
         if (parser.isSet(integer.option)) {
@@ -226,6 +240,13 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     config.databasePath = parser.isSet(db) ? parser.value(db) : defaultDatabasePath();
     if (config.databasePath.isEmpty()) {
         return usageError(u"--db needs a file name, or :memory:"_s);
+    }
+    if (parser.isSet(guests)) {
+        const QString mode = parser.value(guests);
+        if (mode != "on"_L1 && mode != "off"_L1) {
+            return usageError(u"--guests needs on or off"_s);
+        }
+        config.guestsAllowed = mode == "on"_L1;
     }
     if (parser.isSet(dbSync)) {
         const QString mode = parser.value(dbSync);

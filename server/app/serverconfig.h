@@ -31,6 +31,9 @@ struct ServerConfig
     // welcome lists only this many names (with the total), or every join would cost O(N).
     int presenceLimit = 1000;
     std::optional<quint32> quizSeed; // fixed quiz questions, for tests and demos
+    bool guestsAllowed = true; // a name that is no account's may be used without a password
+    int tokenExpiryDays = 90; // a sign-in token unused this long stops working
+    int hashThreads = 2; // password hashes at once (each takes 64 MiB while it runs)
     QString tlsCertificatePath; // both set: serve TLS only
     QString tlsKeyPath;
     QString motd = QStringLiteral("Hi there, {name}! Welcome to Natter.");

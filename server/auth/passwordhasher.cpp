@@ -54,12 +54,22 @@ PasswordHasher::PasswordHasher(int threads)
 
 QFuture<QByteArray> PasswordHasher::hash(const QString &password)
 {
-    return QtConcurrent::run(&m_pool, [password] { return hashNow(password); });
+    ++m_pending;
+    return QtConcurrent::run(&m_pool, [this, password] {
+        const QByteArray hashed = hashNow(password);
+        --m_pending;
+        return hashed;
+    });
 }
 
 QFuture<bool> PasswordHasher::verify(const QByteArray &stored, const QString &password)
 {
-    return QtConcurrent::run(&m_pool, [stored, password] { return verifyNow(stored, password); });
+    ++m_pending;
+    return QtConcurrent::run(&m_pool, [this, stored, password] {
+        const bool matches = verifyNow(stored, password);
+        --m_pending;
+        return matches;
+    });
 }
 
 bool PasswordHasher::needsRehash(const QByteArray &stored)

@@ -5,6 +5,8 @@
 #include <QString>
 #include <QThreadPool>
 
+#include <atomic>
+
 // Argon2id password hashing (libsodium's crypto_pwhash_str) on a small pool of its own. A hash
 // costs 64 MiB and tens of milliseconds of one core on purpose, so it must never run on a
 // client's thread or the store's: a sign-in storm then queues here while chat goes on. Callers
@@ -45,7 +47,11 @@ public:
 
     // The pool the hashes run on: for tests and for a metrics page, not for other work.
     QThreadPool &pool() { return m_pool; }
+    // Hashes and verifications asked for and not finished, queued ones included: callers refuse
+    // work past a bound of their own rather than queue without end.
+    int pending() const { return m_pending; }
 
 private:
-    QThreadPool m_pool;
+    std::atomic<int> m_pending = 0;
+    QThreadPool m_pool; // last: its destructor waits for the tasks that use m_pending
 };

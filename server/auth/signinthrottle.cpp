@@ -12,24 +12,78 @@ std::chrono::milliseconds SignInThrottle::wait(const QString &account, const QSt
 {
     const std::lock_guard lock(m_mutex);
     const qint64 now = m_clock();
-    return std::chrono::milliseconds(
-        std::max(waitFor(accountKey(account), now), waitFor(addressKey(address), now)));
+    const qint64 accountWait = account.isEmpty() ? 0 : waitFor(accountKey(account), now);
+    return std::chrono::milliseconds(std::max(accountWait, waitFor(addressKey(address), now)));
 }
 
 void SignInThrottle::failed(const QString &account, const QString &address)
 {
     const std::lock_guard lock(m_mutex);
-    const qint64 now = m_clock();
-    sweepExpired(now);
-    fail(accountKey(account), now);
-    fail(addressKey(address), now);
+    failLocked(account, address);
 }
 
 void SignInThrottle::succeeded(const QString &account, const QString &address)
 {
     const std::lock_guard lock(m_mutex);
-    forget(accountKey(account));
+    if (!account.isEmpty()) {
+        forget(accountKey(account));
+    }
     forget(addressKey(address));
+}
+
+bool SignInThrottle::tryBegin(const QString &account, const QString &address)
+{
+    const std::lock_guard lock(m_mutex);
+    const qint64 now = m_clock();
+    QStringList keys{addressKey(address)};
+    if (!account.isEmpty()) {
+        keys.append(accountKey(account));
+    }
+    for (const QString &key : std::as_const(keys)) {
+        if (waitFor(key, now) > 0) {
+            return false;
+        }
+        const auto found = m_index.constFind(key);
+        if (found != m_index.cend() && found.value()->inFlight > 0
+            && found.value()->failures + found.value()->inFlight >= FreeFailures) {
+            return false;
+        }
+    }
+    for (const QString &key : std::as_const(keys)) {
+        touch(key).inFlight += 1;
+    }
+    return true;
+}
+
+void SignInThrottle::finish(const QString &account, const QString &address, bool succeeded)
+{
+    const std::lock_guard lock(m_mutex);
+    for (const QString &key : {account.isEmpty() ? QString() : accountKey(account),
+             addressKey(address)}) {
+        const auto found = m_index.find(key);
+        if (!key.isEmpty() && found != m_index.end() && found.value()->inFlight > 0) {
+            found.value()->inFlight -= 1;
+        }
+    }
+    if (succeeded) {
+        // The address keeps its count: signing in to one's own account must not wipe the
+        // failures of guesses at others'.
+        if (!account.isEmpty()) {
+            forget(accountKey(account));
+        }
+    } else {
+        failLocked(account, address);
+    }
+}
+
+void SignInThrottle::failLocked(const QString &account, const QString &address)
+{
+    const qint64 now = m_clock();
+    sweepExpired(now);
+    if (!account.isEmpty()) {
+        fail(accountKey(account), now);
+    }
+    fail(addressKey(address), now);
 }
 
 int SignInThrottle::keyCount() const
@@ -70,7 +124,8 @@ qint64 SignInThrottle::backoffMs(int failures)
 
 bool SignInThrottle::expired(const Record &record, qint64 nowMs)
 {
-    return nowMs >= record.lastFailureMs + backoffMs(record.failures) + QuietExpiry.count();
+    return record.inFlight == 0
+        && nowMs >= record.lastFailureMs + backoffMs(record.failures) + QuietExpiry.count();
 }
 
 qint64 SignInThrottle::waitFor(const QString &key, qint64 nowMs) const
@@ -85,6 +140,16 @@ qint64 SignInThrottle::waitFor(const QString &key, qint64 nowMs) const
 
 void SignInThrottle::fail(const QString &key, qint64 nowMs)
 {
+    Record &record = touch(key);
+    if (expired(record, nowMs)) {
+        record.failures = 0; // not swept yet: a fresh start all the same
+    }
+    ++record.failures;
+    record.lastFailureMs = nowMs;
+}
+
+SignInThrottle::Record &SignInThrottle::touch(const QString &key)
+{
     auto found = m_index.find(key);
     if (found != m_index.end()) {
         m_records.splice(m_records.begin(), m_records, found.value());
@@ -96,12 +161,7 @@ void SignInThrottle::fail(const QString &key, qint64 nowMs)
         m_records.push_front(Record{key});
         m_index.insert(key, m_records.begin());
     }
-    Record &record = m_records.front();
-    if (expired(record, nowMs)) {
-        record.failures = 0; // not swept yet: a fresh start all the same
-    }
-    ++record.failures;
-    record.lastFailureMs = nowMs;
+    return m_records.front();
 }
 
 void SignInThrottle::forget(const QString &key)

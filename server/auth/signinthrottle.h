@@ -36,12 +36,21 @@ public:
     explicit SignInThrottle(int maxKeys = DefaultMaxKeys, Clock clock = steadyClock());
 
     // How long until another attempt for this account from this address is allowed: the longer
-    // of the two keys' waits; zero means now.
+    // of the two keys' waits; zero means now. An empty account (a token, which names none)
+    // counts against the address alone, here and below.
     std::chrono::milliseconds wait(const QString &account, const QString &address) const;
     // Counts a failed attempt against both keys.
     void failed(const QString &account, const QString &address);
     // Forgets both keys' failures: the account's owner got in, and so did the address.
     void succeeded(const QString &account, const QString &address);
+
+    // For attempts whose check takes time (a password hash): an attempt begun and not yet
+    // finished counts as a failure until it is, so a hundred attempts sent at once are throttled
+    // like a hundred sent one by one, and never cost a hundred hashes. False (and nothing
+    // counted): wait first. Each true must be matched by one finish(): a failure counts against
+    // both keys, a success forgets the account's failures (not the address's).
+    bool tryBegin(const QString &account, const QString &address);
+    void finish(const QString &account, const QString &address, bool succeeded);
 
     // Keys held (accounts and addresses together), expired ones included until they are swept.
     int keyCount() const;
@@ -53,6 +62,7 @@ private:
     {
         QString key;
         int failures = 0;
+        int inFlight = 0; // begun attempts, counted as failures until they finish
         qint64 lastFailureMs = 0;
     };
     using Records = std::list<Record>; // most recently touched first
@@ -63,6 +73,9 @@ private:
     static bool expired(const Record &record, qint64 nowMs);
     qint64 waitFor(const QString &key, qint64 nowMs) const;
     void fail(const QString &key, qint64 nowMs);
+    void failLocked(const QString &account, const QString &address);
+    // The key's record, made the most recently touched (and created if need be).
+    Record &touch(const QString &key);
     void forget(const QString &key);
     void sweepExpired(qint64 nowMs);
 

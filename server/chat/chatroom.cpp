@@ -11,147 +11,221 @@
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
 
-namespace {
-
-QString cidKey(const QString &from, const QString &cid)
-{
-    return from.toCaseFolded() + u'\n' + cid; // a newline is in neither a name nor a cid
-}
-
-} // namespace
-
 ChatRoom::ChatRoom(QString motd, int presenceLimit)
     : m_motd(std::move(motd))
     , m_presenceLimit(presenceLimit)
 {
 }
 
-ChatRoom::Joined ChatRoom::join(const QString &name, Outbox *outbox, std::optional<qint64> since)
+ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
 {
     std::unique_lock locker(m_mutex);
     if (m_closed) {
-        return {ErrorCode::ShuttingDown, {}, 0, 0, {}};
+        return {ErrorCode::ShuttingDown, 0, {}, 0, 0, {}};
     }
-    const QString k = key(name);
-    if (m_members.contains(k)) {
-        return {ErrorCode::NameTaken, {}, 0, 0, {}};
+    const QString k = key(newcomer.name);
+    auto person = m_people.find(k);
+    if (person != m_people.end() && person->identity != newcomer.identity) {
+        return {ErrorCode::NameTaken, 0, {}, 0, 0, {}};
     }
-    // The newcomer's own joined is the last event it does not receive.
-    if (m_members.size() < m_presenceLimit) {
-        queueLocked({0, {FrameCodec::encode(Frames::joined(name, Protocol::timestampNow()))}, 0, {},
-            {}, {}, {}});
+    if (person == m_people.end()) {
+        // The newcomer's own joined is the last event it does not receive.
+        if (m_people.size() < m_presenceLimit) {
+            queueLocked({0,
+                {FrameCodec::encode(Frames::joined(newcomer.name, Protocol::timestampNow()))}, 0,
+                {}, {}, {}, {}});
+        }
+        person = m_people.insert(k, Person{newcomer.name, newcomer.identity, {}});
+        m_identityKeys.insert(newcomer.identity, k);
     }
-    const Member member{name, outbox, ++m_lastMember, m_lastSeq};
-    m_members.insert(k, member);
-    m_memberKeys.insert(member.id, k);
+    const qint64 id = ++m_lastMember;
+    person->members.append(id);
+    m_members.insert(id, Member{k, newcomer.outbox, m_lastSeq, newcomer.revoke});
     QString motd = m_motd;
-    motd.replace("{name}"_L1, name);
-    const Joined joined{ErrorCode::None, usersLocked(), int(m_members.size()), m_lastId, motd};
+    motd.replace("{name}"_L1, person->name);
+    const Joined joined{
+        ErrorCode::None, id, usersLocked(), int(m_people.size()), m_lastId, motd};
 
     Read welcome{Read::Kind::Welcome, {},
-        Frames::welcome(name, joined.users, joined.userCount, motd, joined.lastId), since};
-    if (since && *since < m_lastId) {
-        welcome.query = MessageStore::Query{name, *since, m_lastId + 1, Protocol::MaxReplay, true};
+        Frames::welcome(person->name, joined.users, joined.userCount, motd, joined.lastId,
+            newcomer.account, newcomer.token),
+        newcomer.since};
+    MessageStore::Query query{
+        newcomer.identity, newcomer.since.value_or(m_lastId), m_lastId + 1, 0, true, newcomer.account};
+    if (newcomer.since && *newcomer.since < m_lastId) {
+        query.limit = Protocol::MaxReplay;
     }
-    queueLocked({0, {}, member.id, {}, {}, {}, welcome});
+    if (query.limit > 0 || query.takeUndelivered) {
+        welcome.query = query;
+    }
+    queueForLocked(id, {0, {}, 0, {}, {}, {}, welcome});
     return joined;
 }
 
-void ChatRoom::leave(const QString &name, const QString &reason)
+void ChatRoom::leave(qint64 member, const QString &reason)
 {
     std::unique_lock locker(m_mutex);
-    const auto member = m_members.constFind(key(name));
-    if (member == m_members.constEnd()) {
+    const auto found = m_members.constFind(member);
+    if (found == m_members.constEnd()) {
         return;
     }
-    m_memberKeys.remove(member->id);
-    m_members.erase(member);
-    if (m_closed || m_members.size() >= m_presenceLimit) {
+    const auto person = m_people.find(found->key);
+    m_members.erase(found);
+    person->members.removeOne(member);
+    if (!person->members.isEmpty()) {
+        return; // still online through another connection
+    }
+    const QString name = person->name;
+    if (person->identity.startsWith(u"g:"_s)) {
+        m_cids.remove(person->identity); // a guest session never comes back
+    }
+    m_identityKeys.remove(person->identity);
+    m_people.erase(person);
+    if (m_closed || m_people.size() >= m_presenceLimit) {
         return;
     }
     queueLocked({0, {FrameCodec::encode(Frames::left(name, reason, Protocol::timestampNow()))}, 0,
         {}, {}, {}, {}});
 }
 
-ChatRoom::Posted ChatRoom::say(const QString &from, const QString &text, const QString &cid)
+ChatRoom::Posted ChatRoom::say(qint64 member, const QString &text, const QString &cid)
 {
     std::unique_lock locker(m_mutex);
-    return postLocked({m_lastId + 1, from, {}, text, QDateTime::currentMSecsSinceEpoch(), cid}, {});
+    return postLocked(member, {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(),
+                                  cid, {}, {}, false},
+        {}, {});
 }
 
-ChatRoom::Posted ChatRoom::sendPrivate(
-    const QString &from, const QString &to, const QString &text, const QString &cid)
+ChatRoom::Posted ChatRoom::sendPrivate(qint64 member, const QString &to, const QString &text,
+    const QString &cid, const std::optional<Offline> &offline)
 {
     std::unique_lock locker(m_mutex);
-    return postLocked({m_lastId + 1, from, {}, text, QDateTime::currentMSecsSinceEpoch(), cid}, to);
+    return postLocked(member, {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(),
+                                  cid, {}, {}, false},
+        to, offline);
 }
 
-ChatRoom::Posted ChatRoom::postLocked(StoredMessage message, const QString &to)
+ChatRoom::Posted ChatRoom::postLocked(qint64 member, StoredMessage message, const QString &to,
+    const std::optional<Offline> &offline)
 {
     if (m_closed) {
         return {ErrorCode::ShuttingDown, 0, false};
     }
-    if (!m_members.contains(key(message.from))) {
+    const Person *sender = personLocked(member);
+    if (!sender) {
         return {ErrorCode::NotRegistered, 0, false}; // it has left: nothing more in its name
     }
-    if (const auto id = findCidLocked(message.from, message.cid)) {
+    message.from = sender->name;
+    message.fromIdentity = sender->identity;
+    if (const auto id = findCidLocked(sender->identity, message.cid)) {
         // A retry of something already posted: the sender gets the stored copy again (clients
         // drop an id they already have), and nobody else hears of it.
-        queueForLocked(message.from,
+        queueForLocked(member,
             {0, {}, 0, {}, {}, {},
                 Read{Read::Kind::Resend,
-                    MessageStore::Query{message.from, *id - 1, *id + 1, 1, false}, {}, {}}});
+                    MessageStore::Query{sender->identity, *id - 1, *id + 1, 1, false, false}, {},
+                    {}}});
         return {ErrorCode::None, *id, true};
     }
     Event event;
     if (!to.isEmpty()) {
-        const auto recipient = m_members.constFind(key(to));
-        if (recipient == m_members.constEnd()) {
+        const auto recipient = m_people.constFind(key(to));
+        if (recipient != m_people.constEnd()) {
+            message.to = recipient->name;
+            message.toIdentity = recipient->identity;
+        } else if (offline) {
+            message.to = offline->name;
+            message.toIdentity = offline->identity;
+            // Online after all (it signed in while its account was looked up)?
+            message.undelivered = !m_identityKeys.contains(offline->identity);
+        } else {
             return {ErrorCode::NoSuchUser, 0, false};
         }
-        message.to = recipient->name;
-        event.to = key(to);
-        event.alsoTo = key(message.from);
+        event.to = message.toIdentity;
+        event.alsoTo = message.fromIdentity;
     }
     m_lastId = message.id;
-    rememberCidLocked(message.from, message.cid, message.id);
+    rememberCidLocked(message.fromIdentity, message.cid, message.id);
     event.frames = {FrameCodec::encode(message.toFrame())};
     event.message = message;
     queueLocked(std::move(event));
     return {ErrorCode::None, message.id, false};
 }
 
-void ChatRoom::sendUsers(const QString &name)
+void ChatRoom::sendUsers(qint64 member)
 {
     std::unique_lock locker(m_mutex);
-    queueForLocked(name,
-        {0, {FrameCodec::encode(Frames::users(usersLocked(), m_members.size()))}, 0, {}, {}, {},
+    queueForLocked(member,
+        {0, {FrameCodec::encode(Frames::users(usersLocked(), m_people.size()))}, 0, {}, {}, {},
             {}});
 }
 
-void ChatRoom::sendHistory(const QString &name, const MessageStore::Query &query)
+void ChatRoom::sendHistory(qint64 member, MessageStore::Query query)
 {
     std::unique_lock locker(m_mutex);
-    // The store answers after committing the whole batch, later messages included; the page
-    // must hold only what came before the request, as the live traffic brings the rest.
-    MessageStore::Query bounded = query;
-    bounded.before = std::min(bounded.before, m_lastId + 1);
-    queueForLocked(name, {0, {}, 0, {}, {}, {}, Read{Read::Kind::History, bounded, {}, {}}});
-}
-
-void ChatRoom::sendAfterQueued(const QString &name, const QByteArray &frame)
-{
-    std::unique_lock locker(m_mutex);
-    queueForLocked(name, {0, {frame}, 0, {}, {}, {}, {}});
-}
-
-void ChatRoom::queueForLocked(const QString &name, Event event)
-{
-    const auto member = m_members.constFind(key(name));
-    if (member == m_members.constEnd()) {
+    const Person *person = personLocked(member);
+    if (!person) {
         return;
     }
-    event.toMember = member->id;
+    query.viewer = person->identity;
+    query.takeUndelivered = false;
+    // The store answers after committing the whole batch, later messages included; the page
+    // must hold only what came before the request, as the live traffic brings the rest.
+    query.before = std::min(query.before, m_lastId + 1);
+    queueForLocked(member, {0, {}, 0, {}, {}, {}, Read{Read::Kind::History, query, {}, {}}});
+}
+
+void ChatRoom::sendAfterQueued(qint64 member, const QByteArray &frame)
+{
+    std::unique_lock locker(m_mutex);
+    queueForLocked(member, {0, {frame}, 0, {}, {}, {}, {}});
+}
+
+void ChatRoom::promote(qint64 member, const QString &identity)
+{
+    std::unique_lock locker(m_mutex);
+    const auto found = m_members.constFind(member);
+    if (found == m_members.constEnd()) {
+        return;
+    }
+    Person &person = *m_people.find(found->key);
+    m_identityKeys.remove(person.identity);
+    m_cids.insert(identity, m_cids.take(person.identity));
+    person.identity = identity;
+    m_identityKeys.insert(identity, found->key);
+}
+
+void ChatRoom::revokeOthers(qint64 member)
+{
+    std::unique_lock locker(m_mutex);
+    const Person *person = personLocked(member);
+    if (!person) {
+        return;
+    }
+    for (const qint64 other : person->members) {
+        const auto connection = m_members.constFind(other);
+        if (other != member && connection->revoke) {
+            connection->revoke();
+        }
+    }
+}
+
+const ChatRoom::Person *ChatRoom::personLocked(qint64 member) const
+{
+    const auto found = m_members.constFind(member);
+    if (found == m_members.constEnd()) {
+        return nullptr;
+    }
+    const auto person = m_people.constFind(found->key);
+    return person == m_people.constEnd() ? nullptr : &*person;
+}
+
+void ChatRoom::queueForLocked(qint64 member, Event event)
+{
+    if (!m_members.contains(member)) {
+        return;
+    }
+    event.toMember = member;
     queueLocked(std::move(event));
 }
 
@@ -170,7 +244,7 @@ QStringList ChatRoom::users() const
 int ChatRoom::userCount() const
 {
     std::unique_lock locker(m_mutex);
-    return int(m_members.size());
+    return int(m_people.size());
 }
 
 qint64 ChatRoom::lastId() const
@@ -190,7 +264,7 @@ void ChatRoom::restore(qint64 lastId, const QList<StoredMessage> &withCid)
     std::unique_lock locker(m_mutex);
     m_lastId = std::max(m_lastId, lastId);
     for (const StoredMessage &message : withCid) {
-        rememberCidLocked(message.from, message.cid, message.id);
+        rememberCidLocked(message.fromIdentity, message.cid, message.id);
     }
 }
 
@@ -248,8 +322,11 @@ QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &p
         QJsonObject welcome = read.welcome;
         if (read.since && page.more) {
             // Too much to replay: the newest part follows, and the client can page the rest.
-            welcome = Frames::withReplay(
-                welcome, page.messages.size(), *read.since, page.messages.first().id);
+            // (Messages that waited for an offline account may come before it.)
+            const auto first = std::find_if(page.messages.cbegin(), page.messages.cend(),
+                [&read](const StoredMessage &message) { return message.id > *read.since; });
+            welcome = Frames::withReplay(welcome, page.messages.size(), *read.since,
+                first == page.messages.cend() ? *read.since + 1 : first->id);
         } else if (read.since) {
             welcome = Frames::withReplay(welcome, page.messages.size());
         }
@@ -279,36 +356,40 @@ QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &p
 QStringList ChatRoom::usersLocked() const
 {
     QStringList names;
-    names.reserve(std::min<qsizetype>(m_members.size(), m_presenceLimit));
-    for (const Member &member : m_members) {
+    names.reserve(std::min<qsizetype>(m_people.size(), m_presenceLimit));
+    for (const Person &person : m_people) {
         if (names.size() == m_presenceLimit) {
             break;
         }
-        names.append(member.name);
+        names.append(person.name);
     }
     return names;
 }
 
-std::optional<qint64> ChatRoom::findCidLocked(const QString &from, const QString &cid) const
+std::optional<qint64> ChatRoom::findCidLocked(const QString &identity, const QString &cid) const
 {
     if (cid.isEmpty()) {
         return std::nullopt;
     }
-    const auto found = m_cids.constFind(cidKey(from, cid));
-    return found == m_cids.constEnd() ? std::nullopt : std::optional(*found);
+    const auto window = m_cids.constFind(identity);
+    if (window == m_cids.constEnd()) {
+        return std::nullopt;
+    }
+    const auto found = window->ids.constFind(cid);
+    return found == window->ids.constEnd() ? std::nullopt : std::optional(*found);
 }
 
-void ChatRoom::rememberCidLocked(const QString &from, const QString &cid, qint64 id)
+void ChatRoom::rememberCidLocked(const QString &identity, const QString &cid, qint64 id)
 {
-    if (cid.isEmpty()) {
+    if (cid.isEmpty() || identity.isEmpty()) {
         return;
     }
-    const QString k = cidKey(from, cid);
-    m_cids.insert(k, id);
-    m_cidOrder.push_back(k);
-    if (m_cidOrder.size() > std::size_t(CidWindow)) {
-        m_cids.remove(m_cidOrder.front());
-        m_cidOrder.pop_front();
+    CidWindow &window = m_cids[identity];
+    window.ids.insert(cid, id);
+    window.order.push_back(cid);
+    if (window.order.size() > std::size_t(CidsPerSender)) {
+        window.ids.remove(window.order.front());
+        window.order.pop_front();
     }
 }
 
@@ -330,17 +411,11 @@ void ChatRoom::queueLocked(Event event)
 
 void ChatRoom::deliverLocked(const Event &event)
 {
-    const auto push = [&event](const Member &member) {
-        if (member.joinSeq < event.seq) {
-            for (const QByteArray &frame : event.frames) {
-                member.outbox->push(frame);
-            }
-        }
-    };
+    const auto push = [&event](const Member &member) { pushLocked(member, event); };
     if (event.toMember != 0) {
-        const auto k = m_memberKeys.constFind(event.toMember);
-        if (k != m_memberKeys.constEnd()) {
-            push(m_members.value(*k));
+        const auto member = m_members.constFind(event.toMember);
+        if (member != m_members.constEnd()) {
+            push(*member);
         }
         return;
     }
@@ -350,14 +425,28 @@ void ChatRoom::deliverLocked(const Event &event)
         }
         return;
     }
-    const auto pushTo = [&](const QString &k) {
-        const auto member = m_members.constFind(k);
-        if (member != m_members.constEnd()) {
-            push(*member);
-        }
-    };
-    pushTo(event.to);
+    deliverToLocked(event, event.to);
     if (!event.alsoTo.isEmpty() && event.alsoTo != event.to) {
-        pushTo(event.alsoTo);
+        deliverToLocked(event, event.alsoTo);
+    }
+}
+
+void ChatRoom::deliverToLocked(const Event &event, const QString &identity)
+{
+    const auto k = m_identityKeys.constFind(identity);
+    if (k == m_identityKeys.constEnd()) {
+        return;
+    }
+    for (const qint64 id : m_people.constFind(*k)->members) {
+        pushLocked(*m_members.constFind(id), event);
+    }
+}
+
+void ChatRoom::pushLocked(const Member &member, const Event &event)
+{
+    if (member.joinSeq < event.seq) {
+        for (const QByteArray &frame : event.frames) {
+            member.outbox->push(frame);
+        }
     }
 }

@@ -10,6 +10,7 @@
 #include <QStringList>
 
 #include <deque>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -20,6 +21,12 @@ class Outbox;
 // here; one mutex makes each operation atomic. Each operation takes the next sequence number
 // (and a message the next id), encodes its frame once and queues it as an event.
 //
+// Someone online is a person: a name and the identity behind it, an account ("a:12") or one
+// guest session ("g:..."). A person has one membership per connection: an account may be signed
+// in from several at once, each of which gets everything the person is sent, while presence
+// lists the person once. Private messages go to identities, never to names, so nobody who takes
+// a name later reads what was sent to or by whoever had it before.
+//
 // With the store attached (StorePipeline), events wait until the store thread has committed the
 // messages among them, and only then go to the outboxes, in sequence order: no client is ever
 // shown a message that a crash could still lose. Reads (a newcomer's welcome and the replay of
@@ -28,29 +35,45 @@ class Outbox;
 // a reply never contradicts the traffic around it. Without the store, events are delivered at once
 // and reads find nothing.
 //
-// A member receives the events sequenced after it joined, so its welcome, the replay and the
+// A membership receives the events sequenced after it joined, so its welcome, the replay and the
 // live traffic never overlap.
 class ChatRoom : public StorePipeline
 {
 public:
     // motd is sent in each welcome, with "{name}" replaced by the newcomer's name. Past
-    // presenceLimit members, joins and departures are not announced, and name lists stop there.
+    // presenceLimit people, joins and departures are not announced, and name lists stop there.
     explicit ChatRoom(QString motd = {}, int presenceLimit = std::numeric_limits<int>::max());
 
+    struct Newcomer
+    {
+        QString name;
+        QString identity; // "a:<account id>" or "g:<uuid>"
+        bool account = false;
+        QString token; // set: sent once in the welcome, after a password sign-in
+        Outbox *outbox = nullptr;
+        std::optional<qint64> since; // replay what came after it
+        // Called, under the room's lock, to close this membership from another thread (a
+        // password change); it must only post to the membership's own thread.
+        std::function<void()> revoke;
+    };
     struct Joined
     {
         Protocol::ErrorCode error = Protocol::ErrorCode::None;
+        qint64 member = 0; // the membership, for every later call
         QStringList users; // including the newcomer (at most presenceLimit names)
         int userCount = 0; // everyone online
         qint64 lastId = 0; // the newest id before the newcomer; it gets every later one live
         QString motd;
     };
-    // Registers name for outbox and tells the others. The newcomer's outbox gets its welcome
-    // and, given since, the messages after since that it may see (at most Protocol::MaxReplay;
-    // welcome says how many, and flags a gap).
-    Joined join(const QString &name, Outbox *outbox, std::optional<qint64> since = {});
-    // Unregisters name (if present) and tells the others why it left.
-    void leave(const QString &name, const QString &reason);
+    // Adds a membership for the newcomer: a new person (announced to the others), or another
+    // connection of an account already online. NameTaken if someone else has the name. Its
+    // outbox gets its welcome and, given since, the messages after since that it may see (at
+    // most Protocol::MaxReplay; welcome says how many, and flags a gap); an account also gets
+    // the private messages that waited for it while it was offline.
+    Joined join(const Newcomer &newcomer);
+    // Ends the membership (unknown ones are ignored); once a person has none, it has left, and
+    // the others are told why.
+    void leave(qint64 member, const QString &reason);
 
     struct Posted
     {
@@ -58,22 +81,37 @@ public:
         qint64 id = 0;
         bool repeated = false; // the sender already posted this cid: only the sender hears of it
     };
-    // A cid the sender already used is not posted again; the sender alone gets the stored copy.
-    // A sender that is not a member is refused (NotRegistered).
-    Posted say(const QString &from, const QString &text, const QString &cid = {});
-    // Delivers to the recipient and echoes to the sender; nobody else sees it.
-    Posted sendPrivate(
-        const QString &from, const QString &to, const QString &text, const QString &cid = {});
+    // A cid the sender's identity already used is not posted again; the sender alone gets the
+    // stored copy. A membership that has ended is refused (NotRegistered).
+    Posted say(qint64 member, const QString &text, const QString &cid = {});
+    // An account that is not online but may be written to: it gets the message at sign-in.
+    struct Offline
+    {
+        QString name; // as the account spells it
+        QString identity;
+    };
+    // Delivers to the recipient's connections and the sender's; nobody else sees it. A recipient
+    // who is not online is NoSuchUser, unless offline names its account: then the message is
+    // stored for it (or delivered, if it came online meanwhile).
+    Posted sendPrivate(qint64 member, const QString &to, const QString &text,
+        const QString &cid = {}, const std::optional<Offline> &offline = {});
 
-    // Replies for one member, queued in the room's order. A reply goes to the membership that
-    // asked, never to someone who takes the name after it has left.
+    // Replies for one membership, queued in the room's order; they go to that membership only,
+    // never to a later one.
     // The users frame, so it never contradicts a joined or left queued before it.
-    void sendUsers(const QString &name);
-    // A history page, read once everything before it is stored.
-    void sendHistory(const QString &name, const MessageStore::Query &query);
-    // frame, behind everything queued for name so far; an empty frame is a marker the
-    // member's session recognises.
-    void sendAfterQueued(const QString &name, const QByteArray &frame);
+    void sendUsers(qint64 member);
+    // A history page of what the membership's identity may see, read once everything before it
+    // is stored.
+    void sendHistory(qint64 member, MessageStore::Query query);
+    // frame, behind everything queued for the membership so far; an empty frame is a marker
+    // the session recognises.
+    void sendAfterQueued(qint64 member, const QByteArray &frame);
+
+    // A guest who registered: its person now stands for the account.
+    void promote(qint64 member, const QString &identity);
+    // Closes every other connection of the member's identity (its revoke), as a password change
+    // must.
+    void revokeOthers(qint64 member);
 
     QStringList users() const;
     int userCount() const;
@@ -88,6 +126,9 @@ public:
     Batch takeBatch() override;
     void deliverBatch(const QList<MessageStore::Page> &pages) override;
     void announce(const QByteArray &frame) override;
+
+    // How many cids are remembered per sender identity to recognise a retried send.
+    static constexpr int CidsPerSender = 1000;
 
 private:
     // A reply that needs the store: what to read, and how to turn the page into frames.
@@ -104,33 +145,50 @@ private:
         qint64 seq = 0; // the room's order of events
         QList<QByteArray> frames; // encoded once, shared by every recipient
         qint64 toMember = 0; // set: only this membership
-        QString to; // set: the case-folded name of the one recipient
-        QString alsoTo; // a second recipient (a private message's sender)
+        QString to; // set: only the connections of this identity ...
+        QString alsoTo; // ... and of this one (a private message's sender)
         std::optional<StoredMessage> message; // stored before it is delivered
         std::optional<Read> read;
     };
-    struct Member
+    struct Person
     {
         QString name;
+        QString identity;
+        QList<qint64> members; // its connections, oldest first
+    };
+    struct Member
+    {
+        QString key; // its person's
         Outbox *outbox = nullptr;
-        qint64 id = 0;
         qint64 joinSeq = 0; // receives only events after this
+        std::function<void()> revoke;
+    };
+    // The sender's recent cids, to recognise a retry: at most CidsPerSender, oldest first.
+    struct CidWindow
+    {
+        QHash<QString, qint64> ids;
+        std::deque<QString> order;
     };
 
     static QString key(const QString &name) { return name.toCaseFolded(); }
     static QList<QByteArray> answer(const Read &read, const MessageStore::Page &page);
     QStringList usersLocked() const;
-    std::optional<qint64> findCidLocked(const QString &from, const QString &cid) const;
-    void rememberCidLocked(const QString &from, const QString &cid, qint64 id);
-    Posted postLocked(StoredMessage message, const QString &to);
-    // Queues event for name's membership alone (if name is a member).
-    void queueForLocked(const QString &name, Event event);
+    const Person *personLocked(qint64 member) const;
+    std::optional<qint64> findCidLocked(const QString &identity, const QString &cid) const;
+    void rememberCidLocked(const QString &identity, const QString &cid, qint64 id);
+    Posted postLocked(qint64 member, StoredMessage message, const QString &to,
+        const std::optional<Offline> &offline);
+    // Queues event for that membership alone (if it is still one).
+    void queueForLocked(qint64 member, Event event);
     void queueLocked(Event event);
     void deliverLocked(const Event &event);
+    void deliverToLocked(const Event &event, const QString &identity);
+    static void pushLocked(const Member &member, const Event &event);
 
     mutable std::mutex m_mutex;
-    QMap<QString, Member> m_members; // keyed by case-folded name, so in the users' order
-    QHash<qint64, QString> m_memberKeys; // membership id -> key
+    QMap<QString, Person> m_people; // keyed by case-folded name, so in the users' order
+    QHash<QString, QString> m_identityKeys; // identity -> its person's key
+    QHash<qint64, Member> m_members;
     QString m_motd;
     const int m_presenceLimit;
     qint64 m_lastId = 0;
@@ -139,7 +197,6 @@ private:
     std::function<void()> m_wake; // set: events wait in m_pending
     QList<Event> m_pending;
     QList<Event> m_inFlight; // taken by the store thread, not yet delivered
-    QHash<QString, qint64> m_cids; // "sender\ncid" -> id
-    std::deque<QString> m_cidOrder; // oldest first, at most CidWindow
+    QHash<QString, CidWindow> m_cids; // by sender identity
     bool m_closed = false;
 };

@@ -4,11 +4,15 @@
 #include "chatroom.h"
 #include "connection.h"
 #include "frames.h"
+#include "peeraddress.h"
 #include "framevalidator.h"
 #include "jsonwire.h"
 #include "sessionsettings.h"
 #include "storeworker.h"
+#include "whenready.h"
 #include "workerhost.h"
+
+#include <QPointer>
 
 using Protocol::ErrorCode;
 using Protocol::FrameType;
@@ -52,6 +56,9 @@ const std::array<Session::Route, Protocol::FrameTypeCount> &Session::routes()
         route(FrameType::QuizAnswer, &Session::onService, true);
         route(FrameType::QuizStop, &Session::onService, true);
         route(FrameType::Leaderboard, &Session::onService, true);
+        route(FrameType::Register, &Session::onRegister, true);
+        route(FrameType::Password, &Session::onPassword, true);
+        route(FrameType::Logout, &Session::onLogout, true);
         return routes;
     }();
     return table;
@@ -86,6 +93,7 @@ void Session::start()
         return;
     }
     qCInfo(lcChat).noquote() << m_connection->peer() << "connected";
+    m_authenticator = new Authenticator(m_context, m_connection->peerAddress().toString(), this);
     connect(m_connection, &Connection::lineReceived, this, &Session::handleLine);
     connect(m_connection, &Connection::activity, this, [this] {
         m_receivedAny = true;
@@ -107,7 +115,7 @@ void Session::start()
     });
     // Slowloris: a connection that never registers gives its place back.
     QTimer::singleShot(settings.helloTimeoutMs, this, [this] {
-        if (m_state == State::AwaitingHello) {
+        if (m_state == State::AwaitingHello || m_state == State::Authenticating) {
             sendError(ErrorCode::NotRegistered,
                 u"no hello within %1 s; closing"_s.arg(m_context.settings.helloTimeoutMs / 1000.0));
             closeWithBye(u"timeout"_s, u"timeout"_s);
@@ -139,7 +147,7 @@ void Session::onFrameTimedOut()
 void Session::onOverloaded(qint64 unsentBytes)
 {
     // It is not reading: the connection has been reset, and the memory is given back.
-    qCWarning(lcChat).noquote() << m_connection->peer() << m_name << "is not reading;"
+    qCWarning(lcChat).noquote() << m_connection->peer() << m_identity.name << "is not reading;"
                                 << unsentBytes << "bytes pending: disconnected";
     leaveRoom(u"slow_consumer"_s);
     m_state = State::Closing;
@@ -181,8 +189,8 @@ void Session::handleLine(const QByteArray &line)
             qCInfo(lcChat).noquote() << m_connection->peer() << "speaks plain text";
         }
     }
-    const WireFormat::Decoded decoded
-        = m_wire->decode(line, {m_state == State::Registered, m_services.openQuestion()});
+    const WireFormat::Decoded decoded = m_wire->decode(
+        line, {m_state == State::Registered, m_services.openQuestion(), m_passwordFor});
     if (decoded.error != ErrorCode::None) {
         sendError(decoded.error, decoded.message);
         return;
@@ -212,33 +220,120 @@ void Session::handleFrame(const QJsonObject &frame)
 void Session::onHello(const QJsonObject &frame)
 {
     if (m_state == State::Registered) {
-        sendError(ErrorCode::AlreadyRegistered, u"you are already registered as %1"_s.arg(m_name));
-        return;
-    }
-    const QString name = frame.value("name"_L1).toString();
-    const FrameValidator::Verdict verdict = FrameValidator::validateName(name);
-    if (!verdict.isValid()) {
-        sendError(verdict.error, verdict.message);
+        sendError(ErrorCode::AlreadyRegistered,
+            u"you are already registered as %1"_s.arg(m_identity.name));
         return;
     }
     std::optional<qint64> since;
     if (frame.contains("since"_L1)) {
         since = frame.value("since"_L1).toInteger();
     }
+    m_passwordFor.clear();
+    m_state = State::Authenticating;
+    suspend();
+    m_authenticator->signIn(frame, [this, since, frame](const Authenticator::Outcome &outcome) {
+        if (m_state != State::Authenticating) {
+            return; // closed meanwhile
+        }
+        if (outcome.error == ErrorCode::AuthRequired && !wire().answersPings()) {
+            m_passwordFor = frame.value("name"_L1).toString(); // plain text asks Password:
+        }
+        onSignedIn(outcome, since);
+        resume();
+    });
+}
+
+void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since)
+{
+    if (outcome.error != ErrorCode::None) {
+        m_state = State::AwaitingHello;
+        sendError(outcome.error, outcome.message);
+        return;
+    }
+    const Authenticator::Identity &who = outcome.identity;
+    const QPointer<Session> self(this);
+    ChatRoom::Newcomer newcomer{who.name, who.id, who.account, who.newToken, &m_outbox, since,
+        [self] {
+            QMetaObject::invokeMethod(
+                self,
+                [self] {
+                    if (self) {
+                        self->closeWithBye(u"session_revoked"_s, u"quit"_s);
+                    }
+                },
+                Qt::QueuedConnection);
+        }};
     // The welcome, and the replay of what the client missed, come through the outbox.
-    const ChatRoom::Joined joined = m_context.room.join(name, &m_outbox, since);
-    if (joined.error == ErrorCode::NameTaken) {
-        sendError(joined.error, u"the name %1 is taken; choose another"_s.arg(name));
-        return;
-    }
+    const ChatRoom::Joined joined = m_context.room.join(newcomer);
     if (joined.error != ErrorCode::None) {
-        sendError(joined.error, u"the server is shutting down"_s);
+        m_state = State::AwaitingHello;
+        sendError(joined.error,
+            joined.error == ErrorCode::NameTaken
+                ? u"the name %1 is taken; choose another"_s.arg(who.name)
+                : u"the server is shutting down"_s);
         return;
     }
-    m_name = name;
+    m_identity = who;
+    m_identity.newToken.clear();
+    m_member = joined.member;
     m_inRoom = true;
     m_state = State::Registered;
-    qCInfo(lcChat).noquote() << m_connection->peer() << "registered as" << name;
+    qCInfo(lcChat).noquote() << m_connection->peer() << "registered as" << who.name
+                             << (who.account ? "(account)" : "(guest)");
+}
+
+void Session::onRegister(const QJsonObject &frame)
+{
+    suspend();
+    m_authenticator->registerGuest(m_identity, frame.value("password"_L1).toString(),
+        [this](const Authenticator::Outcome &outcome) {
+            if (outcome.error != ErrorCode::None) {
+                sendError(outcome.error, outcome.message);
+            } else {
+                m_context.room.promote(m_member, outcome.identity.id);
+                m_identity = outcome.identity;
+                send(Frames::registered(m_identity.name, m_identity.newToken));
+                m_identity.newToken.clear();
+            }
+            resume();
+        });
+}
+
+void Session::onPassword(const QJsonObject &frame)
+{
+    suspend();
+    m_authenticator->changePassword(m_identity, frame.value("old"_L1).toString(),
+        frame.value("new"_L1).toString(), [this](const Authenticator::Outcome &outcome) {
+            if (outcome.error != ErrorCode::None) {
+                sendError(outcome.error, outcome.message);
+            } else {
+                m_context.room.revokeOthers(m_member);
+                send(Frames::passwordChanged());
+                qCInfo(lcChat).noquote()
+                    << m_connection->peer() << m_identity.name << "changed the password";
+            }
+            resume();
+        });
+}
+
+void Session::onLogout(const QJsonObject &)
+{
+    suspend();
+    m_authenticator->logout(m_identity, [this](const Authenticator::Outcome &) {
+        closeWithBye(u"logout"_s, u"quit"_s);
+    });
+}
+
+void Session::suspend()
+{
+    m_connection->pauseInput();
+}
+
+void Session::resume()
+{
+    if (m_state != State::Closing && m_state != State::Closed) {
+        m_connection->resumeInput();
+    }
 }
 
 bool Session::admitChat(const QString &text, const QString &cid)
@@ -279,7 +374,7 @@ void Session::onSay(const QJsonObject &frame)
     if (!admitChat(text, cid)) {
         return;
     }
-    const ChatRoom::Posted posted = m_context.room.say(m_name, text, cid);
+    const ChatRoom::Posted posted = m_context.room.say(m_member, text, cid);
     if (posted.error == ErrorCode::ShuttingDown) {
         sendError(posted.error, u"the server is shutting down"_s, cid);
     }
@@ -293,12 +388,41 @@ void Session::onDm(const QJsonObject &frame)
     if (!admitChat(text, cid)) {
         return;
     }
-    const ChatRoom::Posted sent = m_context.room.sendPrivate(m_name, to, text, cid);
+    const ChatRoom::Posted sent = m_context.room.sendPrivate(m_member, to, text, cid);
     if (sent.error == ErrorCode::NoSuchUser) {
-        sendError(sent.error, u"nobody called %1 is online"_s.arg(to), cid);
+        sendToOffline(to, text, cid);
     } else if (sent.error == ErrorCode::ShuttingDown) {
         sendError(sent.error, u"the server is shutting down"_s, cid);
     }
+}
+
+void Session::sendToOffline(const QString &to, const QString &text, const QString &cid)
+{
+    if (!FrameValidator::validateName(to).isValid()) {
+        sendError(ErrorCode::NoSuchUser, u"nobody is called %1"_s.arg(to), cid);
+        return;
+    }
+    // Input waits, so that what the client sends next is not posted before this message.
+    suspend();
+    whenReady(m_context.store.run([to](MessageStore &store) {
+        return store.accounts().account(to);
+    }),
+        this, [this, to, text, cid](const std::optional<AccountStore::Account> &account) {
+            const ChatRoom::Posted sent = account
+                ? m_context.room.sendPrivate(m_member, to, text, cid,
+                    ChatRoom::Offline{account->name, u"a:%1"_s.arg(account->id)})
+                : ChatRoom::Posted{ErrorCode::NoSuchUser, 0, false};
+            if (sent.error == ErrorCode::NoSuchUser) {
+                sendError(sent.error, u"nobody called %1 is online"_s.arg(to), cid);
+            } else if (sent.error == ErrorCode::ShuttingDown) {
+                sendError(sent.error, u"the server is shutting down"_s, cid);
+            }
+            resume();
+        },
+        [this, to, cid] {
+            sendError(ErrorCode::NoSuchUser, u"nobody called %1 is online"_s.arg(to), cid);
+            resume();
+        });
 }
 
 void Session::onHistory(const QJsonObject &frame)
@@ -318,7 +442,7 @@ void Session::onHistory(const QJsonObject &frame)
                 .arg(m_context.settings.historyBurst));
         return;
     }
-    MessageStore::Query query{m_name};
+    MessageStore::Query query;
     query.limit = int(limit);
     if (frame.contains("after"_L1)) {
         query.after = frame.value("after"_L1).toInteger();
@@ -327,12 +451,12 @@ void Session::onHistory(const QJsonObject &frame)
     if (frame.contains("before"_L1)) {
         query.before = frame.value("before"_L1).toInteger();
     }
-    m_context.room.sendHistory(m_name, query);
+    m_context.room.sendHistory(m_member, query);
 }
 
 void Session::onUsers(const QJsonObject &)
 {
-    m_context.room.sendUsers(m_name);
+    m_context.room.sendUsers(m_member);
 }
 
 void Session::onPing(const QJsonObject &)
@@ -347,7 +471,8 @@ void Session::onPong(const QJsonObject &)
 
 void Session::onService(const QJsonObject &frame)
 {
-    const ServiceDesk::Reply reply = m_services.answer(Protocol::frameType(frame), frame, m_name);
+    const ServiceDesk::Reply reply = m_services.answer(Protocol::frameType(frame), frame,
+        {m_identity.name, m_identity.id, !m_identity.account});
     if (reply.error != ErrorCode::None) {
         sendError(reply.error, reply.message);
         return;
@@ -356,9 +481,11 @@ void Session::onService(const QJsonObject &frame)
         send(answer);
     }
     if (reply.recorded) {
-        m_context.store.saveScore(*reply.recorded);
-        qCInfo(lcChat).noquote() << m_connection->peer() << m_name << "finished a quiz with"
-                                 << reply.recorded->score;
+        if (!reply.recorded->guest) { // a guest's best lasts as long as the server runs
+            m_context.store.saveScore(*reply.recorded);
+        }
+        qCInfo(lcChat).noquote() << m_connection->peer() << m_identity.name
+                                 << "finished a quiz with" << reply.recorded->score;
     }
 }
 
@@ -377,7 +504,7 @@ void Session::send(const QJsonObject &frame)
     // Whatever the room queued earlier goes first, so a reply never overtakes older traffic.
     flushOutbox();
     if (m_connection && m_state != State::Closed) {
-        m_connection->write(wire().encode(frame, m_name));
+        m_connection->write(wire().encode(frame, m_identity.name));
     }
 }
 
@@ -404,7 +531,7 @@ void Session::flushOutbox()
     if (marker >= 0) {
         frames.resize(marker);
     }
-    m_connection->write(wire().encodeShared(frames, m_name));
+    m_connection->write(wire().encodeShared(frames, m_identity.name));
     if (marker >= 0) {
         leaveRoom(u"disconnected"_s);
         m_state = State::Closing;
@@ -422,7 +549,7 @@ void Session::onInputEnded()
         return;
     }
     m_draining = true;
-    m_context.room.sendAfterQueued(m_name, QByteArray());
+    m_context.room.sendAfterQueued(m_member, QByteArray());
 }
 
 void Session::leaveRoom(const QString &reason)
@@ -430,9 +557,9 @@ void Session::leaveRoom(const QString &reason)
     if (!m_inRoom) {
         return;
     }
-    m_context.room.leave(m_name, reason);
-    qCInfo(lcChat).noquote() << (m_connection ? m_connection->peer() : QString()) << m_name
-                             << "left:" << reason;
+    m_context.room.leave(m_member, reason);
+    qCInfo(lcChat).noquote() << (m_connection ? m_connection->peer() : QString())
+                             << m_identity.name << "left:" << reason;
     m_inRoom = false;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "authenticator.h"
 #include "floodguard.h"
 #include "frametype.h"
 #include "hostedclient.h"
@@ -24,17 +25,22 @@ class WorkerHost;
 // in its Outbox. It lives in its WorkerHost's thread and deletes itself once the connection is
 // over.
 //
-//   AwaitingHello --hello--> Registered --quit, timeout, flood, bye--> Closing --> Closed
-//          \________________ errors, shutdown, end of input ____________/
+//   AwaitingHello --hello--> Authenticating --ok--> Registered --quit, logout, timeout, flood,
+//         ^                        |                                 revoked, bye--> Closing
+//         \____ auth error ________/                                                  |
+//          \________________ errors, shutdown, end of input _____________________> Closed
+//
+// Who it is comes from its Authenticator; while an account step is out (a password hash, an
+// account read) the session reads no further input, so a client's frames keep their order.
 //
 // Its file is past 400 lines because every frame type has a handler here, each a few lines;
-// the work they hand on lives in ChatRoom and ServiceDesk.
+// the work they hand on lives in ChatRoom, Authenticator and ServiceDesk.
 class Session : public HostedClient
 {
     Q_OBJECT
 
 public:
-    enum class State { AwaitingHello, Registered, Closing, Closed };
+    enum class State { AwaitingHello, Authenticating, Registered, Closing, Closed };
 
     Session(qintptr descriptor, const ServerContext &context, WorkerHost *host);
     ~Session() override;
@@ -65,6 +71,15 @@ private:
     void onPing(const QJsonObject &frame);
     void onPong(const QJsonObject &frame);
     void onQuit(const QJsonObject &frame);
+    void onRegister(const QJsonObject &frame);
+    void onPassword(const QJsonObject &frame);
+    void onLogout(const QJsonObject &frame);
+    void onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since);
+    // A dm to someone not online: an account gets it at its next sign-in.
+    void sendToOffline(const QString &to, const QString &text, const QString &cid);
+    // Holds input until the account step under way answers; resume() goes on.
+    void suspend();
+    void resume();
     // Echo, time, the quiz and the leaderboard.
     void onService(const QJsonObject &frame);
 
@@ -97,7 +112,10 @@ private:
     FloodGuard m_historyGuard;
     QTimer m_idleTimer;
     State m_state = State::AwaitingHello;
-    QString m_name; // set once registered
+    Authenticator *m_authenticator = nullptr;
+    Authenticator::Identity m_identity; // set once registered
+    QString m_passwordFor; // plain text: the account whose password the next line is
+    qint64 m_member = 0; // the room membership, while in the room
     bool m_inRoom = false;
     bool m_pinged = false; // a keep-alive ping is unanswered
     bool m_receivedAny = false;

@@ -17,4 +17,6 @@ struct SessionSettings
     double historyRate = 2.0; // history requests a second, sustained ...
     double historyBurst = 10.0; // ... and at once
     std::optional<quint32> quizSeed; // fixed quiz questions, for tests and demos
+    bool guestsAllowed = true; // a name alone, not an account's, signs in as a guest
+    qint64 tokenIdleExpiryMs = 90LL * 24 * 3600 * 1000; // a sign-in token unused this long ends
 };

@@ -103,7 +103,8 @@ void Connection::readInput()
         return;
     }
     deliverLines();
-    while (!m_stopped && !m_closed && m_transport->unsentBytes() <= m_readPauseBytes) {
+    while (!m_stopped && !m_paused && !m_closed
+        && m_transport->unsentBytes() <= m_readPauseBytes) {
         const QByteArray bytes = m_transport->read(ReadChunkBytes);
         if (bytes.isEmpty()) {
             break;
@@ -115,8 +116,9 @@ void Connection::readInput()
     if (m_closed || m_closing) {
         return;
     }
-    m_transport->setReading(!m_stopped && m_transport->unsentBytes() <= m_readPauseBytes);
-    if (m_inputEnded && !m_stopped) {
+    m_transport->setReading(
+        !m_stopped && !m_paused && m_transport->unsentBytes() <= m_readPauseBytes);
+    if (m_inputEnded && !m_stopped && !m_paused) {
         m_stopped = true;
         emit inputEnded();
     }
@@ -124,14 +126,14 @@ void Connection::readInput()
 
 void Connection::deliverLines()
 {
-    while (!m_stopped && !m_closing && !m_closed) {
+    while (!m_stopped && !m_paused && !m_closing && !m_closed) {
         const std::optional<QByteArray> line = m_reader.nextLine();
         if (!line) {
             break;
         }
         emit lineReceived(*line);
     }
-    if (m_stopped || m_closing || m_closed) {
+    if (m_stopped || m_paused || m_closing || m_closed) {
         return;
     }
     if (m_reader.hasOverflowed()) {
@@ -152,6 +154,21 @@ void Connection::onInputEnded()
     m_inputEnded = true;
     m_frameTimer.stop();
     readInput(); // hands on any lines still held, then reports the end
+}
+
+void Connection::pauseInput()
+{
+    m_paused = true;
+    m_frameTimer.stop(); // what waits is ours to read, not the client's to finish
+}
+
+void Connection::resumeInput()
+{
+    if (!std::exchange(m_paused, false)) {
+        return;
+    }
+    // Queued: the caller may be inside a handler that a delivered line would re-enter.
+    QMetaObject::invokeMethod(this, &Connection::readInput, Qt::QueuedConnection);
 }
 
 void Connection::close()

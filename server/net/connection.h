@@ -56,6 +56,12 @@ public:
     void reset();
     bool isClosing() const { return m_closing; }
 
+    // Holds the lines after the one being handled until resumeInput(), for a session that must
+    // wait for an answer (a password check) before it may read the client's next frame. The
+    // kernel's buffer holds what follows meanwhile, so a paused client cannot grow memory.
+    void pauseInput();
+    void resumeInput();
+
 signals:
     void lineReceived(const QByteArray &line);
     // Anything at all arrived: the peer is alive.
@@ -88,6 +94,7 @@ private:
     QString m_peer;
     bool m_stopped = false; // no more lines: overflow, timeout or closing
     bool m_inputEnded = false;
+    bool m_paused = false;
     bool m_closing = false;
     bool m_closed = false;
 };

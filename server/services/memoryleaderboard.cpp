@@ -5,7 +5,7 @@
 bool MemoryLeaderboard::record(const Entry &entry)
 {
     std::unique_lock locker(m_mutex);
-    const QString key = entry.name.toCaseFolded();
+    const QString key = entry.player.isEmpty() ? entry.name.toCaseFolded() : entry.player;
     const auto best = m_best.constFind(key);
     if (best != m_best.constEnd()) {
         if (!ranksAbove(entry, *best)) {

@@ -20,6 +20,6 @@ public:
 
 private:
     mutable std::mutex m_mutex;
-    QHash<QString, Entry> m_best; // keyed by case-folded name
+    QHash<QString, Entry> m_best; // keyed by player (or case-folded name)
     const int m_capacity;
 };

@@ -47,7 +47,7 @@ QuizService::Reply QuizService::start()
     return {{m_quiz->start()}, ErrorCode::None, {}, {}};
 }
 
-QuizService::Reply QuizService::answer(const QJsonObject &frame, const QString &player)
+QuizService::Reply QuizService::answer(const QJsonObject &frame, const Leaderboard::Player &player)
 {
     if (!running()) {
         return refuse(ErrorCode::NoQuiz, u"no quiz is running; start one first"_s);
@@ -63,8 +63,9 @@ QuizService::Reply QuizService::answer(const QJsonObject &frame, const QString &
     }
     Reply reply{outcome.frames, ErrorCode::None, {}, {}};
     if (m_quiz->isFinished()) {
-        const Leaderboard::Entry entry{player, m_quiz->score(), m_quiz->seconds(), m_quiz->right(),
-            m_quiz->wrong(), QDateTime::currentDateTimeUtc()};
+        const Leaderboard::Entry entry{player.name, m_quiz->score(), m_quiz->seconds(),
+            m_quiz->right(), m_quiz->wrong(), QDateTime::currentDateTimeUtc(), player.key,
+            player.guest};
         if (m_leaderboard.record(entry)) {
             reply.recorded = entry;
         }
@@ -86,7 +87,7 @@ QuizService::Reply QuizService::leaderboard() const
     int rank = 0;
     for (const Leaderboard::Entry &entry : m_leaderboard.top(LeaderboardSize)) {
         entries.append(Frames::leaderboardEntry(++rank, entry.name, entry.score, entry.seconds,
-            entry.right, entry.wrong, Protocol::timestamp(entry.when)));
+            entry.right, entry.wrong, Protocol::timestamp(entry.when), entry.guest));
     }
     return {{Frames::leaderboard(entries)}, ErrorCode::None, {}, {}};
 }

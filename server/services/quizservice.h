@@ -30,8 +30,8 @@ public:
     ~QuizService();
 
     Reply start();
-    // player: the name a finished quiz is recorded under.
-    Reply answer(const QJsonObject &frame, const QString &player);
+    // player: who a finished quiz is recorded for.
+    Reply answer(const QJsonObject &frame, const Leaderboard::Player &player);
     Reply stop();
     Reply leaderboard() const;
 

@@ -28,7 +28,7 @@ bool ServiceDesk::serves(FrameType type)
 }
 
 ServiceDesk::Reply ServiceDesk::answer(
-    FrameType type, const QJsonObject &frame, const QString &player)
+    FrameType type, const QJsonObject &frame, const Leaderboard::Player &player)
 {
     switch (type) {
     case FrameType::Echo: {

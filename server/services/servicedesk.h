@@ -15,8 +15,9 @@ public:
     ServiceDesk(Leaderboard &leaderboard, std::optional<quint32> quizSeed);
 
     static bool serves(Protocol::FrameType type);
-    // player: the name a finished quiz is recorded under.
-    Reply answer(Protocol::FrameType type, const QJsonObject &frame, const QString &player);
+    // player: who a finished quiz is recorded for.
+    Reply answer(
+        Protocol::FrameType type, const QJsonObject &frame, const Leaderboard::Player &player);
 
     // The quiz question awaiting an answer, 0 for none.
     qint64 openQuestion() const { return m_quiz.openQuestion(); }

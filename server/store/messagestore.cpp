@@ -51,6 +51,24 @@ const QList<QStringList> &migrations()
             // What revokeOtherTokens() finds an account's tokens by.
             u"CREATE INDEX tokens_account ON tokens (account)"_s,
         },
+        {
+            // A name no longer says whose a private message is: a later guest may take the
+            // name. Private messages written before this step have no identities and are
+            // read by nobody (the README says so); the name indexes go with them.
+            u"ALTER TABLE messages ADD COLUMN sender_identity TEXT"_s,
+            u"ALTER TABLE messages ADD COLUMN recipient_identity TEXT"_s,
+            u"ALTER TABLE messages ADD COLUMN undelivered INTEGER"_s,
+            u"DROP INDEX messages_from"_s,
+            u"DROP INDEX messages_to"_s,
+            u"CREATE INDEX messages_from ON messages (sender_identity, id) "
+            "WHERE recipient IS NOT NULL"_s,
+            u"CREATE INDEX messages_to ON messages (recipient_identity, id) "
+            "WHERE recipient IS NOT NULL"_s,
+            u"CREATE INDEX messages_undelivered ON messages (recipient_identity, id) "
+            "WHERE undelivered IS NOT NULL"_s,
+            // Scores are kept by account ("a:12" as the key) from now on; a key without the
+            // prefix is a name from before accounts, and is no longer read.
+        },
     };
     return steps;
 }
@@ -66,14 +84,24 @@ QSqlDatabase database(const QString &connectionName)
     return QSqlDatabase::database(connectionName, false);
 }
 
+// The columns readMessage() expects, in its order.
+constexpr auto MessageColumns
+    = "id, sender, recipient, text, ts, cid, sender_identity, recipient_identity"_L1;
+
 StoredMessage readMessage(const QSqlQuery &query)
 {
     return {query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
-        query.value(3).toString(), query.value(4).toLongLong(), query.value(5).toString()};
+        query.value(3).toString(), query.value(4).toLongLong(), query.value(5).toString(),
+        query.value(6).toString(), query.value(7).toString(), false};
 }
 
-// A viewer's history is three ranges of the schema 3 indexes: the public messages, the private
-// ones it sent and those it received. Each stops after limit + 1 ids, the most a page can take
+QVariant nullIfEmpty(const QString &value)
+{
+    return value.isEmpty() ? QVariant() : QVariant(value);
+}
+
+// A viewer's history is three ranges of the indexes: the public messages, the private ones its
+// identity sent and those it received. Each stops after limit + 1 ids, the most a page can take
 // from it, so a page costs the same however many other people's messages lie in between; only
 // then are the rows themselves read, by id. A message to oneself is in two ranges, and IN
 // counts it once.
@@ -82,17 +110,18 @@ bool prepareHistory(QSqlQuery &query, const MessageStore::Query &q, const QStrin
     const QString order = q.newest ? u"DESC"_s : u"ASC"_s;
     const QString range = u"id > ? AND id < ? ORDER BY id %1 LIMIT ?"_s.arg(order);
     const QString sql = prefix
-        + u"SELECT id, sender, recipient, text, ts, cid FROM messages WHERE id IN ("
+        + u"SELECT %3 FROM messages WHERE id IN ("
           "SELECT id FROM (SELECT id FROM messages WHERE recipient IS NULL AND %1) "
           "UNION ALL SELECT id FROM (SELECT id FROM messages "
-          "WHERE recipient IS NOT NULL AND lower(sender) = ? AND %1) "
+          "WHERE recipient IS NOT NULL AND sender_identity = ? AND %1) "
           "UNION ALL SELECT id FROM (SELECT id FROM messages "
-          "WHERE recipient IS NOT NULL AND lower(recipient) = ? AND %1)) "
-          "ORDER BY id %2 LIMIT ?"_s.arg(range, order);
+          "WHERE recipient IS NOT NULL AND recipient_identity = ? AND %1)) "
+          "ORDER BY id %2 LIMIT ?"_s.arg(range, order, MessageColumns);
     if (!query.prepare(sql)) {
         return false;
     }
-    const QString viewer = q.viewer.toCaseFolded(); // names are ASCII, as SQLite's lower() is
+    // An empty viewer matches no identity (NULL never equals it): public messages only.
+    const QString viewer = q.viewer;
     const int rows = q.limit + 1; // one more than a page tells whether there is more
     const auto bindRange = [&] {
         query.addBindValue(q.after);
@@ -227,8 +256,9 @@ bool MessageStore::write(
         return false;
     }
     QSqlQuery insert(db);
-    insert.prepare(u"INSERT INTO messages (id, sender, recipient, text, ts, cid) "
-                   "VALUES (?, ?, ?, ?, ?, ?)"_s);
+    insert.prepare(u"INSERT INTO messages (id, sender, recipient, text, ts, cid, "
+                   "sender_identity, recipient_identity, undelivered) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
     QSqlQuery score(db);
     score.prepare(u"INSERT OR REPLACE INTO scores (name_key, name, score, seconds, "
                   "right_answers, wrong_answers, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
@@ -239,7 +269,10 @@ bool MessageStore::write(
         insert.addBindValue(message.isPrivate() ? QVariant(message.to) : QVariant());
         insert.addBindValue(message.text);
         insert.addBindValue(message.msecs);
-        insert.addBindValue(message.cid.isEmpty() ? QVariant() : QVariant(message.cid));
+        insert.addBindValue(nullIfEmpty(message.cid));
+        insert.addBindValue(nullIfEmpty(message.fromIdentity));
+        insert.addBindValue(nullIfEmpty(message.toIdentity));
+        insert.addBindValue(message.undelivered ? QVariant(1) : QVariant());
         if (!insert.exec()) {
             m_lastError = insert.lastError().text();
             ok = false;
@@ -248,7 +281,7 @@ bool MessageStore::write(
     }
     for (qsizetype i = 0; ok && i < scores.size(); ++i) {
         const Leaderboard::Entry &entry = scores.at(i);
-        for (const QVariant &value : {QVariant(entry.name.toCaseFolded()), QVariant(entry.name),
+        for (const QVariant &value : {QVariant(entry.player), QVariant(entry.name),
                  QVariant(entry.score), QVariant(entry.seconds), QVariant(entry.right),
                  QVariant(entry.wrong), QVariant(entry.when.toMSecsSinceEpoch())}) {
             score.addBindValue(value);
@@ -315,8 +348,8 @@ QStringList MessageStore::historyPlan(const Query &q) const
 QList<StoredMessage> MessageStore::recentWithCid(int count) const
 {
     QSqlQuery query(database(m_connectionName));
-    query.prepare(u"SELECT id, sender, recipient, text, ts, cid FROM messages "
-                  "WHERE cid IS NOT NULL ORDER BY id DESC LIMIT ?"_s);
+    query.prepare(u"SELECT %1 FROM messages WHERE cid IS NOT NULL "
+                  "AND sender_identity IS NOT NULL ORDER BY id DESC LIMIT ?"_s.arg(MessageColumns));
     query.addBindValue(count);
     QList<StoredMessage> messages;
     if (query.exec()) {
@@ -331,13 +364,84 @@ QList<Leaderboard::Entry> MessageStore::scores() const
 {
     QSqlQuery query(database(m_connectionName));
     QList<Leaderboard::Entry> entries;
-    if (query.exec(
-            u"SELECT name, score, seconds, right_answers, wrong_answers, ts FROM scores"_s)) {
+    if (query.exec(u"SELECT name, score, seconds, right_answers, wrong_answers, ts, name_key "
+                   "FROM scores WHERE name_key LIKE 'a:%'"_s)) {
         while (query.next()) {
             entries.append({query.value(0).toString(), query.value(1).toDouble(),
                 query.value(2).toDouble(), query.value(3).toInt(), query.value(4).toInt(),
-                QDateTime::fromMSecsSinceEpoch(query.value(5).toLongLong(), Qt::UTC)});
+                QDateTime::fromMSecsSinceEpoch(query.value(5).toLongLong(), Qt::UTC),
+                query.value(6).toString(), false});
         }
     }
     return entries;
+}
+
+MessageStore::Page MessageStore::read(const Query &q)
+{
+    Page page = q.limit > 0 ? history(q) : Page{};
+    if (!q.takeUndelivered || q.viewer.isEmpty()) {
+        return page;
+    }
+    QSqlDatabase db = database(m_connectionName);
+    QSqlQuery query(db);
+    query.prepare(u"SELECT %1 FROM messages WHERE undelivered IS NOT NULL "
+                  "AND recipient_identity = ? AND id < ? ORDER BY id LIMIT ?"_s.arg(
+                      MessageColumns));
+    query.addBindValue(q.viewer);
+    query.addBindValue(q.before);
+    query.addBindValue(Protocol::MaxReplay);
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote() << "cannot read undelivered messages:"
+                                     << query.lastError().text();
+        return page;
+    }
+    // With a gap in the page, those that fall in it are left to the client's paging.
+    const qint64 gapBefore = page.more ? page.messages.first().id : 0;
+    QList<StoredMessage> waiting;
+    QList<StoredMessage> shown;
+    while (query.next()) {
+        waiting.append(readMessage(query));
+        if (waiting.last().id <= q.after || waiting.last().id >= gapBefore) {
+            shown.append(waiting.last());
+        }
+    }
+    if (waiting.isEmpty()) {
+        return page;
+    }
+    QSqlQuery mark(db);
+    mark.prepare(u"UPDATE messages SET undelivered = NULL WHERE undelivered IS NOT NULL "
+                 "AND recipient_identity = ? AND id >= ? AND id <= ?"_s);
+    mark.addBindValue(q.viewer);
+    mark.addBindValue(waiting.first().id);
+    mark.addBindValue(waiting.last().id);
+    if (!mark.exec()) {
+        // Delivered again at the next sign-in, then; the client drops an id it has.
+        qCWarning(lcStore).noquote() << "cannot mark messages delivered:"
+                                     << mark.lastError().text();
+    }
+    for (const StoredMessage &message : std::as_const(shown)) {
+        const auto at = std::lower_bound(page.messages.begin(), page.messages.end(), message.id,
+            [](const StoredMessage &m, qint64 id) { return m.id < id; });
+        if (at == page.messages.end() || at->id != message.id) {
+            page.messages.insert(at, message);
+        }
+    }
+    return page;
+}
+
+bool MessageStore::transferIdentity(const QString &from, const QString &to)
+{
+    QSqlDatabase db = database(m_connectionName);
+    QSqlQuery query(db);
+    for (const QString &column : {u"sender_identity"_s, u"recipient_identity"_s}) {
+        query.prepare(u"UPDATE messages SET %1 = ? WHERE %1 = ?"_s.arg(column));
+        query.addBindValue(to);
+        query.addBindValue(from);
+        if (!query.exec()) {
+            qCWarning(lcStore).noquote() << "cannot give a guest's messages to its account:"
+                                         << query.lastError().text();
+            return false;
+        }
+    }
+    return true;
 }

@@ -27,8 +27,9 @@ class MessageStore
 public:
     // Version 1: messages and meta; 2: the sender's cid, and the leaderboard; 3: indexes that
     // let history() read only the messages its viewer may see; 4: accounts and their sign-in
-    // tokens.
-    static constexpr int SchemaVersion = 4;
+    // tokens; 5: messages belong to identities (accounts or guest sessions), not names, and
+    // private messages to an offline account wait for it.
+    static constexpr int SchemaVersion = 5;
 
     struct Options
     {
@@ -55,11 +56,17 @@ public:
 
     struct Query
     {
-        QString viewer; // sees messages to everyone and private messages to or from it
+        // An identity ("a:12", "g:..."): sees messages to everyone and private messages to or
+        // from it.
+        QString viewer;
         qint64 after = 0; // ids greater than this ...
         qint64 before = std::numeric_limits<qint64>::max(); // ... and less than this
         int limit = Protocol::DefaultHistoryPage;
         bool newest = true; // the newest `limit` in the range, else the oldest
+        // read() only: also hand over the private messages waiting for viewer since it was
+        // offline (any before `before`, in id order with the page; those in the gap of a page
+        // with `more` are left to paging), and mark them delivered.
+        bool takeUndelivered = false;
     };
     struct Page
     {
@@ -67,13 +74,18 @@ public:
         bool more = false; // the range holds more than `limit`
     };
     Page history(const Query &query) const;
+    // history(query) (nothing for a limit of 0), with the undelivered messages if it asks.
+    Page read(const Query &query);
     // How SQLite runs history(query), one EXPLAIN QUERY PLAN line each: lets tests prove that
     // no step walks past messages the viewer may not see.
     QStringList historyPlan(const Query &query) const;
 
-    // The newest `count` messages that carried a cid, oldest first.
+    // The newest `count` messages that carried a cid and a sender identity, oldest first.
     QList<StoredMessage> recentWithCid(int count) const;
+    // The accounts' best results; a guest's are never stored.
     QList<Leaderboard::Entry> scores() const;
+    // A guest who registered: its private messages become the account's.
+    bool transferIdentity(const QString &from, const QString &to);
 
     // Accounts. A name is an account's whatever its case (names are ASCII). The store keeps
     // only what cannot be turned back into a secret: the Argon2id string made from the password

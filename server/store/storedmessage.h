@@ -15,6 +15,12 @@ struct StoredMessage
     QString text;
     qint64 msecs = 0; // milliseconds since the epoch, UTC
     QString cid; // the sender's id for it, if it sent one
+    // Whose it is: "a:<account id>" for an account, "g:<uuid>" for one guest session. Only they
+    // may read a private message again; messages stored before accounts existed have none.
+    QString fromIdentity;
+    QString toIdentity;
+    // A private message to an account that was offline: delivered at its next sign-in.
+    bool undelivered = false;
 
     bool isPrivate() const { return !to.isEmpty(); }
 

@@ -95,7 +95,7 @@ void StoreWorker::drain()
         QList<MessageStore::Page> pages;
         pages.reserve(batch.reads.size());
         for (const MessageStore::Query &query : batch.reads) {
-            pages.append(m_store ? m_store->history(query) : MessageStore::Page{});
+            pages.append(m_store ? m_store->read(query) : MessageStore::Page{});
         }
         m_pipeline.deliverBatch(pages);
     }

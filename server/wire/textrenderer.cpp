@@ -80,8 +80,12 @@ QString renderLines(const QJsonObject &frame, const QString &self)
         const ErrorCode code = Protocol::errorCodeFromName(field(frame, "code"_L1));
         QString text = u"! "_s + field(frame, "message"_L1);
         // A refused name leaves the person at the name prompt.
-        if (code == ErrorCode::BadName || code == ErrorCode::NameTaken) {
+        if (code == ErrorCode::BadName || code == ErrorCode::NameTaken
+            || code == ErrorCode::AuthFailed || code == ErrorCode::TooManyAttempts
+            || code == ErrorCode::GuestsDisabled) {
             text += u"\nWhat is your name?"_s;
+        } else if (code == ErrorCode::AuthRequired) {
+            text += u"\nPassword:"_s;
         }
         return text;
     }
@@ -91,6 +95,11 @@ QString renderLines(const QJsonObject &frame, const QString &self)
     }
     case FrameType::Pong:
         return u"* pong"_s;
+    case FrameType::Registered:
+        return u"* %1 is now your account: sign in with your password next time."_s.arg(
+            field(frame, "name"_L1));
+    case FrameType::PasswordChanged:
+        return u"* Password changed; your other sessions are signed out."_s;
     case FrameType::Echo:
         return u"* echo: %1"_s.arg(indentContinuations(field(frame, "text"_L1)));
     case FrameType::Time:
@@ -135,6 +144,9 @@ QString renderLines(const QJsonObject &frame, const QString &self)
     case FrameType::QuizStart:
     case FrameType::QuizAnswer:
     case FrameType::QuizStop:
+    case FrameType::Register:
+    case FrameType::Password:
+    case FrameType::Logout:
     case FrameType::Unknown:
         break;
     }

@@ -14,7 +14,8 @@ WireFormat::Decoded TextWire::decode(const QByteArray &line, const Context &cont
         return {{}, Protocol::ErrorCode::BadJson, u"that line is not valid UTF-8"_s, {}};
     }
     const TextCommandParser::Command command
-        = TextCommandParser::parse(*text, {context.registered, context.openQuestion});
+        = TextCommandParser::parse(
+        *text, {context.registered, context.openQuestion, context.passwordFor});
     Decoded decoded;
     decoded.frame = command.frame;
     if (!command.reply.isEmpty()) {

@@ -19,6 +19,7 @@ public:
     {
         bool registered = false;
         qint64 openQuestion = 0; // the quiz question awaiting an answer, 0 for none
+        QString passwordFor; // set: the next line is this account's password
     };
     // A line is a frame to handle, an error to answer, a reply to show as it is (text help),
     // or nothing at all (a blank line).

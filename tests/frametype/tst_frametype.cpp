@@ -87,6 +87,16 @@ QJsonObject sample(FrameType type)
         return Frames::quizFinished(true, 7.5, 8, 2, 10, 42.317);
     case FrameType::Leaderboard:
         return Frames::leaderboardRequest();
+    case FrameType::Register:
+        return Frames::registerRequest(u"correct horse"_s);
+    case FrameType::Registered:
+        return Frames::registered(u"alice"_s, u"t0ken"_s);
+    case FrameType::Password:
+        return Frames::passwordChange(u"correct horse"_s, u"battery staple"_s);
+    case FrameType::PasswordChanged:
+        return Frames::passwordChanged();
+    case FrameType::Logout:
+        return Frames::logout();
     case FrameType::Unknown:
         break;
     }
@@ -201,7 +211,7 @@ void tst_FrameType::dispatchTableSize()
 {
     // Unknown is 0 and the rest follow in order, so a table of FrameTypeCount covers them all.
     QCOMPARE(std::size_t(Protocol::FrameTypeCount), Protocol::AllFrameTypes.size() + 1);
-    QCOMPARE(Protocol::FrameTypeCount, 1 + 23); // Unknown and the documented ones
+    QCOMPARE(Protocol::FrameTypeCount, 1 + 28); // Unknown and the documented ones
     QCOMPARE(int(FrameType::Unknown), 0);
     for (std::size_t i = 0; i < Protocol::AllFrameTypes.size(); ++i) {
         QCOMPARE(std::size_t(Protocol::AllFrameTypes[i]), i + 1);
@@ -249,7 +259,7 @@ void tst_FrameType::everyErrorCodeRoundTrips()
         }
     }
     QCOMPARE(names.size(), Protocol::ErrorCodeCount);
-    QCOMPARE(Protocol::ErrorCodeCount, 2 + 24); // None, Unknown and the documented ones
+    QCOMPARE(Protocol::ErrorCodeCount, 2 + 30); // None, Unknown and the documented ones
     QCOMPARE(Protocol::LastErrorCode, ErrorCode(Protocol::ErrorCodeCount - 1));
 }
 

@@ -3,7 +3,9 @@
 #include "framecodec.h"
 #include "frames.h"
 #include "memoryleaderboard.h"
+#include "passwordhasher.h"
 #include "servercontext.h"
+#include "signinthrottle.h"
 #include "session.h"
 #include "sessionsettings.h"
 #include "socketpeer.h"
@@ -122,14 +124,21 @@ struct Client
     }
 };
 
-// What a ChatServer shares with its sessions, minus the server: a room without a store, and a
-// StoreWorker that is never opened (a session only hands it quiz scores, which it queues).
+// What a ChatServer shares with its sessions, minus the server and its threads: the room, and
+// a StoreWorker on an in-memory database (where guests' names are checked against accounts),
+// living in the test's thread. The store drives a pipeline of its own, so the room delivers at
+// once, as it does without a store.
 struct Server
 {
     explicit Server(const SessionSettings &sessionSettings = {})
         : settings(sessionSettings)
     {
+        const QString error = store.open();
+        if (!error.isEmpty()) {
+            qWarning().noquote() << "cannot open the store:" << error;
+        }
     }
+    ~Server() { store.close(); }
 
     // bufferBytes: the socket buffers' size, when the test needs writes to queue.
     std::unique_ptr<Client> connect(int bufferBytes = 0)
@@ -162,9 +171,12 @@ struct Server
     SessionSettings settings;
     ChatRoom room;
     MemoryLeaderboard leaderboard;
-    StoreWorker store{room, leaderboard, MessageStore::Options{u":memory:"_s}};
+    ChatRoom unstored;
+    StoreWorker store{unstored, leaderboard, MessageStore::Options{u":memory:"_s}};
     const std::optional<QSslConfiguration> tls;
-    const ServerContext context{room, leaderboard, store, settings, tls};
+    PasswordHasher hasher{1};
+    SignInThrottle throttle;
+    const ServerContext context{room, leaderboard, store, hasher, throttle, settings, tls};
     WorkerHost host; // last: it deletes the sessions, which leave the room, first
 };
 
