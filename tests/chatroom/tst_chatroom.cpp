@@ -35,17 +35,39 @@ private slots:
     void restoreContinuesIdsAndCids();
     void cidWindowIsBounded();
     void presenceLimitStopsAnnouncements();
+    void oneAccountManyConnections();
+    void sameNameOtherIdentityIsTaken();
+    void cidsArePerSender();
+    void offlineAccountMessageIsMarkedUndelivered();
+    void revokeOthersCallsOtherConnections();
+    void promoteMakesGuestAnAccount();
 };
 
 namespace {
 
-// An outbox as a worker would hold it, counting wake-ups instead of posting events.
+// An outbox as a worker would hold it, counting wake-ups instead of posting events, and the
+// membership it joined with.
 struct Member
 {
     std::atomic<int> wakes{0};
     Outbox outbox{[this] {
         ++wakes;
     }};
+    qint64 id = 0; // the membership, once joined
+    int revoked = 0; // how often the room asked to close this connection
+
+    // Joins the room as name, by default as a guest session of its own ("g:<name>"); an
+    // identity "a:..." joins as an account.
+    ChatRoom::Joined join(ChatRoom &room, const QString &name, const QString &identity = {})
+    {
+        const QString who = identity.isEmpty() ? u"g:"_s + name : identity;
+        const ChatRoom::Joined joined
+            = room.join({name, who, who.startsWith(u"a:"_s), {}, &outbox, std::nullopt, [this] {
+                             ++revoked;
+                         }});
+        id = joined.member;
+        return joined;
+    }
 
     // What the member was sent after its welcome (joinReturnsWelcomeAndAnnounces checks that).
     QList<QJsonObject> take()
@@ -74,12 +96,12 @@ void tst_ChatRoom::joinReturnsWelcomeAndAnnounces()
     ChatRoom room(u"hi {name}"_s);
     Member alice;
     Member bob;
-    const ChatRoom::Joined first = room.join(u"alice"_s, &alice.outbox);
+    const ChatRoom::Joined first = alice.join(room, u"alice"_s);
     QCOMPARE(first.error, ErrorCode::None);
     QCOMPARE(first.users, QStringList{u"alice"_s});
     QCOMPARE(first.motd, u"hi alice"_s);
-    room.say(u"alice"_s, u"anyone?"_s);
-    const ChatRoom::Joined second = room.join(u"Bob"_s, &bob.outbox);
+    room.say(alice.id, u"anyone?"_s);
+    const ChatRoom::Joined second = bob.join(room, u"Bob"_s);
     QCOMPARE(second.users, (QStringList{u"alice"_s, u"Bob"_s}));
     QCOMPARE(second.lastId, 1); // the newcomer can ask for what came before
 
@@ -105,9 +127,9 @@ void tst_ChatRoom::namesAreUniqueIgnoringCase()
     ChatRoom room;
     Member first;
     Member second;
-    QCOMPARE(room.join(u"alice"_s, &first.outbox).error, ErrorCode::None);
-    QCOMPARE(room.join(u"ALICE"_s, &second.outbox).error, ErrorCode::NameTaken);
-    QCOMPARE(room.join(u"Alice"_s, &second.outbox).error, ErrorCode::NameTaken);
+    QCOMPARE(first.join(room, u"alice"_s).error, ErrorCode::None);
+    QCOMPARE(second.join(room, u"ALICE"_s).error, ErrorCode::NameTaken);
+    QCOMPARE(second.join(room, u"Alice"_s).error, ErrorCode::NameTaken);
     QCOMPARE(second.take().size(), 0);
     QCOMPARE(room.userCount(), 1);
 }
@@ -118,12 +140,12 @@ void tst_ChatRoom::broadcastEncodesOnceAndSharesBytes()
     std::vector<std::unique_ptr<Member>> members;
     for (int i = 0; i < 5; ++i) {
         members.push_back(std::make_unique<Member>());
-        QCOMPARE(room.join(u"user%1"_s.arg(i), &members.back()->outbox).error, ErrorCode::None);
+        QCOMPARE(members.back()->join(room, u"user%1"_s.arg(i)).error, ErrorCode::None);
         for (auto &member : members) {
             member->outbox.takeAll();
         }
     }
-    room.say(u"user0"_s, u"hello"_s);
+    room.say(members.front()->id, u"hello"_s);
     const QByteArray first = members.front()->outbox.takeAll().value(0);
     QVERIFY(first.contains(R"("text":"hello")"));
     for (std::size_t i = 1; i < members.size(); ++i) {
@@ -140,14 +162,14 @@ void tst_ChatRoom::privateMessagesReachOnlyTwo()
     Member alice;
     Member bob;
     Member carol;
-    room.join(u"alice"_s, &alice.outbox);
-    room.join(u"bob"_s, &bob.outbox);
-    room.join(u"carol"_s, &carol.outbox);
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
+    carol.join(room, u"carol"_s);
     alice.take();
     bob.take();
     carol.take();
 
-    QCOMPARE(room.sendPrivate(u"alice"_s, u"BOB"_s, u"psst"_s).error, ErrorCode::None);
+    QCOMPARE(room.sendPrivate(alice.id, u"BOB"_s, u"psst"_s).error, ErrorCode::None);
     const QList<QJsonObject> toBob = bob.take();
     const QList<QJsonObject> toAlice = alice.take();
     QCOMPARE(toBob.size(), 1);
@@ -155,16 +177,16 @@ void tst_ChatRoom::privateMessagesReachOnlyTwo()
     QCOMPARE(toBob[0].value("to"_L1).toString(), u"bob"_s); // the registered spelling
     QCOMPARE(toBob[0].value("from"_L1).toString(), u"alice"_s);
     QCOMPARE(carol.take().size(), 0);
-    QCOMPARE(room.sendPrivate(u"alice"_s, u"dave"_s, u"hello?"_s).error, ErrorCode::NoSuchUser);
+    QCOMPARE(room.sendPrivate(alice.id, u"dave"_s, u"hello?"_s).error, ErrorCode::NoSuchUser);
 }
 
 void tst_ChatRoom::privateMessageToSelfArrivesOnce()
 {
     ChatRoom room;
     Member alice;
-    room.join(u"alice"_s, &alice.outbox);
+    alice.join(room, u"alice"_s);
     alice.take();
-    QCOMPARE(room.sendPrivate(u"alice"_s, u"alice"_s, u"note to self"_s).error, ErrorCode::None);
+    QCOMPARE(room.sendPrivate(alice.id, u"alice"_s, u"note to self"_s).error, ErrorCode::None);
     QCOMPARE(alice.take().size(), 1);
 }
 
@@ -173,18 +195,19 @@ void tst_ChatRoom::leaveAnnouncesAndFreesName()
     ChatRoom room;
     Member alice;
     Member bob;
-    room.join(u"alice"_s, &alice.outbox);
-    room.join(u"bob"_s, &bob.outbox);
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
     alice.take();
-    room.leave(u"bob"_s, u"quit"_s);
+    room.leave(bob.id, u"quit"_s);
     const QList<QJsonObject> toAlice = alice.take();
     QCOMPARE(toAlice.size(), 1);
     QCOMPARE(typeOf(toAlice[0]), u"left"_s);
     QCOMPARE(toAlice[0].value("reason"_L1).toString(), u"quit"_s);
 
-    Member newBob;
-    QCOMPARE(room.join(u"bob"_s, &newBob.outbox).error, ErrorCode::None);
-    room.leave(u"nobody"_s, u"quit"_s); // unknown names are ignored
+    Member newBob; // someone else may take the name now
+    QCOMPARE(newBob.join(room, u"bob"_s, u"g:another bob"_s).error, ErrorCode::None);
+    room.leave(bob.id, u"quit"_s); // a membership that ended, and unknown ones, are ignored
+    room.leave(12345, u"quit"_s);
     QCOMPARE(room.users(), (QStringList{u"alice"_s, u"bob"_s}));
 }
 
@@ -192,15 +215,15 @@ void tst_ChatRoom::burstWakesOnce()
 {
     ChatRoom room;
     Member alice;
-    room.join(u"alice"_s, &alice.outbox);
+    alice.join(room, u"alice"_s);
     QCOMPARE(alice.wakes.load(), 1); // the welcome
     alice.take();
     for (int i = 0; i < 100; ++i) {
-        room.say(u"alice"_s, u"message %1"_s.arg(i));
+        room.say(alice.id, u"message %1"_s.arg(i));
     }
     QCOMPARE(alice.wakes.load(), 2); // the first was never drained: no further wake needed
     QCOMPARE(alice.take().size(), 100);
-    room.say(u"alice"_s, u"after drain"_s);
+    room.say(alice.id, u"after drain"_s);
     QCOMPARE(alice.wakes.load(), 3);
 }
 
@@ -212,7 +235,7 @@ void tst_ChatRoom::concurrentSendersSeeOneOrder()
     std::vector<std::unique_ptr<Member>> members;
     for (int i = 0; i < Senders; ++i) {
         members.push_back(std::make_unique<Member>());
-        room.join(u"s%1"_s.arg(i), &members.back()->outbox);
+        members.back()->join(room, u"s%1"_s.arg(i));
     }
     for (auto &member : members) {
         member->outbox.takeAll();
@@ -220,9 +243,9 @@ void tst_ChatRoom::concurrentSendersSeeOneOrder()
 
     std::vector<std::unique_ptr<QThread>> threads;
     for (int s = 0; s < Senders; ++s) {
-        threads.emplace_back(QThread::create([&room, s] {
+        threads.emplace_back(QThread::create([&room, member = members[s]->id] {
             for (int i = 0; i < PerSender; ++i) {
-                room.say(u"s%1"_s.arg(s), QString::number(i));
+                room.say(member, QString::number(i));
             }
         }));
         threads.back()->start();
@@ -252,15 +275,15 @@ void tst_ChatRoom::closedRoomIsSilent()
     ChatRoom room;
     Member alice;
     Member bob;
-    room.join(u"alice"_s, &alice.outbox);
-    room.join(u"bob"_s, &bob.outbox);
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
     alice.take();
     room.close();
-    room.leave(u"bob"_s, u"shutdown"_s);
-    room.say(u"alice"_s, u"anyone?"_s);
+    room.leave(bob.id, u"shutdown"_s);
+    room.say(alice.id, u"anyone?"_s);
     QCOMPARE(alice.take().size(), 0);
     Member carol;
-    QCOMPARE(room.join(u"carol"_s, &carol.outbox).error, ErrorCode::ShuttingDown);
+    QCOMPARE(carol.join(room, u"carol"_s).error, ErrorCode::ShuttingDown);
 }
 
 void tst_ChatRoom::onlyMembersPost()
@@ -268,14 +291,14 @@ void tst_ChatRoom::onlyMembersPost()
     ChatRoom room;
     Member alice;
     Member bob;
-    room.join(u"alice"_s, &alice.outbox);
-    room.join(u"bob"_s, &bob.outbox);
-    room.leave(u"bob"_s, u"quit"_s);
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
+    room.leave(bob.id, u"quit"_s);
     alice.take();
     // A session's last lines may race its departure: nothing is posted in a name that left.
-    QCOMPARE(room.say(u"bob"_s, u"ghost"_s).error, ErrorCode::NotRegistered);
-    QCOMPARE(room.sendPrivate(u"bob"_s, u"alice"_s, u"ghost"_s).error, ErrorCode::NotRegistered);
-    QCOMPARE(room.say(u"nobody"_s, u"ghost"_s).error, ErrorCode::NotRegistered);
+    QCOMPARE(room.say(bob.id, u"ghost"_s).error, ErrorCode::NotRegistered);
+    QCOMPARE(room.sendPrivate(bob.id, u"alice"_s, u"ghost"_s).error, ErrorCode::NotRegistered);
+    QCOMPARE(room.say(12345, u"ghost"_s).error, ErrorCode::NotRegistered);
     QCOMPARE(alice.take().size(), 0);
     QCOMPARE(room.lastId(), 0);
 }
@@ -287,10 +310,10 @@ void tst_ChatRoom::pipelineHoldsEventsUntilDelivered()
     room.attach([&wakes] { ++wakes; });
     Member alice;
     Member bob;
-    room.join(u"alice"_s, &alice.outbox);
-    room.join(u"bob"_s, &bob.outbox);
-    room.say(u"bob"_s, u"one"_s);
-    room.sendPrivate(u"bob"_s, u"alice"_s, u"two"_s);
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
+    room.say(bob.id, u"one"_s);
+    room.sendPrivate(bob.id, u"alice"_s, u"two"_s);
     QCOMPARE(wakes, 1); // one wake for the whole batch
     QCOMPARE(alice.take().size(), 0); // nothing before the store has it
 
@@ -300,13 +323,15 @@ void tst_ChatRoom::pipelineHoldsEventsUntilDelivered()
     QCOMPARE(batch.messages.size(), 2);
     QCOMPARE(batch.messages[0].id, 1);
     QCOMPARE(batch.messages[1].to, u"alice"_s);
+    QCOMPARE(batch.messages[1].toIdentity, u"g:alice"_s);
+    QCOMPARE(batch.messages[1].fromIdentity, u"g:bob"_s);
     QVERIFY(batch.reads.isEmpty()); // nobody asked to resume
     room.deliverBatch({});
     const QList<QJsonObject> toAlice = alice.take();
     QCOMPARE(toAlice.size(), 3); // bob joined, one, two
     QCOMPARE(toAlice[1].value("text"_L1).toString(), u"one"_s);
     QCOMPARE(toAlice[2].value("text"_L1).toString(), u"two"_s);
-    room.say(u"bob"_s, u"three"_s);
+    room.say(bob.id, u"three"_s);
     QCOMPARE(wakes, 2);
 }
 
@@ -316,10 +341,10 @@ void tst_ChatRoom::newcomerGetsOnlyLaterEvents()
     room.attach([] {});
     Member alice;
     Member bob;
-    room.join(u"alice"_s, &alice.outbox);
-    room.say(u"alice"_s, u"before bob"_s);
-    const ChatRoom::Joined joined = room.join(u"bob"_s, &bob.outbox);
-    room.say(u"alice"_s, u"after bob"_s);
+    alice.join(room, u"alice"_s);
+    room.say(alice.id, u"before bob"_s);
+    const ChatRoom::Joined joined = bob.join(room, u"bob"_s);
+    room.say(alice.id, u"after bob"_s);
     room.takeBatch();
     room.deliverBatch({}); // the store commits after bob joined
     const QList<QJsonObject> toBob = bob.take();
@@ -335,18 +360,18 @@ void tst_ChatRoom::repeatedCidIsNotPostedTwice()
     ChatRoom room;
     Member alice;
     Member bob;
-    room.join(u"alice"_s, &alice.outbox);
-    room.join(u"bob"_s, &bob.outbox);
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
     alice.take();
-    const ChatRoom::Posted first = room.say(u"bob"_s, u"hi"_s, u"c1"_s);
-    const ChatRoom::Posted again = room.say(u"BOB"_s, u"hi"_s, u"c1"_s);
+    const ChatRoom::Posted first = room.say(bob.id, u"hi"_s, u"c1"_s);
+    const ChatRoom::Posted again = room.say(bob.id, u"hi"_s, u"c1"_s);
     QVERIFY(!first.repeated);
     QVERIFY(again.repeated);
     QCOMPARE(again.id, first.id);
-    const ChatRoom::Posted other = room.say(u"alice"_s, u"hi"_s, u"c1"_s); // cids are per sender
+    const ChatRoom::Posted other = room.say(alice.id, u"hi"_s, u"c1"_s); // cids are per sender
     QVERIFY(!other.repeated);
-    const ChatRoom::Posted dm = room.sendPrivate(u"bob"_s, u"alice"_s, u"psst"_s, u"c2"_s);
-    QVERIFY(room.sendPrivate(u"bob"_s, u"alice"_s, u"psst"_s, u"c2"_s).repeated);
+    const ChatRoom::Posted dm = room.sendPrivate(bob.id, u"alice"_s, u"psst"_s, u"c2"_s);
+    QVERIFY(room.sendPrivate(bob.id, u"alice"_s, u"psst"_s, u"c2"_s).repeated);
     const QList<QJsonObject> toAlice = alice.take();
     QCOMPARE(toAlice.size(), 3);
     QCOMPARE(toAlice[0].value("cid"_L1).toString(), u"c1"_s);
@@ -357,23 +382,31 @@ void tst_ChatRoom::repeatedCidIsNotPostedTwice()
 void tst_ChatRoom::restoreContinuesIdsAndCids()
 {
     ChatRoom room;
-    room.restore(41, {{40, u"bob"_s, {}, u"old"_s, 0, u"c9"_s}});
+    room.restore(41, {{40, u"bob"_s, {}, u"old"_s, 0, u"c9"_s, u"g:bob"_s, {}, false}});
     Member bob;
-    room.join(u"bob"_s, &bob.outbox);
-    QVERIFY(room.say(u"bob"_s, u"old"_s, u"c9"_s).repeated);
-    QCOMPARE(room.say(u"bob"_s, u"new"_s).id, 42);
+    bob.join(room, u"bob"_s);
+    QVERIFY(room.say(bob.id, u"old"_s, u"c9"_s).repeated);
+    QCOMPARE(room.say(bob.id, u"new"_s).id, 42);
 }
 
 void tst_ChatRoom::cidWindowIsBounded()
 {
     ChatRoom room;
+    Member alice;
     Member bob;
-    room.join(u"bob"_s, &bob.outbox);
-    for (int i = 0; i <= ChatRoom::CidWindow; ++i) {
-        room.say(u"bob"_s, u"x"_s, QString::number(i));
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
+    for (int i = 0; i <= ChatRoom::CidsPerSender; ++i) {
+        room.say(bob.id, u"x"_s, QString::number(i));
     }
-    QVERIFY(room.say(u"bob"_s, u"x"_s, QString::number(ChatRoom::CidWindow)).repeated);
-    QVERIFY(!room.say(u"bob"_s, u"x"_s, u"0"_s).repeated); // forgotten: outside the window
+    // Another sender's cids take no room in bob's window.
+    for (int i = 0; i < ChatRoom::CidsPerSender; ++i) {
+        room.say(alice.id, u"x"_s, u"a%1"_s.arg(i));
+    }
+    QVERIFY(room.say(bob.id, u"x"_s, QString::number(ChatRoom::CidsPerSender)).repeated);
+    QVERIFY(room.say(bob.id, u"x"_s, u"1"_s).repeated); // the oldest bob still remembers
+    QVERIFY(!room.say(bob.id, u"x"_s, u"0"_s).repeated); // forgotten: outside the window
+    QVERIFY(room.say(alice.id, u"x"_s, u"a0"_s).repeated);
 }
 
 void tst_ChatRoom::presenceLimitStopsAnnouncements()
@@ -382,24 +415,245 @@ void tst_ChatRoom::presenceLimitStopsAnnouncements()
     Member alice;
     Member bob;
     Member carol;
-    room.join(u"alice"_s, &alice.outbox);
-    QCOMPARE(room.join(u"bob"_s, &bob.outbox).userCount, 2);
+    alice.join(room, u"alice"_s);
+    QCOMPARE(bob.join(room, u"bob"_s).userCount, 2);
     QCOMPARE(alice.take().size(), 1); // bob's arrival, still announced
-    const ChatRoom::Joined third = room.join(u"carol"_s, &carol.outbox);
+    const ChatRoom::Joined third = carol.join(room, u"carol"_s);
     QCOMPARE(third.userCount, 3);
     QCOMPARE(third.users, (QStringList{u"alice"_s, u"bob"_s})); // the first two by name
     QCOMPARE(alice.take().size(), 0); // past the limit: no joined
-    room.say(u"carol"_s, u"hi"_s);
+    room.say(carol.id, u"hi"_s);
     QCOMPARE(alice.take().size(), 1); // but chat flows to everyone
     QCOMPARE(carol.take().size(), 1);
     // Leaving mirrors joining: 3 -> 2 is not announced (as 2 -> 3 was not), 2 -> 1 is.
-    room.leave(u"alice"_s, u"quit"_s);
+    room.leave(alice.id, u"quit"_s);
     QCOMPARE(carol.take().size(), 0);
-    room.leave(u"bob"_s, u"quit"_s);
+    room.leave(bob.id, u"quit"_s);
     QCOMPARE(carol.take().size(), 1);
-    room.sendUsers(u"carol"_s);
+    room.sendUsers(carol.id);
     const QList<QJsonObject> users = carol.take();
     QCOMPARE(users[0].value("user_count"_L1).toInt(), 1);
+}
+
+void tst_ChatRoom::oneAccountManyConnections()
+{
+    ChatRoom room;
+    Member carol;
+    Member first;
+    Member second;
+    carol.join(room, u"carol"_s);
+    QCOMPARE(first.join(room, u"alice"_s, u"a:1"_s).error, ErrorCode::None);
+    const ChatRoom::Joined joined = second.join(room, u"alice"_s, u"a:1"_s);
+    QCOMPARE(joined.error, ErrorCode::None);
+    QVERIFY(joined.member != first.id);
+    // One person: listed and counted once, announced once.
+    QCOMPARE(joined.users, (QStringList{u"alice"_s, u"carol"_s}));
+    QCOMPARE(joined.userCount, 2);
+    QCOMPARE(room.users(), (QStringList{u"alice"_s, u"carol"_s}));
+    QCOMPARE(room.userCount(), 2);
+    const QList<QJsonObject> toCarol = carol.take();
+    QCOMPARE(toCarol.size(), 1);
+    QCOMPARE(typeOf(toCarol[0]), u"joined"_s);
+    QCOMPARE(toCarol[0].value("name"_L1).toString(), u"alice"_s);
+    QCOMPARE(first.take().size(), 0); // its own second connection is no arrival
+    room.sendUsers(second.id);
+    const QList<QJsonObject> users = second.take();
+    QCOMPARE(users.size(), 1);
+    QCOMPARE(users[0].value("user_count"_L1).toInt(), 2);
+
+    // A private message reaches every connection of the recipient ...
+    QCOMPARE(room.sendPrivate(carol.id, u"alice"_s, u"to both"_s).error, ErrorCode::None);
+    const QList<QJsonObject> toFirst = first.take();
+    QCOMPARE(toFirst.size(), 1);
+    QCOMPARE(toFirst[0].value("text"_L1).toString(), u"to both"_s);
+    QCOMPARE(second.take(), toFirst);
+    QCOMPARE(carol.take(), toFirst);
+    // ... and of the sender.
+    QCOMPARE(room.sendPrivate(first.id, u"carol"_s, u"from one"_s).error, ErrorCode::None);
+    const QList<QJsonObject> echo = second.take();
+    QCOMPARE(echo.size(), 1);
+    QCOMPARE(echo[0].value("text"_L1).toString(), u"from one"_s);
+    QCOMPARE(echo[0].value("from"_L1).toString(), u"alice"_s);
+    QCOMPARE(first.take(), echo);
+    QCOMPARE(carol.take(), echo);
+
+    // Leaving one connection is no departure; leaving the last is.
+    room.leave(first.id, u"quit"_s);
+    QCOMPARE(carol.take().size(), 0);
+    QCOMPARE(room.users(), (QStringList{u"alice"_s, u"carol"_s}));
+    QCOMPARE(room.say(first.id, u"ghost"_s).error, ErrorCode::NotRegistered);
+    QCOMPARE(room.sendPrivate(carol.id, u"alice"_s, u"still there?"_s).error, ErrorCode::None);
+    QCOMPARE(second.take().size(), 1);
+    QCOMPARE(first.take().size(), 0); // a connection that ended gets nothing more
+    carol.take();
+    room.leave(second.id, u"bye"_s);
+    const QList<QJsonObject> left = carol.take();
+    QCOMPARE(left.size(), 1);
+    QCOMPARE(typeOf(left[0]), u"left"_s);
+    QCOMPARE(left[0].value("name"_L1).toString(), u"alice"_s);
+    QCOMPARE(left[0].value("reason"_L1).toString(), u"bye"_s);
+    QCOMPARE(room.users(), QStringList{u"carol"_s});
+}
+
+void tst_ChatRoom::sameNameOtherIdentityIsTaken()
+{
+    ChatRoom room;
+    Member holder;
+    Member other;
+    Member account;
+    QCOMPARE(holder.join(room, u"alice"_s, u"g:x"_s).error, ErrorCode::None);
+    holder.take();
+    QCOMPARE(other.join(room, u"alice"_s, u"g:y"_s).error, ErrorCode::NameTaken);
+    QCOMPARE(account.join(room, u"Alice"_s, u"a:1"_s).error, ErrorCode::NameTaken);
+    QCOMPARE(other.outbox.takeAll().size(), 0); // not even a welcome
+    QCOMPARE(account.outbox.takeAll().size(), 0);
+    QCOMPARE(holder.take().size(), 0); // nobody joined
+    QCOMPARE(room.userCount(), 1);
+}
+
+void tst_ChatRoom::cidsArePerSender()
+{
+    ChatRoom room;
+    Member alice;
+    Member mallory;
+    Member bob;
+    alice.join(room, u"alice"_s);
+    mallory.join(room, u"mallory"_s);
+    bob.join(room, u"bob"_s);
+    alice.take();
+    mallory.take();
+    bob.take();
+
+    const ChatRoom::Posted fromAlice = room.say(alice.id, u"mine"_s, u"c1"_s);
+    const ChatRoom::Posted fromMallory = room.say(mallory.id, u"also mine"_s, u"c1"_s);
+    QCOMPARE(fromAlice.error, ErrorCode::None);
+    QCOMPARE(fromMallory.error, ErrorCode::None);
+    QVERIFY(!fromAlice.repeated);
+    QVERIFY(!fromMallory.repeated); // another sender's cid cannot suppress alice's or hers
+    QVERIFY(fromMallory.id != fromAlice.id);
+    const QList<QJsonObject> toBob = bob.take();
+    QCOMPARE(toBob.size(), 2);
+    QCOMPARE(toBob[0].value("text"_L1).toString(), u"mine"_s);
+    QCOMPARE(toBob[1].value("text"_L1).toString(), u"also mine"_s);
+
+    const ChatRoom::Posted again = room.say(alice.id, u"mine"_s, u"c1"_s);
+    QVERIFY(again.repeated);
+    QCOMPARE(again.id, fromAlice.id);
+    QCOMPARE(bob.take().size(), 0);
+    QCOMPARE(mallory.take().size(), 2); // the two originals only
+    QCOMPARE(room.lastId(), 2);
+
+    // The window belongs to the identity: another connection of the same account shares it.
+    Member first;
+    Member second;
+    first.join(room, u"dave"_s, u"a:4"_s);
+    second.join(room, u"dave"_s, u"a:4"_s);
+    const ChatRoom::Posted fromFirst = room.say(first.id, u"once"_s, u"c1"_s);
+    QVERIFY(!fromFirst.repeated);
+    const ChatRoom::Posted fromSecond = room.say(second.id, u"once"_s, u"c1"_s);
+    QVERIFY(fromSecond.repeated);
+    QCOMPARE(fromSecond.id, fromFirst.id);
+}
+
+void tst_ChatRoom::offlineAccountMessageIsMarkedUndelivered()
+{
+    ChatRoom room;
+    room.attach([] {});
+    Member alice;
+    alice.join(room, u"alice"_s);
+    room.takeBatch();
+    room.deliverBatch({});
+    alice.take();
+
+    const ChatRoom::Offline bob{u"Bob"_s, u"a:2"_s};
+    const ChatRoom::Posted posted
+        = room.sendPrivate(alice.id, u"bob"_s, u"when you are back"_s, u"c1"_s, bob);
+    QCOMPARE(posted.error, ErrorCode::None);
+    QVERIFY(!posted.repeated);
+    QCOMPARE(room.sendPrivate(alice.id, u"carol"_s, u"hello?"_s).error, ErrorCode::NoSuchUser);
+
+    const StorePipeline::Batch batch = room.takeBatch();
+    QCOMPARE(batch.messages.size(), 1);
+    const StoredMessage &message = batch.messages[0];
+    QCOMPARE(message.id, posted.id);
+    QCOMPARE(message.from, u"alice"_s);
+    QCOMPARE(message.fromIdentity, u"g:alice"_s);
+    QCOMPARE(message.to, u"Bob"_s); // as the account spells it
+    QCOMPARE(message.toIdentity, u"a:2"_s);
+    QCOMPARE(message.text, u"when you are back"_s);
+    QVERIFY(message.undelivered);
+    room.deliverBatch({});
+    const QList<QJsonObject> toAlice = alice.take(); // the sender's copy
+    QCOMPARE(toAlice.size(), 1);
+    QCOMPARE(toAlice[0].value("to"_L1).toString(), u"Bob"_s);
+    QCOMPARE(room.lastId(), posted.id);
+
+    // At sign-in, the account asks the store for what waited for it.
+    Member bobMember;
+    QCOMPARE(bobMember.join(room, u"Bob"_s, u"a:2"_s).error, ErrorCode::None);
+    const StorePipeline::Batch signIn = room.takeBatch();
+    QCOMPARE(signIn.reads.size(), 1);
+    QCOMPARE(signIn.reads[0].viewer, u"a:2"_s);
+    QVERIFY(signIn.reads[0].takeUndelivered);
+    room.deliverBatch({});
+}
+
+void tst_ChatRoom::revokeOthersCallsOtherConnections()
+{
+    ChatRoom room;
+    Member first;
+    Member second;
+    Member third;
+    Member bob;
+    first.join(room, u"alice"_s, u"a:1"_s);
+    second.join(room, u"alice"_s, u"a:1"_s);
+    third.join(room, u"alice"_s, u"a:1"_s);
+    bob.join(room, u"bob"_s, u"a:2"_s);
+    room.revokeOthers(first.id);
+    QCOMPARE(first.revoked, 0); // the connection that asked stays
+    QCOMPARE(second.revoked, 1);
+    QCOMPARE(third.revoked, 1);
+    QCOMPARE(bob.revoked, 0); // another account is untouched
+    room.leave(second.id, u"revoked"_s);
+    room.revokeOthers(third.id);
+    QCOMPARE(first.revoked, 1);
+    QCOMPARE(second.revoked, 1); // it has left
+    QCOMPARE(third.revoked, 1);
+    room.revokeOthers(12345); // unknown memberships are ignored
+    QCOMPARE(bob.revoked, 0);
+}
+
+void tst_ChatRoom::promoteMakesGuestAnAccount()
+{
+    ChatRoom room;
+    room.attach([] {});
+    Member dave;
+    Member bob;
+    dave.join(room, u"dave"_s, u"g:dave"_s);
+    bob.join(room, u"bob"_s);
+    room.takeBatch();
+    room.deliverBatch({});
+    dave.take();
+    bob.take();
+
+    room.promote(dave.id, u"a:5"_s);
+    QCOMPARE(room.sendPrivate(bob.id, u"dave"_s, u"welcome aboard"_s).error, ErrorCode::None);
+    const StorePipeline::Batch batch = room.takeBatch();
+    QCOMPARE(batch.messages.size(), 1);
+    QCOMPARE(batch.messages[0].to, u"dave"_s);
+    QCOMPARE(batch.messages[0].toIdentity, u"a:5"_s);
+    QVERIFY(!batch.messages[0].undelivered);
+    room.deliverBatch({});
+    const QList<QJsonObject> toDave = dave.take();
+    QCOMPARE(toDave.size(), 1);
+    QCOMPARE(toDave[0].value("text"_L1).toString(), u"welcome aboard"_s);
+    QCOMPARE(bob.take(), toDave);
+
+    // The account may now sign in from elsewhere under the name; the old guest session may not.
+    Member elsewhere;
+    Member guest;
+    QCOMPARE(elsewhere.join(room, u"dave"_s, u"a:5"_s).error, ErrorCode::None);
+    QCOMPARE(guest.join(room, u"dave"_s, u"g:dave"_s).error, ErrorCode::NameTaken);
 }
 
 QTEST_APPLESS_MAIN(tst_ChatRoom)
