@@ -214,8 +214,8 @@ QJsonObject bye(const QString &reason)
 
 QJsonObject registered(const QString &name, const QString &token)
 {
-    return {{"type"_L1, frameTypeName(FrameType::Registered)}, {"name"_L1, name},
-        {"token"_L1, token}};
+    return {
+        {"type"_L1, frameTypeName(FrameType::Registered)}, {"name"_L1, name}, {"token"_L1, token}};
 }
 
 QJsonObject passwordChanged()

@@ -13,8 +13,8 @@
 //
 // cancelled, if given, is called instead of handler when the future ends without a result.
 template<typename T, typename Handler, typename Cancelled = void (*)()>
-void whenReady(const QFuture<T> &future, QObject *context, Handler handler,
-    Cancelled cancelled = [] {})
+void whenReady(
+    const QFuture<T> &future, QObject *context, Handler handler, Cancelled cancelled = [] {})
 {
     auto *watcher = new QFutureWatcher<T>(context);
     QObject::connect(watcher, &QFutureWatcherBase::finished, context,

@@ -58,8 +58,8 @@ bool SignInThrottle::tryBegin(const QString &account, const QString &address)
 void SignInThrottle::finish(const QString &account, const QString &address, bool succeeded)
 {
     const std::lock_guard lock(m_mutex);
-    for (const QString &key : {account.isEmpty() ? QString() : accountKey(account),
-             addressKey(address)}) {
+    for (const QString &key :
+        {account.isEmpty() ? QString() : accountKey(account), addressKey(address)}) {
         const auto found = m_index.find(key);
         if (!key.isEmpty() && found != m_index.end() && found.value()->inFlight > 0) {
             found.value()->inFlight -= 1;

@@ -48,8 +48,8 @@ Authenticator::Outcome authFailed()
 Authenticator::Outcome weakPassword()
 {
     return failure(ErrorCode::WeakPassword,
-        u"a password needs at least %1 characters (and at most %2 bytes)"_s.arg(
-            PasswordHasher::MinCharacters)
+        u"a password needs at least %1 characters (and at most %2 bytes)"_s
+            .arg(PasswordHasher::MinCharacters)
             .arg(PasswordHasher::MaxBytes));
 }
 
@@ -100,8 +100,8 @@ Authenticator::Outcome Authenticator::tooManyAttempts(const QString &account) co
 {
     const auto wait = m_context.throttle.wait(account, m_address);
     const qint64 seconds = std::max<qint64>(1, (wait.count() + 999) / 1000);
-    return failure(ErrorCode::TooManyAttempts,
-        u"too many sign-in attempts; try again in %1 s"_s.arg(seconds));
+    return failure(
+        ErrorCode::TooManyAttempts, u"too many sign-in attempts; try again in %1 s"_s.arg(seconds));
 }
 
 void Authenticator::signInWithPassword(const QString &name, const QString &password, Done done)
@@ -129,10 +129,10 @@ void Authenticator::signInWithPassword(const QString &name, const QString &passw
         }
         done(outcome);
     };
-    whenReady(m_context.store.run([name](MessageStore &store) {
-        return store.accounts().account(name);
-    }),
-        this, [this, password, finishWith](const std::optional<Account> &account) {
+    whenReady(
+        m_context.store.run([name](MessageStore &store) { return store.accounts().account(name); }),
+        this,
+        [this, password, finishWith](const std::optional<Account> &account) {
             if (!account) {
                 finishWith(authFailed());
                 return;
@@ -153,8 +153,8 @@ void Authenticator::signInWithPassword(const QString &name, const QString &passw
                                 });
                             });
                     }
-                    issueToken({account->name, accountIdentity(account->id), true, {}, {}},
-                        finishWith);
+                    issueToken(
+                        {account->name, accountIdentity(account->id), true, {}, {}}, finishWith);
                 });
         },
         [finishWith] { finishWith(storeUnavailable()); });
@@ -167,9 +167,10 @@ void Authenticator::issueToken(Identity identity, Done done)
     const qint64 id = accountId(identity.id);
     identity.tokenDigest = digest;
     identity.newToken = QString::fromLatin1(token);
-    whenReady(m_context.store.run([id, digest, peer = m_address](MessageStore &store) {
-        return store.accounts().addToken(id, digest, peer, nowMs());
-    }),
+    whenReady(
+        m_context.store.run([id, digest, peer = m_address](MessageStore &store) {
+            return store.accounts().addToken(id, digest, peer, nowMs());
+        }),
         this,
         [identity, done](bool added) {
             done(added ? Outcome{ErrorCode::None, {}, identity} : storeUnavailable());
@@ -191,10 +192,12 @@ void Authenticator::signInWithToken(const QString &token, Done done)
     }
     const QByteArray digest = SessionToken::digest(bytes);
     const qint64 expiry = m_context.settings.tokenIdleExpiryMs;
-    whenReady(m_context.store.run([digest, expiry](MessageStore &store) {
-        return store.accounts().accountForToken(digest, nowMs(), expiry);
-    }),
-        this, [this, digest, done](const std::optional<Account> &account) {
+    whenReady(
+        m_context.store.run([digest, expiry](MessageStore &store) {
+            return store.accounts().accountForToken(digest, nowMs(), expiry);
+        }),
+        this,
+        [this, digest, done](const std::optional<Account> &account) {
             m_context.throttle.finish({}, m_address, account.has_value());
             if (!account) {
                 qCInfo(lcChat).noquote() << m_address << "sent an unknown or revoked token";
@@ -212,10 +215,11 @@ void Authenticator::signInWithToken(const QString &token, Done done)
 
 void Authenticator::admitGuest(const QString &name, Done done)
 {
-    whenReady(m_context.store.run([name](MessageStore &store) {
-        return store.accounts().account(name).has_value();
-    }),
-        this, [this, name, done](bool isAccount) {
+    whenReady(
+        m_context.store.run(
+            [name](MessageStore &store) { return store.accounts().account(name).has_value(); }),
+        this,
+        [this, name, done](bool isAccount) {
             if (isAccount) {
                 done(failure(ErrorCode::AuthRequired,
                     u"%1 is an account: sign in with its password"_s.arg(name)));
@@ -224,8 +228,8 @@ void Authenticator::admitGuest(const QString &name, Done done)
                     u"this server has no guests: sign in to an account"_s));
             } else {
                 done({ErrorCode::None, {},
-                    {name, u"g:"_s + QUuid::createUuid().toString(QUuid::WithoutBraces), false,
-                        {}, {}}});
+                    {name, u"g:"_s + QUuid::createUuid().toString(QUuid::WithoutBraces), false, {},
+                        {}}});
             }
         },
         [done] { done(storeUnavailable()); });
@@ -253,17 +257,19 @@ void Authenticator::registerGuest(const Identity &guest, const QString &password
         }
         const QString name = guest.name;
         const QString guestId = guest.id;
-        whenReady(m_context.store.run([name, hash, guestId](MessageStore &store) {
-            const auto account = store.accounts().createAccount(name, hash, nowMs());
-            if (account) {
-                store.transferIdentity(guestId, accountIdentity(account->id));
-            }
-            return account;
-        }),
-            this, [this, done, name](const std::optional<Account> &account) {
+        whenReady(
+            m_context.store.run([name, hash, guestId](MessageStore &store) {
+                const auto account = store.accounts().createAccount(name, hash, nowMs());
+                if (account) {
+                    store.transferIdentity(guestId, accountIdentity(account->id));
+                }
+                return account;
+            }),
+            this,
+            [this, done, name](const std::optional<Account> &account) {
                 if (!account) {
-                    done(failure(
-                        ErrorCode::AccountExists, u"%1 is an account already"_s.arg(name)));
+                    done(
+                        failure(ErrorCode::AccountExists, u"%1 is an account already"_s.arg(name)));
                     return;
                 }
                 qCInfo(lcChat).noquote() << m_address << "registered" << account->name;
@@ -295,10 +301,10 @@ void Authenticator::changePassword(
     }
     const QString name = who.name;
     const qint64 id = accountId(who.id);
-    whenReady(m_context.store.run([name](MessageStore &store) {
-        return store.accounts().account(name);
-    }),
-        this, [this, who, id, oldPassword, newPassword, done](const std::optional<Account> &account) {
+    whenReady(
+        m_context.store.run([name](MessageStore &store) { return store.accounts().account(name); }),
+        this,
+        [this, who, id, oldPassword, newPassword, done](const std::optional<Account> &account) {
             if (!account || account->id != id) {
                 m_context.throttle.finish(who.name, m_address, false);
                 done(storeUnavailable());
@@ -314,11 +320,12 @@ void Authenticator::changePassword(
                     whenReady(m_context.hasher.hash(newPassword), this,
                         [this, who, id, done](const QByteArray &hash) {
                             const QByteArray keep = who.tokenDigest;
-                            whenReady(m_context.store.run([id, hash, keep](MessageStore &store) {
-                                return !hash.isEmpty()
-                                    && store.accounts().setPasswordHash(id, hash)
-                                    && store.accounts().revokeOtherTokens(id, keep) >= 0;
-                            }),
+                            whenReady(
+                                m_context.store.run([id, hash, keep](MessageStore &store) {
+                                    return !hash.isEmpty()
+                                        && store.accounts().setPasswordHash(id, hash)
+                                        && store.accounts().revokeOtherTokens(id, keep) >= 0;
+                                }),
                                 this,
                                 [who, done](bool changed) {
                                     done(changed ? Outcome{ErrorCode::None, {}, who}
@@ -340,9 +347,15 @@ void Authenticator::logout(const Identity &who, Done done)
         done({ErrorCode::None, {}, who});
         return;
     }
-    whenReady(m_context.store.run([digest = who.tokenDigest](MessageStore &store) {
-        return store.accounts().revokeToken(digest);
-    }),
-        this, [who, done](bool) { done({ErrorCode::None, {}, who}); },
-        [who, done] { done({ErrorCode::None, {}, who}); });
+    whenReady(
+        m_context.store.run([digest = who.tokenDigest](MessageStore &store) {
+            return store.accounts().revokeToken(digest);
+        }),
+        this,
+        [who, done](bool) {
+            done({ErrorCode::None, {}, who});
+        },
+        [who, done] {
+            done({ErrorCode::None, {}, who});
+        });
 }

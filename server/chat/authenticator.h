@@ -52,8 +52,8 @@ public:
     // The guest's name becomes an account with this password.
     void registerGuest(const Identity &guest, const QString &password, Done done);
     // Every token of the account but the one in use is revoked.
-    void changePassword(const Identity &who, const QString &oldPassword,
-        const QString &newPassword, Done done);
+    void changePassword(
+        const Identity &who, const QString &oldPassword, const QString &newPassword, Done done);
     // Revokes the token in use (if any).
     void logout(const Identity &who, Done done);
 

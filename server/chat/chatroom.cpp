@@ -31,9 +31,9 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     if (person == m_people.end()) {
         // The newcomer's own joined is the last event it does not receive.
         if (m_people.size() < m_presenceLimit) {
-            queueLocked({0,
-                {FrameCodec::encode(Frames::joined(newcomer.name, Protocol::timestampNow()))}, 0,
-                {}, {}, {}, {}});
+            queueLocked(
+                {0, {FrameCodec::encode(Frames::joined(newcomer.name, Protocol::timestampNow()))},
+                    0, {}, {}, {}, {}});
         }
         person = m_people.insert(k, Person{newcomer.name, newcomer.identity, {}});
         m_identityKeys.insert(newcomer.identity, k);
@@ -43,15 +43,14 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     m_members.insert(id, Member{k, newcomer.outbox, m_lastSeq, newcomer.revoke});
     QString motd = m_motd;
     motd.replace("{name}"_L1, person->name);
-    const Joined joined{
-        ErrorCode::None, id, usersLocked(), int(m_people.size()), m_lastId, motd};
+    const Joined joined{ErrorCode::None, id, usersLocked(), int(m_people.size()), m_lastId, motd};
 
     Read welcome{Read::Kind::Welcome, {},
         Frames::welcome(person->name, joined.users, joined.userCount, motd, joined.lastId,
             newcomer.account, newcomer.token),
         newcomer.since};
-    MessageStore::Query query{
-        newcomer.identity, newcomer.since.value_or(m_lastId), m_lastId + 1, 0, true, newcomer.account};
+    MessageStore::Query query{newcomer.identity, newcomer.since.value_or(m_lastId), m_lastId + 1, 0,
+        true, newcomer.account};
     if (newcomer.since && *newcomer.since < m_lastId) {
         query.limit = Protocol::MaxReplay;
     }
@@ -91,22 +90,22 @@ void ChatRoom::leave(qint64 member, const QString &reason)
 ChatRoom::Posted ChatRoom::say(qint64 member, const QString &text, const QString &cid)
 {
     std::unique_lock locker(m_mutex);
-    return postLocked(member, {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(),
-                                  cid, {}, {}, false},
-        {}, {});
+    return postLocked(member,
+        {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(), cid, {}, {}, false}, {},
+        {});
 }
 
 ChatRoom::Posted ChatRoom::sendPrivate(qint64 member, const QString &to, const QString &text,
     const QString &cid, const std::optional<Offline> &offline)
 {
     std::unique_lock locker(m_mutex);
-    return postLocked(member, {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(),
-                                  cid, {}, {}, false},
-        to, offline);
+    return postLocked(member,
+        {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(), cid, {}, {}, false}, to,
+        offline);
 }
 
-ChatRoom::Posted ChatRoom::postLocked(qint64 member, StoredMessage message, const QString &to,
-    const std::optional<Offline> &offline)
+ChatRoom::Posted ChatRoom::postLocked(
+    qint64 member, StoredMessage message, const QString &to, const std::optional<Offline> &offline)
 {
     if (m_closed) {
         return {ErrorCode::ShuttingDown, 0, false};
@@ -411,7 +410,9 @@ void ChatRoom::queueLocked(Event event)
 
 void ChatRoom::deliverLocked(const Event &event)
 {
-    const auto push = [&event](const Member &member) { pushLocked(member, event); };
+    const auto push = [&event](const Member &member) {
+        pushLocked(member, event);
+    };
     if (event.toMember != 0) {
         const auto member = m_members.constFind(event.toMember);
         if (member != m_members.constEnd()) {

@@ -4,9 +4,9 @@
 #include "chatroom.h"
 #include "connection.h"
 #include "frames.h"
-#include "peeraddress.h"
 #include "framevalidator.h"
 #include "jsonwire.h"
+#include "peeraddress.h"
 #include "sessionsettings.h"
 #include "storeworker.h"
 #include "whenready.h"
@@ -252,8 +252,8 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
     }
     const Authenticator::Identity &who = outcome.identity;
     const QPointer<Session> self(this);
-    ChatRoom::Newcomer newcomer{who.name, who.id, who.account, who.newToken, &m_outbox, since,
-        [self] {
+    ChatRoom::Newcomer newcomer{
+        who.name, who.id, who.account, who.newToken, &m_outbox, since, [self] {
             QMetaObject::invokeMethod(
                 self,
                 [self] {
@@ -319,9 +319,8 @@ void Session::onPassword(const QJsonObject &frame)
 void Session::onLogout(const QJsonObject &)
 {
     suspend();
-    m_authenticator->logout(m_identity, [this](const Authenticator::Outcome &) {
-        closeWithBye(u"logout"_s, u"quit"_s);
-    });
+    m_authenticator->logout(m_identity,
+        [this](const Authenticator::Outcome &) { closeWithBye(u"logout"_s, u"quit"_s); });
 }
 
 void Session::suspend()
@@ -404,10 +403,10 @@ void Session::sendToOffline(const QString &to, const QString &text, const QStrin
     }
     // Input waits, so that what the client sends next is not posted before this message.
     suspend();
-    whenReady(m_context.store.run([to](MessageStore &store) {
-        return store.accounts().account(to);
-    }),
-        this, [this, to, text, cid](const std::optional<AccountStore::Account> &account) {
+    whenReady(
+        m_context.store.run([to](MessageStore &store) { return store.accounts().account(to); }),
+        this,
+        [this, to, text, cid](const std::optional<AccountStore::Account> &account) {
             const ChatRoom::Posted sent = account
                 ? m_context.room.sendPrivate(m_member, to, text, cid,
                     ChatRoom::Offline{account->name, u"a:%1"_s.arg(account->id)})
@@ -471,8 +470,8 @@ void Session::onPong(const QJsonObject &)
 
 void Session::onService(const QJsonObject &frame)
 {
-    const ServiceDesk::Reply reply = m_services.answer(Protocol::frameType(frame), frame,
-        {m_identity.name, m_identity.id, !m_identity.account});
+    const ServiceDesk::Reply reply = m_services.answer(
+        Protocol::frameType(frame), frame, {m_identity.name, m_identity.id, !m_identity.account});
     if (reply.error != ErrorCode::None) {
         sendError(reply.error, reply.message);
         return;
@@ -558,8 +557,8 @@ void Session::leaveRoom(const QString &reason)
         return;
     }
     m_context.room.leave(m_member, reason);
-    qCInfo(lcChat).noquote() << (m_connection ? m_connection->peer() : QString())
-                             << m_identity.name << "left:" << reason;
+    qCInfo(lcChat).noquote() << (m_connection ? m_connection->peer() : QString()) << m_identity.name
+                             << "left:" << reason;
     m_inRoom = false;
 }
 

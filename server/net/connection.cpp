@@ -103,8 +103,7 @@ void Connection::readInput()
         return;
     }
     deliverLines();
-    while (!m_stopped && !m_paused && !m_closed
-        && m_transport->unsentBytes() <= m_readPauseBytes) {
+    while (!m_stopped && !m_paused && !m_closed && m_transport->unsentBytes() <= m_readPauseBytes) {
         const QByteArray bytes = m_transport->read(ReadChunkBytes);
         if (bytes.isEmpty()) {
             break;

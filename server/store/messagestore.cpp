@@ -57,8 +57,7 @@ const QList<QStringList> &migrations()
             // read by nobody (the README says so); the name indexes go with them.
             u"ALTER TABLE messages ADD COLUMN sender_identity TEXT"_s,
             u"ALTER TABLE messages ADD COLUMN recipient_identity TEXT"_s,
-            u"ALTER TABLE messages ADD COLUMN undelivered INTEGER"_s,
-            u"DROP INDEX messages_from"_s,
+            u"ALTER TABLE messages ADD COLUMN undelivered INTEGER"_s, u"DROP INDEX messages_from"_s,
             u"DROP INDEX messages_to"_s,
             u"CREATE INDEX messages_from ON messages (sender_identity, id) "
             "WHERE recipient IS NOT NULL"_s,
@@ -384,15 +383,15 @@ MessageStore::Page MessageStore::read(const Query &q)
     }
     QSqlDatabase db = database(m_connectionName);
     QSqlQuery query(db);
-    query.prepare(u"SELECT %1 FROM messages WHERE undelivered IS NOT NULL "
-                  "AND recipient_identity = ? AND id < ? ORDER BY id LIMIT ?"_s.arg(
-                      MessageColumns));
+    query.prepare(
+        u"SELECT %1 FROM messages WHERE undelivered IS NOT NULL "
+        "AND recipient_identity = ? AND id < ? ORDER BY id LIMIT ?"_s.arg(MessageColumns));
     query.addBindValue(q.viewer);
     query.addBindValue(q.before);
     query.addBindValue(Protocol::MaxReplay);
     if (!query.exec()) {
-        qCWarning(lcStore).noquote() << "cannot read undelivered messages:"
-                                     << query.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "cannot read undelivered messages:" << query.lastError().text();
         return page;
     }
     // With a gap in the page, those that fall in it are left to the client's paging.
@@ -416,8 +415,8 @@ MessageStore::Page MessageStore::read(const Query &q)
     mark.addBindValue(waiting.last().id);
     if (!mark.exec()) {
         // Delivered again at the next sign-in, then; the client drops an id it has.
-        qCWarning(lcStore).noquote() << "cannot mark messages delivered:"
-                                     << mark.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "cannot mark messages delivered:" << mark.lastError().text();
     }
     for (const StoredMessage &message : std::as_const(shown)) {
         const auto at = std::lower_bound(page.messages.begin(), page.messages.end(), message.id,
@@ -438,8 +437,8 @@ bool MessageStore::transferIdentity(const QString &from, const QString &to)
         query.addBindValue(to);
         query.addBindValue(from);
         if (!query.exec()) {
-            qCWarning(lcStore).noquote() << "cannot give a guest's messages to its account:"
-                                         << query.lastError().text();
+            qCWarning(lcStore).noquote()
+                << "cannot give a guest's messages to its account:" << query.lastError().text();
             return false;
         }
     }

@@ -13,8 +13,7 @@ WireFormat::Decoded TextWire::decode(const QByteArray &line, const Context &cont
     if (!text) {
         return {{}, Protocol::ErrorCode::BadJson, u"that line is not valid UTF-8"_s, {}};
     }
-    const TextCommandParser::Command command
-        = TextCommandParser::parse(
+    const TextCommandParser::Command command = TextCommandParser::parse(
         *text, {context.registered, context.openQuestion, context.passwordFor});
     Decoded decoded;
     decoded.frame = command.frame;

@@ -38,6 +38,7 @@ private slots:
     void closeDiscardsUnreadInputWithoutReset();
     void resetCutsOffAndDropsQueuedBytes();
     void lastWordsAreReadWhenWritingFails();
+    void pausedInputWaitsForResume();
 };
 
 namespace {
@@ -408,6 +409,35 @@ void tst_Connection::halfCloseDeliversLinesThenInputEnded()
     QCOMPARE(events.size(), 3); // inputEnded once
     QCOMPARE(closed.count(), 0); // the session decides when to close
     QVERIFY(!peer.atEnd());
+}
+
+void tst_Connection::pausedInputWaitsForResume()
+{
+    // A session waiting for a password check reads nothing more, the end of input included,
+    // until it resumes; then everything comes in order.
+    SocketPeer peer;
+    const std::unique_ptr<Connection> connection = openConnection(peer);
+    QVERIFY(connection);
+    QStringList events;
+    connect(
+        connection.get(), &Connection::lineReceived, connection.get(), [&](const QByteArray &line) {
+            events.append(QString::fromUtf8("line " + line));
+            if (line == "hello") {
+                connection->pauseInput();
+            }
+        });
+    connect(connection.get(), &Connection::inputEnded, connection.get(),
+        [&] { events.append(u"end"_s); });
+
+    QVERIFY(peer.send("hello\nsay one\n"));
+    QTRY_COMPARE_WITH_TIMEOUT(events, QStringList{u"line hello"_s}, Timeout);
+    QVERIFY(peer.send("say two\n"));
+    peer.shutdownWrite();
+    QVERIFY(settle());
+    QCOMPARE(events, QStringList{u"line hello"_s});
+    connection->resumeInput();
+    QTRY_COMPARE_WITH_TIMEOUT(events,
+        (QStringList{u"line hello"_s, u"line say one"_s, u"line say two"_s, u"end"_s}), Timeout);
 }
 
 void tst_Connection::writingGoesOnAfterInputEnded()

@@ -30,6 +30,9 @@ private slots:
     void keyCountIsBounded();
     void oldestTouchedKeyIsDroppedFirst();
     void sharedAcrossThreads();
+    void attemptsInFlightCountAsFailures();
+    void finishedSuccessKeepsAddressFailures();
+    void tokenAttemptsCountAgainstTheAddressOnly();
 };
 
 namespace {
@@ -248,6 +251,52 @@ void tst_SignInThrottle::sharedAcrossThreads()
     QCOMPARE(throttle.keyCount(), 1 + 1000);
     // 1000 failures: the cap.
     QVERIFY(throttle.wait(Alice, Home) > 14min);
+}
+
+void tst_SignInThrottle::attemptsInFlightCountAsFailures()
+{
+    // A hundred guesses sent at once: only as many as are free start a hash.
+    Fixture f;
+    int begun = 0;
+    for (int i = 0; i < 100; ++i) {
+        begun += f.throttle.tryBegin(Alice, Home) ? 1 : 0;
+    }
+    QCOMPARE(begun, SignInThrottle::FreeFailures);
+    for (int i = 0; i < begun; ++i) {
+        f.throttle.finish(Alice, Home, false);
+    }
+    // All five failed: now the back-off applies, as if they had come one by one.
+    QVERIFY(!f.throttle.tryBegin(Alice, Home));
+    f.now += SignInThrottle::FirstBackoff.count();
+    QVERIFY(f.throttle.tryBegin(Alice, Home));
+    f.throttle.finish(Alice, Home, false);
+    QCOMPARE(f.throttle.wait(Alice, Home), 2 * SignInThrottle::FirstBackoff);
+}
+
+void tst_SignInThrottle::finishedSuccessKeepsAddressFailures()
+{
+    Fixture f;
+    f.fail(4, Bob, Home);
+    QVERIFY(f.throttle.tryBegin(Alice, Home));
+    f.throttle.finish(Alice, Home, true);
+    // Signing in to one's own account does not wipe the guesses at bob's from this address.
+    f.throttle.failed(Bob, Cafe);
+    QVERIFY(f.throttle.wait(Bob, Cafe) > 0ms);
+    f.throttle.failed(Alice, Home);
+    QVERIFY(f.throttle.wait(Alice, Home) > 0ms);
+}
+
+void tst_SignInThrottle::tokenAttemptsCountAgainstTheAddressOnly()
+{
+    Fixture f;
+    for (int i = 0; i < SignInThrottle::FreeFailures; ++i) {
+        QVERIFY(f.throttle.tryBegin({}, Home));
+        f.throttle.finish({}, Home, false);
+    }
+    QVERIFY(!f.throttle.tryBegin({}, Home));
+    QVERIFY(f.throttle.tryBegin({}, Cafe)); // no shared "empty account" key holds others back
+    f.throttle.finish({}, Cafe, true);
+    QCOMPARE(f.throttle.wait(Alice, Cafe), 0ms);
 }
 
 QTEST_APPLESS_MAIN(tst_SignInThrottle)
