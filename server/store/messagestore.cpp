@@ -364,7 +364,7 @@ QList<Leaderboard::Entry> MessageStore::scores() const
     QSqlQuery query(database(m_connectionName));
     QList<Leaderboard::Entry> entries;
     if (query.exec(u"SELECT name, score, seconds, right_answers, wrong_answers, ts, name_key "
-                   "FROM scores WHERE name_key LIKE 'a:%'"_s)) {
+                   "FROM scores WHERE name_key GLOB 'a:*'"_s)) {
         while (query.next()) {
             entries.append({query.value(0).toString(), query.value(1).toDouble(),
                 query.value(2).toDouble(), query.value(3).toInt(), query.value(4).toInt(),
@@ -431,16 +431,20 @@ MessageStore::Page MessageStore::read(const Query &q)
 bool MessageStore::transferIdentity(const QString &from, const QString &to)
 {
     QSqlDatabase db = database(m_connectionName);
+    if (!db.transaction()) {
+        return false;
+    }
     QSqlQuery query(db);
     for (const QString &column : {u"sender_identity"_s, u"recipient_identity"_s}) {
         query.prepare(u"UPDATE messages SET %1 = ? WHERE %1 = ?"_s.arg(column));
         query.addBindValue(to);
         query.addBindValue(from);
         if (!query.exec()) {
-            qCWarning(lcStore).noquote()
-                << "cannot give a guest's messages to its account:" << query.lastError().text();
+            qCWarning(lcStore).noquote() << "cannot give a guest's messages to its account:"
+                                         << query.lastError().text();
+            db.rollback();
             return false;
         }
     }
-    return true;
+    return db.commit();
 }

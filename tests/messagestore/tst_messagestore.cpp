@@ -14,8 +14,9 @@ using namespace Qt::StringLiterals;
 Q_DECLARE_METATYPE(MessageStore::Query)
 
 // MessageStore on real SQLite files: writing and reading back, continuing after a reopen,
-// paging, private-message privacy and the indexes that keep it cheap, accounts and their
-// tokens, schema upgrades and the files it must refuse.
+// paging, private-message privacy by identity and the indexes that keep it cheap, messages
+// waiting for an offline account, accounts and their tokens, schema upgrades and the files it
+// must refuse.
 class tst_MessageStore : public QObject
 {
     Q_OBJECT
@@ -28,6 +29,10 @@ private slots:
     void historyReadsOnlyVisibleRows_data();
     void historyReadsOnlyVisibleRows();
     void pagingPastManyHiddenMessages();
+    void sameNameOtherIdentitySeesNothing();
+    void undeliveredAreTakenOnce();
+    void undeliveredInAPageGapAreLeftToPaging();
+    void transferIdentityMovesGuestMessages();
     void leaderboardIsStored();
     void accountsByNameInAnyCase();
     void passwordChange();
@@ -51,9 +56,41 @@ private:
 
 namespace {
 
+// The identity the tests give a name: one guest session per name, whatever its case.
+QString guest(const QString &name)
+{
+    return u"g:"_s + name.toLower();
+}
+
+// A message from (and, if private, to) the guest sessions named so.
 StoredMessage message(qint64 id, const QString &from, const QString &text, const QString &to = {})
 {
-    return {id, from, to, text, 1'700'000'000'000 + id, {}};
+    StoredMessage m;
+    m.id = id;
+    m.from = from;
+    m.to = to;
+    m.text = text;
+    m.msecs = 1'700'000'000'000 + id;
+    m.fromIdentity = guest(from);
+    m.toIdentity = to.isEmpty() ? QString() : guest(to);
+    return m;
+}
+
+// A private message between the identities given, whatever the names shown.
+StoredMessage privateMessage(qint64 id, const QString &from, const QString &fromIdentity,
+    const QString &to, const QString &toIdentity, bool undelivered = false)
+{
+    StoredMessage m = message(id, from, u"from %1 to %2"_s.arg(from, to), to);
+    m.fromIdentity = fromIdentity;
+    m.toIdentity = toIdentity;
+    m.undelivered = undelivered;
+    return m;
+}
+
+Leaderboard::Entry score(const QString &player, const QString &name, double points, double seconds,
+    const QDateTime &when)
+{
+    return {name, points, seconds, int(points), 0, when, player, false};
 }
 
 QList<qint64> ids(const MessageStore::Page &page)
@@ -86,6 +123,59 @@ QStringList versionOneSchema()
     return {u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
         u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
         "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s};
+}
+
+// The statement that made the index, or an empty string if the file has no such index.
+QString indexSql(const QString &path, const QString &index)
+{
+    QString sql;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"indexes"_s);
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery query(db);
+            query.prepare(u"SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?"_s);
+            query.addBindValue(index);
+            if (query.exec() && query.next()) {
+                sql = query.value(0).toString();
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(u"indexes"_s);
+    return sql;
+}
+
+// The history indexes of schema 5 are by identity, none of them by name any more.
+void verifyIdentityIndexes(const QString &path)
+{
+    const QString from = indexSql(path, u"messages_from"_s);
+    const QString to = indexSql(path, u"messages_to"_s);
+    const QString undelivered = indexSql(path, u"messages_undelivered"_s);
+    QVERIFY2(from.contains(u"(sender_identity, id)"_s), qPrintable(from));
+    QVERIFY2(to.contains(u"(recipient_identity, id)"_s), qPrintable(to));
+    QVERIFY2(undelivered.contains(u"recipient_identity"_s), qPrintable(undelivered));
+    QVERIFY(!indexSql(path, u"messages_public"_s).isEmpty());
+    for (const QString &sql : {from, to, undelivered}) {
+        QVERIFY2(!sql.contains(u"lower("_s), qPrintable(sql));
+    }
+}
+
+// The number of messages in the file, however many of them anyone may read.
+int messageCount(const QString &path)
+{
+    int count = -1;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"count"_s);
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery query(u"SELECT count(*) FROM messages"_s, db);
+            if (query.next()) {
+                count = query.value(0).toInt();
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(u"count"_s);
+    return count;
 }
 
 // The tables exactly as schema version 2 made them.
@@ -169,8 +259,7 @@ QString stepPastHiddenRows(const QStringList &plan)
 
 bool isVisibleTo(const StoredMessage &m, const QString &viewer)
 {
-    const QString key = viewer.toCaseFolded();
-    return !m.isPrivate() || m.from.toCaseFolded() == key || m.to.toCaseFolded() == key;
+    return !m.isPrivate() || m.fromIdentity == viewer || m.toIdentity == viewer;
 }
 
 } // namespace
@@ -200,26 +289,47 @@ void tst_MessageStore::writeReadBackAndReopen()
         QCOMPARE(store->lastId(), 0);
         StoredMessage withCid = message(2, u"bob"_s, u"ünïcode ✓\nsecond line"_s);
         withCid.cid = u"c-1"_s;
-        QVERIFY(store->write({message(1, u"alice"_s, u"hello"_s), withCid}, {}));
-        const MessageStore::Page page = store->history({u"carol"_s});
-        QCOMPARE(ids(page), (QList<qint64>{1, 2}));
+        // A cid without a sender identity is nobody's to resend with.
+        StoredMessage anonymous = message(3, u"old"_s, u"before identities"_s);
+        anonymous.cid = u"c-old"_s;
+        anonymous.fromIdentity.clear();
+        StoredMessage toDave = message(4, u"Carol"_s, u"to dave"_s, u"Dave"_s);
+        toDave.cid = u"c-2"_s;
+        QVERIFY(store->write({message(1, u"alice"_s, u"hello"_s), withCid, anonymous, toDave}, {}));
+        const MessageStore::Page page = store->history({guest(u"carol"_s)});
+        QCOMPARE(ids(page), (QList<qint64>{1, 2, 3, 4}));
         QVERIFY(!page.more);
         QCOMPARE(page.messages[1].text, withCid.text);
         QCOMPARE(page.messages[1].cid, u"c-1"_s);
         QCOMPARE(page.messages[1].msecs, withCid.msecs);
+        QCOMPARE(page.messages[1].fromIdentity, u"g:bob"_s);
+        QCOMPARE(page.messages[1].toIdentity, QString());
         QCOMPARE(page.messages[0].cid, QString());
+        QCOMPARE(page.messages[2].fromIdentity, QString());
+        QCOMPARE(page.messages[3].from, u"Carol"_s);
+        QCOMPARE(page.messages[3].to, u"Dave"_s);
+        QCOMPARE(page.messages[3].fromIdentity, u"g:carol"_s);
+        QCOMPARE(page.messages[3].toIdentity, u"g:dave"_s);
+        QVERIFY(!page.messages[3].undelivered);
     }
     auto reopened = open(file);
     QVERIFY(reopened);
-    QCOMPARE(reopened->lastId(), 2);
+    QCOMPARE(reopened->lastId(), 4);
     const QList<StoredMessage> cids = reopened->recentWithCid(10);
-    QCOMPARE(cids.size(), 1);
+    QCOMPARE(cids.size(), 2);
     QCOMPARE(cids[0].from, u"bob"_s);
-    QVERIFY(reopened->write({message(3, u"alice"_s, u"again"_s)}, {}));
-    QCOMPARE(reopened->lastId(), 3);
+    QCOMPARE(cids[0].fromIdentity, u"g:bob"_s);
+    QCOMPARE(cids[1].cid, u"c-2"_s);
+    QCOMPARE(cids[1].fromIdentity, u"g:carol"_s);
+    QCOMPARE(reopened->recentWithCid(1).size(), 1);
+    QCOMPARE(reopened->recentWithCid(1).at(0).id, 4);
+    QCOMPARE(ids(reopened->history({guest(u"dave"_s)})), (QList<qint64>{1, 2, 3, 4}));
+    QVERIFY(reopened->write({message(5, u"alice"_s, u"again"_s)}, {}));
+    QCOMPARE(reopened->lastId(), 5);
     // An id that exists already fails the batch instead of overwriting history.
-    QVERIFY(!reopened->write({message(3, u"mallory"_s, u"overwrite"_s)}, {}));
-    QCOMPARE(reopened->history({u"x"_s}).messages.last().from, u"alice"_s);
+    QVERIFY(!reopened->write({message(5, u"mallory"_s, u"overwrite"_s)}, {}));
+    QCOMPARE(reopened->history({guest(u"x"_s)}).messages.last().from, u"alice"_s);
+    QCOMPARE(reopened->history({guest(u"x"_s)}).messages.last().fromIdentity, u"g:alice"_s);
 }
 
 void tst_MessageStore::pagingBothWays()
@@ -232,7 +342,7 @@ void tst_MessageStore::pagingBothWays()
     }
     QVERIFY(store->write(batch, {}));
 
-    MessageStore::Query latest{u"bob"_s};
+    MessageStore::Query latest{guest(u"bob"_s)};
     const MessageStore::Page newest = store->history(latest);
     QCOMPARE(ids(newest), idRange(71, 120));
     QVERIFY(newest.more);
@@ -244,7 +354,8 @@ void tst_MessageStore::pagingBothWays()
     QCOMPARE(ids(first), idRange(1, 20));
     QVERIFY(!first.more);
 
-    MessageStore::Query forward{u"bob"_s, 100, std::numeric_limits<qint64>::max(), 15, false};
+    MessageStore::Query forward{
+        guest(u"bob"_s), 100, std::numeric_limits<qint64>::max(), 15, false};
     const MessageStore::Page next = store->history(forward);
     QCOMPARE(ids(next), idRange(101, 115));
     QVERIFY(next.more);
@@ -253,7 +364,7 @@ void tst_MessageStore::pagingBothWays()
     QVERIFY(!store->history(forward).more);
 
     // A bounded range, newest first, as the resume of a hello with since uses it.
-    const MessageStore::Page replay = store->history({u"bob"_s, 10, 31, 5, true});
+    const MessageStore::Page replay = store->history({guest(u"bob"_s), 10, 31, 5, true});
     QCOMPARE(ids(replay), idRange(26, 30));
     QVERIFY(replay.more);
 }
@@ -266,23 +377,30 @@ void tst_MessageStore::privateMessagesOnlyForTheTwo()
         {message(1, u"alice"_s, u"public"_s), message(2, u"Alice"_s, u"to bob"_s, u"Bob"_s),
             message(3, u"carol"_s, u"to alice"_s, u"alice"_s)},
         {}));
-    QCOMPARE(ids(store->history({u"BOB"_s})), (QList<qint64>{1, 2}));
-    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
-    QCOMPARE(ids(store->history({u"carol"_s})), (QList<qint64>{1, 3}));
-    QCOMPARE(ids(store->history({u"dave"_s})), (QList<qint64>{1}));
-    // A name that merely contains another one sees nothing more.
-    QCOMPARE(ids(store->history({u"bobby"_s})), (QList<qint64>{1}));
+    QCOMPARE(ids(store->history({u"g:bob"_s})), (QList<qint64>{1, 2}));
+    QCOMPARE(ids(store->history({u"g:alice"_s})), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(ids(store->history({u"g:carol"_s})), (QList<qint64>{1, 3}));
+    QCOMPARE(ids(store->history({u"g:dave"_s})), (QList<qint64>{1}));
+    // An identity that merely contains another one sees nothing more.
+    QCOMPARE(ids(store->history({u"g:bobby"_s})), (QList<qint64>{1}));
+    QCOMPARE(ids(store->history({u"g:bo"_s})), (QList<qint64>{1}));
+    // A viewer is an identity: the bare names, in any case, see only the public message, as
+    // does an account that happens to have one of those names and no viewer at all.
+    for (const QString &viewer : {u"bob"_s, u"Bob"_s, u"alice"_s, u"a:1"_s, QString()}) {
+        QCOMPARE(ids(store->history({viewer})), (QList<qint64>{1}));
+    }
 }
 
 void tst_MessageStore::historyReadsOnlyVisibleRows_data()
 {
     QTest::addColumn<MessageStore::Query>("query");
-    QTest::newRow("newest page") << MessageStore::Query{u"Bob"_s};
+    QTest::newRow("newest page") << MessageStore::Query{u"g:bob"_s};
     QTest::newRow("earlier page") << MessageStore::Query{
-        u"bob"_s, 0, 5000, Protocol::DefaultHistoryPage, true};
+        u"g:bob"_s, 0, 5000, Protocol::DefaultHistoryPage, true};
     QTest::newRow("oldest forward")
-        << MessageStore::Query{u"bob"_s, 120, std::numeric_limits<qint64>::max(), 15, false};
-    QTest::newRow("bounded range") << MessageStore::Query{u"bob"_s, 10, 31, 5, true};
+        << MessageStore::Query{u"g:bob"_s, 120, std::numeric_limits<qint64>::max(), 15, false};
+    QTest::newRow("bounded range") << MessageStore::Query{u"g:bob"_s, 10, 31, 5, true};
+    QTest::newRow("account") << MessageStore::Query{u"a:12"_s};
 }
 
 void tst_MessageStore::historyReadsOnlyVisibleRows()
@@ -298,19 +416,25 @@ void tst_MessageStore::historyReadsOnlyVisibleRows()
     const QString joined = plan.join(u'\n');
     const QString bad = stepPastHiddenRows(plan);
     QVERIFY2(bad.isEmpty(), qPrintable(u"%1\nin the plan\n%2"_s.arg(bad, joined)));
-    // Each of the three ranges is read through its own index.
+    // Each of the three ranges is read through its own index, the private ones by identity.
     for (const QString &index : {u"messages_public"_s, u"messages_from"_s, u"messages_to"_s}) {
         QVERIFY2(joined.contains(index), qPrintable(joined));
     }
+    QVERIFY2(joined.contains(u"sender_identity=?"_s), qPrintable(joined));
+    QVERIFY2(joined.contains(u"recipient_identity=?"_s), qPrintable(joined));
+    QVERIFY2(!joined.contains(u"messages_undelivered"_s), qPrintable(joined));
+    store.reset();
+    verifyIdentityIndexes(path(u"plan.db"_s));
 }
 
 void tst_MessageStore::pagingPastManyHiddenMessages()
 {
     // Other people's private messages by the ten thousand, with bob's messages scattered
     // among them: public ones, private ones he sent or received in any case of his name, one
-    // to himself, and private ones between names that merely contain his.
+    // to himself, private ones between identities that merely contain his, and private ones
+    // of another bob (another guest session that used his name).
     constexpr qint64 Count = 50'000;
-    const QString viewer = u"bob"_s;
+    const QString viewer = guest(u"bob"_s);
     QList<StoredMessage> batch;
     batch.reserve(Count);
     for (qint64 id = 1; id <= Count; ++id) {
@@ -325,6 +449,10 @@ void tst_MessageStore::pagingPastManyHiddenMessages()
             batch.append(message(id, u"bob"_s, u"note to self"_s, u"bob"_s));
         } else if (id % 997 == 0) {
             batch.append(message(id, u"bobby"_s, u"not for bob"_s, u"abob"_s));
+        } else if (id % 991 == 0) {
+            batch.append(privateMessage(id, u"bob"_s, u"g:bob-2"_s, other, guest(other)));
+        } else if (id % 983 == 0) {
+            batch.append(privateMessage(id, other, guest(other), u"Bob"_s, u"g:bob-2"_s));
         } else {
             batch.append(message(id, other, u"secret"_s, u"user%1"_s.arg(id % 89)));
         }
@@ -387,16 +515,162 @@ void tst_MessageStore::pagingPastManyHiddenMessages()
     QVERIFY(!bounded.more);
 
     // The other side of a private message sees it too, and bob's none of it.
-    const MessageStore::Page other = store->history({u"USER5"_s, 0, 2000, 1000, false});
+    const MessageStore::Page other = store->history({guest(u"USER5"_s), 0, 2000, 1000, false});
     QList<qint64> expected;
     for (const StoredMessage &m : std::as_const(batch)) {
-        if (m.id < 2000 && isVisibleTo(m, u"user5"_s)) {
+        if (m.id < 2000 && isVisibleTo(m, u"g:user5"_s)) {
             expected.append(m.id);
         }
     }
     QCOMPARE(ids(other), expected);
     QVERIFY(expected.size() > 20);
     QVERIFY(stepPastHiddenRows(store->historyPlan(older)).isEmpty());
+}
+
+void tst_MessageStore::sameNameOtherIdentitySeesNothing()
+{
+    // Two guests called alice, one after the other: the second must not read what the first
+    // and bob said to each other, although every row carries the name she now uses.
+    auto store = open(path(u"samename.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write({message(1, u"alice"_s, u"public"_s),
+                             privateMessage(2, u"alice"_s, u"g:alice1"_s, u"bob"_s, u"g:bob"_s),
+                             privateMessage(3, u"bob"_s, u"g:bob"_s, u"alice"_s, u"g:alice1"_s),
+                             message(4, u"bob"_s, u"public again"_s)},
+        {}));
+    QCOMPARE(ids(store->history({u"g:alice2"_s})), (QList<qint64>{1, 4}));
+    QCOMPARE(ids(store->read({u"g:alice2"_s, 0, std::numeric_limits<qint64>::max(),
+                 Protocol::DefaultHistoryPage, true, true})),
+        (QList<qint64>{1, 4}));
+    // Nor does her name as a viewer, or the identity the helper would give it.
+    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 4}));
+    QCOMPARE(ids(store->history({guest(u"alice"_s)})), (QList<qint64>{1, 4}));
+    // The two who wrote them still see them.
+    QCOMPARE(ids(store->history({u"g:alice1"_s})), (QList<qint64>{1, 2, 3, 4}));
+    QCOMPARE(ids(store->history({u"g:bob"_s})), (QList<qint64>{1, 2, 3, 4}));
+}
+
+void tst_MessageStore::undeliveredAreTakenOnce()
+{
+    auto store = open(path(u"undelivered.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write({message(1, u"alice"_s, u"public"_s),
+                             privateMessage(2, u"alice"_s, u"a:1"_s, u"bob"_s, u"a:2"_s, true),
+                             privateMessage(3, u"alice"_s, u"a:1"_s, u"carol"_s, u"a:3"_s, true),
+                             privateMessage(4, u"alice"_s, u"a:1"_s, u"bob"_s, u"a:2"_s)},
+        {}));
+    const MessageStore::Query take{u"a:2"_s, 0, std::numeric_limits<qint64>::max(), 0, true, true};
+
+    // The sender's read takes nothing, and leaves bob's waiting.
+    MessageStore::Query sender = take;
+    sender.viewer = u"a:1"_s;
+    QVERIFY(store->read(sender).messages.isEmpty());
+
+    const MessageStore::Page first = store->read(take);
+    QCOMPARE(ids(first), (QList<qint64>{2})); // only those waiting, and only bob's
+    QVERIFY(!first.more);
+    QCOMPARE(first.messages[0].text, u"from alice to bob"_s);
+    QCOMPARE(first.messages[0].fromIdentity, u"a:1"_s);
+    QCOMPARE(first.messages[0].toIdentity, u"a:2"_s);
+    // Taken once: the next sign-in finds nothing waiting.
+    QVERIFY(store->read(take).messages.isEmpty());
+    // A read that does not ask takes nothing, and a read of carol's leaves bob's alone.
+    MessageStore::Query carol = take;
+    carol.viewer = u"a:3"_s;
+    carol.takeUndelivered = false;
+    QVERIFY(store->read(carol).messages.isEmpty());
+    carol.takeUndelivered = true;
+    QCOMPARE(ids(store->read(carol)), (QList<qint64>{3}));
+    QVERIFY(store->read(carol).messages.isEmpty());
+    // Delivered is not deleted: his history still has it.
+    QCOMPARE(ids(store->history({u"a:2"_s})), (QList<qint64>{1, 2, 4}));
+    QCOMPARE(ids(store->history({u"a:1"_s})), (QList<qint64>{1, 2, 3, 4}));
+
+    // What is delivered stays delivered in the file.
+    QVERIFY(store->write({privateMessage(5, u"carol"_s, u"a:3"_s, u"bob"_s, u"a:2"_s, true)}, {}));
+    store.reset();
+    store = open(path(u"undelivered.db"_s));
+    QVERIFY(store);
+    QCOMPARE(ids(store->read(take)), (QList<qint64>{5}));
+    QVERIFY(store->read(take).messages.isEmpty());
+}
+
+void tst_MessageStore::undeliveredInAPageGapAreLeftToPaging()
+{
+    // Public messages 1..80 with private ones to two offline accounts among them.
+    QList<StoredMessage> batch;
+    for (qint64 id = 1; id <= 80; ++id) {
+        if (id == 5 || id == 58 || id == 75) {
+            batch.append(privateMessage(id, u"alice"_s, u"a:1"_s, u"bob"_s, u"a:2"_s, true));
+        } else if (id == 4 || id == 66) {
+            batch.append(privateMessage(id, u"alice"_s, u"a:1"_s, u"carol"_s, u"a:3"_s, true));
+        } else {
+            batch.append(message(id, u"alice"_s, QString::number(id)));
+        }
+    }
+    auto store = open(path(u"gap.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write(batch, {}));
+
+    // Bob's page before 70 has a gap (it is only the newest ten he may see, 66 being carol's):
+    // 5 and 58 fall in it and are left to paging; 75 is not before 70 and waits.
+    const MessageStore::Page page = store->read({u"a:2"_s, 0, 70, 10, true, true});
+    QCOMPARE(ids(page), (QList<qint64>{59, 60, 61, 62, 63, 64, 65, 67, 68, 69}));
+    QVERIFY(page.more);
+    // The ones in the gap were handed over all the same: paging finds them, a sign-in no more.
+    const MessageStore::Page waiting
+        = store->read({u"a:2"_s, 0, std::numeric_limits<qint64>::max(), 0, true, true});
+    QCOMPARE(ids(waiting), (QList<qint64>{75}));
+    QVERIFY(store->read({u"a:2"_s, 0, std::numeric_limits<qint64>::max(), 0, true, true})
+                .messages.isEmpty());
+    const MessageStore::Page older = store->history({u"a:2"_s, 0, 59, 100, true});
+    QVERIFY(ids(older).contains(5));
+    QVERIFY(ids(older).contains(58));
+
+    // Carol's page after 50 has no gap: 4, before its range, is merged in id order, and 66,
+    // in the page already, is there once.
+    const MessageStore::Page merged
+        = store->read({u"a:3"_s, 50, std::numeric_limits<qint64>::max(), 100, true, true});
+    QList<qint64> expected{4};
+    for (qint64 id = 51; id <= 80; ++id) {
+        if (id != 58 && id != 75) {
+            expected.append(id);
+        }
+    }
+    QCOMPARE(ids(merged), expected);
+    QVERIFY(!merged.more);
+    QVERIFY(store->read({u"a:3"_s, 0, std::numeric_limits<qint64>::max(), 0, true, true})
+                .messages.isEmpty());
+}
+
+void tst_MessageStore::transferIdentityMovesGuestMessages()
+{
+    auto store = open(path(u"transfer.db"_s));
+    QVERIFY(store);
+    QVERIFY(store->write(
+        {message(1, u"x"_s, u"public"_s), privateMessage(2, u"x"_s, u"g:x"_s, u"y"_s, u"g:y"_s),
+            privateMessage(3, u"y"_s, u"g:y"_s, u"x"_s, u"g:x"_s),
+            privateMessage(4, u"y"_s, u"g:y"_s, u"z"_s, u"g:z"_s),
+            privateMessage(5, u"x"_s, u"g:x2"_s, u"y"_s, u"g:y"_s)},
+        {}));
+    QCOMPARE(ids(store->history({u"g:x"_s})), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(ids(store->history({u"a:9"_s})), (QList<qint64>{1}));
+
+    QVERIFY(store->transferIdentity(u"g:x"_s, u"a:9"_s));
+    const MessageStore::Page account = store->history({u"a:9"_s});
+    QCOMPARE(ids(account), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(account.messages[1].fromIdentity, u"a:9"_s);
+    QCOMPARE(account.messages[1].toIdentity, u"g:y"_s);
+    QCOMPARE(account.messages[2].fromIdentity, u"g:y"_s);
+    QCOMPARE(account.messages[2].toIdentity, u"a:9"_s);
+    QCOMPARE(ids(store->history({u"g:x"_s})), (QList<qint64>{1}));
+    // The other side keeps them, and nobody else's identity moved.
+    QCOMPARE(ids(store->history({u"g:y"_s})), (QList<qint64>{1, 2, 3, 4, 5}));
+    QCOMPARE(ids(store->history({u"g:x2"_s})), (QList<qint64>{1, 5}));
+    QCOMPARE(ids(store->history({u"g:z"_s})), (QList<qint64>{1, 4}));
+    // An identity with nothing to give moves nothing.
+    QVERIFY(store->transferIdentity(u"g:nobody"_s, u"a:9"_s));
+    QCOMPARE(ids(store->history({u"a:9"_s})), (QList<qint64>{1, 2, 3}));
 }
 
 void tst_MessageStore::leaderboardIsStored()
@@ -406,17 +680,39 @@ void tst_MessageStore::leaderboardIsStored()
     {
         auto store = open(file);
         QVERIFY(store);
-        QVERIFY(store->write({}, {{u"Alice"_s, 3.5, 20.25, 4, 2, when}}));
-        QVERIFY(store->write({}, {{u"alice"_s, 5, 18, 5, 0, when}})); // her new best replaces it
+        QVERIFY(store->write({}, {score(u"a:3"_s, u"Alice"_s, 3.5, 20.25, when)}));
+        // Her new best replaces it, under the name she has now.
+        QVERIFY(store->write({}, {score(u"a:3"_s, u"alice"_s, 5, 18, when)}));
+        // Another account that shows the same name is another player.
+        QVERIFY(store->write({}, {score(u"a:4"_s, u"alice"_s, 2, 30, when.addSecs(60))}));
+        // A guest's entry, if one ever reached the store, is not an account's to load.
+        Leaderboard::Entry guestEntry = score(u"g:alice"_s, u"alice"_s, 9, 1, when);
+        guestEntry.guest = true;
+        QVERIFY(store->write({}, {guestEntry}));
     }
+    // A score keyed by a bare name, as before accounts, is no player's any more.
+    runSql(file, {u"INSERT INTO scores VALUES ('bob', 'Bob', 7, 4, 7, 0, 5)"_s});
     auto store = open(file);
-    const QList<Leaderboard::Entry> scores = store->scores();
-    QCOMPARE(scores.size(), 1);
+    QVERIFY(store);
+    QList<Leaderboard::Entry> scores = store->scores();
+    std::sort(
+        scores.begin(), scores.end(), [](const Leaderboard::Entry &a, const Leaderboard::Entry &b) {
+            return a.player < b.player;
+        });
+    QCOMPARE(scores.size(), 2);
+    QCOMPARE(scores[0].player, u"a:3"_s);
     QCOMPARE(scores[0].name, u"alice"_s);
     QCOMPARE(scores[0].score, 5.0);
     QCOMPARE(scores[0].seconds, 18.0);
     QCOMPARE(scores[0].right, 5);
+    QCOMPARE(scores[0].wrong, 0);
     QCOMPARE(scores[0].when, when);
+    QVERIFY(!scores[0].guest);
+    QCOMPARE(scores[1].player, u"a:4"_s);
+    QCOMPARE(scores[1].name, u"alice"_s);
+    QCOMPARE(scores[1].score, 2.0);
+    QCOMPARE(scores[1].when, when.addSecs(60));
+    QVERIFY(!scores[1].guest);
 }
 
 void tst_MessageStore::accountsByNameInAnyCase()
@@ -612,6 +908,10 @@ void tst_MessageStore::noSecretInTheFile()
     const QByteArray token
         = tokenBytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
     const QByteArray secondToken = "second-token-" + token.left(20);
+    // Another account, with a hash in the exact form the server's PasswordHasher writes.
+    const QByteArray bobHash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g";
+    const QByteArray bobPassword = "correct horse battery";
+    const QByteArray bobToken = "Qm9iJ3Mgc2lnbi1pbiB0b2tlbiwgbm90IGEgZGlnZXN0";
 
     const QString file = path(u"secrets.db"_s);
     LogCapture log;
@@ -629,14 +929,21 @@ void tst_MessageStore::noSecretInTheFile()
         QVERIFY(store->accounts().accountForToken(digestOf(token), Now + Day, IdleExpiry));
         QVERIFY(store->accounts().setPasswordHash(alice->id, NewHash));
         QCOMPARE(store->accounts().revokeOtherTokens(alice->id, digestOf(token)), 1);
+        const auto bob = store->accounts().createAccount(u"bob"_s, bobHash, Now);
+        QVERIFY(bob);
+        QVERIFY(!store->accounts().createAccount(u"bobby"_s, bobPassword, Now));
+        QVERIFY(store->accounts().addToken(bob->id, digestOf(bobToken), u"bob"_s, Now));
     }
     const QByteArray bytes = fileBytes(file) + fileBytes(file + u"-wal"_s);
     // The scan sees what was stored, so an absence below means something.
     QVERIFY(bytes.contains(NewHash));
     QVERIFY(bytes.contains(digestOf(token)));
+    QVERIFY(bytes.contains(bobHash));
+    QVERIFY(bytes.contains(digestOf(bobToken)));
 
     QList<QByteArray> secrets;
-    for (const QByteArray &secret : {password, newPassword, token, tokenBytes, secondToken}) {
+    for (const QByteArray &secret :
+        {password, newPassword, token, tokenBytes, secondToken, bobPassword, bobToken}) {
         secrets << secret << secret.toHex() << secret.toHex().toUpper() << secret.toBase64()
                 << secret.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)
                 << QString::fromLatin1(secret).toUtf8();
@@ -647,6 +954,7 @@ void tst_MessageStore::noSecretInTheFile()
     // Nor the digest spelled out, as someone logging or binding it as text would leave it.
     QVERIFY(!bytes.contains(digestOf(token).toHex()));
     QVERIFY(!bytes.contains(digestOf(token).toBase64()));
+    QVERIFY(!bytes.contains(digestOf(bobToken).toHex()));
 
     // The refusals above were logged, and the logs give away no secret, hash or digest.
     const QByteArray logged = log.text();
@@ -655,7 +963,8 @@ void tst_MessageStore::noSecretInTheFile()
     for (const QByteArray &secret : std::as_const(secrets)) {
         QVERIFY2(!logged.contains(secret), logged.constData());
     }
-    for (const QByteArray &stored : {AliceHash, NewHash, digestOf(token), digestOf(secondToken)}) {
+    for (const QByteArray &stored :
+        {AliceHash, NewHash, digestOf(token), digestOf(secondToken), bobHash, digestOf(bobToken)}) {
         for (const QByteArray &spelled : {stored, stored.toHex(), stored.toBase64()}) {
             QVERIFY2(!logged.contains(spelled), logged.constData());
         }
@@ -677,12 +986,17 @@ void tst_MessageStore::upgradesVersionOne()
     QCOMPARE(store->lastId(), 7);
     StoredMessage next = message(8, u"bob"_s, u"with a cid"_s);
     next.cid = u"x"_s;
-    QVERIFY(store->write({next}, {{u"bob"_s, 1, 2, 1, 0, QDateTime::currentDateTimeUtc()}}));
-    const MessageStore::Page page = store->history({u"bob"_s});
+    const QDateTime when = QDateTime::fromMSecsSinceEpoch(Now, Qt::UTC);
+    QVERIFY(store->write({next}, {score(u"a:1"_s, u"bob"_s, 1, 2, when)}));
+    const MessageStore::Page page = store->history({guest(u"bob"_s)});
     QCOMPARE(ids(page), (QList<qint64>{7, 8}));
     QCOMPARE(page.messages[0].text, u"from v1"_s);
+    QCOMPARE(page.messages[0].fromIdentity, QString());
     QCOMPARE(page.messages[1].cid, u"x"_s);
+    QCOMPARE(store->scores().size(), 1);
+    QCOMPARE(store->scores().at(0).player, u"a:1"_s);
     store.reset();
+    verifyIdentityIndexes(file);
 
     QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"check"_s);
     db.setDatabaseName(file);
@@ -703,7 +1017,7 @@ void tst_MessageStore::upgradesVersionOne()
 void tst_MessageStore::upgradesVersionTwo()
 {
     // A database exactly as schema version 2 left it, with private messages written before
-    // there were indexes to find them by.
+    // there were indexes to find them by, or identities to say whose they are.
     const QString file = path(u"v2.db"_s);
     runSql(file,
         versionTwoSchema()
@@ -717,22 +1031,33 @@ void tst_MessageStore::upgradesVersionTwo()
     auto store = open(file);
     QVERIFY(store);
     QCOMPARE(store->lastId(), 5);
-    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
-    QCOMPARE(ids(store->history({u"BOB"_s})), (QList<qint64>{1, 2}));
-    QCOMPARE(ids(store->history({u"Carol"_s})), (QList<qint64>{1, 3}));
-    QCOMPARE(ids(store->history({u"dave"_s})), (QList<qint64>{1, 4}));
-    QCOMPARE(ids(store->history({u"erin"_s})), (QList<qint64>{1, 4}));
-    QCOMPARE(ids(store->history({u"bobby"_s})), (QList<qint64>{1, 5}));
-    QCOMPARE(ids(store->history({u"mallory"_s})), (QList<qint64>{1}));
-    QCOMPARE(store->history({u"bob"_s}).messages.at(1).cid, u"c2"_s);
-    const QStringList plan = store->historyPlan({u"bob"_s});
+    // A name no longer says whose a private message is, so the old ones are nobody's: every
+    // viewer, by whatever identity or name it might have had, sees the public message only.
+    for (const QString &name : {u"alice"_s, u"Bob"_s, u"carol"_s, u"dave"_s, u"erin"_s, u"bobby"_s,
+             u"abob"_s, u"mallory"_s}) {
+        for (const QString &viewer : {guest(name), name, name.toUpper(), u"a:1"_s}) {
+            QCOMPARE(ids(store->history({viewer})), (QList<qint64>{1}));
+            QCOMPARE(ids(store->read({viewer, 0, std::numeric_limits<qint64>::max(),
+                         Protocol::DefaultHistoryPage, true, true})),
+                (QList<qint64>{1}));
+        }
+    }
+    QCOMPARE(ids(store->history({QString()})), (QList<qint64>{1}));
+    QCOMPARE(store->history({u"g:bob"_s}).messages.at(0).text, u"public"_s);
+    // Nor is an old cid anyone's to resend with.
+    QVERIFY(store->recentWithCid(10).isEmpty());
+    const QStringList plan = store->historyPlan({u"g:bob"_s});
     QVERIFY2(stepPastHiddenRows(plan).isEmpty(), qPrintable(plan.join(u'\n')));
 
-    // What is written after the upgrade is found the same way.
+    // What is written after the upgrade is found by its identities.
     QVERIFY(store->write({message(6, u"erin"_s, u"to dave"_s, u"Dave"_s)}, {}));
-    QCOMPARE(ids(store->history({u"dave"_s})), (QList<qint64>{1, 4, 6}));
-    QCOMPARE(ids(store->history({u"alice"_s})), (QList<qint64>{1, 2, 3}));
+    QCOMPARE(ids(store->history({guest(u"dave"_s)})), (QList<qint64>{1, 6}));
+    QCOMPARE(ids(store->history({guest(u"erin"_s)})), (QList<qint64>{1, 6}));
+    QCOMPARE(ids(store->history({guest(u"alice"_s)})), (QList<qint64>{1}));
     store.reset();
+    // Hidden is not deleted: the old private messages are all still in the file.
+    QCOMPARE(messageCount(file), 6);
+    verifyIdentityIndexes(file);
 
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"check"_s);
@@ -766,11 +1091,15 @@ void tst_MessageStore::upgradesVersionThree()
     auto store = open(file);
     QVERIFY(store);
     QCOMPARE(store->lastId(), 2);
-    QCOMPARE(ids(store->history({u"bob"_s})), (QList<qint64>{1, 2}));
-    QCOMPARE(ids(store->history({u"carol"_s})), (QList<qint64>{1}));
-    QCOMPARE(store->history({u"bob"_s}).messages.at(1).text, u"to bob"_s);
-    QCOMPARE(store->scores().size(), 1);
-    QVERIFY(stepPastHiddenRows(store->historyPlan({u"bob"_s})).isEmpty());
+    // The old private message is nobody's, the public one everybody's.
+    for (const QString &viewer : {u"g:bob"_s, u"bob"_s, u"Bob"_s, u"g:alice"_s, u"alice"_s,
+             u"g:carol"_s, u"a:1"_s, QString()}) {
+        QCOMPARE(ids(store->history({viewer})), (QList<qint64>{1}));
+    }
+    QCOMPARE(store->history({u"g:bob"_s}).messages.at(0).text, u"public"_s);
+    // The score kept by a name before accounts is no player's.
+    QVERIFY(store->scores().isEmpty());
+    QVERIFY(stepPastHiddenRows(store->historyPlan({u"g:bob"_s})).isEmpty());
 
     // The name of someone who chatted before there were accounts can become one.
     QVERIFY(!store->accounts().account(u"alice"_s));
@@ -780,8 +1109,14 @@ void tst_MessageStore::upgradesVersionThree()
     const auto signedIn = store->accounts().accountForToken(digestOf("t"), Now, IdleExpiry);
     QVERIFY(signedIn);
     QCOMPARE(signedIn->name, u"Alice"_s);
-    QVERIFY(store->write({message(3, u"alice"_s, u"after"_s)}, {}));
+    const QDateTime when = QDateTime::fromMSecsSinceEpoch(Now, Qt::UTC);
+    const QString player = u"a:%1"_s.arg(alice->id);
+    QVERIFY(store->write(
+        {message(3, u"alice"_s, u"after"_s)}, {score(player, u"Alice"_s, 2, 10, when)}));
+    QCOMPARE(store->scores().size(), 1);
+    QCOMPARE(store->scores().at(0).player, player);
     store.reset();
+    verifyIdentityIndexes(file);
 
     {
         QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"check"_s);
