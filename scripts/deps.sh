@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
     build-essential cmake ninja-build clang-format pkg-config
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libgl-dev tzdata
-    libsodium-dev
+    libsodium-dev qtkeychain-qt6-dev
 )
 # Extra packages for a caller that needs them (e.g. xvfb for screenshots).
 packages+=("$@")
