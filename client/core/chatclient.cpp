@@ -40,7 +40,28 @@ ChatClient::ChatClient(QObject *parent)
     , m_users(this)
     , m_quiz(this)
     , m_leaderboard(this)
+    , m_signOutTimer(this)
 {
+    m_signOutTimer.setSingleShot(true);
+    m_signOutTimer.setInterval(5000);
+    connect(&m_signOutTimer, &QTimer::timeout, this, [this] {
+        // The token is forgotten here already; the server forgets unused ones in the end.
+        m_connection.close();
+        onSessionEnded(SessionEnd::SignedOut, {}, tr("the server did not answer"));
+    });
+    connect(&m_connection, &ChatConnection::tokenReceived, this,
+        [this](const QString &name, const QString &token) {
+            m_credentials.write(CredentialStore::key(host(), port(), name), token);
+        });
+    connect(&m_connection, &ChatConnection::tokenRejected, this,
+        [this](const QString &token, const QString &message) {
+            onSessionEnded(SessionEnd::TokenRejected, token, message);
+        });
+    connect(&m_connection, &ChatConnection::sessionEnded, this,
+        [this](const QString &reason, const QString &token) {
+            onSessionEnded(
+                reason == "logout"_L1 ? SessionEnd::SignedOut : SessionEnd::Revoked, token, reason);
+        });
     connect(&m_connection, &ChatConnection::stateChanged, this, &ChatClient::stateChanged);
     connect(&m_connection, &ChatConnection::welcomed, this, &ChatClient::onWelcome);
     connect(&m_connection, &ChatConnection::framesReceived, this, &ChatClient::onFrames);
@@ -60,26 +81,180 @@ ChatClient::ChatClient(QObject *parent)
     });
 }
 
+void ChatClient::open(const QString &host, quint16 port, const ChatConnection::SignIn &signIn,
+    bool retryFirstConnect, bool tls)
+{
+    ++m_attempt;
+    m_signOutTimer.stop();
+    m_accountRequest = AccountRequest::None;
+    m_welcomedBefore = false;
+    m_connection.open(host, port, signIn, retryFirstConnect, tls);
+}
+
 void ChatClient::connectToServer(
     const QString &host, quint16 port, const QString &name, bool retryFirstConnect, bool tls)
 {
-    m_welcomedBefore = false;
-    m_connection.open(host, port, name, retryFirstConnect, tls);
+    open(host, port, {name, {}, {}, false}, retryFirstConnect, tls);
+}
+
+void ChatClient::signIn(
+    const QString &host, quint16 port, const QString &name, const QString &password, bool tls)
+{
+    open(host, port, {name, password, {}, false}, false, tls);
+}
+
+void ChatClient::createAccount(
+    const QString &host, quint16 port, const QString &name, const QString &password, bool tls)
+{
+    // The server checks too, but only after the guest has joined (and everyone saw it come
+    // and go): a password it will refuse is refused here.
+    if (const PasswordProblem problem = checkNewPassword(password, password);
+        problem != PasswordProblem::None) {
+        ++m_attempt;
+        m_connection.close();
+        const QString message = problem == PasswordProblem::TooShort
+            ? u"a password needs at least %1 characters"_s.arg(MinPasswordLength)
+            : u"a password may have at most %1 bytes"_s.arg(MaxPasswordBytes);
+        QMetaObject::invokeMethod(
+            this,
+            [this, message] {
+                emit registrationRefused(
+                    Protocol::errorCodeName(ErrorCode::WeakPassword).toString(), message);
+            },
+            Qt::QueuedConnection);
+        return;
+    }
+    open(host, port, {name, password, {}, true}, false, tls);
+}
+
+void ChatClient::resumeSession(
+    const QString &host, quint16 port, const QString &name, bool tls, bool retryFirstConnect)
+{
+    const int attempt = ++m_attempt;
+    m_credentials.read(CredentialStore::key(host, port, name), this,
+        [this, attempt, host, port, name, tls, retryFirstConnect](const QString &token) {
+            if (attempt != m_attempt) {
+                return; // the person went another way meanwhile
+            }
+            if (token.isEmpty()) {
+                emit savedSignInMissing();
+                return;
+            }
+            open(host, port, {name, {}, token, false}, retryFirstConnect, tls);
+        });
+}
+
+QString ChatClient::credentialKey() const
+{
+    return CredentialStore::key(host(), port(), name());
 }
 
 void ChatClient::leave()
 {
-    if (m_connection.state() != State::Disconnected) {
-        m_connection.close();
+    ++m_attempt;
+    m_signOutTimer.stop();
+    const bool wasConnected = m_connection.state() != State::Disconnected;
+    m_connection.close();
+    if (wasConnected) {
         addNotice(tr("You left the chat."));
     }
+    dropSession();
+}
+
+void ChatClient::dropSession()
+{
     m_users.reset({});
+    m_accountRequest = AccountRequest::None;
     // Whatever was still on its way is not lost silently: the text stays on screen.
     m_unconfirmed.clear();
     for (const ChatEntry &entry : m_messages.takeAllPending()) {
         addNotice(tr("Not confirmed by the server before you left: “%1”").arg(entry.text),
             ChatEntry::Kind::Error);
     }
+}
+
+void ChatClient::signOut()
+{
+    const QString token = m_connection.token();
+    if (isOnline() && !token.isEmpty()) {
+        // Forgotten here at once; the server's bye "logout" says it is revoked there too.
+        m_credentials.removeIfUnchanged(credentialKey(), token);
+        m_connection.send(Frames::logout());
+        m_signOutTimer.start();
+        return;
+    }
+    // Offline nobody can be told: forget it here; the server drops unused tokens in the end.
+    ++m_attempt;
+    m_credentials.remove(credentialKey());
+    m_connection.close();
+    onSessionEnded(SessionEnd::SignedOut, {}, tr("not connected"));
+}
+
+void ChatClient::onSessionEnded(SessionEnd why, const QString &token, const QString &message)
+{
+    m_signOutTimer.stop();
+    if (!token.isEmpty()) {
+        m_credentials.removeIfUnchanged(credentialKey(), token);
+    }
+    dropSession();
+    switch (why) {
+    case SessionEnd::SignedOut:
+        addNotice(tr("You signed out."));
+        break;
+    case SessionEnd::Revoked:
+        addNotice(tr("Signed out: the password of %1 was changed elsewhere.").arg(name()),
+            ChatEntry::Kind::Error);
+        break;
+    case SessionEnd::TokenRejected:
+        addNotice(
+            tr("The saved sign-in for %1 is no longer valid.").arg(name()), ChatEntry::Kind::Error);
+        break;
+    }
+    emit sessionEnded(why, message);
+}
+
+bool ChatClient::registerAccount(const QString &password)
+{
+    if (!isOnline() || isAccount() || m_accountRequest != AccountRequest::None) {
+        return false;
+    }
+    m_accountRequest = AccountRequest::Register;
+    return m_connection.send(Frames::registerRequest(password));
+}
+
+bool ChatClient::changePassword(const QString &oldPassword, const QString &newPassword)
+{
+    if (!isOnline() || !isAccount() || m_accountRequest != AccountRequest::None) {
+        return false;
+    }
+    m_accountRequest = AccountRequest::Password;
+    return m_connection.send(Frames::passwordChange(oldPassword, newPassword));
+}
+
+ChatClient::PasswordProblem ChatClient::checkNewPassword(
+    const QString &password, const QString &repeat)
+{
+    // The server's rule counts code points, and bytes of UTF-8.
+    qsizetype characters = 0;
+    qsizetype bytes = 0;
+    for (qsizetype i = 0; i < password.size(); ++i) {
+        const char16_t c = password.at(i).unicode();
+        ++characters;
+        if (QChar::isHighSurrogate(c) && i + 1 < password.size()
+            && password.at(i + 1).isLowSurrogate()) {
+            bytes += 4;
+            ++i;
+        } else {
+            bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+        }
+    }
+    if (characters < MinPasswordLength) {
+        return PasswordProblem::TooShort;
+    }
+    if (bytes > MaxPasswordBytes) {
+        return PasswordProblem::TooLong;
+    }
+    return password == repeat ? PasswordProblem::None : PasswordProblem::Mismatch;
 }
 
 bool ChatClient::sendFrame(const QJsonObject &frame)
@@ -234,12 +409,20 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
                           .arg(Protocol::MaxReplay),
                 ChatEntry::Kind::Error);
         }
+    } else if (m_connection.isAccount()) {
+        addNotice((m_connection.usesTls() ? tr("Signed in to %1:%2 as %3 (encrypted).")
+                                          : tr("Signed in to %1:%2 as %3."))
+                      .arg(m_connection.host())
+                      .arg(m_connection.port())
+                      .arg(m_connection.name()));
     } else {
         addNotice((m_connection.usesTls() ? tr("Connected to %1:%2 as %3 (encrypted).")
                                           : tr("Connected to %1:%2 as %3."))
                       .arg(m_connection.host())
                       .arg(m_connection.port())
                       .arg(m_connection.name()));
+    }
+    if (!m_welcomedBefore) {
         const QString motd = welcome.value("motd"_L1).toString();
         if (!motd.isEmpty()) {
             addNotice(motd);
@@ -253,6 +436,7 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
     for (const QJsonObject &frame : std::as_const(m_unconfirmed)) {
         m_connection.send(frame);
     }
+    emit accountChanged(m_connection.isAccount());
 }
 
 ChatEntry ChatClient::chatEntry(const QJsonObject &frame) const
@@ -356,6 +540,20 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             case ErrorCode::UnknownZone:
                 emit timeFailed(code, message);
                 break;
+            case ErrorCode::AuthFailed:
+            case ErrorCode::AuthRequired:
+            case ErrorCode::WeakPassword:
+            case ErrorCode::AccountExists:
+            case ErrorCode::TooManyAttempts:
+                // The answer to register or password: the dialog that asked shows it.
+                if (std::exchange(m_accountRequest, AccountRequest::None) != AccountRequest::None) {
+                    emit accountRequestFailed(code, message);
+                    break;
+                }
+                entry.kind = ChatEntry::Kind::Error;
+                entry.text = message;
+                rows.push_back(std::move(entry));
+                break;
             case ErrorCode::BadAnswer:
             case ErrorCode::QuizRunning:
             case ErrorCode::NoQuiz:
@@ -364,6 +562,11 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
                 m_quiz.setError(message);
                 break;
             default:
+                if (Protocol::errorCodeFromName(code) == ErrorCode::StorageFailed
+                    && std::exchange(m_accountRequest, AccountRequest::None)
+                        != AccountRequest::None) {
+                    emit accountRequestFailed(code, message); // and the notice below, for all
+                }
                 entry.kind = ChatEntry::Kind::Error;
                 entry.text = message;
                 // A refused say or dm: keep what was typed on screen with the reason.
@@ -393,9 +596,23 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Password:
         case FrameType::Logout:
         case FrameType::Unknown:
-        // Account replies: handled by ChatConnection.
+            break;
+        // ChatConnection took the token already.
         case FrameType::Registered:
+            m_accountRequest = AccountRequest::None;
+            entry.kind = ChatEntry::Kind::Notice;
+            entry.text = tr("%1 is now an account: sign in with its password from any computer.")
+                             .arg(name());
+            rows.push_back(std::move(entry));
+            emit accountChanged(true);
+            emit accountCreated();
+            break;
         case FrameType::PasswordChanged:
+            m_accountRequest = AccountRequest::None;
+            entry.kind = ChatEntry::Kind::Notice;
+            entry.text = tr("Your password was changed; your other sign-ins were signed out.");
+            rows.push_back(std::move(entry));
+            emit passwordChanged();
             break;
         }
     }

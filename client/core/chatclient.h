@@ -1,12 +1,14 @@
 #pragma once
 
 #include "chatconnection.h"
+#include "credentialstore.h"
 #include "leaderboardmodel.h"
 #include "messagemodel.h"
 #include "quizstate.h"
 #include "userlistmodel.h"
 
 #include <QObject>
+#include <QTimer>
 
 // The client core: everything the desktop client does, without a widget in sight. It owns the
 // connection and the models the widgets render, turns server frames into model updates, and
@@ -17,19 +19,55 @@
 // Every message typed gets a cid and shows as pending until the server's copy arrives; typed
 // while the connection is down, it waits and is sent once the connection is back. The cid makes
 // the server post it once, however often it is sent.
+//
+// Accounts: signIn() sends the password once; the token the server answers with goes to the
+// CredentialStore, and resumeSession() (the next start) signs in with it without asking. A
+// token the server refuses, a session it revokes (the password changed elsewhere) and signOut()
+// all forget the token and end in sessionEnded(): no reconnecting, the person must sign in.
 class ChatClient : public QObject
 {
     Q_OBJECT
 
 public:
     using State = ChatConnection::State;
+    // Why an account's session ended for good.
+    enum class SessionEnd {
+        SignedOut, // signOut(): the token was revoked (or, offline, forgotten here)
+        Revoked, // the password was changed elsewhere (bye "session_revoked")
+        TokenRejected, // the saved token was refused: revoked or expired while we were away
+    };
+    Q_ENUM(SessionEnd)
+    // What is wrong with a new password, checked before anything is sent.
+    enum class PasswordProblem { None, TooShort, TooLong, Mismatch };
+    Q_ENUM(PasswordProblem)
+    // The server's limits on a new password (docs/PROTOCOL.md, register).
+    static constexpr int MinPasswordLength = 8;
+    static constexpr int MaxPasswordBytes = 1024;
 
     explicit ChatClient(QObject *parent = nullptr);
 
+    // Joins as a guest.
     void connectToServer(const QString &host, quint16 port, const QString &name,
         bool retryFirstConnect = false, bool tls = false);
-    // Says quit and closes; no reconnecting.
+    // Signs in to the account name; the password is sent once and not kept.
+    void signIn(const QString &host, quint16 port, const QString &name, const QString &password,
+        bool tls = false);
+    // Joins as the guest name and makes it an account with this password; online only once
+    // the account exists (registrationRefused otherwise).
+    void createAccount(const QString &host, quint16 port, const QString &name,
+        const QString &password, bool tls = false);
+    // Signs in with the token kept for this server and name; savedSignInMissing() if none is.
+    void resumeSession(const QString &host, quint16 port, const QString &name, bool tls = false,
+        bool retryFirstConnect = true);
+    // Says quit and closes; no reconnecting. The saved sign-in stays for the next start.
     void leave();
+    // Revokes the token on the server (logout) and forgets it here; ends in sessionEnded().
+    void signOut();
+    // As a guest, online: the name becomes an account (accountCreated or accountRequestFailed).
+    bool registerAccount(const QString &password);
+    // As an account, online: passwordChanged or accountRequestFailed.
+    bool changePassword(const QString &oldPassword, const QString &newPassword);
+    static PasswordProblem checkNewPassword(const QString &password, const QString &repeat);
 
     // What the person typed in the entry field: chat, "%NAME%text", "/msg NAME text" or another
     // slash command (/help lists them). Returns false, with a notice in the history, when
@@ -53,8 +91,12 @@ public:
     QString host() const { return m_connection.host(); }
     quint16 port() const { return m_connection.port(); }
     int roundTripMs() const { return m_connection.roundTripMs(); }
+    bool isAccount() const { return m_connection.isAccount(); }
+    // Where the token of this server and name is kept.
+    QString credentialKey() const;
 
     ChatConnection &connection() { return m_connection; }
+    CredentialStore &credentials() { return m_credentials; }
     MessageModel *messages() { return &m_messages; }
     UserListModel *users() { return &m_users; }
     QuizState *quiz() { return &m_quiz; }
@@ -63,6 +105,14 @@ public:
 signals:
     void stateChanged(ChatClient::State state);
     void registrationRefused(const QString &code, const QString &message);
+    // Signed in to an account or as a guest (welcome), or a guest's name became an account.
+    void accountChanged(bool account);
+    void accountCreated();
+    void passwordChanged();
+    // register or password was refused (code: weak_password, auth_failed, too_many_attempts, ...).
+    void accountRequestFailed(const QString &code, const QString &message);
+    void sessionEnded(ChatClient::SessionEnd why, const QString &message);
+    void savedSignInMissing();
     void connectFailed(const QString &message);
     void roundTripChanged(int ms);
     void certificateNeedsTrust(
@@ -76,7 +126,15 @@ signals:
     void attention(const QString &title, const QString &text);
 
 private:
+    enum class AccountRequest { None, Register, Password };
+
+    // Every way in: forgets what an earlier attempt was waiting for.
+    void open(const QString &host, quint16 port, const ChatConnection::SignIn &signIn,
+        bool retryFirstConnect, bool tls);
     void onWelcome(const QJsonObject &welcome);
+    void onSessionEnded(SessionEnd why, const QString &token, const QString &message);
+    // After the connection closed: nobody is online, and unsent chat is shown as not sent.
+    void dropSession();
     void onFrames(const QList<QJsonObject> &frames);
     void addNotice(const QString &text, ChatEntry::Kind kind = ChatEntry::Kind::Notice);
     bool sendFrame(const QJsonObject &frame);
@@ -89,6 +147,7 @@ private:
     bool mentionsMe(const QString &text) const;
 
     ChatConnection m_connection;
+    CredentialStore m_credentials;
     MessageModel m_messages;
     UserListModel m_users;
     QuizState m_quiz;
@@ -98,4 +157,7 @@ private:
     int m_historyRow = -1; // where fetched history goes: above the "Connected" notice
     bool m_hasOlder = false; // the server has history before the oldest message shown
     bool m_fetchingOlder = false; // a page for the top of the view is on its way
+    AccountRequest m_accountRequest = AccountRequest::None; // register or password, unanswered
+    int m_attempt = 0; // counts ways in, so a late saved-token read does not start a stale one
+    QTimer m_signOutTimer; // a server that does not answer logout is not waited on forever
 };

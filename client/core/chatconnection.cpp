@@ -57,10 +57,20 @@ void ChatConnection::setPingInterval(int ms)
 void ChatConnection::open(
     const QString &host, quint16 port, const QString &name, bool retryFirstConnect, bool tls)
 {
+    open(host, port, SignIn{name, {}, {}, false}, retryFirstConnect, tls);
+}
+
+void ChatConnection::open(
+    const QString &host, quint16 port, const SignIn &signIn, bool retryFirstConnect, bool tls)
+{
     close();
     m_host = host;
     m_port = port;
-    m_name = name;
+    m_name = signIn.name;
+    m_password = signIn.password;
+    m_token = signIn.token;
+    m_createAccount = signIn.createAccount;
+    m_account = false;
     m_retryFirstConnect = retryFirstConnect;
     m_tls = tls;
     m_wasOnline = false;
@@ -69,7 +79,25 @@ void ChatConnection::open(
     connectSocket();
 }
 
+void ChatConnection::reopen()
+{
+    disconnectSocket(true);
+    m_attempt = 0;
+    connectSocket();
+}
+
 void ChatConnection::close()
+{
+    disconnectSocket(true);
+    m_password.clear();
+    m_token.clear();
+    m_createAccount = false;
+    m_heldWelcome = {};
+    m_heldFrames.clear();
+    setState(State::Disconnected);
+}
+
+void ChatConnection::disconnectSocket(bool sayQuit)
 {
     m_retryTimer.stop();
     m_pingTimer.stop();
@@ -77,7 +105,7 @@ void ChatConnection::close()
         QTcpSocket *socket = std::exchange(m_socket, nullptr);
         socket->disconnect(this);
         // Say quit only where the server is listening for frames (not mid-handshake).
-        if (m_state == State::Online || m_state == State::Registering) {
+        if (sayQuit && (m_state == State::Online || m_state == State::Registering)) {
             socket->write(FrameCodec::encode(Frames::quit()));
             // Hand it to the kernel now: closing the window quits the application right after.
             socket->flush();
@@ -90,7 +118,6 @@ void ChatConnection::close()
             socket->deleteLater();
         }
     }
-    setState(State::Disconnected);
 }
 
 bool ChatConnection::send(const QJsonObject &frame)
@@ -155,15 +182,30 @@ void ChatConnection::onSslErrors(const QList<QSslError> &errors)
         tls->ignoreSslErrors(errors); // the person vouched for exactly this certificate
         return;
     }
-    close();
+    // Not close(): the sign-in is kept for reopen() once the person trusts the certificate.
+    disconnectSocket(false);
+    setState(State::Disconnected);
     emit certificateNeedsTrust(certificate, fingerprint, verdict == TrustStore::Verdict::Changed);
 }
 
 void ChatConnection::onConnected()
 {
     setState(State::Registering);
-    // After the first welcome every hello resumes: the server replays what we missed.
-    m_socket->write(FrameCodec::encode(Frames::hello(m_name, m_lastId)));
+    sendHello();
+}
+
+void ChatConnection::sendHello()
+{
+    // After the first welcome every hello resumes (m_lastId): the server replays what we missed.
+    QJsonObject hello;
+    if (!m_token.isEmpty()) {
+        hello = Frames::helloWithToken(m_token, m_lastId);
+    } else if (!m_password.isEmpty() && !m_createAccount) {
+        hello = Frames::helloWithPassword(m_name, m_password, m_lastId);
+    } else {
+        hello = Frames::hello(m_name, m_lastId);
+    }
+    m_socket->write(FrameCodec::encode(hello));
 }
 
 void ChatConnection::onReadyRead()
@@ -205,37 +247,7 @@ void ChatConnection::handle(const QJsonObject &frame, QList<QJsonObject> &batch)
         break;
     }
     if (m_state == State::Registering) {
-        switch (type) {
-        case FrameType::Welcome: {
-            m_name = frame.value("name"_L1).toString();
-            // A fresh start takes the server's newest id; so does a resume from an id the
-            // server no longer has (its history was reset).
-            const qint64 lastId = frame.value("last_id"_L1).toInteger();
-            if (m_lastId < 0 || lastId < m_lastId) {
-                m_lastId = lastId;
-            }
-            m_attempt = 0;
-            m_wasOnline = true;
-            setState(State::Online);
-            emit welcomed(frame);
-            sendPing();
-            m_pingTimer.start();
-            break;
-        }
-        case FrameType::Error: {
-            const QString code = frame.value("code"_L1).toString();
-            const QString message = frame.value("message"_L1).toString();
-            if (m_wasOnline && Protocol::errorCodeFromName(code) == ErrorCode::NameTaken) {
-                scheduleRetry(u"waiting for the server to release the name %1"_s.arg(m_name));
-            } else {
-                close();
-                emit registrationRefused(code, message);
-            }
-            break;
-        }
-        default:
-            break;
-        }
+        onRegisteringFrame(frame, batch);
         return;
     }
     switch (type) {
@@ -243,20 +255,150 @@ void ChatConnection::handle(const QJsonObject &frame, QList<QJsonObject> &batch)
     case FrameType::Dm:
         m_lastId = std::max(m_lastId, frame.value("id"_L1).toInteger());
         break;
-    case FrameType::Bye:
+    case FrameType::Registered:
+        // A guest's name became an account: from now on we come back with the token.
+        m_account = true;
+        m_name = frame.value("name"_L1).toString();
+        m_token = frame.value("token"_L1).toString();
+        emit tokenReceived(m_name, m_token);
+        break;
+    case FrameType::Bye: {
+        const QString reason = frame.value("reason"_L1).toString();
+        if (reason == "session_revoked"_L1 || reason == "logout"_L1) {
+            // Coming back would only be refused: the token is dead. What came before the bye
+            // is delivered first.
+            if (!batch.isEmpty()) {
+                emit framesReceived(std::exchange(batch, {}));
+            }
+            const QString token = std::exchange(m_token, {});
+            disconnectSocket(false);
+            m_password.clear();
+            setState(State::Disconnected);
+            emit sessionEnded(reason, token);
+            return;
+        }
         // The server is going away (a restart, usually): come back when it does.
-        scheduleRetry(
-            u"the server closed the connection (%1)"_s.arg(frame.value("reason"_L1).toString()));
+        scheduleRetry(u"the server closed the connection (%1)"_s.arg(reason));
         return;
+    }
     default:
         break;
     }
     batch.append(frame);
 }
 
+void ChatConnection::onRegisteringFrame(const QJsonObject &frame, QList<QJsonObject> &batch)
+{
+    const FrameType type = Protocol::frameType(frame);
+    if (!m_heldWelcome.isEmpty()) {
+        // Welcomed as a guest; register went out and its answer decides.
+        switch (type) {
+        case FrameType::Registered: {
+            m_account = true;
+            m_name = frame.value("name"_L1).toString();
+            m_token = frame.value("token"_L1).toString();
+            emit tokenReceived(m_name, m_token);
+            QJsonObject welcome = std::exchange(m_heldWelcome, {});
+            welcome.insert("name"_L1, m_name);
+            welcome.insert("account"_L1, true);
+            goOnline(welcome);
+            batch.append(frame);
+            for (const QJsonObject &held : std::exchange(m_heldFrames, {})) {
+                handle(held, batch);
+            }
+            return;
+        }
+        case FrameType::Error:
+            onRegisteringError(frame);
+            return;
+        default:
+            m_heldFrames.append(frame);
+            return;
+        }
+    }
+    switch (type) {
+    case FrameType::Welcome:
+        m_name = frame.value("name"_L1).toString();
+        if (m_createAccount) {
+            m_createAccount = false;
+            m_heldWelcome = frame;
+            m_socket->write(
+                FrameCodec::encode(Frames::registerRequest(std::exchange(m_password, {}))));
+            return;
+        }
+        m_password.clear(); // answered: the token does from here on
+        m_account = frame.value("account"_L1).toBool();
+        if (const QString token = frame.value("token"_L1).toString(); !token.isEmpty()) {
+            m_token = token;
+            emit tokenReceived(m_name, m_token);
+        }
+        goOnline(frame);
+        return;
+    case FrameType::Error:
+        onRegisteringError(frame);
+        return;
+    default:
+        return;
+    }
+}
+
+void ChatConnection::onRegisteringError(const QJsonObject &frame)
+{
+    const QString code = frame.value("code"_L1).toString();
+    const QString message = frame.value("message"_L1).toString();
+    const ErrorCode error = Protocol::errorCodeFromName(code);
+    const bool helloUsedToken = !m_token.isEmpty() && m_heldWelcome.isEmpty();
+    if (m_wasOnline && m_heldWelcome.isEmpty()) {
+        switch (error) {
+        case ErrorCode::NameTaken:
+            scheduleRetry(u"waiting for the server to release the name %1"_s.arg(m_name));
+            return;
+        case ErrorCode::TooManyAttempts:
+        case ErrorCode::ShuttingDown:
+        case ErrorCode::StorageFailed:
+            // Passing troubles on the server's side: the token is still good.
+            scheduleRetry(u"the server cannot sign us in yet (%1)"_s.arg(message));
+            return;
+        default:
+            break;
+        }
+    }
+    const QString token = m_token;
+    close();
+    if (helloUsedToken && error == ErrorCode::AuthFailed) {
+        emit tokenRejected(token, message);
+    } else {
+        emit registrationRefused(code, message);
+    }
+}
+
+void ChatConnection::goOnline(const QJsonObject &welcome)
+{
+    // A fresh start takes the server's newest id; so does a resume from an id the server no
+    // longer has (its history was reset).
+    const qint64 lastId = welcome.value("last_id"_L1).toInteger();
+    if (m_lastId < 0 || lastId < m_lastId) {
+        m_lastId = lastId;
+    }
+    m_attempt = 0;
+    m_wasOnline = true;
+    setState(State::Online);
+    emit welcomed(welcome);
+    sendPing();
+    m_pingTimer.start();
+}
+
 void ChatConnection::onSocketGone()
 {
     if (!m_socket) {
+        return;
+    }
+    if (!m_heldWelcome.isEmpty()) {
+        // Whether the account came to be is unknown; a guest reconnect would be wrong.
+        close();
+        emit connectFailed(
+            u"The connection to %1:%2 dropped while creating the account."_s.arg(m_host).arg(
+                m_port));
         return;
     }
     const QString reason = m_socket->error() == QAbstractSocket::RemoteHostClosedError

@@ -16,7 +16,14 @@ class QTcpSocket;
 //
 //   Disconnected --open()--> Connecting --connected--> Registering --welcome--> Online
 //   Online --connection lost / server shutdown--> Reconnecting --timer--> Connecting ...
+//   Online --bye session_revoked / logout--> Disconnected (no reconnecting: the token is dead)
 //   any --close()--> Disconnected
+//
+// The hello says who we are (SignIn): a name alone for a guest, a name and password, or a
+// token. A password is used for one hello and dropped once the server has answered it; the
+// welcome then carries a token, and every reconnect after that says hello with the token. To
+// create an account the hello goes as a guest and register follows at once; the welcome is
+// held back until registered arrives, so the account exists before anyone sees us online.
 //
 // A refused name ends the attempt (registrationRefused) unless it happens while reconnecting,
 // where it usually means the server has not yet noticed our old connection died: then it
@@ -30,15 +37,32 @@ public:
     enum class State { Disconnected, Connecting, Registering, Online, Reconnecting };
     Q_ENUM(State)
 
+    // Who the hello says we are. With a token the server takes the name from the token (name
+    // is only what we expect); with a password, name is the account's; with neither, a guest.
+    // createAccount: hello as the guest name, then register it with password.
+    struct SignIn
+    {
+        QString name;
+        QString password;
+        QString token;
+        bool createAccount = false;
+    };
+
     explicit ChatConnection(QObject *parent = nullptr);
     ~ChatConnection() override;
 
     // retryFirstConnect: keep trying when the server cannot be reached at first (the command
     // line's --host), instead of reporting connectFailed (the connect dialog). tls: connect
     // with TLS; a certificate the system does not trust must be in the trust store.
+    void open(const QString &host, quint16 port, const SignIn &signIn, bool retryFirstConnect,
+        bool tls = false);
+    // A guest.
     void open(const QString &host, quint16 port, const QString &name, bool retryFirstConnect,
         bool tls = false);
-    // Leaves politely (quit) and stays disconnected.
+    // Tries the last open() again, with the same sign-in (after the person trusted the
+    // server's certificate: the hello was never sent).
+    void reopen();
+    // Leaves politely (quit) and stays disconnected; forgets the password and the token.
     void close();
     // Sends when online; returns false (and sends nothing) otherwise.
     bool send(const QJsonObject &frame);
@@ -48,6 +72,10 @@ public:
     quint16 port() const { return m_port; }
     QString name() const { return m_name; }
     bool usesTls() const { return m_tls; }
+    // Signed in to an account (not a guest), as of the last welcome or registered.
+    bool isAccount() const { return m_account; }
+    // The token the next hello will use (empty: none).
+    QString token() const { return m_token; }
     // Whether a new open() should keep retrying: asked for, or the connection was up before.
     bool retriesWhenUnreachable() const { return m_retryFirstConnect || m_wasOnline; }
     TrustStore &trustStore() { return m_trustStore; }
@@ -66,6 +94,15 @@ signals:
     // Every frame after the welcome, in order, as one batch per read from the socket.
     void framesReceived(const QList<QJsonObject> &frames);
     void registrationRefused(const QString &code, const QString &message);
+    // The server gave us a token for the account name (a password sign-in, or registered):
+    // the one to keep for the next start.
+    void tokenReceived(const QString &name, const QString &token);
+    // A hello with this token was answered auth_failed (revoked, or expired): the connection is
+    // closed and the token forgotten.
+    void tokenRejected(const QString &token, const QString &message);
+    // The server ended the session for good (bye reason "session_revoked" or "logout"): no
+    // reconnecting, and the token (given here) is worthless now.
+    void sessionEnded(const QString &reason, const QString &token);
     void connectFailed(const QString &message);
     // Online until now; reconnecting from here (reason is for people).
     void connectionLost(const QString &reason);
@@ -79,6 +116,12 @@ signals:
 private:
     void setState(State state);
     void connectSocket();
+    // Ends the socket (saying quit first if the server is listening for frames) and the timers.
+    void disconnectSocket(bool sayQuit);
+    void sendHello();
+    void onRegisteringFrame(const QJsonObject &frame, QList<QJsonObject> &batch);
+    void onRegisteringError(const QJsonObject &frame);
+    void goOnline(const QJsonObject &welcome);
     void onConnected();
     void onSslErrors(const QList<QSslError> &errors);
     void onReadyRead();
@@ -94,6 +137,13 @@ private:
     QElapsedTimer m_pingClock;
     QString m_host;
     QString m_name;
+    QString m_password; // until the server has answered the hello (or register) that uses it
+    QString m_token;
+    bool m_createAccount = false;
+    bool m_account = false;
+    // While creating an account: the welcome, and what followed it, until registered arrives.
+    QJsonObject m_heldWelcome;
+    QList<QJsonObject> m_heldFrames;
     quint16 m_port = 0;
     State m_state = State::Disconnected;
     int m_attempt = 0;

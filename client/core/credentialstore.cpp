@@ -37,8 +37,21 @@ CredentialStore::CredentialStore(QObject *parent, Backend preferred)
     }
 }
 
-// Jobs still running are children and go with us; their answers are never delivered.
-CredentialStore::~CredentialStore() = default;
+CredentialStore::~CredentialStore()
+{
+    // What the file still has to do is done now: a sign-out just before quitting must not leave
+    // its token behind. (Reads answer nobody any more.) A keychain job still running is a child
+    // and goes with us; main() lets the queue drain before the store is destroyed.
+    if (m_backend == Backend::File) {
+        for (; !m_queue.empty(); m_queue.pop_front()) {
+            if (m_queue.front().kind != Operation::Kind::Read) {
+                runOnFile(m_queue.front());
+            }
+        }
+    } else if (!m_queue.empty()) {
+        qCWarning(lcCredentials) << m_queue.size() << "keychain operations were not done";
+    }
+}
 
 QString CredentialStore::key(const QString &host, quint16 port, const QString &name)
 {

@@ -1,13 +1,19 @@
 #include "chatclient.h"
 #include "chatserver.h"
+#include "frames.h"
 #include "quizgenerator.h"
 #include "textcommandparser.h"
 
 #include "tcpproxy.h"
+#include "testclient.h"
 
+#include <QFile>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <sys/stat.h>
 
 #include <memory>
 
@@ -15,12 +21,16 @@ using namespace Qt::StringLiterals;
 using State = ChatClient::State;
 
 // The client core against a real server on loopback: registration, chat, private messages,
-// the user list, reconnection across a server restart, the quiz and the time service.
+// the user list, reconnection across a server restart, the quiz and the time service; and
+// accounts against a server with a real SQLite file: signing in with a password and, on the next
+// start, with the kept token; creating an account; wrong passwords; a session revoked by a
+// password change elsewhere; signing out. Tokens go to the file store in a temporary folder.
 class tst_ChatClient : public QObject
 {
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void init();
     void cleanup();
 
@@ -38,10 +48,31 @@ private slots:
     void resumeAfterDropShowsEachMessageOnce();
     void olderHistoryPagesIn();
 
-private:
-    void startServer(quint16 port = 0);
-    std::unique_ptr<ChatClient> online(const QString &name, quint16 port = 0);
+    void signInKeepsTheTokenForTheNextStart();
+    void createAccountFromTheStart();
+    void guestBecomesAnAccount();
+    void refusedSignInsAreReported();
+    void tooManyAttemptsAreReported();
+    void passwordChangeElsewhereEndsTheSession();
+    void refusedSavedTokenIsForgotten();
+    void signOutRevokesTheToken();
+    void changePassword();
+    void newPasswordRules_data();
+    void newPasswordRules();
 
+private:
+    void startServer(quint16 port = 0, const QString &database = {});
+    // A server whose accounts are in a SQLite file, which a restart keeps.
+    void startAccountServer(quint16 port = 0);
+    std::unique_ptr<ChatClient> online(const QString &name, quint16 port = 0);
+    std::unique_ptr<ChatClient> signedIn(const QString &name, const QString &password);
+    // Makes name an account with a bare protocol client, and leaves.
+    bool makeAccount(const QString &name, const QString &password);
+    // What the client's store (the file here) holds for name on this server.
+    QString storedToken(const QString &name);
+
+    QTemporaryDir m_data; // XDG_DATA_HOME: where the credential file goes
+    std::unique_ptr<QTemporaryDir> m_databaseDir;
     std::unique_ptr<ChatServer> m_server;
     quint16 m_port = 0;
 };
@@ -82,11 +113,14 @@ int countKind(ChatClient &client, ChatEntry::Kind kind)
 
 } // namespace
 
-void tst_ChatClient::startServer(quint16 port)
+void tst_ChatClient::startServer(quint16 port, const QString &database)
 {
     ServerConfig config;
     config.bindAddress = QHostAddress::LocalHost;
     config.port = port;
+    if (!database.isEmpty()) {
+        config.databasePath = database;
+    }
     config.quizSeed = QuizSeed;
     config.chatRate = config.chatBurst = 1000; // some tests fill the history quickly
     m_server = std::make_unique<ChatServer>(config);
@@ -94,14 +128,65 @@ void tst_ChatClient::startServer(quint16 port)
     m_port = m_server->serverPort();
 }
 
+void tst_ChatClient::initTestCase()
+{
+    QVERIFY(m_data.isValid());
+    qputenv("XDG_DATA_HOME", QFile::encodeName(m_data.path()));
+    qputenv("NATTER_CREDENTIAL_STORE", "file");
+}
+
 void tst_ChatClient::init()
 {
+    QFile::remove(CredentialStore().filePath());
     startServer();
 }
 
 void tst_ChatClient::cleanup()
 {
     m_server.reset();
+    m_databaseDir.reset();
+}
+
+void tst_ChatClient::startAccountServer(quint16 port)
+{
+    m_server.reset();
+    if (!m_databaseDir) {
+        m_databaseDir = std::make_unique<QTemporaryDir>();
+    }
+    startServer(port, m_databaseDir->filePath(u"natter.db"_s));
+}
+
+std::unique_ptr<ChatClient> tst_ChatClient::signedIn(const QString &name, const QString &password)
+{
+    auto client = std::make_unique<ChatClient>();
+    client->connection().setRetryDelays(50, 200);
+    client->signIn(u"127.0.0.1"_s, m_port, name, password);
+    if (!QTest::qWaitFor([&] { return client->isOnline(); }, 10000)) {
+        return nullptr;
+    }
+    return client;
+}
+
+bool tst_ChatClient::makeAccount(const QString &name, const QString &password)
+{
+    TestClient guest;
+    if (!guest.join(m_port, name)) {
+        return false;
+    }
+    guest.send(Frames::registerRequest(password));
+    const bool registered = guest.waitForFrames(u"registered"_s, 1);
+    guest.send(Frames::quit());
+    return registered && guest.waitForDisconnected();
+}
+
+QString tst_ChatClient::storedToken(const QString &name)
+{
+    CredentialStore store;
+    std::optional<QString> token;
+    QObject context;
+    store.read(CredentialStore::key(u"127.0.0.1"_s, m_port, name), &context,
+        [&token](const QString &stored) { token = stored; });
+    return QTest::qWaitFor([&token] { return token.has_value(); }, 5000) ? *token : u"?"_s;
 }
 
 std::unique_ptr<ChatClient> tst_ChatClient::online(const QString &name, quint16 port)
@@ -433,6 +518,347 @@ void tst_ChatClient::olderHistoryPagesIn()
         QCOMPARE(model->entry(row).id, row + 1);
         QVERIFY(model->entry(row).history);
     }
+}
+
+void tst_ChatClient::signInKeepsTheTokenForTheNextStart()
+{
+    startAccountServer();
+    const QString password = u"correct horse"_s;
+    QVERIFY(makeAccount(u"alice"_s, password));
+
+    ChatClient first;
+    QSignalSpy account(&first, &ChatClient::accountChanged);
+    QVERIFY(account.isValid());
+    first.signIn(u"127.0.0.1"_s, m_port, u"alice"_s, password);
+    QTRY_VERIFY(first.isOnline());
+    QVERIFY(first.isAccount());
+    QCOMPARE(account.count(), 1);
+    QVERIFY(account.at(0).at(0).toBool());
+    QVERIFY(hasRow(
+        first, ChatEntry::Kind::Notice, u"Signed in to 127.0.0.1:%1 as alice."_s.arg(m_port)));
+    const QString token = first.connection().token();
+    QVERIFY(!token.isEmpty());
+    QTRY_COMPARE(storedToken(u"alice"_s), token);
+
+    // The file holds the token and never the password; only its owner may read it.
+    QFile file(first.credentials().filePath());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QByteArray bytes = file.readAll();
+    QVERIFY(bytes.contains(token.toLatin1()));
+    QVERIFY(!bytes.contains(password.toUtf8()));
+    struct stat info = {};
+    QCOMPARE(::stat(QFile::encodeName(file.fileName()).constData(), &info), 0);
+    QCOMPARE(info.st_mode & 0777, mode_t(0600));
+    first.leave();
+
+    // The next start: no password, the name as typed in any case.
+    ChatClient next;
+    next.connection().setRetryDelays(50, 200);
+    QSignalSpy missing(&next, &ChatClient::savedSignInMissing);
+    next.resumeSession(u"127.0.0.1"_s, m_port, u"Alice"_s);
+    QTRY_VERIFY(next.isOnline());
+    QCOMPARE(missing.count(), 0);
+    QVERIFY(next.isAccount());
+    QCOMPARE(next.name(), u"alice"_s);
+
+    // A reconnect after a server restart comes back with the token too (as a guest name alone
+    // it would be refused: alice is an account).
+    const quint16 port = m_port;
+    QSignalSpy refused(&next, &ChatClient::registrationRefused);
+    m_server->shutdown();
+    QTRY_COMPARE(next.state(), State::Reconnecting);
+    startAccountServer(port);
+    QTRY_VERIFY_WITH_TIMEOUT(next.isOnline(), 15000);
+    QVERIFY(next.isAccount());
+    QCOMPARE(refused.count(), 0);
+    QVERIFY(hasRow(next, ChatEntry::Kind::Notice, u"Reconnected as alice."_s));
+
+    // Nothing kept for someone else.
+    ChatClient stranger;
+    QSignalSpy strangerMissing(&stranger, &ChatClient::savedSignInMissing);
+    stranger.resumeSession(u"127.0.0.1"_s, m_port, u"bob"_s);
+    QTRY_COMPARE(strangerMissing.count(), 1);
+    QCOMPARE(stranger.state(), State::Disconnected);
+}
+
+void tst_ChatClient::createAccountFromTheStart()
+{
+    startAccountServer();
+    auto watcher = online(u"watcher"_s);
+    QVERIFY(watcher);
+    ChatClient carol;
+    QSignalSpy created(&carol, &ChatClient::accountCreated);
+    QSignalSpy states(&carol, &ChatClient::stateChanged);
+    carol.createAccount(u"127.0.0.1"_s, m_port, u"carol"_s, u"a long password"_s);
+    QTRY_VERIFY(carol.isOnline());
+    QCOMPARE(created.count(), 1);
+    QVERIFY(carol.isAccount());
+    // Online only once the account existed.
+    QCOMPARE(states.at(states.count() - 1).at(0).value<State>(), State::Online);
+    QTRY_VERIFY(hasRow(carol, ChatEntry::Kind::Notice,
+        u"carol is now an account: sign in with its password from any computer."_s));
+    QTRY_COMPARE(storedToken(u"carol"_s), carol.connection().token());
+    QTRY_COMPARE(watcher->users()->names(), (QStringList{u"carol"_s, u"watcher"_s}));
+
+    // The name is an account now: no guest may take it, the password signs in.
+    carol.leave();
+    QTRY_COMPARE(watcher->users()->names(), QStringList{u"watcher"_s});
+    ChatClient guest;
+    QSignalSpy refused(&guest, &ChatClient::registrationRefused);
+    guest.connectToServer(u"127.0.0.1"_s, m_port, u"carol"_s);
+    QTRY_COMPARE(refused.count(), 1);
+    QCOMPARE(refused.at(0).at(0).toString(), u"auth_required"_s);
+    QVERIFY(signedIn(u"carol"_s, u"a long password"_s));
+
+    // A password the server would not take is refused before anyone sees dave come and go.
+    ChatClient dave;
+    QSignalSpy daveRefused(&dave, &ChatClient::registrationRefused);
+    dave.createAccount(u"127.0.0.1"_s, m_port, u"dave"_s, u"short"_s);
+    QCOMPARE(daveRefused.count(), 0); // answered later, like the server's refusals
+    QTRY_COMPARE(daveRefused.count(), 1);
+    QCOMPARE(daveRefused.at(0).at(0).toString(), u"weak_password"_s);
+    QCOMPARE(dave.state(), State::Disconnected);
+    auto marker = online(u"marker"_s);
+    QVERIFY(marker);
+    QTRY_VERIFY(watcher->users()->names().contains(u"marker"_s));
+    for (int row = 0; row < watcher->messages()->rowCount(); ++row) {
+        QVERIFY(watcher->messages()->entry(row).from != u"dave"_s);
+    }
+}
+
+void tst_ChatClient::guestBecomesAnAccount()
+{
+    startAccountServer();
+    auto gina = online(u"gina"_s);
+    QVERIFY(gina);
+    QVERIFY(!gina->isAccount());
+    QVERIFY(!gina->changePassword(u"x"_s, u"yyyyyyyy"_s)); // guests have none
+    QSignalSpy failed(gina.get(), &ChatClient::accountRequestFailed);
+    QSignalSpy created(gina.get(), &ChatClient::accountCreated);
+    QSignalSpy account(gina.get(), &ChatClient::accountChanged);
+    QVERIFY(gina->registerAccount(u"short"_s));
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(failed.at(0).at(0).toString(), u"weak_password"_s);
+    QVERIFY(!gina->isAccount());
+
+    QVERIFY(gina->registerAccount(u"much longer"_s));
+    QVERIFY(!gina->registerAccount(u"much longer"_s)); // one request at a time
+    QTRY_COMPARE(created.count(), 1);
+    QVERIFY(gina->isAccount());
+    QCOMPARE(account.count(), 1);
+    QTRY_COMPARE(storedToken(u"gina"_s), gina->connection().token());
+    QVERIFY(!gina->connection().token().isEmpty());
+    QVERIFY(!gina->registerAccount(u"much longer"_s)); // an account already
+    QCOMPARE(failed.count(), 1);
+}
+
+void tst_ChatClient::refusedSignInsAreReported()
+{
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"the right one"_s));
+    ChatClient client;
+    QSignalSpy refused(&client, &ChatClient::registrationRefused);
+    client.signIn(u"127.0.0.1"_s, m_port, u"alice"_s, u"the wrong one"_s);
+    QTRY_COMPARE(refused.count(), 1);
+    QCOMPARE(refused.at(0).at(0).toString(), u"auth_failed"_s);
+    QCOMPARE(client.state(), State::Disconnected);
+    QCOMPARE(client.connection().token(), QString());
+    QCOMPARE(storedToken(u"alice"_s), QString());
+
+    // An unknown name gets the same answer; an account's name without a password another.
+    client.signIn(u"127.0.0.1"_s, m_port, u"nobody"_s, u"whatever1"_s);
+    QTRY_COMPARE(refused.count(), 2);
+    QCOMPARE(refused.at(1).at(0).toString(), u"auth_failed"_s);
+    client.connectToServer(u"127.0.0.1"_s, m_port, u"ALICE"_s);
+    QTRY_COMPARE(refused.count(), 3);
+    QCOMPARE(refused.at(2).at(0).toString(), u"auth_required"_s);
+
+    // A server without guests says so.
+    m_server.reset();
+    ServerConfig config;
+    config.bindAddress = QHostAddress::LocalHost;
+    config.port = 0;
+    config.guestsAllowed = false;
+    config.databasePath = m_databaseDir->filePath(u"natter.db"_s);
+    m_server = std::make_unique<ChatServer>(config);
+    QVERIFY(m_server->start());
+    client.connectToServer(u"127.0.0.1"_s, m_server->serverPort(), u"newcomer"_s);
+    QTRY_COMPARE(refused.count(), 4);
+    QCOMPARE(refused.at(3).at(0).toString(), u"guests_disabled"_s);
+}
+
+void tst_ChatClient::tooManyAttemptsAreReported()
+{
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"the right one"_s));
+    ChatClient client;
+    QSignalSpy refused(&client, &ChatClient::registrationRefused);
+    // Five wrong guesses are free; then the server makes the guesser wait.
+    for (int attempt = 1; attempt <= 6; ++attempt) {
+        client.signIn(u"127.0.0.1"_s, m_port, u"alice"_s, u"guess %1"_s.arg(attempt));
+        QTRY_COMPARE(refused.count(), attempt);
+    }
+    QCOMPARE(refused.at(4).at(0).toString(), u"auth_failed"_s);
+    QCOMPARE(refused.at(5).at(0).toString(), u"too_many_attempts"_s);
+    QVERIFY2(refused.at(5).at(1).toString().contains(u"try again in"_s),
+        qPrintable(refused.at(5).at(1).toString()));
+}
+
+void tst_ChatClient::passwordChangeElsewhereEndsTheSession()
+{
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    auto alice = signedIn(u"alice"_s, u"first password"_s);
+    QVERIFY(alice);
+    QTRY_VERIFY(!storedToken(u"alice"_s).isEmpty());
+    QSignalSpy ended(alice.get(), &ChatClient::sessionEnded);
+
+    // Alice, on another computer, changes her password.
+    TestClient elsewhere;
+    QVERIFY(elsewhere.connectTo(m_port));
+    elsewhere.send(Frames::helloWithPassword(u"alice"_s, u"first password"_s));
+    QVERIFY(elsewhere.waitForFrames(u"welcome"_s, 1));
+    elsewhere.send(Frames::passwordChange(u"first password"_s, u"second password"_s));
+    QVERIFY(elsewhere.waitForFrames(u"password_changed"_s, 1));
+
+    QTRY_COMPARE(ended.count(), 1);
+    QCOMPARE(ended.at(0).at(0).value<ChatClient::SessionEnd>(), ChatClient::SessionEnd::Revoked);
+    QCOMPARE(alice->state(), State::Disconnected);
+    QCOMPARE(alice->connection().nextRetryMs(), -1); // no reconnecting with a dead token
+    QVERIFY(hasRow(*alice, ChatEntry::Kind::Error,
+        u"Signed out: the password of alice was changed elsewhere."_s));
+    QTRY_COMPARE(storedToken(u"alice"_s), QString());
+}
+
+void tst_ChatClient::refusedSavedTokenIsForgotten()
+{
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    QString oldToken;
+    {
+        auto alice = signedIn(u"alice"_s, u"first password"_s);
+        QVERIFY(alice);
+        oldToken = alice->connection().token();
+        alice->leave();
+    }
+    QTRY_COMPARE(storedToken(u"alice"_s), oldToken);
+    // While this computer was off, the password changed elsewhere: the kept token is dead.
+    {
+        auto elsewhere = signedIn(u"alice"_s, u"first password"_s);
+        QVERIFY(elsewhere);
+        QTRY_VERIFY(storedToken(u"alice"_s) != oldToken); // (it shares this store)
+        QVERIFY(elsewhere->changePassword(u"first password"_s, u"second password"_s));
+        QSignalSpy changed(elsewhere.get(), &ChatClient::passwordChanged);
+        QTRY_COMPARE(changed.count(), 1);
+        elsewhere->credentials().write(elsewhere->credentialKey(), oldToken);
+        elsewhere->leave();
+    }
+    QTRY_COMPARE(storedToken(u"alice"_s), oldToken);
+
+    ChatClient next;
+    QSignalSpy ended(&next, &ChatClient::sessionEnded);
+    next.resumeSession(u"127.0.0.1"_s, m_port, u"alice"_s);
+    QTRY_COMPARE(ended.count(), 1);
+    QCOMPARE(
+        ended.at(0).at(0).value<ChatClient::SessionEnd>(), ChatClient::SessionEnd::TokenRejected);
+    QCOMPARE(next.state(), State::Disconnected);
+    QTRY_COMPARE(storedToken(u"alice"_s), QString());
+}
+
+void tst_ChatClient::signOutRevokesTheToken()
+{
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    auto watcher = online(u"watcher"_s);
+    auto alice = signedIn(u"alice"_s, u"first password"_s);
+    QVERIFY(alice && watcher);
+    const QString token = alice->connection().token();
+    QTRY_COMPARE(storedToken(u"alice"_s), token);
+    QSignalSpy ended(alice.get(), &ChatClient::sessionEnded);
+    alice->signOut();
+    QTRY_COMPARE(ended.count(), 1);
+    QCOMPARE(ended.at(0).at(0).value<ChatClient::SessionEnd>(), ChatClient::SessionEnd::SignedOut);
+    QCOMPARE(alice->state(), State::Disconnected);
+    QVERIFY(hasRow(*alice, ChatEntry::Kind::Notice, u"You signed out."_s));
+    QTRY_COMPARE(storedToken(u"alice"_s), QString());
+    QTRY_VERIFY(hasRow(*watcher, ChatEntry::Kind::Left, u"quit"_s));
+
+    // The server forgot the token too.
+    TestClient thief;
+    QVERIFY(thief.connectTo(m_port));
+    thief.send(Frames::helloWithToken(token));
+    QVERIFY(thief.waitForFrames(u"error"_s, 1));
+    QCOMPARE(thief.lastOfType(u"error"_s).value("code"_L1).toString(), u"auth_failed"_s);
+
+    // Signing out while offline forgets the token here.
+    auto again = signedIn(u"alice"_s, u"first password"_s);
+    QVERIFY(again);
+    QTRY_VERIFY(!storedToken(u"alice"_s).isEmpty());
+    again->leave();
+    QSignalSpy endedAgain(again.get(), &ChatClient::sessionEnded);
+    again->signOut();
+    QTRY_COMPARE(endedAgain.count(), 1);
+    QTRY_COMPARE(storedToken(u"alice"_s), QString());
+}
+
+void tst_ChatClient::changePassword()
+{
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    auto alice = signedIn(u"alice"_s, u"first password"_s);
+    QVERIFY(alice);
+    const QString token = alice->connection().token();
+    QSignalSpy failed(alice.get(), &ChatClient::accountRequestFailed);
+    QSignalSpy changed(alice.get(), &ChatClient::passwordChanged);
+    QSignalSpy ended(alice.get(), &ChatClient::sessionEnded);
+
+    QVERIFY(alice->changePassword(u"not the password"_s, u"second password"_s));
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(failed.at(0).at(0).toString(), u"auth_failed"_s);
+    QVERIFY(alice->changePassword(u"first password"_s, u"short"_s));
+    QTRY_COMPARE(failed.count(), 2);
+    QCOMPARE(failed.at(1).at(0).toString(), u"weak_password"_s);
+
+    QVERIFY(alice->changePassword(u"first password"_s, u"second password"_s));
+    QTRY_COMPARE(changed.count(), 1);
+    QVERIFY(hasRow(*alice, ChatEntry::Kind::Notice,
+        u"Your password was changed; your other sign-ins were signed out."_s));
+    // This sign-in goes on with its token.
+    QVERIFY(alice->isOnline());
+    QCOMPARE(alice->connection().token(), token);
+    QCOMPARE(ended.count(), 0);
+    QVERIFY(signedIn(u"alice"_s, u"second password"_s));
+    ChatClient old;
+    QSignalSpy refused(&old, &ChatClient::registrationRefused);
+    old.signIn(u"127.0.0.1"_s, m_port, u"alice"_s, u"first password"_s);
+    QTRY_COMPARE(refused.count(), 1);
+    QCOMPARE(refused.at(0).at(0).toString(), u"auth_failed"_s);
+}
+
+void tst_ChatClient::newPasswordRules_data()
+{
+    QTest::addColumn<QString>("password");
+    QTest::addColumn<QString>("repeat");
+    QTest::addColumn<ChatClient::PasswordProblem>("problem");
+    using P = ChatClient::PasswordProblem;
+    QTest::newRow("good") << u"eight ch"_s << u"eight ch"_s << P::None;
+    QTest::newRow("seven") << u"seven c"_s << u"seven c"_s << P::TooShort;
+    QTest::newRow("differs") << u"eight ch"_s << u"eight cH"_s << P::Mismatch;
+    // Eight emoji are eight characters (sixteen UTF-16 units, 32 bytes).
+    QTest::newRow("emoji") << u"🙂🙂🙂🙂🙂🙂🙂🙂"_s
+                           << u"🙂🙂🙂🙂🙂🙂🙂🙂"_s << P::None;
+    QTest::newRow("four emoji") << u"🙂🙂🙂🙂"_s << u"🙂🙂🙂🙂"_s << P::TooShort;
+    QTest::newRow("1024 bytes") << QString(1024, u'x') << QString(1024, u'x') << P::None;
+    QTest::newRow("1025 bytes") << QString(1025, u'x') << QString(1025, u'x') << P::TooLong;
+    QTest::newRow("342 × 3 bytes") << QString(342, u'€') << QString(342, u'€') << P::TooLong;
+}
+
+void tst_ChatClient::newPasswordRules()
+{
+    QFETCH(QString, password);
+    QFETCH(QString, repeat);
+    QFETCH(ChatClient::PasswordProblem, problem);
+    QCOMPARE(ChatClient::checkNewPassword(password, repeat), problem);
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)
