@@ -37,6 +37,7 @@ private slots:
     void killNineLosesNothingDelivered();
     void badDatabaseFiles_data();
     void badDatabaseFiles();
+    void secretsStayOutOfTheLog();
 
 private:
     // Starts the server on a free loopback port; returns the port, or 0.
@@ -214,6 +215,12 @@ void tst_ServerProcess::badArguments_data()
     QTest::newRow("unknown sync mode")
         << QStringList{u"--db-sync"_s, u"sometimes"_s} << u"--db-sync"_s;
     QTest::newRow("empty database name") << QStringList{u"--db"_s, u""_s} << u"--db"_s;
+    QTest::newRow("guests neither on nor off")
+        << QStringList{u"--guests"_s, u"maybe"_s} << u"--guests"_s;
+    QTest::newRow("tokens that never last")
+        << QStringList{u"--token-expiry"_s, u"0"_s} << u"--token-expiry"_s;
+    QTest::newRow("no hash threads")
+        << QStringList{u"--hash-threads"_s, u"0"_s} << u"--hash-threads"_s;
     QTest::newRow("unknown option") << QStringList{u"--colour"_s} << u"colour"_s;
     QTest::newRow("stray argument") << QStringList{u"extra"_s} << u"extra"_s;
 }
@@ -444,4 +451,53 @@ void tst_ServerProcess::badDatabaseFiles()
 }
 
 QTEST_GUILESS_MAIN(tst_ServerProcess)
+void tst_ServerProcess::secretsStayOutOfTheLog()
+{
+    // Listening on every interface without TLS: one warning that passwords would travel in
+    // clear. And whatever the log says about sign-ins, no password and no token is in it.
+    QProcess server;
+    QProcessEnvironment environment = serverEnvironment();
+    environment.remove(u"QT_LOGGING_RULES"_s);
+    server.setProcessEnvironment(environment);
+    server.start(
+        serverBinary, {u"--bind"_s, u"0.0.0.0"_s, u"--port"_s, u"0"_s, u"--db"_s, u":memory:"_s});
+    QVERIFY(QTest::qWaitFor([&] { return server.canReadLine(); }, 20000));
+    const QRegularExpressionMatch match
+        = QRegularExpression(uR"(^listening on 0\.0\.0\.0:(\d+)$)"_s)
+              .match(QString::fromUtf8(server.readLine()).trimmed());
+    QVERIFY(match.hasMatch());
+    const quint16 port = quint16(match.captured(1).toUInt());
+
+    const QString password = u"a very secret password"_s;
+    TestClient alice;
+    QVERIFY(alice.join(port, u"alice"_s));
+    alice.send(Frames::registerRequest(password));
+    const QString token = alice.waitForNext(u"registered"_s).value("token"_L1).toString();
+    QCOMPARE(token.size(), 43);
+    TestClient guesser;
+    QVERIFY(guesser.connectTo(port));
+    guesser.send(Frames::helloWithPassword(u"alice"_s, u"a wrong password"_s));
+    QCOMPARE(guesser.waitForNext(u"error"_s).value("code"_L1).toString(), u"auth_failed"_s);
+    TestClient resumed;
+    QVERIFY(resumed.connectTo(port));
+    resumed.send(Frames::helloWithToken(token));
+    QVERIFY(resumed.waitForFrames(u"welcome"_s, 1));
+
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+    const QString log = QString::fromUtf8(server.readAllStandardError());
+    QCOMPARE(log.count(u"passwords and sign-in tokens cross the network in clear"_s), 1);
+    QVERIFY2(log.contains(u"failed to sign in as alice"_s), qPrintable(log));
+    for (const QString &secret : {password, u"a wrong password"_s, token}) {
+        QVERIFY2(!log.contains(secret), qPrintable(secret));
+    }
+
+    // Bound to loopback, nothing travels beyond the machine: no warning.
+    QProcess local;
+    QVERIFY(startServer(local, {u"--db"_s, u":memory:"_s}) != 0);
+    local.terminate();
+    QVERIFY(local.waitForFinished(10000));
+    QVERIFY(!QString::fromUtf8(local.readAllStandardError()).contains(u"in clear"_s));
+}
+
 #include "tst_serverprocess.moc"
