@@ -73,6 +73,7 @@ Session::Session(qintptr descriptor, const ServerContext &context, WorkerHost *h
     , m_chatGuard(context.settings.chatRate, context.settings.chatBurst)
     , m_historyGuard(context.settings.historyRate, context.settings.historyBurst)
     , m_idleTimer(this)
+    , m_helloTimer(this)
 {
 }
 
@@ -114,13 +115,16 @@ void Session::start()
         }
     });
     // Slowloris: a connection that never registers gives its place back.
-    QTimer::singleShot(settings.helloTimeoutMs, this, [this] {
+    m_helloTimer.setSingleShot(true);
+    m_helloTimer.setInterval(settings.helloTimeoutMs);
+    connect(&m_helloTimer, &QTimer::timeout, this, [this] {
         if (m_state == State::AwaitingHello || m_state == State::Authenticating) {
             sendError(ErrorCode::NotRegistered,
                 u"no hello within %1 s; closing"_s.arg(m_context.settings.helloTimeoutMs / 1000.0));
             closeWithBye(u"timeout"_s, u"timeout"_s);
         }
     });
+    m_helloTimer.start();
     if (settings.idleTimeoutMs > 0) {
         m_idleTimer.setInterval(settings.idleTimeoutMs);
         connect(&m_idleTimer, &QTimer::timeout, this, &Session::onIdle);
@@ -236,7 +240,9 @@ void Session::onHello(const QJsonObject &frame)
             return; // closed meanwhile
         }
         if (outcome.error == ErrorCode::AuthRequired && !wire().answersPings()) {
-            m_passwordFor = frame.value("name"_L1).toString(); // plain text asks Password:
+            // Plain text asks Password:, and a person gets the full time again to type it.
+            m_passwordFor = frame.value("name"_L1).toString();
+            m_helloTimer.start();
         }
         onSignedIn(outcome, since);
         resume();

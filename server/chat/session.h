@@ -111,6 +111,7 @@ private:
     FloodGuard m_chatGuard;
     FloodGuard m_historyGuard;
     QTimer m_idleTimer;
+    QTimer m_helloTimer; // to register, from connecting (or from being asked for a password)
     State m_state = State::AwaitingHello;
     Authenticator *m_authenticator = nullptr;
     Authenticator::Identity m_identity; // set once registered
