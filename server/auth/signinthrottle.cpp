@@ -55,7 +55,7 @@ bool SignInThrottle::tryBegin(const QString &account, const QString &address)
     return true;
 }
 
-void SignInThrottle::finish(const QString &account, const QString &address, bool succeeded)
+void SignInThrottle::finish(const QString &account, const QString &address, Result result)
 {
     const std::lock_guard lock(m_mutex);
     for (const QString &key :
@@ -65,13 +65,13 @@ void SignInThrottle::finish(const QString &account, const QString &address, bool
             found.value()->inFlight -= 1;
         }
     }
-    if (succeeded) {
+    if (result == Result::Succeeded) {
         // The address keeps its count: signing in to one's own account must not wipe the
         // failures of guesses at others'.
         if (!account.isEmpty()) {
             forget(accountKey(account));
         }
-    } else {
+    } else if (result == Result::Failed) {
         failLocked(account, address);
     }
 }

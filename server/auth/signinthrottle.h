@@ -48,9 +48,12 @@ public:
     // finished counts as a failure until it is, so a hundred attempts sent at once are throttled
     // like a hundred sent one by one, and never cost a hundred hashes. False (and nothing
     // counted): wait first. Each true must be matched by one finish(): a failure counts against
-    // both keys, a success forgets the account's failures (not the address's).
+    // both keys, a success forgets the account's failures (not the address's), and an attempt
+    // abandoned unchecked (the server was too busy, or could not read the account) counts as
+    // neither.
+    enum class Result { Succeeded, Failed, Abandoned };
     bool tryBegin(const QString &account, const QString &address);
-    void finish(const QString &account, const QString &address, bool succeeded);
+    void finish(const QString &account, const QString &address, Result result);
 
     // Keys held (accounts and addresses together), expired ones included until they are swept.
     int keyCount() const;

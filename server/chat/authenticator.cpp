@@ -53,6 +53,12 @@ Authenticator::Outcome weakPassword()
             .arg(PasswordHasher::MaxBytes));
 }
 
+Authenticator::Outcome busy()
+{
+    return failure(ErrorCode::TooManyAttempts,
+        u"the server is busy signing people in; try again in a few seconds"_s);
+}
+
 Authenticator::Outcome storeUnavailable()
 {
     return failure(ErrorCode::StorageFailed, u"the server cannot read its accounts right now"_s);
@@ -107,8 +113,7 @@ Authenticator::Outcome Authenticator::tooManyAttempts(const QString &account) co
 void Authenticator::signInWithPassword(const QString &name, const QString &password, Done done)
 {
     if (hasherBusy()) {
-        done(failure(ErrorCode::TooManyAttempts,
-            u"the server is busy signing people in; try again in a few seconds"_s));
+        done(busy());
         return;
     }
     if (!m_context.throttle.tryBegin(name, m_address)) {
@@ -118,12 +123,16 @@ void Authenticator::signInWithPassword(const QString &name, const QString &passw
     }
     // A password no one could have set costs no hash.
     if (PasswordHasher::checkStrength(password) == PasswordHasher::Strength::TooLong) {
-        m_context.throttle.finish(name, m_address, false);
+        m_context.throttle.finish(name, m_address, SignInThrottle::Result::Failed);
         done(authFailed());
         return;
     }
     const auto finishWith = [this, name, done](const Outcome &outcome) {
-        m_context.throttle.finish(name, m_address, outcome.error == ErrorCode::None);
+        using Result = SignInThrottle::Result;
+        m_context.throttle.finish(name, m_address,
+            outcome.error == ErrorCode::None             ? Result::Succeeded
+                : outcome.error == ErrorCode::AuthFailed ? Result::Failed
+                                                         : Result::Abandoned);
         if (outcome.error == ErrorCode::AuthFailed) {
             qCInfo(lcChat).noquote() << m_address << "failed to sign in as" << name;
         }
@@ -135,6 +144,12 @@ void Authenticator::signInWithPassword(const QString &name, const QString &passw
         [this, password, finishWith](const std::optional<Account> &account) {
             if (!account) {
                 finishWith(authFailed());
+                return;
+            }
+            // Checked again here, where the hash is asked for: a burst of sign-ins all pass
+            // the first check before any of their account reads comes back.
+            if (hasherBusy()) {
+                finishWith(busy());
                 return;
             }
             whenReady(m_context.hasher.verify(account->passwordHash, password), this,
@@ -186,7 +201,7 @@ void Authenticator::signInWithToken(const QString &token, Done done)
     }
     const QByteArray bytes = token.toLatin1();
     if (token.size() != SessionToken::EncodedLength || !token.isSimpleText()) {
-        m_context.throttle.finish({}, m_address, false);
+        m_context.throttle.finish({}, m_address, SignInThrottle::Result::Failed);
         done(authFailed());
         return;
     }
@@ -198,7 +213,8 @@ void Authenticator::signInWithToken(const QString &token, Done done)
         }),
         this,
         [this, digest, done](const std::optional<Account> &account) {
-            m_context.throttle.finish({}, m_address, account.has_value());
+            m_context.throttle.finish({}, m_address,
+                account ? SignInThrottle::Result::Succeeded : SignInThrottle::Result::Failed);
             if (!account) {
                 qCInfo(lcChat).noquote() << m_address << "sent an unknown or revoked token";
                 done(authFailed());
@@ -208,7 +224,7 @@ void Authenticator::signInWithToken(const QString &token, Done done)
                 {account->name, accountIdentity(account->id), true, digest, {}}});
         },
         [this, done] {
-            m_context.throttle.finish({}, m_address, false);
+            m_context.throttle.finish({}, m_address, SignInThrottle::Result::Abandoned);
             done(storeUnavailable());
         });
 }
@@ -246,8 +262,7 @@ void Authenticator::registerGuest(const Identity &guest, const QString &password
         return;
     }
     if (hasherBusy()) {
-        done(failure(ErrorCode::TooManyAttempts,
-            u"the server is busy signing people in; try again in a few seconds"_s));
+        done(busy());
         return;
     }
     whenReady(m_context.hasher.hash(password), this, [this, guest, done](const QByteArray &hash) {
@@ -291,8 +306,7 @@ void Authenticator::changePassword(
         return;
     }
     if (hasherBusy()) {
-        done(failure(ErrorCode::TooManyAttempts,
-            u"the server is busy signing people in; try again in a few seconds"_s));
+        done(busy());
         return;
     }
     if (!m_context.throttle.tryBegin(who.name, m_address)) {
@@ -305,14 +319,16 @@ void Authenticator::changePassword(
         m_context.store.run([name](MessageStore &store) { return store.accounts().account(name); }),
         this,
         [this, who, id, oldPassword, newPassword, done](const std::optional<Account> &account) {
-            if (!account || account->id != id) {
-                m_context.throttle.finish(who.name, m_address, false);
-                done(storeUnavailable());
+            using Result = SignInThrottle::Result;
+            if (!account || account->id != id || hasherBusy()) {
+                m_context.throttle.finish(who.name, m_address, Result::Abandoned);
+                done(account ? busy() : storeUnavailable());
                 return;
             }
             whenReady(m_context.hasher.verify(account->passwordHash, oldPassword), this,
                 [this, who, id, newPassword, done](bool matches) {
-                    m_context.throttle.finish(who.name, m_address, matches);
+                    m_context.throttle.finish(
+                        who.name, m_address, matches ? Result::Succeeded : Result::Failed);
                     if (!matches) {
                         done(authFailed());
                         return;
@@ -336,7 +352,7 @@ void Authenticator::changePassword(
                 });
         },
         [this, who, done] {
-            m_context.throttle.finish(who.name, m_address, false);
+            m_context.throttle.finish(who.name, m_address, SignInThrottle::Result::Abandoned);
             done(storeUnavailable());
         });
 }

@@ -1,5 +1,7 @@
+#include "authenticator.h"
 #include "chatserver.h"
 #include "frames.h"
+#include "signinthrottle.h"
 #include "testclient.h"
 #include "textclient.h"
 
@@ -28,6 +30,7 @@ private slots:
     void tokenResumesUntilLogout();
     void passwordChangeRevokesOtherSessions();
     void wrongPasswordsAreThrottled();
+    void hashQueueIsBounded();
     void offlineMessageWaitsAcrossRestart();
     void severalConnectionsOfOneAccount();
     void guestsCanBeTurnedOff();
@@ -378,6 +381,42 @@ void tst_Accounts::wrongPasswordsAreThrottled()
     auto bob = hello(helloFrame(u"bob"_s));
     QVERIFY(bob);
     QCOMPARE(bob->countOfType(u"welcome"_s), 1);
+}
+
+void tst_Accounts::hashQueueIsBounded()
+{
+    // Guesses from 16 addresses at 16 accounts, five each: the throttle lets all 80 start,
+    // and the hasher's queue is what refuses the ones past its bound.
+    ServerConfig config;
+    config.hashThreads = 1;
+    QVERIFY(startServer(config));
+    constexpr int Accounts = 16;
+    for (int i = 0; i < Accounts; ++i) {
+        QVERIFY(registerAccount(u"user%1"_s.arg(i), u"password of user %1"_s.arg(i)));
+    }
+    std::vector<std::unique_ptr<TestClient>> guessers;
+    for (int i = 0; i < Accounts * SignInThrottle::FreeFailures; ++i) {
+        auto guesser = std::make_unique<TestClient>();
+        const int pair = i / SignInThrottle::FreeFailures;
+        QVERIFY(guesser->socket().bind(QHostAddress(u"127.0.1.%1"_s.arg(pair + 1))));
+        QVERIFY(guesser->connectTo(m_server->serverPort()));
+        guessers.push_back(std::move(guesser));
+    }
+    for (std::size_t i = 0; i < guessers.size(); ++i) {
+        guessers[i]->send(
+            helloFrame(u"user%1"_s.arg(i / SignInThrottle::FreeFailures), u"a wrong password"_s));
+    }
+    int failed = 0;
+    int busy = 0;
+    for (const auto &guesser : guessers) {
+        QVERIFY(guesser->waitForFrames(u"error"_s, 1));
+        const QString code = errorCode(*guesser);
+        failed += code == "auth_failed"_L1 ? 1 : 0;
+        busy += code == "too_many_attempts"_L1 ? 1 : 0;
+    }
+    QCOMPARE(failed + busy, int(guessers.size()));
+    QVERIFY2(busy > 0, "the queue of hashes never filled up");
+    QVERIFY(failed >= Authenticator::MaxPendingHashes);
 }
 
 void tst_Accounts::offlineMessageWaitsAcrossRestart()

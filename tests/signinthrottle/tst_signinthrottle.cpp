@@ -33,6 +33,7 @@ private slots:
     void attemptsInFlightCountAsFailures();
     void finishedSuccessKeepsAddressFailures();
     void tokenAttemptsCountAgainstTheAddressOnly();
+    void abandonedAttemptsCountAsNothing();
 };
 
 namespace {
@@ -263,13 +264,13 @@ void tst_SignInThrottle::attemptsInFlightCountAsFailures()
     }
     QCOMPARE(begun, SignInThrottle::FreeFailures);
     for (int i = 0; i < begun; ++i) {
-        f.throttle.finish(Alice, Home, false);
+        f.throttle.finish(Alice, Home, SignInThrottle::Result::Failed);
     }
     // All five failed: now the back-off applies, as if they had come one by one.
     QVERIFY(!f.throttle.tryBegin(Alice, Home));
     f.now += SignInThrottle::FirstBackoff.count();
     QVERIFY(f.throttle.tryBegin(Alice, Home));
-    f.throttle.finish(Alice, Home, false);
+    f.throttle.finish(Alice, Home, SignInThrottle::Result::Failed);
     QCOMPARE(f.throttle.wait(Alice, Home), 2 * SignInThrottle::FirstBackoff);
 }
 
@@ -278,7 +279,7 @@ void tst_SignInThrottle::finishedSuccessKeepsAddressFailures()
     Fixture f;
     f.fail(4, Bob, Home);
     QVERIFY(f.throttle.tryBegin(Alice, Home));
-    f.throttle.finish(Alice, Home, true);
+    f.throttle.finish(Alice, Home, SignInThrottle::Result::Succeeded);
     // Signing in to one's own account does not wipe the guesses at bob's from this address.
     f.throttle.failed(Bob, Cafe);
     QVERIFY(f.throttle.wait(Bob, Cafe) > 0ms);
@@ -291,12 +292,22 @@ void tst_SignInThrottle::tokenAttemptsCountAgainstTheAddressOnly()
     Fixture f;
     for (int i = 0; i < SignInThrottle::FreeFailures; ++i) {
         QVERIFY(f.throttle.tryBegin({}, Home));
-        f.throttle.finish({}, Home, false);
+        f.throttle.finish({}, Home, SignInThrottle::Result::Failed);
     }
     QVERIFY(!f.throttle.tryBegin({}, Home));
     QVERIFY(f.throttle.tryBegin({}, Cafe)); // no shared "empty account" key holds others back
-    f.throttle.finish({}, Cafe, true);
+    f.throttle.finish({}, Cafe, SignInThrottle::Result::Succeeded);
     QCOMPARE(f.throttle.wait(Alice, Cafe), 0ms);
+}
+
+void tst_SignInThrottle::abandonedAttemptsCountAsNothing()
+{
+    Fixture f;
+    for (int i = 0; i < 3 * SignInThrottle::FreeFailures; ++i) {
+        QVERIFY(f.throttle.tryBegin(Alice, Home));
+        f.throttle.finish(Alice, Home, SignInThrottle::Result::Abandoned);
+    }
+    QCOMPARE(f.throttle.wait(Alice, Home), 0ms);
 }
 
 QTEST_APPLESS_MAIN(tst_SignInThrottle)
