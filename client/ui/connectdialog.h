@@ -3,49 +3,92 @@
 #include <QDialog>
 
 class QCheckBox;
-class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 
-// Asks for the server and the name to chat under, remembering the last ones (QSettings).
-// It stays open while connecting so that a refused name or an unreachable server can be
-// explained and corrected on the spot.
+// Asks for the server and who to be there: an account's name and password (Sign in), a new
+// account (Create account: the password twice), or a name alone (Continue as guest, unless the
+// server said it takes no guests). Remembers the server and the name (QSettings), never the
+// password. It stays open while connecting so that a refusal can be explained in plain words
+// and corrected on the spot, and it says where the sign-in will be kept.
 class ConnectDialog : public QDialog
 {
     Q_OBJECT
 
 public:
+    enum class Field { Host, Name, Password };
+
     explicit ConnectDialog(QWidget *parent = nullptr);
 
     void setValues(const QString &host, quint16 port, const QString &name);
     QString host() const;
     quint16 port() const;
     QString name() const;
+    QString password() const;
     bool useTls() const;
     void setUseTls(bool tls);
+    // A token is kept for this server and name: Sign in needs no password. Editing the server
+    // or the name drops it.
+    void setSavedSignIn(bool saved);
+    bool hasSavedSignIn() const { return m_savedSignIn; }
+    // After guests_disabled: the guest button goes until the server or port changes.
+    void setGuestsAllowed(bool allowed);
+    // Where tokens are kept (CredentialStore::description()).
+    void setStorageDescription(const QString &description);
 
     // While busy the fields are locked and the status says so; an error re-enables them.
     void setBusy(const QString &status);
-    void showError(const QString &message, bool nameProblem);
+    void showError(const QString &message, Field culprit = Field::Host);
+    void showNotice(const QString &message, Field focus = Field::Password);
+    // Explains the server's refusal of a hello or register (code and message from the error).
+    void showRefusal(const QString &code, const QString &message);
+    void clearPasswords();
     void rememberValues() const;
 
     QLineEdit *hostField() const { return m_host; }
     QSpinBox *portField() const { return m_port; }
     QLineEdit *nameField() const { return m_name; }
+    QLineEdit *passwordField() const { return m_password; }
+    QLineEdit *repeatField() const { return m_repeat; }
     QLabel *statusLabel() const { return m_status; }
+    QLabel *storageLabel() const { return m_storage; }
+    QPushButton *signInButton() const { return m_signIn; }
+    QPushButton *createAccountButton() const { return m_createAccount; }
+    QPushButton *guestButton() const { return m_guest; }
+
+    // Plain words for a too_many_attempts message ("... try again in 4 s").
+    static QString throttleText(const QString &message);
 
 signals:
-    void connectRequested();
+    void signInRequested();
+    void createAccountRequested();
+    void guestRequested();
 
 private:
-    void updateButton();
+    void onCreateAccount();
+    void showRepeat(bool shown);
+    void setStatus(const QString &text, bool error);
+    void setFieldsEnabled(bool enabled);
+    void focusField(Field field);
+    void updateButtons();
 
     QLineEdit *m_host = nullptr;
     QSpinBox *m_port = nullptr;
     QLineEdit *m_name = nullptr;
+    QLineEdit *m_password = nullptr;
+    QLineEdit *m_repeat = nullptr;
+    QLabel *m_repeatLabel = nullptr;
     QCheckBox *m_tls = nullptr;
     QLabel *m_status = nullptr;
-    QDialogButtonBox *m_buttons = nullptr;
+    QLabel *m_storage = nullptr;
+    QPushButton *m_guest = nullptr;
+    QPushButton *m_cancel = nullptr;
+    QPushButton *m_createAccount = nullptr;
+    QPushButton *m_signIn = nullptr;
     bool m_busy = false;
+    bool m_savedSignIn = false;
+    bool m_guestsAllowed = true;
+    bool m_signingInWithSaved = false; // the request under way used the kept token
 };

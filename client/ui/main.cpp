@@ -5,6 +5,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QElapsedTimer>
 #include <QIcon>
 
 #include <vector>
@@ -49,7 +50,9 @@ int main(int argc, char *argv[])
     const QCommandLineOption host(u"host"_s, u"Server to connect to."_s, u"host"_s);
     const QCommandLineOption port(
         u"port"_s, u"Server port (default %1)."_s.arg(Protocol::DefaultPort), u"port"_s);
-    const QCommandLineOption name(u"name"_s, u"Your name in the chat."_s, u"name"_s);
+    const QCommandLineOption name(u"name"_s,
+        u"Your name in the chat: signs in with the sign-in kept for it, or else joins as a guest."_s,
+        u"name"_s);
     const QCommandLineOption tls(u"tls"_s, u"Encrypt the connection with TLS."_s);
     parser.addOptions({host, port, name, tls});
     parser.process(arguments);
@@ -77,8 +80,15 @@ int main(int argc, char *argv[])
                 parser.isSet(host) ? parser.value(host) : dialog->host(), portNumber,
                 parser.isSet(name) ? parser.value(name) : dialog->name());
         }
-        window.show();
-        window.showConnectDialog();
+        window.start();
     }
-    return QApplication::exec();
+    const int status = QApplication::exec();
+    // A token kept or forgotten just before quitting (a sign-out, say) reaches the keychain
+    // before we go; a keychain that does not answer is not waited on for long.
+    QElapsedTimer waited;
+    waited.start();
+    while (!client.credentials().isIdle() && waited.elapsed() < 3000) {
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+    }
+    return status;
 }

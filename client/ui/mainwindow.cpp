@@ -3,12 +3,15 @@
 #include "chatclient.h"
 #include "chatpage.h"
 #include "connectdialog.h"
+#include "passworddialog.h"
 #include "quizpage.h"
 #include "timepage.h"
 
 #include <QApplication>
 #include <QCloseEvent>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSettings>
@@ -30,6 +33,8 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     , m_quiz(new QuizPage(client, m_tabs))
     , m_time(new TimePage(client, m_tabs))
     , m_dialog(new ConnectDialog(this))
+    , m_passwordDialog(new PasswordDialog(PasswordDialog::Mode::ChangePassword, this))
+    , m_registerDialog(new PasswordDialog(PasswordDialog::Mode::CreateAccount, this))
     , m_stateLabel(new QLabel(this))
     , m_serverLabel(new QLabel(this))
     , m_rttLabel(new QLabel(this))
@@ -43,6 +48,84 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     statusBar()->addWidget(m_serverLabel, 1);
     statusBar()->addPermanentWidget(m_rttLabel);
     m_rttLabel->setToolTip(tr("Round-trip time to the server"));
+
+    // (Alt+A is the quiz's Answer.)
+    m_accountMenu = menuBar()->addMenu(tr("Acc&ount"));
+    m_whoAction = m_accountMenu->addAction(QString());
+    m_whoAction->setEnabled(false);
+    m_accountMenu->addSeparator();
+    m_createAccountAction = m_accountMenu->addAction(tr("&Create account…"));
+    m_createAccountAction->setStatusTip(tr("Make your name yours on this server, with a password"));
+    m_changePasswordAction = m_accountMenu->addAction(tr("Change &password…"));
+    m_signOutAction = m_accountMenu->addAction(tr("&Sign out"));
+    m_signOutAction->setStatusTip(tr("End this sign-in on the server and forget it here"));
+    m_accountMenu->addSeparator();
+    m_storageAction = m_accountMenu->addAction(QString());
+    m_storageAction->setEnabled(false);
+    const auto showStorage = [this] {
+        const QString where = m_client.credentials().description();
+        m_storageAction->setText(tr("Sign-ins kept in: %1").arg(where));
+        m_dialog->setStorageDescription(where);
+    };
+    showStorage();
+    connect(&client.credentials(), &CredentialStore::backendChanged, this, showStorage);
+    // Known before the first token is kept: the settings line tells the truth from the start.
+    client.credentials().probe();
+
+    connect(m_createAccountAction, &QAction::triggered, this, [this] {
+        m_registerDialog->prepare(m_client.name());
+        m_registerDialog->open();
+    });
+    connect(m_changePasswordAction, &QAction::triggered, this, [this] {
+        m_passwordDialog->prepare(m_client.name());
+        m_passwordDialog->open();
+    });
+    connect(m_signOutAction, &QAction::triggered, this, [this] { m_client.signOut(); });
+    connect(m_passwordDialog, &PasswordDialog::submitted, this, [this] {
+        const bool sent = m_client.changePassword(
+            m_passwordDialog->currentPassword(), m_passwordDialog->newPassword());
+        m_passwordDialog->clearFields();
+        if (sent) {
+            m_passwordDialog->setBusy(tr("Changing the password…"));
+        } else {
+            m_passwordDialog->showError(tr("Not sent: you are not connected."));
+        }
+    });
+    connect(m_registerDialog, &PasswordDialog::submitted, this, [this] {
+        const bool sent = m_client.registerAccount(m_registerDialog->newPassword());
+        m_registerDialog->clearFields();
+        if (sent) {
+            m_registerDialog->setBusy(tr("Creating the account…"));
+        } else {
+            m_registerDialog->showError(tr("Not sent: you are not connected."));
+        }
+    });
+    connect(&client, &ChatClient::passwordChanged, m_passwordDialog, &QDialog::accept);
+    connect(&client, &ChatClient::accountCreated, m_registerDialog, &QDialog::accept);
+    connect(&client, &ChatClient::accountRequestFailed, this,
+        [this](const QString &code, const QString &message) {
+            (m_registerDialog->isVisible() ? m_registerDialog : m_passwordDialog)
+                ->showRefusal(code, message);
+        });
+    connect(&client, &ChatClient::accountChanged, this, &MainWindow::onStateChanged);
+    connect(&client, &ChatClient::sessionEnded, this, &MainWindow::onSessionEnded);
+    connect(&client, &ChatClient::savedSignInMissing, this, [this] {
+        switch (m_whenNothingKept) {
+        case WhenNothingKept::Ask:
+            showConnectDialog({}, ConnectDialog::Field::Password);
+            break;
+        case WhenNothingKept::JoinAsGuest:
+            m_client.connectToServer(
+                m_dialog->host(), m_dialog->port(), m_dialog->name(), true, m_dialog->useTls());
+            break;
+        case WhenNothingKept::Explain:
+            m_dialog->setSavedSignIn(false);
+            showConnectDialog(tr("No sign-in is kept for %1 on this server: enter the password.")
+                                  .arg(m_dialog->name()),
+                ConnectDialog::Field::Password);
+            break;
+        }
+    });
 
     for (int i = 0; i < 3; ++i) {
         auto *shortcut = new QShortcut(QKeySequence(Qt::CTRL | Qt::Key(Qt::Key_1 + i)), this);
@@ -71,11 +154,33 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     connect(&client, &ChatClient::attention, this, &MainWindow::onAttention);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::clearUnreadIfSeen);
     connect(m_chat, &ChatPage::leaveRequested, this, [this] {
+        // An account's token stays kept: Sign in then needs no password.
+        const bool account = m_client.isAccount();
         m_client.leave();
-        showConnectDialog();
+        if (account) {
+            m_dialog->setValues(m_client.host(), m_client.port(), m_client.name());
+        }
+        m_dialog->setSavedSignIn(account);
+        showConnectDialog({}, ConnectDialog::Field::Password);
     });
 
-    connect(m_dialog, &ConnectDialog::connectRequested, this, [this] {
+    connect(m_dialog, &ConnectDialog::signInRequested, this, [this] {
+        m_dialog->setBusy(tr("Signing in to %1:%2…").arg(m_dialog->host()).arg(m_dialog->port()));
+        if (m_dialog->password().isEmpty()) {
+            resume(WhenNothingKept::Explain, false);
+        } else {
+            m_client.signIn(m_dialog->host(), m_dialog->port(), m_dialog->name(),
+                m_dialog->password(), m_dialog->useTls());
+        }
+    });
+    connect(m_dialog, &ConnectDialog::createAccountRequested, this, [this] {
+        m_dialog->setBusy(tr("Creating the account %1 on %2:%3…")
+                              .arg(m_dialog->name(), m_dialog->host())
+                              .arg(m_dialog->port()));
+        m_client.createAccount(m_dialog->host(), m_dialog->port(), m_dialog->name(),
+            m_dialog->password(), m_dialog->useTls());
+    });
+    connect(m_dialog, &ConnectDialog::guestRequested, this, [this] {
         m_dialog->setBusy(tr("Connecting to %1:%2…").arg(m_dialog->host()).arg(m_dialog->port()));
         m_client.connectToServer(
             m_dialog->host(), m_dialog->port(), m_dialog->name(), false, m_dialog->useTls());
@@ -90,10 +195,11 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
         }
     });
     connect(&client, &ChatClient::connectFailed, this,
-        [this](const QString &message) { showConnectDialog(message, false); });
+        [this](const QString &message) { showConnectDialog(message); });
     connect(&client, &ChatClient::registrationRefused, this,
-        [this](const QString &, const QString &message) {
-            showConnectDialog(tr("The server refused the name: %1").arg(message), true);
+        [this](const QString &code, const QString &message) {
+            m_dialog->showRefusal(code, message);
+            presentConnectDialog();
         });
 
     QSettings settings;
@@ -105,13 +211,29 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::showConnectDialog(const QString &error, bool nameProblem)
+void MainWindow::start()
+{
+    show();
+    if (m_dialog->host().isEmpty() || m_dialog->name().isEmpty()) {
+        showConnectDialog({}, ConnectDialog::Field::Name);
+        return;
+    }
+    // A server that is down for now is retried, as after a dropped connection.
+    resume(WhenNothingKept::Ask, true);
+}
+
+void MainWindow::showConnectDialog(const QString &error, ConnectDialog::Field culprit)
 {
     if (error.isEmpty()) {
-        m_dialog->showError({}, false);
+        m_dialog->showNotice({}, culprit);
     } else {
-        m_dialog->showError(error, nameProblem);
+        m_dialog->showError(error, culprit);
     }
+    presentConnectDialog();
+}
+
+void MainWindow::presentConnectDialog()
+{
     m_dialog->show();
     m_dialog->raise();
     m_dialog->activateWindow();
@@ -122,7 +244,61 @@ void MainWindow::connectDirectly(const QString &host, quint16 port, const QStrin
     m_dialog->setValues(host, port, name);
     m_dialog->setUseTls(tls);
     show();
-    m_client.connectToServer(host, port, name, true, tls);
+    resume(WhenNothingKept::JoinAsGuest, true);
+}
+
+void MainWindow::resume(WhenNothingKept whenNothingKept, bool retryFirstConnect)
+{
+    m_whenNothingKept = whenNothingKept;
+    m_client.resumeSession(m_dialog->host(), m_dialog->port(), m_dialog->name(), m_dialog->useTls(),
+        retryFirstConnect);
+}
+
+void MainWindow::onSessionEnded(ChatClient::SessionEnd why)
+{
+    m_passwordDialog->reject();
+    m_registerDialog->reject();
+    m_dialog->setValues(m_client.host(), m_client.port(), m_client.name());
+    m_dialog->setSavedSignIn(false);
+    const QString name = m_client.name();
+    switch (why) {
+    case ChatClient::SessionEnd::SignedOut:
+        m_dialog->showNotice(
+            tr("You signed out of %1. Sign in again, or choose another way in.").arg(name),
+            ConnectDialog::Field::Password);
+        break;
+    case ChatClient::SessionEnd::Revoked:
+        m_dialog->showError(tr("The password of %1 was changed on another computer, which "
+                               "signed you out here. Enter the new password to sign in again.")
+                                .arg(name),
+            ConnectDialog::Field::Password);
+        break;
+    case ChatClient::SessionEnd::TokenRejected:
+        m_dialog->showError(tr("The saved sign-in for %1 is no longer valid: its password was "
+                               "changed, or it went unused too long. Enter the password to sign "
+                               "in again.")
+                                .arg(name),
+            ConnectDialog::Field::Password);
+        break;
+    }
+    presentConnectDialog();
+}
+
+void MainWindow::updateAccountMenu()
+{
+    const bool connected = m_client.state() != State::Disconnected;
+    const bool account = connected && m_client.isAccount();
+    const bool guest = m_client.isOnline() && !account;
+    m_whoAction->setText(!connected ? tr("Not connected")
+            : account               ? tr("Signed in as %1").arg(m_client.name())
+            : guest                 ? tr("%1, a guest").arg(m_client.name())
+                                    : tr("Connecting…"));
+    m_createAccountAction->setVisible(!account);
+    m_createAccountAction->setEnabled(guest);
+    m_changePasswordAction->setVisible(account);
+    m_changePasswordAction->setEnabled(account && m_client.isOnline());
+    m_signOutAction->setVisible(account);
+    m_signOutAction->setEnabled(account);
 }
 
 void MainWindow::askToTrust(
@@ -160,11 +336,12 @@ void MainWindow::askToTrust(
     } else if (box.clickedButton() == once) {
         connection.trustStore().trustOnce(server, fingerprint);
     } else {
-        showConnectDialog(tr("Not connected: the server's certificate was not trusted."), false);
+        connection.close(); // and with it the password the hello would have carried
+        showConnectDialog(tr("Not connected: the server's certificate was not trusted."));
         return;
     }
-    m_client.connectToServer(connection.host(), connection.port(), connection.name(),
-        connection.retriesWhenUnreachable(), true);
+    // The same sign-in (a password too): the hello was never sent.
+    connection.reopen();
 }
 
 void MainWindow::onStateChanged()
@@ -182,6 +359,7 @@ void MainWindow::onStateChanged()
         break;
     case State::Online:
         m_stateLabel->setText(tr("● Online"));
+        m_dialog->clearPasswords();
         if (m_dialog->isVisible()) {
             m_dialog->rememberValues();
             m_dialog->hide();
@@ -202,9 +380,11 @@ void MainWindow::onStateChanged()
         : m_client.state() == State::Disconnected ? u"#999999"_s
                                                   : u"#d68910"_s;
     m_stateLabel->setStyleSheet(u"color: %1;"_s.arg(colour));
-    m_serverLabel->setText(m_client.host().isEmpty()
-            ? QString()
+    m_serverLabel->setText(m_client.host().isEmpty() ? QString()
+            : m_client.isOnline() && !m_client.isAccount()
+            ? tr("%1 (guest) on %2:%3").arg(m_client.name(), m_client.host()).arg(m_client.port())
             : tr("%1 on %2:%3").arg(m_client.name(), m_client.host()).arg(m_client.port()));
+    updateAccountMenu();
     updateTitle();
 }
 

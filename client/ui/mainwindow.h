@@ -1,11 +1,15 @@
 #pragma once
 
+#include "chatclient.h"
+#include "connectdialog.h"
+
 #include <QMainWindow>
 
-class ChatClient;
 class ChatPage;
-class ConnectDialog;
+class PasswordDialog;
+class QAction;
 class QLabel;
+class QMenu;
 class QSslCertificate;
 class QSystemTrayIcon;
 class QTabWidget;
@@ -15,7 +19,9 @@ class TimePage;
 // The desktop client's window: Chat, Quiz and Time tabs over one ChatClient, a status bar with
 // the connection state, server and round-trip time, unread counts in the title and on the Chat
 // tab, and tray notifications for private messages and mentions. It also runs the connect
-// dialog: at start (without --host/--name), after Leave, and when a name is refused.
+// dialog: at start when no sign-in is kept, after Leave, and when the server refuses or ends a
+// sign-in; and the Account menu (Create account, Change password, Sign out, and where sign-ins
+// are kept).
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -24,8 +30,13 @@ public:
     explicit MainWindow(ChatClient &client, QWidget *parent = nullptr);
     ~MainWindow() override;
 
-    // Shows the connect dialog (with an optional error), or connects straight away.
-    void showConnectDialog(const QString &error = {}, bool nameProblem = false);
+    // At start: signs in with the token kept for the dialog's server and name (the last ones
+    // used) without asking, or shows the connect dialog.
+    void start();
+    // Shows the connect dialog (with an optional error, blaming a field), or connects straight
+    // away: with the sign-in kept for name, or else as a guest.
+    void showConnectDialog(
+        const QString &error = {}, ConnectDialog::Field culprit = ConnectDialog::Field::Host);
     void connectDirectly(const QString &host, quint16 port, const QString &name, bool tls = false);
 
     ChatPage *chatPage() const { return m_chat; }
@@ -35,12 +46,26 @@ public:
     ConnectDialog *connectDialog() const { return m_dialog; }
     int unreadCount() const { return m_unread; }
     QLabel *stateLabel() const { return m_stateLabel; }
+    QMenu *accountMenu() const { return m_accountMenu; }
+    QAction *createAccountAction() const { return m_createAccountAction; }
+    QAction *changePasswordAction() const { return m_changePasswordAction; }
+    QAction *signOutAction() const { return m_signOutAction; }
+    QAction *storageAction() const { return m_storageAction; }
+    PasswordDialog *passwordDialog() const { return m_passwordDialog; }
+    PasswordDialog *registerDialog() const { return m_registerDialog; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
     void changeEvent(QEvent *event) override;
 
 private:
+    // What to do when resume() finds no kept sign-in.
+    enum class WhenNothingKept { Ask, JoinAsGuest, Explain };
+
+    void resume(WhenNothingKept whenNothingKept, bool retryFirstConnect);
+    void presentConnectDialog();
+    void onSessionEnded(ChatClient::SessionEnd why);
+    void updateAccountMenu();
     void onStateChanged();
     void onChatActivity(int rows);
     void onAttention(const QString &title, const QString &text);
@@ -56,9 +81,18 @@ private:
     QuizPage *m_quiz = nullptr;
     TimePage *m_time = nullptr;
     ConnectDialog *m_dialog = nullptr;
+    PasswordDialog *m_passwordDialog = nullptr;
+    PasswordDialog *m_registerDialog = nullptr;
+    QMenu *m_accountMenu = nullptr;
+    QAction *m_whoAction = nullptr;
+    QAction *m_createAccountAction = nullptr;
+    QAction *m_changePasswordAction = nullptr;
+    QAction *m_signOutAction = nullptr;
+    QAction *m_storageAction = nullptr;
     QLabel *m_stateLabel = nullptr;
     QLabel *m_serverLabel = nullptr;
     QLabel *m_rttLabel = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     int m_unread = 0;
+    WhenNothingKept m_whenNothingKept = WhenNothingKept::Ask;
 };

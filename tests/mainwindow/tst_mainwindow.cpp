@@ -6,6 +6,7 @@
 #include "mainwindow.h"
 #include "messagedelegate.h"
 #include "messageview.h"
+#include "passworddialog.h"
 #include "quizgenerator.h"
 #include "quizpage.h"
 #include "testclient.h"
@@ -13,16 +14,21 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QFile>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QMenu>
+#include <QMenuBar>
 #include <QPushButton>
 #include <QScrollBar>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <memory>
@@ -30,7 +36,8 @@
 using namespace Qt::StringLiterals;
 
 // The real main window, offscreen, driven with QTest like a person would, against a real
-// server; a JSON TestClient ("bob") is the other person in the chat.
+// server (its accounts in a SQLite file); a JSON TestClient ("bob") is the other person in the
+// chat. Tokens go to the file store (in QStandardPaths' test location).
 class tst_MainWindow : public QObject
 {
     Q_OBJECT
@@ -54,14 +61,34 @@ private slots:
     void clickingALinkActivatesIt();
     void nameColoursAreStable();
 
+    void signInWithTheDialogThenStartWithoutIt();
+    void createAccountInTheDialog();
+    void refusalsAreExplained();
+    void serverWithoutGuests();
+    void changePasswordFromTheMenu();
+    void signOutFromTheMenu();
+    void guestCreatesAnAccountFromTheMenu();
+    void passwordChangedElsewhereAsksAgain();
+    void leavingKeepsTheSignIn();
+
 private:
     void openWindow(const QString &name = u"alice"_s);
+    // As main() starts without --host: the kept sign-in, or the dialog.
+    void startWindow();
+    void fillDialog(const QString &name, const QString &password);
+    void signInWithTheDialog(const QString &name, const QString &password);
+    bool makeAccount(const QString &name, const QString &password);
+    // Opens the Account menu and clicks the action, with the mouse.
+    void clickMenu(QAction *action);
+    QString storedToken(const QString &name);
+    bool hasRow(const QString &text) const;
     QString lastRowText() const;
 
     std::unique_ptr<ChatServer> m_server;
     std::unique_ptr<ChatClient> m_client;
     std::unique_ptr<MainWindow> m_window;
     std::unique_ptr<TestClient> m_bob;
+    std::unique_ptr<QTemporaryDir> m_databaseDir;
     quint16 m_port = 0;
 };
 
@@ -73,18 +100,23 @@ constexpr quint32 QuizSeed = 77;
 
 void tst_MainWindow::initTestCase()
 {
-    QStandardPaths::setTestModeEnabled(true); // QSettings go to a test location
+    QStandardPaths::setTestModeEnabled(true); // QSettings and data go to a test location
     QApplication::setOrganizationName(u"NatterTests"_s);
     QApplication::setApplicationName(u"tst_mainwindow"_s);
+    qputenv("NATTER_CREDENTIAL_STORE", "file"); // no keychain prompts in tests
 }
 
 void tst_MainWindow::init()
 {
+    QFile::remove(CredentialStore().filePath());
+    QSettings().clear();
     ServerConfig config;
     config.bindAddress = QHostAddress::LocalHost;
     config.port = 0;
     config.quizSeed = QuizSeed;
     config.chatRate = config.chatBurst = 1e6; // bob sends bursts to fill the view
+    m_databaseDir = std::make_unique<QTemporaryDir>();
+    config.databasePath = m_databaseDir->filePath(u"natter.db"_s);
     m_server = std::make_unique<ChatServer>(config);
     QVERIFY(m_server->start());
     m_port = m_server->serverPort();
@@ -98,6 +130,7 @@ void tst_MainWindow::cleanup()
     m_client.reset();
     m_bob.reset();
     m_server.reset();
+    m_databaseDir.reset();
 }
 
 void tst_MainWindow::openWindow(const QString &name)
@@ -108,6 +141,81 @@ void tst_MainWindow::openWindow(const QString &name)
     m_window->connectDirectly(u"127.0.0.1"_s, m_port, name);
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
     QTRY_VERIFY(m_client->isOnline());
+}
+
+void tst_MainWindow::startWindow()
+{
+    m_client = std::make_unique<ChatClient>();
+    m_client->connection().setRetryDelays(50, 200);
+    m_window = std::make_unique<MainWindow>(*m_client);
+    m_window->start();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void tst_MainWindow::fillDialog(const QString &name, const QString &password)
+{
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    dialog->hostField()->setText(u"127.0.0.1"_s);
+    dialog->portField()->setValue(m_port);
+    dialog->nameField()->clear();
+    QTest::keyClicks(dialog->nameField(), name);
+    dialog->passwordField()->clear();
+    QTest::keyClicks(dialog->passwordField(), password);
+}
+
+void tst_MainWindow::signInWithTheDialog(const QString &name, const QString &password)
+{
+    startWindow();
+    fillDialog(name, password);
+    QTest::mouseClick(m_window->connectDialog()->signInButton(), Qt::LeftButton);
+    QTRY_VERIFY(m_client->isOnline());
+    QVERIFY(m_client->isAccount());
+}
+
+bool tst_MainWindow::makeAccount(const QString &name, const QString &password)
+{
+    TestClient guest;
+    if (!guest.join(m_port, name)) {
+        return false;
+    }
+    guest.send(Frames::registerRequest(password));
+    const bool registered = guest.waitForFrames(u"registered"_s, 1);
+    guest.send(Frames::quit());
+    return registered && guest.waitForDisconnected();
+}
+
+void tst_MainWindow::clickMenu(QAction *action)
+{
+    QMenuBar *bar = m_window->menuBar();
+    QMenu *menu = m_window->accountMenu();
+    QVERIFY(bar->actions().contains(menu->menuAction()));
+    QVERIFY(action->isVisible());
+    QVERIFY(action->isEnabled());
+    QTest::mouseClick(bar, Qt::LeftButton, {}, bar->actionGeometry(menu->menuAction()).center());
+    QTRY_VERIFY(menu->isVisible());
+    QTest::mouseClick(menu, Qt::LeftButton, {}, menu->actionGeometry(action).center());
+    QTRY_VERIFY(!menu->isVisible());
+}
+
+QString tst_MainWindow::storedToken(const QString &name)
+{
+    std::optional<QString> token;
+    QObject context;
+    m_client->credentials().read(CredentialStore::key(u"127.0.0.1"_s, m_port, name), &context,
+        [&token](const QString &stored) { token = stored; });
+    return QTest::qWaitFor([&token] { return token.has_value(); }, 5000) ? *token : u"?"_s;
+}
+
+bool tst_MainWindow::hasRow(const QString &text) const
+{
+    const MessageModel *model = m_client->messages();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->entry(row).text == text) {
+            return true;
+        }
+    }
+    return false;
 }
 
 QString tst_MainWindow::lastRowText() const
@@ -198,7 +306,7 @@ void tst_MainWindow::leaveReturnsToTheDialog()
     QVERIFY(!m_window->chatPage()->entry()->isEnabled());
 
     // Connecting again from the dialog.
-    QTest::mouseClick(m_window->connectDialog()->findChild<QPushButton *>(), Qt::LeftButton);
+    QTest::mouseClick(m_window->connectDialog()->guestButton(), Qt::LeftButton);
     QTRY_VERIFY(m_client->isOnline());
     QTRY_VERIFY(!m_window->connectDialog()->isVisible());
     QCOMPARE(m_bob->waitForNext(u"joined"_s).value("name"_L1).toString(), u"alice"_s);
@@ -427,6 +535,241 @@ void tst_MainWindow::scrollingToTheTopLoadsEarlierMessages()
     view->verticalScrollBar()->setValue(0);
     QTRY_COMPARE(model->entry(0).text, u"earlier 1"_s);
     QVERIFY(!m_client->hasOlder());
+}
+
+void tst_MainWindow::signInWithTheDialogThenStartWithoutIt()
+{
+    QVERIFY(makeAccount(u"alice"_s, u"correct horse"_s));
+    startWindow(); // nothing kept yet: the dialog asks
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    QVERIFY2(dialog->storageLabel()->text().contains(u"File readable only by you: "_s),
+        qPrintable(dialog->storageLabel()->text()));
+    QVERIFY(m_window->storageAction()->text().contains(m_client->credentials().filePath()));
+
+    fillDialog(u"alice"_s, u"wrong horse"_s);
+    QTest::mouseClick(dialog->signInButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog->statusLabel()->text(), u"That name and password do not match."_s);
+    QVERIFY(dialog->passwordField()->text().isEmpty());
+    QVERIFY(dialog->isVisible());
+
+    QTest::keyClicks(dialog->passwordField(), u"correct horse"_s);
+    QTest::keyClick(dialog->passwordField(), Qt::Key_Return);
+    QTRY_VERIFY(m_client->isOnline());
+    QTRY_VERIFY(!dialog->isVisible());
+    QVERIFY(m_client->isAccount());
+    QVERIFY(dialog->passwordField()->text().isEmpty()); // not kept, not even in the widget
+    QCOMPARE(m_bob->waitForNext(u"joined"_s).value("name"_L1).toString(), u"alice"_s);
+    QVERIFY(m_window->signOutAction()->isVisible());
+    QVERIFY(m_window->changePasswordAction()->isVisible());
+    QVERIFY(m_window->changePasswordAction()->isEnabled());
+    QVERIFY(!m_window->createAccountAction()->isVisible());
+    QTRY_VERIFY(!storedToken(u"alice"_s).isEmpty());
+
+    // The next start signs in with the kept token, without the dialog.
+    m_window.reset();
+    m_client.reset();
+    QCOMPARE(m_bob->waitForNext(u"left"_s).value("name"_L1).toString(), u"alice"_s);
+    startWindow();
+    QTRY_VERIFY(m_client->isOnline());
+    QVERIFY(m_client->isAccount());
+    QCOMPARE(m_client->name(), u"alice"_s);
+    QVERIFY(!m_window->connectDialog()->isVisible());
+    QCOMPARE(m_bob->waitForNext(u"joined"_s).value("name"_L1).toString(), u"alice"_s);
+}
+
+void tst_MainWindow::createAccountInTheDialog()
+{
+    startWindow();
+    ConnectDialog *dialog = m_window->connectDialog();
+    fillDialog(u"carol"_s, u"carol's password"_s);
+    QTest::mouseClick(dialog->createAccountButton(), Qt::LeftButton);
+    QVERIFY(dialog->repeatField()->isVisible());
+    QTest::keyClicks(dialog->repeatField(), u"carol's password"_s);
+    QTest::keyClick(dialog->repeatField(), Qt::Key_Return);
+    QTRY_VERIFY(m_client->isOnline());
+    QVERIFY(m_client->isAccount());
+    QTRY_VERIFY(!dialog->isVisible());
+    QCOMPARE(m_bob->waitForNext(u"joined"_s).value("name"_L1).toString(), u"carol"_s);
+    QTRY_VERIFY(hasRow(u"carol is now an account: sign in with its password from any computer."_s));
+    QVERIFY(m_window->changePasswordAction()->isVisible());
+    QTRY_COMPARE(storedToken(u"carol"_s), m_client->connection().token());
+    QVERIFY(m_window->windowTitle().contains(u"carol"_s));
+}
+
+void tst_MainWindow::refusalsAreExplained()
+{
+    QVERIFY(makeAccount(u"alice"_s, u"correct horse"_s));
+    startWindow();
+    ConnectDialog *dialog = m_window->connectDialog();
+    fillDialog(u"alice"_s, QString());
+    QTest::mouseClick(dialog->guestButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog->statusLabel()->text(),
+        u"alice is a registered account: enter its password, or pick another name to join as "
+        "a guest."_s);
+
+    // Someone guessing: five wrong passwords are answered as such, then the server makes them
+    // wait.
+    for (int guess = 1; guess <= 5; ++guess) {
+        QTest::keyClicks(dialog->passwordField(), u"guess number %1"_s.arg(guess));
+        QTest::mouseClick(dialog->signInButton(), Qt::LeftButton);
+        QTRY_COMPARE(dialog->statusLabel()->text(), u"That name and password do not match."_s);
+    }
+    QTest::keyClicks(dialog->passwordField(), u"guess number 6"_s);
+    QTest::mouseClick(dialog->signInButton(), Qt::LeftButton);
+    QTRY_VERIFY2(
+        dialog->statusLabel()->text().startsWith(u"Too many sign-in attempts: try again in "_s),
+        qPrintable(dialog->statusLabel()->text()));
+    QCOMPARE(m_client->state(), ChatClient::State::Disconnected);
+}
+
+void tst_MainWindow::serverWithoutGuests()
+{
+    QVERIFY(makeAccount(u"member"_s, u"member's password"_s)); // while guests were allowed
+    m_server.reset();
+    ServerConfig config;
+    config.bindAddress = QHostAddress::LocalHost;
+    config.port = 0;
+    config.guestsAllowed = false;
+    config.databasePath = m_databaseDir->filePath(u"natter.db"_s);
+    m_server = std::make_unique<ChatServer>(config);
+    QVERIFY(m_server->start());
+    m_port = m_server->serverPort();
+
+    startWindow();
+    ConnectDialog *dialog = m_window->connectDialog();
+    fillDialog(u"newcomer"_s, QString());
+    QTest::mouseClick(dialog->guestButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog->statusLabel()->text(),
+        u"This server takes no guests, and so no new accounts: sign in with an account you "
+        "have."_s);
+    // A new account starts as a guest that registers: neither is possible here.
+    QVERIFY(!dialog->guestButton()->isEnabled());
+    QVERIFY(!dialog->createAccountButton()->isEnabled());
+
+    fillDialog(u"member"_s, u"member's password"_s);
+    QTest::keyClick(dialog->passwordField(), Qt::Key_Return);
+    QTRY_VERIFY(m_client->isOnline());
+    QVERIFY(m_client->isAccount());
+}
+
+void tst_MainWindow::changePasswordFromTheMenu()
+{
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    signInWithTheDialog(u"alice"_s, u"first password"_s);
+    const QString token = m_client->connection().token();
+    clickMenu(m_window->changePasswordAction());
+    PasswordDialog *dialog = m_window->passwordDialog();
+    QTRY_VERIFY(dialog->isVisible());
+
+    QTest::keyClicks(dialog->currentField(), u"not the password"_s);
+    QTest::keyClicks(dialog->newField(), u"second password"_s);
+    QTest::keyClicks(dialog->repeatField(), u"second password"_s);
+    QTest::mouseClick(dialog->okButton(), Qt::LeftButton);
+    QVERIFY(dialog->currentField()->text().isEmpty()); // sent, and not kept
+    QTRY_COMPARE(dialog->statusLabel()->text(), u"The current password is wrong."_s);
+
+    QTest::keyClicks(dialog->currentField(), u"first password"_s);
+    QTest::keyClicks(dialog->newField(), u"second password"_s);
+    QTest::keyClicks(dialog->repeatField(), u"second password"_s);
+    QTest::keyClick(dialog->repeatField(), Qt::Key_Return);
+    QTRY_VERIFY(!dialog->isVisible());
+    QVERIFY(hasRow(u"Your password was changed; your other sign-ins were signed out."_s));
+    QVERIFY(m_client->isOnline());
+    QCOMPARE(m_client->connection().token(), token);
+
+    TestClient check;
+    QVERIFY(check.connectTo(m_port));
+    check.send(Frames::helloWithPassword(u"alice"_s, u"second password"_s));
+    QVERIFY(check.waitForFrames(u"welcome"_s, 1));
+}
+
+void tst_MainWindow::signOutFromTheMenu()
+{
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    signInWithTheDialog(u"alice"_s, u"first password"_s);
+    const QString token = m_client->connection().token();
+    QTRY_COMPARE(storedToken(u"alice"_s), token);
+    QCOMPARE(m_bob->waitForNext(u"joined"_s).value("name"_L1).toString(), u"alice"_s);
+
+    clickMenu(m_window->signOutAction());
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    QCOMPARE(dialog->statusLabel()->text(),
+        u"You signed out of alice. Sign in again, or choose another way in."_s);
+    QCOMPARE(dialog->name(), u"alice"_s);
+    QVERIFY(!dialog->hasSavedSignIn());
+    QCOMPARE(m_client->state(), ChatClient::State::Disconnected);
+    QCOMPARE(m_bob->waitForNext(u"left"_s).value("name"_L1).toString(), u"alice"_s);
+    QTRY_COMPARE(storedToken(u"alice"_s), QString());
+    QVERIFY(!m_window->signOutAction()->isVisible());
+
+    TestClient thief; // the token is worthless on the server too
+    QVERIFY(thief.connectTo(m_port));
+    thief.send(Frames::helloWithToken(token));
+    QVERIFY(thief.waitForFrames(u"error"_s, 1));
+    QCOMPARE(thief.lastOfType(u"error"_s).value("code"_L1).toString(), u"auth_failed"_s);
+}
+
+void tst_MainWindow::guestCreatesAnAccountFromTheMenu()
+{
+    openWindow(u"gina"_s);
+    QVERIFY(!m_client->isAccount());
+    QVERIFY(!m_window->changePasswordAction()->isVisible());
+    QVERIFY(!m_window->signOutAction()->isVisible());
+    clickMenu(m_window->createAccountAction());
+    PasswordDialog *dialog = m_window->registerDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    QVERIFY(!dialog->currentField()->isVisible());
+    QTest::keyClicks(dialog->newField(), u"gina's password"_s);
+    QTest::keyClicks(dialog->repeatField(), u"gina's password"_s);
+    QTest::mouseClick(dialog->okButton(), Qt::LeftButton);
+    QTRY_VERIFY(!dialog->isVisible());
+    QVERIFY(m_client->isAccount());
+    QVERIFY(m_window->changePasswordAction()->isVisible());
+    QVERIFY(m_window->signOutAction()->isVisible());
+    QVERIFY(!m_window->createAccountAction()->isVisible());
+    QTRY_COMPARE(storedToken(u"gina"_s), m_client->connection().token());
+}
+
+void tst_MainWindow::passwordChangedElsewhereAsksAgain()
+{
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    signInWithTheDialog(u"alice"_s, u"first password"_s);
+    TestClient elsewhere;
+    QVERIFY(elsewhere.connectTo(m_port));
+    elsewhere.send(Frames::helloWithPassword(u"alice"_s, u"first password"_s));
+    QVERIFY(elsewhere.waitForFrames(u"welcome"_s, 1));
+    elsewhere.send(Frames::passwordChange(u"first password"_s, u"second password"_s));
+
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    QVERIFY2(dialog->statusLabel()->text().startsWith(
+                 u"The password of alice was changed on another computer"_s),
+        qPrintable(dialog->statusLabel()->text()));
+    QCOMPARE(m_client->state(), ChatClient::State::Disconnected);
+    QTRY_COMPARE(storedToken(u"alice"_s), QString());
+
+    QTest::keyClicks(dialog->passwordField(), u"second password"_s);
+    QTest::keyClick(dialog->passwordField(), Qt::Key_Return);
+    QTRY_VERIFY(m_client->isOnline());
+}
+
+void tst_MainWindow::leavingKeepsTheSignIn()
+{
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    signInWithTheDialog(u"alice"_s, u"first password"_s);
+    QTRY_VERIFY(!storedToken(u"alice"_s).isEmpty());
+    QTest::mouseClick(m_window->chatPage()->leaveButton(), Qt::LeftButton);
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    QVERIFY(dialog->hasSavedSignIn());
+    QVERIFY(dialog->passwordField()->text().isEmpty());
+    QVERIFY(dialog->signInButton()->isEnabled());
+    QTest::mouseClick(dialog->signInButton(), Qt::LeftButton);
+    QTRY_VERIFY(m_client->isOnline());
+    QVERIFY(m_client->isAccount());
+    QCOMPARE(m_client->name(), u"alice"_s);
 }
 
 QTEST_MAIN(tst_MainWindow)
