@@ -161,10 +161,11 @@ void Authenticator::signInWithPassword(const QString &name, const QString &passw
                     if (PasswordHasher::needsRehash(account->passwordHash)) {
                         // Stronger limits since it was set: the password is at hand only now.
                         const qint64 id = account->id;
+                        const QByteArray old = account->passwordHash;
                         whenReady(m_context.hasher.hash(password), this,
-                            [this, id](const QByteArray &hash) {
-                                m_context.store.run([id, hash](MessageStore &store) {
-                                    return store.accounts().setPasswordHash(id, hash);
+                            [this, id, old](const QByteArray &hash) {
+                                m_context.store.run([id, hash, old](MessageStore &store) {
+                                    return store.accounts().setPasswordHash(id, hash, old);
                                 });
                             });
                     }
@@ -325,8 +326,9 @@ void Authenticator::changePassword(
                 done(account ? busy() : storeUnavailable());
                 return;
             }
-            whenReady(m_context.hasher.verify(account->passwordHash, oldPassword), this,
-                [this, who, id, newPassword, done](bool matches) {
+            const QByteArray oldHash = account->passwordHash;
+            whenReady(m_context.hasher.verify(oldHash, oldPassword), this,
+                [this, who, id, oldHash, newPassword, done](bool matches) {
                     m_context.throttle.finish(
                         who.name, m_address, matches ? Result::Succeeded : Result::Failed);
                     if (!matches) {
@@ -334,18 +336,32 @@ void Authenticator::changePassword(
                         return;
                     }
                     whenReady(m_context.hasher.hash(newPassword), this,
-                        [this, who, id, done](const QByteArray &hash) {
-                            const QByteArray keep = who.tokenDigest;
+                        [this, who, id, oldHash, done](const QByteArray &hash) {
+                            // Nothing: not stored; false: changed elsewhere since it was read.
+                            const auto change = [id, hash, oldHash, keep = who.tokenDigest](
+                                                    MessageStore &store) -> std::optional<bool> {
+                                if (hash.isEmpty()) {
+                                    return std::nullopt;
+                                }
+                                if (!store.accounts().setPasswordHash(id, hash, oldHash)) {
+                                    return false;
+                                }
+                                if (store.accounts().revokeOtherTokens(id, keep) < 0) {
+                                    return std::nullopt;
+                                }
+                                return true;
+                            };
                             whenReady(
-                                m_context.store.run([id, hash, keep](MessageStore &store) {
-                                    return !hash.isEmpty()
-                                        && store.accounts().setPasswordHash(id, hash)
-                                        && store.accounts().revokeOtherTokens(id, keep) >= 0;
-                                }),
-                                this,
-                                [who, done](bool changed) {
-                                    done(changed ? Outcome{ErrorCode::None, {}, who}
-                                                 : storeUnavailable());
+                                m_context.store.run(change), this,
+                                [who, done](const std::optional<bool> &changed) {
+                                    if (!changed) {
+                                        done(storeUnavailable());
+                                    } else if (!*changed) {
+                                        done(failure(ErrorCode::AuthFailed,
+                                            u"the password was changed elsewhere meanwhile"_s));
+                                    } else {
+                                        done({ErrorCode::None, {}, who});
+                                    }
                                 },
                                 [done] { done(storeUnavailable()); });
                         });

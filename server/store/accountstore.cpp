@@ -92,7 +92,8 @@ std::optional<AccountStore::Account> AccountStore::createAccount(
     return Account{query.lastInsertId().toLongLong(), name, passwordHash, nowMs};
 }
 
-bool AccountStore::setPasswordHash(qint64 accountId, const QByteArray &passwordHash)
+bool AccountStore::setPasswordHash(
+    qint64 accountId, const QByteArray &passwordHash, const QByteArray &replacing)
 {
     if (!isArgon2idHash(passwordHash)) {
         qCWarning(lcStore) << "refused a password hash that is not Argon2id for account"
@@ -100,17 +101,22 @@ bool AccountStore::setPasswordHash(qint64 accountId, const QByteArray &passwordH
         return false;
     }
     QSqlQuery query(database(m_connectionName));
-    query.prepare(u"UPDATE accounts SET password_hash = ? WHERE id = ?"_s);
+    query.prepare(replacing.isEmpty()
+            ? u"UPDATE accounts SET password_hash = ? WHERE id = ?"_s
+            : u"UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?"_s);
     query.addBindValue(hashText(passwordHash));
     query.addBindValue(accountId);
+    if (!replacing.isEmpty()) {
+        query.addBindValue(hashText(replacing));
+    }
     if (!query.exec()) {
         qCWarning(lcStore).noquote()
             << "cannot change the password of account" << accountId << query.lastError().text();
         return false;
     }
     if (query.numRowsAffected() != 1) {
-        qCWarning(lcStore) << "cannot change the password of account" << accountId
-                           << "which does not exist";
+        qCInfo(lcStore) << "did not change the password of account" << accountId
+                        << "- it does not exist, or its password changed meanwhile";
         return false;
     }
     return true;

@@ -25,7 +25,10 @@ public:
     // Argon2id string (which is how a plain password would otherwise end up in the file).
     std::optional<Account> createAccount(
         const QString &name, const QByteArray &passwordHash, qint64 nowMs);
-    bool setPasswordHash(qint64 accountId, const QByteArray &passwordHash);
+    // replacing set: only if the account's hash is still that one, so a change made from a hash
+    // read earlier cannot undo a change made meanwhile (false then).
+    bool setPasswordHash(
+        qint64 accountId, const QByteArray &passwordHash, const QByteArray &replacing = {});
 
     // digest is the 32 bytes of the token's SHA-256; anything else is refused.
     bool addToken(qint64 accountId, const QByteArray &digest, const QString &peer, qint64 nowMs);

@@ -767,6 +767,11 @@ void tst_MessageStore::passwordChange()
     QVERIFY(!store->accounts().setPasswordHash(alice->id, QByteArray()));
     QCOMPARE(hashOf(*store, u"alice"_s), NewHash);
     QVERIFY(!store->accounts().setPasswordHash(bob->id + 1000, NewHash)); // no such account
+    // A change made from a hash read before another change does not undo it.
+    QVERIFY(!store->accounts().setPasswordHash(alice->id, AliceHash, AliceHash));
+    QCOMPARE(hashOf(*store, u"alice"_s), NewHash);
+    QVERIFY(store->accounts().setPasswordHash(alice->id, AliceHash, NewHash));
+    QCOMPARE(hashOf(*store, u"alice"_s), AliceHash);
 }
 
 void tst_MessageStore::tokensFindTouchAndExpire()
