@@ -391,3 +391,21 @@ void Authenticator::logout(const Identity &who, Done done)
             done({ErrorCode::None, {}, who});
         });
 }
+
+void Authenticator::findAccount(
+    const QString &name, std::function<void(const std::optional<Identity> &)> done)
+{
+    if (!FrameValidator::validateName(name).isValid()) {
+        done(std::nullopt);
+        return;
+    }
+    whenReady(
+        m_context.store.run([name](MessageStore &store) { return store.accounts().account(name); }),
+        this,
+        [done](const std::optional<Account> &account) {
+            done(account ? std::optional<Identity>(
+                     Identity{account->name, accountIdentity(account->id), true, {}, {}})
+                         : std::nullopt);
+        },
+        [done] { done(std::nullopt); });
+}

@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <functional>
+#include <optional>
 
 struct ServerContext;
 
@@ -56,6 +57,9 @@ public:
         const Identity &who, const QString &oldPassword, const QString &newPassword, Done done);
     // Revokes the token in use (if any).
     void logout(const Identity &who, Done done);
+    // The account called name, if there is one (nothing as well if it cannot be read).
+    void findAccount(
+        const QString &name, std::function<void(const std::optional<Identity> &)> done);
 
     static qint64 accountId(const QString &identity);
 

@@ -6,10 +6,8 @@
 #include "frames.h"
 #include "framevalidator.h"
 #include "jsonwire.h"
-#include "peeraddress.h"
 #include "sessionsettings.h"
 #include "storeworker.h"
-#include "whenready.h"
 #include "workerhost.h"
 
 #include <QPointer>
@@ -396,38 +394,32 @@ void Session::onDm(const QJsonObject &frame)
     const ChatRoom::Posted sent = m_context.room.sendPrivate(m_member, to, text, cid);
     if (sent.error == ErrorCode::NoSuchUser) {
         sendToOffline(to, text, cid);
-    } else if (sent.error == ErrorCode::ShuttingDown) {
-        sendError(sent.error, u"the server is shutting down"_s, cid);
+    } else {
+        refusedDm(sent, to, cid);
     }
 }
 
 void Session::sendToOffline(const QString &to, const QString &text, const QString &cid)
 {
-    if (!FrameValidator::validateName(to).isValid()) {
-        sendError(ErrorCode::NoSuchUser, u"nobody is called %1"_s.arg(to), cid);
-        return;
-    }
     // Input waits, so that what the client sends next is not posted before this message.
     suspend();
-    whenReady(
-        m_context.store.run([to](MessageStore &store) { return store.accounts().account(to); }),
-        this,
-        [this, to, text, cid](const std::optional<AccountStore::Account> &account) {
-            const ChatRoom::Posted sent = account
-                ? m_context.room.sendPrivate(m_member, to, text, cid,
-                    ChatRoom::Offline{account->name, u"a:%1"_s.arg(account->id)})
-                : ChatRoom::Posted{ErrorCode::NoSuchUser, 0, false};
-            if (sent.error == ErrorCode::NoSuchUser) {
-                sendError(sent.error, u"nobody called %1 is online"_s.arg(to), cid);
-            } else if (sent.error == ErrorCode::ShuttingDown) {
-                sendError(sent.error, u"the server is shutting down"_s, cid);
-            }
-            resume();
-        },
-        [this, to, cid] {
-            sendError(ErrorCode::NoSuchUser, u"nobody called %1 is online"_s.arg(to), cid);
+    m_authenticator->findAccount(
+        to, [this, to, text, cid](const std::optional<Authenticator::Identity> &account) {
+            refusedDm(account ? m_context.room.sendPrivate(
+                          m_member, to, text, cid, ChatRoom::Offline{account->name, account->id})
+                              : ChatRoom::Posted{ErrorCode::NoSuchUser, 0, false},
+                to, cid);
             resume();
         });
+}
+
+void Session::refusedDm(const ChatRoom::Posted &sent, const QString &to, const QString &cid)
+{
+    if (sent.error == ErrorCode::NoSuchUser) {
+        sendError(sent.error, u"nobody called %1 is online"_s.arg(to), cid);
+    } else if (sent.error == ErrorCode::ShuttingDown) {
+        sendError(sent.error, u"the server is shutting down"_s, cid);
+    }
 }
 
 void Session::onHistory(const QJsonObject &frame)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "authenticator.h"
+#include "chatroom.h"
 #include "floodguard.h"
 #include "frametype.h"
 #include "hostedclient.h"
@@ -77,6 +78,8 @@ private:
     void onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since);
     // A dm to someone not online: an account gets it at its next sign-in.
     void sendToOffline(const QString &to, const QString &text, const QString &cid);
+    // Tells the client why its dm was not sent, if it was not.
+    void refusedDm(const ChatRoom::Posted &sent, const QString &to, const QString &cid);
     // Holds input until the account step under way answers; resume() goes on.
     void suspend();
     void resume();
