@@ -91,8 +91,16 @@ QString CredentialStore::description() const
     switch (m_backend) {
     case Backend::Keychain:
         return tr("System keychain");
-    case Backend::File:
-        return tr("File readable only by you: %1").arg(QDir::toNativeSeparators(m_filePath));
+    case Backend::File: {
+        QString shown = m_filePath;
+#ifdef Q_OS_UNIX
+        // The way people write their own folder.
+        if (const QString home = QDir::homePath(); shown.startsWith(home + u'/')) {
+            shown.replace(0, home.size(), u"~"_s);
+        }
+#endif
+        return tr("File readable only by you: %1").arg(QDir::toNativeSeparators(shown));
+    }
     }
     return {};
 }
@@ -216,7 +224,7 @@ void CredentialStore::fallBackToFile(const QString &why)
         return;
     }
     qCInfo(lcCredentials).noquote()
-        << "no keychain (" << why << "): sign-ins are kept in" << m_filePath;
+        << u"no keychain (%1): sign-ins are kept in %2"_s.arg(why, m_filePath);
     m_backend = Backend::File;
     emit backendChanged(m_backend);
 }

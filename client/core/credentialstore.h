@@ -55,7 +55,7 @@ public:
     void probe();
 
     Backend backend() const { return m_backend; }
-    // For people: "System keychain", or "File readable only by you: <path>".
+    // For people: "System keychain", or "File readable only by you: <path>" (~ for home).
     QString description() const;
     QString filePath() const { return m_filePath; }
     bool isIdle() const { return m_queue.empty(); }

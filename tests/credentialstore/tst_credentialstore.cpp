@@ -80,7 +80,7 @@ void tst_CredentialStore::fileRoundTrip()
     CredentialStore store(nullptr, Backend::File);
     QCOMPARE(store.backend(), Backend::File);
     QVERIFY(store.description().startsWith(u"File readable only by you: "_s));
-    QVERIFY(store.description().contains(store.filePath()));
+    QVERIFY(store.description().contains(store.filePath())); // (not in the home folder)
     QVERIFY(store.filePath().startsWith(m_data.path()));
     QCOMPARE(readNow(store, u"alice@host:1"_s), QString());
 
