@@ -1,22 +1,21 @@
 #include "authenticator.h"
 
 #include "chatlog.h"
+#include "chatroom.h"
 #include "framevalidator.h"
 #include "messagestore.h"
 #include "passwordhasher.h"
 #include "servercontext.h"
 #include "sessionsettings.h"
 #include "sessiontoken.h"
-#include "signinthrottle.h"
 #include "storeworker.h"
 #include "whenready.h"
 
 #include <QDateTime>
 #include <QUuid>
 
-#include <cmath>
-
 using Protocol::ErrorCode;
+using Result = SignInThrottle::Result;
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -31,6 +30,11 @@ qint64 nowMs()
 QString accountIdentity(qint64 id)
 {
     return u"a:%1"_s.arg(id);
+}
+
+Authenticator::Identity identityOf(const Account &account, qint64 checkedAt)
+{
+    return {account.name, accountIdentity(account.id), true, {}, {}, checkedAt};
 }
 
 Authenticator::Outcome failure(ErrorCode code, const QString &message)
@@ -64,6 +68,11 @@ Authenticator::Outcome storeUnavailable()
     return failure(ErrorCode::StorageFailed, u"the server cannot read its accounts right now"_s);
 }
 
+Authenticator::Outcome changedMeanwhile()
+{
+    return failure(ErrorCode::AuthFailed, u"the password was changed meanwhile"_s);
+}
+
 } // namespace
 
 Authenticator::Authenticator(const ServerContext &context, QString address, QObject *parent)
@@ -73,27 +82,26 @@ Authenticator::Authenticator(const ServerContext &context, QString address, QObj
 {
 }
 
-qint64 Authenticator::accountId(const QString &identity)
+Authenticator::~Authenticator()
 {
-    return identity.startsWith(u"a:"_s) ? identity.mid(2).toLongLong() : 0;
+    for (const QString &account : std::as_const(m_attempts)) {
+        m_context.throttle.finish(account, m_address, Result::Abandoned);
+    }
 }
 
-void Authenticator::signIn(const QJsonObject &hello, Done done)
+bool Authenticator::begin(const QString &account)
 {
-    if (hello.contains("token"_L1)) {
-        signInWithToken(hello.value("token"_L1).toString(), std::move(done));
-        return;
+    if (!m_context.throttle.tryBegin(account, m_address)) {
+        return false;
     }
-    const QString name = hello.value("name"_L1).toString();
-    const FrameValidator::Verdict verdict = FrameValidator::validateName(name);
-    if (!verdict.isValid()) {
-        done(failure(verdict.error, verdict.message));
-        return;
-    }
-    if (hello.contains("password"_L1)) {
-        signInWithPassword(name, hello.value("password"_L1).toString(), std::move(done));
-    } else {
-        admitGuest(name, std::move(done));
+    m_attempts.append(account);
+    return true;
+}
+
+void Authenticator::end(const QString &account, Result result)
+{
+    if (m_attempts.removeOne(account)) {
+        m_context.throttle.finish(account, m_address, result);
     }
 }
 
@@ -110,54 +118,73 @@ Authenticator::Outcome Authenticator::tooManyAttempts(const QString &account) co
         ErrorCode::TooManyAttempts, u"too many sign-in attempts; try again in %1 s"_s.arg(seconds));
 }
 
-void Authenticator::signInWithPassword(const QString &name, const QString &password, Done done)
+void Authenticator::signIn(const QJsonObject &hello, bool withToken, Done done)
+{
+    if (hello.contains("token"_L1)) {
+        signInWithToken(hello.value("token"_L1).toString(), std::move(done));
+        return;
+    }
+    const QString name = hello.value("name"_L1).toString();
+    const FrameValidator::Verdict verdict = FrameValidator::validateName(name);
+    if (!verdict.isValid()) {
+        done(failure(verdict.error, verdict.message));
+        return;
+    }
+    if (hello.contains("password"_L1)) {
+        signInWithPassword(name, hello.value("password"_L1).toString(), withToken, std::move(done));
+    } else {
+        admitGuest(name, std::move(done));
+    }
+}
+
+void Authenticator::signInWithPassword(
+    const QString &name, const QString &password, bool withToken, Done done)
 {
     if (hasherBusy()) {
         done(busy());
         return;
     }
-    if (!m_context.throttle.tryBegin(name, m_address)) {
+    if (!begin(name)) {
         qCInfo(lcChat).noquote() << m_address << "throttled signing in as" << name;
         done(tooManyAttempts(name));
         return;
     }
     // A password no one could have set costs no hash.
     if (PasswordHasher::checkStrength(password) == PasswordHasher::Strength::TooLong) {
-        m_context.throttle.finish(name, m_address, SignInThrottle::Result::Failed);
+        end(name, Result::Failed);
         done(authFailed());
         return;
     }
-    const auto finishWith = [this, name, done](const Outcome &outcome) {
-        using Result = SignInThrottle::Result;
-        m_context.throttle.finish(name, m_address,
-            outcome.error == ErrorCode::None             ? Result::Succeeded
-                : outcome.error == ErrorCode::AuthFailed ? Result::Failed
-                                                         : Result::Abandoned);
-        if (outcome.error == ErrorCode::AuthFailed) {
+    const auto fail = [this, name, done](Result result, const Outcome &outcome) {
+        end(name, result);
+        if (result == Result::Failed) {
             qCInfo(lcChat).noquote() << m_address << "failed to sign in as" << name;
         }
         done(outcome);
     };
+    const qint64 checkedAt = m_context.room.revocations();
     whenReady(
         m_context.store.run([name](MessageStore &store) { return store.accounts().account(name); }),
         this,
-        [this, password, finishWith](const std::optional<Account> &account) {
+        [this, name, password, withToken, done, fail, checkedAt](
+            const std::optional<Account> &account) {
             if (!account) {
-                finishWith(authFailed());
+                fail(Result::Failed, authFailed());
                 return;
             }
             // Checked again here, where the hash is asked for: a burst of sign-ins all pass
             // the first check before any of their account reads comes back.
             if (hasherBusy()) {
-                finishWith(busy());
+                fail(Result::Abandoned, busy());
                 return;
             }
             whenReady(m_context.hasher.verify(account->passwordHash, password), this,
-                [this, account, password, finishWith](bool matches) {
+                [this, name, account, password, withToken, done, fail, checkedAt](bool matches) {
                     if (!matches) {
-                        finishWith(authFailed());
+                        fail(Result::Failed, authFailed());
                         return;
                     }
+                    end(name, Result::Succeeded);
                     if (PasswordHasher::needsRehash(account->passwordHash)) {
                         // Stronger limits since it was set: the password is at hand only now.
                         const qint64 id = account->id;
@@ -169,14 +196,18 @@ void Authenticator::signInWithPassword(const QString &name, const QString &passw
                                 });
                             });
                     }
-                    issueToken(
-                        {account->name, accountIdentity(account->id), true, {}, {}}, finishWith);
+                    const Identity identity = identityOf(*account, checkedAt);
+                    if (withToken) {
+                        issueToken(identity, account->passwordHash, done);
+                    } else {
+                        done({ErrorCode::None, {}, identity});
+                    }
                 });
         },
-        [finishWith] { finishWith(storeUnavailable()); });
+        [fail] { fail(Result::Abandoned, storeUnavailable()); });
 }
 
-void Authenticator::issueToken(Identity identity, Done done)
+void Authenticator::issueToken(Identity identity, const QByteArray &passwordHash, Done done)
 {
     const QByteArray token = SessionToken::mint();
     const QByteArray digest = SessionToken::digest(token);
@@ -184,48 +215,48 @@ void Authenticator::issueToken(Identity identity, Done done)
     identity.tokenDigest = digest;
     identity.newToken = QString::fromLatin1(token);
     whenReady(
-        m_context.store.run([id, digest, peer = m_address](MessageStore &store) {
-            return store.accounts().addToken(id, digest, peer, nowMs());
+        m_context.store.run([id, digest, passwordHash, peer = m_address](MessageStore &store) {
+            return store.accounts().addToken(id, digest, peer, nowMs(), passwordHash);
         }),
         this,
         [identity, done](bool added) {
-            done(added ? Outcome{ErrorCode::None, {}, identity} : storeUnavailable());
+            done(added ? Outcome{ErrorCode::None, {}, identity} : changedMeanwhile());
         },
         [done] { done(storeUnavailable()); });
 }
 
 void Authenticator::signInWithToken(const QString &token, Done done)
 {
-    if (!m_context.throttle.tryBegin({}, m_address)) {
+    if (!begin({})) {
         done(tooManyAttempts({}));
         return;
     }
-    const QByteArray bytes = token.toLatin1();
     if (token.size() != SessionToken::EncodedLength || !token.isSimpleText()) {
-        m_context.throttle.finish({}, m_address, SignInThrottle::Result::Failed);
+        end({}, Result::Failed);
         done(authFailed());
         return;
     }
-    const QByteArray digest = SessionToken::digest(bytes);
+    const QByteArray digest = SessionToken::digest(token.toLatin1());
     const qint64 expiry = m_context.settings.tokenIdleExpiryMs;
+    const qint64 checkedAt = m_context.room.revocations();
     whenReady(
         m_context.store.run([digest, expiry](MessageStore &store) {
             return store.accounts().accountForToken(digest, nowMs(), expiry);
         }),
         this,
-        [this, digest, done](const std::optional<Account> &account) {
-            m_context.throttle.finish({}, m_address,
-                account ? SignInThrottle::Result::Succeeded : SignInThrottle::Result::Failed);
+        [this, digest, done, checkedAt](const std::optional<Account> &account) {
+            end({}, account ? Result::Succeeded : Result::Failed);
             if (!account) {
                 qCInfo(lcChat).noquote() << m_address << "sent an unknown or revoked token";
                 done(authFailed());
                 return;
             }
-            done({ErrorCode::None, {},
-                {account->name, accountIdentity(account->id), true, digest, {}}});
+            Identity identity = identityOf(*account, checkedAt);
+            identity.tokenDigest = digest;
+            done({ErrorCode::None, {}, identity});
         },
         [this, done] {
-            m_context.throttle.finish({}, m_address, SignInThrottle::Result::Abandoned);
+            end({}, Result::Abandoned);
             done(storeUnavailable());
         });
 }
@@ -244,15 +275,15 @@ void Authenticator::admitGuest(const QString &name, Done done)
                 done(failure(ErrorCode::GuestsDisabled,
                     u"this server has no guests: sign in to an account"_s));
             } else {
-                done({ErrorCode::None, {},
-                    {name, u"g:"_s + QUuid::createUuid().toString(QUuid::WithoutBraces), false, {},
-                        {}}});
+                const QString id = u"g:"_s + QUuid::createUuid().toString(QUuid::WithoutBraces);
+                done({ErrorCode::None, {}, {name, id, false, {}, {}, 0}});
             }
         },
         [done] { done(storeUnavailable()); });
 }
 
-void Authenticator::registerGuest(const Identity &guest, const QString &password, Done done)
+void Authenticator::registerGuest(
+    const Identity &guest, const QString &password, bool withToken, Done done)
 {
     if (guest.account) {
         done(failure(ErrorCode::AccountExists, u"%1 is an account already"_s.arg(guest.name)));
@@ -266,37 +297,48 @@ void Authenticator::registerGuest(const Identity &guest, const QString &password
         done(busy());
         return;
     }
-    whenReady(m_context.hasher.hash(password), this, [this, guest, done](const QByteArray &hash) {
-        if (hash.isEmpty()) {
-            done(storeUnavailable());
-            return;
-        }
-        const QString name = guest.name;
-        const QString guestId = guest.id;
-        whenReady(
-            m_context.store.run([name, hash, guestId](MessageStore &store) {
-                const auto account = store.accounts().createAccount(name, hash, nowMs());
-                if (account) {
-                    store.transferIdentity(guestId, accountIdentity(account->id));
-                }
-                return account;
-            }),
-            this,
-            [this, done, name](const std::optional<Account> &account) {
-                if (!account) {
-                    done(
-                        failure(ErrorCode::AccountExists, u"%1 is an account already"_s.arg(name)));
-                    return;
-                }
-                qCInfo(lcChat).noquote() << m_address << "registered" << account->name;
-                issueToken({account->name, accountIdentity(account->id), true, {}, {}}, done);
-            },
-            [done] { done(storeUnavailable()); });
-    });
+    // A registration costs a hash like a sign-in: it is counted against the address too.
+    const QString name = guest.name;
+    if (!begin(name)) {
+        done(tooManyAttempts(name));
+        return;
+    }
+    whenReady(m_context.hasher.hash(password), this,
+        [this, name, withToken, done](const QByteArray &hash) {
+            if (hash.isEmpty()) {
+                end(name, Result::Abandoned);
+                done(storeUnavailable());
+                return;
+            }
+            whenReady(
+                m_context.store.run([name, hash](MessageStore &store) {
+                    return store.accounts().createAccount(name, hash, nowMs());
+                }),
+                this,
+                [this, name, hash, withToken, done](const std::optional<Account> &account) {
+                    end(name, Result::Abandoned); // neither a failed guess nor a sign-in
+                    if (!account) {
+                        done(failure(
+                            ErrorCode::AccountExists, u"%1 is an account already"_s.arg(name)));
+                        return;
+                    }
+                    qCInfo(lcChat).noquote() << m_address << "registered" << account->name;
+                    const Identity identity = identityOf(*account, m_context.room.revocations());
+                    if (withToken) {
+                        issueToken(identity, hash, done);
+                    } else {
+                        done({ErrorCode::None, {}, identity});
+                    }
+                },
+                [this, name, done] {
+                    end(name, Result::Abandoned);
+                    done(storeUnavailable());
+                });
+        });
 }
 
-void Authenticator::changePassword(
-    const Identity &who, const QString &oldPassword, const QString &newPassword, Done done)
+void Authenticator::changePassword(const Identity &who, qint64 member, const QString &oldPassword,
+    const QString &newPassword, Done done)
 {
     if (!who.account) {
         done(failure(ErrorCode::AuthRequired, u"guests have no password: /register first"_s));
@@ -310,35 +352,41 @@ void Authenticator::changePassword(
         done(busy());
         return;
     }
-    if (!m_context.throttle.tryBegin(who.name, m_address)) {
+    if (!begin(who.name)) {
         done(tooManyAttempts(who.name));
         return;
     }
+    const auto give = [this, name = who.name, done](Result result, const Outcome &outcome) {
+        end(name, result);
+        done(outcome);
+    };
     const QString name = who.name;
     const qint64 id = accountId(who.id);
     whenReady(
         m_context.store.run([name](MessageStore &store) { return store.accounts().account(name); }),
         this,
-        [this, who, id, oldPassword, newPassword, done](const std::optional<Account> &account) {
-            using Result = SignInThrottle::Result;
+        [this, who, member, id, oldPassword, newPassword, done, give](
+            const std::optional<Account> &account) {
             if (!account || account->id != id || hasherBusy()) {
-                m_context.throttle.finish(who.name, m_address, Result::Abandoned);
-                done(account ? busy() : storeUnavailable());
+                give(Result::Abandoned, account ? busy() : storeUnavailable());
                 return;
             }
             const QByteArray oldHash = account->passwordHash;
             whenReady(m_context.hasher.verify(oldHash, oldPassword), this,
-                [this, who, id, oldHash, newPassword, done](bool matches) {
-                    m_context.throttle.finish(
-                        who.name, m_address, matches ? Result::Succeeded : Result::Failed);
+                [this, who, member, id, oldHash, newPassword, done, give](bool matches) {
                     if (!matches) {
-                        done(authFailed());
+                        give(Result::Failed, authFailed());
                         return;
                     }
+                    end(who.name, Result::Succeeded);
                     whenReady(m_context.hasher.hash(newPassword), this,
-                        [this, who, id, oldHash, done](const QByteArray &hash) {
-                            // Nothing: not stored; false: changed elsewhere since it was read.
-                            const auto change = [id, hash, oldHash, keep = who.tokenDigest](
+                        [this, who, member, id, oldHash, done](const QByteArray &hash) {
+                            // In one step on the store thread, whether or not this session
+                            // is still there to see it: the new hash (if the old one is still
+                            // current), the other tokens revoked, the other connections closed.
+                            // Nothing: not stored; false: changed elsewhere meanwhile.
+                            ChatRoom &room = m_context.room;
+                            const auto change = [id, hash, oldHash, who, member, &room](
                                                     MessageStore &store) -> std::optional<bool> {
                                 if (hash.isEmpty()) {
                                     return std::nullopt;
@@ -346,7 +394,8 @@ void Authenticator::changePassword(
                                 if (!store.accounts().setPasswordHash(id, hash, oldHash)) {
                                     return false;
                                 }
-                                if (store.accounts().revokeOtherTokens(id, keep) < 0) {
+                                room.revoke(who.id, member);
+                                if (store.accounts().revokeOtherTokens(id, who.tokenDigest) < 0) {
                                     return std::nullopt;
                                 }
                                 return true;
@@ -357,8 +406,7 @@ void Authenticator::changePassword(
                                     if (!changed) {
                                         done(storeUnavailable());
                                     } else if (!*changed) {
-                                        done(failure(ErrorCode::AuthFailed,
-                                            u"the password was changed elsewhere meanwhile"_s));
+                                        done(changedMeanwhile());
                                     } else {
                                         done({ErrorCode::None, {}, who});
                                     }
@@ -367,10 +415,7 @@ void Authenticator::changePassword(
                         });
                 });
         },
-        [this, who, done] {
-            m_context.throttle.finish(who.name, m_address, SignInThrottle::Result::Abandoned);
-            done(storeUnavailable());
-        });
+        [give] { give(Result::Abandoned, storeUnavailable()); });
 }
 
 void Authenticator::logout(const Identity &who, Done done)
@@ -403,9 +448,12 @@ void Authenticator::findAccount(
         m_context.store.run([name](MessageStore &store) { return store.accounts().account(name); }),
         this,
         [done](const std::optional<Account> &account) {
-            done(account ? std::optional<Identity>(
-                     Identity{account->name, accountIdentity(account->id), true, {}, {}})
-                         : std::nullopt);
+            done(account ? std::optional<Identity>(identityOf(*account, 0)) : std::nullopt);
         },
         [done] { done(std::nullopt); });
+}
+
+qint64 Authenticator::accountId(const QString &identity)
+{
+    return identity.startsWith(u"a:"_s) ? identity.mid(2).toLongLong() : 0;
 }

@@ -11,6 +11,25 @@
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
 
+ChatRoom::Event ChatRoom::bytesEvent(const QByteArray &frame)
+{
+    Event event;
+    event.frames = {frame};
+    return event;
+}
+
+ChatRoom::Event ChatRoom::frameEvent(const QJsonObject &frame)
+{
+    return bytesEvent(FrameCodec::encode(frame));
+}
+
+ChatRoom::Event ChatRoom::readEvent(Read read)
+{
+    Event event;
+    event.read = std::move(read);
+    return event;
+}
+
 ChatRoom::ChatRoom(QString motd, int presenceLimit)
     : m_motd(std::move(motd))
     , m_presenceLimit(presenceLimit)
@@ -23,6 +42,9 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     if (m_closed) {
         return {ErrorCode::ShuttingDown, 0, {}, 0, 0, {}};
     }
+    if (m_revokedAt.value(newcomer.identity) > newcomer.checkedAt) {
+        return {ErrorCode::AuthFailed, 0, {}, 0, 0, {}};
+    }
     const QString k = key(newcomer.name);
     auto person = m_people.find(k);
     if (person != m_people.end() && person->identity != newcomer.identity) {
@@ -31,11 +53,9 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     if (person == m_people.end()) {
         // The newcomer's own joined is the last event it does not receive.
         if (m_people.size() < m_presenceLimit) {
-            queueLocked(
-                {0, {FrameCodec::encode(Frames::joined(newcomer.name, Protocol::timestampNow()))},
-                    0, {}, {}, {}, {}});
+            queueLocked(frameEvent(Frames::joined(newcomer.name, Protocol::timestampNow())));
         }
-        person = m_people.insert(k, Person{newcomer.name, newcomer.identity, {}});
+        person = m_people.insert(k, Person{newcomer.name, newcomer.identity, {}, {}});
         m_identityKeys.insert(newcomer.identity, k);
     }
     const qint64 id = ++m_lastMember;
@@ -57,7 +77,7 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     if (query.limit > 0 || query.takeUndelivered) {
         welcome.query = query;
     }
-    queueForLocked(id, {0, {}, 0, {}, {}, {}, welcome});
+    queueForLocked(id, readEvent(welcome));
     return joined;
 }
 
@@ -75,16 +95,14 @@ void ChatRoom::leave(qint64 member, const QString &reason)
         return; // still online through another connection
     }
     const QString name = person->name;
-    if (person->identity.startsWith(u"g:"_s)) {
-        m_cids.remove(person->identity); // a guest session never comes back
-    }
+    keepCidsOfflineLocked(person->identity);
     m_identityKeys.remove(person->identity);
+    m_identityKeys.remove(person->formerIdentity);
     m_people.erase(person);
     if (m_closed || m_people.size() >= m_presenceLimit) {
         return;
     }
-    queueLocked({0, {FrameCodec::encode(Frames::left(name, reason, Protocol::timestampNow()))}, 0,
-        {}, {}, {}, {}});
+    queueLocked(frameEvent(Frames::left(name, reason, Protocol::timestampNow())));
 }
 
 ChatRoom::Posted ChatRoom::say(qint64 member, const QString &text, const QString &cid)
@@ -120,10 +138,8 @@ ChatRoom::Posted ChatRoom::postLocked(
         // A retry of something already posted: the sender gets the stored copy again (clients
         // drop an id they already have), and nobody else hears of it.
         queueForLocked(member,
-            {0, {}, 0, {}, {}, {},
-                Read{Read::Kind::Resend,
-                    MessageStore::Query{sender->identity, *id - 1, *id + 1, 1, false, false}, {},
-                    {}}});
+            readEvent({Read::Kind::Resend,
+                MessageStore::Query{sender->identity, *id - 1, *id + 1, 1, false, false}, {}, {}}));
         return {ErrorCode::None, *id, true};
     }
     Event event;
@@ -154,9 +170,7 @@ ChatRoom::Posted ChatRoom::postLocked(
 void ChatRoom::sendUsers(qint64 member)
 {
     std::unique_lock locker(m_mutex);
-    queueForLocked(member,
-        {0, {FrameCodec::encode(Frames::users(usersLocked(), m_people.size()))}, 0, {}, {}, {},
-            {}});
+    queueForLocked(member, frameEvent(Frames::users(usersLocked(), m_people.size())));
 }
 
 void ChatRoom::sendHistory(qint64 member, MessageStore::Query query)
@@ -171,13 +185,13 @@ void ChatRoom::sendHistory(qint64 member, MessageStore::Query query)
     // The store answers after committing the whole batch, later messages included; the page
     // must hold only what came before the request, as the live traffic brings the rest.
     query.before = std::min(query.before, m_lastId + 1);
-    queueForLocked(member, {0, {}, 0, {}, {}, {}, Read{Read::Kind::History, query, {}, {}}});
+    queueForLocked(member, readEvent({Read::Kind::History, query, {}, {}}));
 }
 
 void ChatRoom::sendAfterQueued(qint64 member, const QByteArray &frame)
 {
     std::unique_lock locker(m_mutex);
-    queueForLocked(member, {0, {frame}, 0, {}, {}, {}, {}});
+    queueForLocked(member, bytesEvent(frame));
 }
 
 void ChatRoom::promote(qint64 member, const QString &identity)
@@ -188,25 +202,36 @@ void ChatRoom::promote(qint64 member, const QString &identity)
         return;
     }
     Person &person = *m_people.find(found->key);
-    m_identityKeys.remove(person.identity);
-    m_cids.insert(identity, m_cids.take(person.identity));
+    // Events already queued for the guest still find it by its old identity.
+    person.formerIdentity = person.identity;
     person.identity = identity;
     m_identityKeys.insert(identity, found->key);
+    m_cids.insert(identity, m_cids.take(person.formerIdentity));
+    Event event;
+    event.transfer = Transfer{person.formerIdentity, identity};
+    queueLocked(std::move(event));
 }
 
-void ChatRoom::revokeOthers(qint64 member)
+void ChatRoom::revoke(const QString &identity, qint64 except)
 {
     std::unique_lock locker(m_mutex);
-    const Person *person = personLocked(member);
-    if (!person) {
+    m_revokedAt.insert(identity, ++m_revocations);
+    const auto k = m_identityKeys.constFind(identity);
+    if (k == m_identityKeys.constEnd()) {
         return;
     }
-    for (const qint64 other : person->members) {
+    for (const qint64 other : m_people.constFind(*k)->members) {
         const auto connection = m_members.constFind(other);
-        if (other != member && connection->revoke) {
+        if (other != except && connection->revoke) {
             connection->revoke();
         }
     }
+}
+
+qint64 ChatRoom::revocations() const
+{
+    std::unique_lock locker(m_mutex);
+    return m_revocations;
 }
 
 const ChatRoom::Person *ChatRoom::personLocked(qint64 member) const
@@ -231,7 +256,7 @@ void ChatRoom::queueForLocked(qint64 member, Event event)
 void ChatRoom::announce(const QByteArray &frame)
 {
     std::unique_lock locker(m_mutex);
-    queueLocked({0, {frame}, 0, {}, {}, {}, {}});
+    queueLocked(bytesEvent(frame));
 }
 
 QStringList ChatRoom::users() const
@@ -286,6 +311,9 @@ StorePipeline::Batch ChatRoom::takeBatch()
         if (event.message) {
             batch.messages.append(*event.message);
         }
+        if (event.transfer) {
+            batch.transfers.append(*event.transfer);
+        }
         if (event.read && event.read->query) {
             batch.reads.append(*event.read->query);
         }
@@ -326,7 +354,8 @@ QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &p
                 [&read](const StoredMessage &message) { return message.id > *read.since; });
             welcome = Frames::withReplay(welcome, page.messages.size(), *read.since,
                 first == page.messages.cend() ? *read.since + 1 : first->id);
-        } else if (read.since) {
+        } else if (read.since || !page.messages.isEmpty()) {
+            // Without since, what follows is what waited for an offline account.
             welcome = Frames::withReplay(welcome, page.messages.size());
         }
         frames.append(FrameCodec::encode(welcome));
@@ -389,6 +418,36 @@ void ChatRoom::rememberCidLocked(const QString &identity, const QString &cid, qi
     if (window.order.size() > std::size_t(CidsPerSender)) {
         window.ids.remove(window.order.front());
         window.order.pop_front();
+    }
+}
+
+void ChatRoom::keepCidsOfflineLocked(const QString &identity)
+{
+    const auto window = m_cids.find(identity);
+    if (window == m_cids.end()) {
+        return;
+    }
+    if (!identity.startsWith(u"a:"_s)) {
+        m_cids.erase(window); // a guest session never comes back
+        return;
+    }
+    // A client retries what it sent last before its connection dropped: the newest few will do.
+    while (window->order.size() > std::size_t(OfflineCids)) {
+        window->ids.remove(window->order.front());
+        window->order.pop_front();
+    }
+    // Each account once, so that one coming and going cannot push the others out.
+    const auto earlier = std::find(m_offlineCids.begin(), m_offlineCids.end(), identity);
+    if (earlier != m_offlineCids.end()) {
+        m_offlineCids.erase(earlier);
+    }
+    m_offlineCids.push_back(identity);
+    while (m_offlineCids.size() > std::size_t(OfflineWindows)) {
+        const QString oldest = m_offlineCids.front();
+        m_offlineCids.pop_front();
+        if (!m_identityKeys.contains(oldest)) { // back online: it keeps its window
+            m_cids.remove(oldest);
+        }
     }
 }
 

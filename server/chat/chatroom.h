@@ -55,6 +55,9 @@ public:
         // Called, under the room's lock, to close this membership from another thread (a
         // password change); it must only post to the membership's own thread.
         std::function<void()> revoke;
+        // revocations() read before the newcomer's credentials were checked: if its identity
+        // was revoked since, the credentials may be stale, and the join is refused.
+        qint64 checkedAt = 0;
     };
     struct Joined
     {
@@ -66,7 +69,8 @@ public:
         QString motd;
     };
     // Adds a membership for the newcomer: a new person (announced to the others), or another
-    // connection of an account already online. NameTaken if someone else has the name. Its
+    // connection of an account already online. NameTaken if someone else has the name;
+    // AuthFailed if the identity was revoked after checkedAt. Its
     // outbox gets its welcome and, given since, the messages after since that it may see (at
     // most Protocol::MaxReplay; welcome says how many, and flags a gap); an account also gets
     // the private messages that waited for it while it was offline.
@@ -107,11 +111,16 @@ public:
     // the session recognises.
     void sendAfterQueued(qint64 member, const QByteArray &frame);
 
-    // A guest who registered: its person now stands for the account.
+    // A guest who registered: its person now stands for the account, and the store hands the
+    // guest's messages to the account in order with the traffic around it (those still on
+    // their way to it included).
     void promote(qint64 member, const QString &identity);
-    // Closes every other connection of the member's identity (its revoke), as a password change
-    // must.
-    void revokeOthers(qint64 member);
+    // A password change: every connection of identity but except is closed (its revoke), and
+    // a sign-in whose credentials were checked before this cannot join. Any thread (the store
+    // thread calls it in the same step that commits the change).
+    void revoke(const QString &identity, qint64 except);
+    // A counter that revoke() raises: read it before checking credentials (Newcomer::checkedAt).
+    qint64 revocations() const;
 
     QStringList users() const;
     int userCount() const;
@@ -127,8 +136,12 @@ public:
     void deliverBatch(const QList<MessageStore::Page> &pages) override;
     void announce(const QByteArray &frame) override;
 
-    // How many cids are remembered per sender identity to recognise a retried send.
+    // How many cids are remembered per sender identity to recognise a retried send: that many
+    // while it is online; an account's newest OfflineCids while it is away, for the
+    // OfflineWindows accounts that left last (a guest session never comes back: its go).
     static constexpr int CidsPerSender = 1000;
+    static constexpr int OfflineCids = 100;
+    static constexpr int OfflineWindows = 1000;
 
 private:
     // A reply that needs the store: what to read, and how to turn the page into frames.
@@ -149,11 +162,13 @@ private:
         QString alsoTo; // ... and of this one (a private message's sender)
         std::optional<StoredMessage> message; // stored before it is delivered
         std::optional<Read> read;
+        std::optional<Transfer> transfer; // stored in order with the messages
     };
     struct Person
     {
         QString name;
         QString identity;
+        QString formerIdentity; // a registered guest's, for what was addressed to it before
         QList<qint64> members; // its connections, oldest first
     };
     struct Member
@@ -170,12 +185,17 @@ private:
         std::deque<QString> order;
     };
 
+    static Event bytesEvent(const QByteArray &frame); // frame encoded already
+    static Event frameEvent(const QJsonObject &frame);
+    static Event readEvent(Read read);
     static QString key(const QString &name) { return name.toCaseFolded(); }
     static QList<QByteArray> answer(const Read &read, const MessageStore::Page &page);
     QStringList usersLocked() const;
     const Person *personLocked(qint64 member) const;
     std::optional<qint64> findCidLocked(const QString &identity, const QString &cid) const;
     void rememberCidLocked(const QString &identity, const QString &cid, qint64 id);
+    // Its person has gone: a guest's window goes, an account's shrinks and waits its turn.
+    void keepCidsOfflineLocked(const QString &identity);
     Posted postLocked(qint64 member, StoredMessage message, const QString &to,
         const std::optional<Offline> &offline);
     // Queues event for that membership alone (if it is still one).
@@ -198,5 +218,8 @@ private:
     QList<Event> m_pending;
     QList<Event> m_inFlight; // taken by the store thread, not yet delivered
     QHash<QString, CidWindow> m_cids; // by sender identity
+    std::deque<QString> m_offlineCids; // accounts whose windows outlast them, oldest first
+    qint64 m_revocations = 0;
+    QHash<QString, qint64> m_revokedAt; // identity -> m_revocations when it was last revoked
     bool m_closed = false;
 };

@@ -233,18 +233,24 @@ void Session::onHello(const QJsonObject &frame)
     m_passwordFor.clear();
     m_state = State::Authenticating;
     suspend();
-    m_authenticator->signIn(frame, [this, since, frame](const Authenticator::Outcome &outcome) {
-        if (m_state != State::Authenticating) {
-            return; // closed meanwhile
-        }
-        if (outcome.error == ErrorCode::AuthRequired && !wire().answersPings()) {
-            // Plain text asks Password:, and a person gets the full time again to type it.
-            m_passwordFor = frame.value("name"_L1).toString();
-            m_helloTimer.start();
-        }
-        onSignedIn(outcome, since);
-        resume();
-    });
+    // A program (a JSON client) can keep a token; a person at nc signs in with the password.
+    const bool withToken = wire().answersPings();
+    m_authenticator->signIn(
+        frame, withToken, [this, since, frame](const Authenticator::Outcome &outcome) {
+            if (m_state != State::Authenticating) {
+                return; // closed meanwhile
+            }
+            if (outcome.error == ErrorCode::AuthRequired && !wire().answersPings()) {
+                // Plain text asks Password:, and a person gets the full time again to type it,
+                // once: asking again and again must not keep a connection unregistered.
+                m_passwordFor = frame.value("name"_L1).toString();
+                if (!std::exchange(m_helloExtended, true)) {
+                    m_helloTimer.start();
+                }
+            }
+            onSignedIn(outcome, since);
+            resume();
+        });
 }
 
 void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since)
@@ -256,8 +262,8 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
     }
     const Authenticator::Identity &who = outcome.identity;
     const QPointer<Session> self(this);
-    ChatRoom::Newcomer newcomer{
-        who.name, who.id, who.account, who.newToken, &m_outbox, since, [self] {
+    ChatRoom::Newcomer newcomer{who.name, who.id, who.account, who.newToken, &m_outbox, since,
+        [self] {
             QMetaObject::invokeMethod(
                 self,
                 [self] {
@@ -266,7 +272,8 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
                     }
                 },
                 Qt::QueuedConnection);
-        }};
+        },
+        who.checkedAt};
     // The welcome, and the replay of what the client missed, come through the outbox.
     const ChatRoom::Joined joined = m_context.room.join(newcomer);
     if (joined.error != ErrorCode::None) {
@@ -274,7 +281,8 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
         sendError(joined.error,
             joined.error == ErrorCode::NameTaken
                 ? u"the name %1 is taken; choose another"_s.arg(who.name)
-                : u"the server is shutting down"_s);
+                : joined.error == ErrorCode::AuthFailed ? u"the password was changed meanwhile"_s
+                                                        : u"the server is shutting down"_s);
         return;
     }
     m_identity = who;
@@ -290,7 +298,7 @@ void Session::onRegister(const QJsonObject &frame)
 {
     suspend();
     m_authenticator->registerGuest(m_identity, frame.value("password"_L1).toString(),
-        [this](const Authenticator::Outcome &outcome) {
+        wire().answersPings(), [this](const Authenticator::Outcome &outcome) {
             if (outcome.error != ErrorCode::None) {
                 sendError(outcome.error, outcome.message);
             } else {
@@ -306,12 +314,11 @@ void Session::onRegister(const QJsonObject &frame)
 void Session::onPassword(const QJsonObject &frame)
 {
     suspend();
-    m_authenticator->changePassword(m_identity, frame.value("old"_L1).toString(),
+    m_authenticator->changePassword(m_identity, m_member, frame.value("old"_L1).toString(),
         frame.value("new"_L1).toString(), [this](const Authenticator::Outcome &outcome) {
             if (outcome.error != ErrorCode::None) {
                 sendError(outcome.error, outcome.message);
             } else {
-                m_context.room.revokeOthers(m_member);
                 send(Frames::passwordChanged());
                 qCInfo(lcChat).noquote()
                     << m_connection->peer() << m_identity.name << "changed the password";

@@ -119,6 +119,7 @@ private:
     Authenticator *m_authenticator = nullptr;
     Authenticator::Identity m_identity; // set once registered
     QString m_passwordFor; // plain text: the account whose password the next line is
+    bool m_helloExtended = false; // the hello time was given again for a password
     qint64 m_member = 0; // the room membership, while in the room
     bool m_inRoom = false;
     bool m_pinged = false; // a keep-alive ping is unanswered

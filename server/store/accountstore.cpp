@@ -122,8 +122,8 @@ bool AccountStore::setPasswordHash(
     return true;
 }
 
-bool AccountStore::addToken(
-    qint64 accountId, const QByteArray &digest, const QString &peer, qint64 nowMs)
+bool AccountStore::addToken(qint64 accountId, const QByteArray &digest, const QString &peer,
+    qint64 nowMs, const QByteArray &passwordHash)
 {
     if (!isDigest(digest)) {
         qCWarning(lcStore) << "refused a token digest of" << digest.size()
@@ -132,17 +132,36 @@ bool AccountStore::addToken(
     }
     QSqlQuery query(database(m_connectionName));
     query.prepare(u"INSERT INTO tokens (digest, account, peer, created, last_used) "
-                  "VALUES (?, ?, ?, ?, ?)"_s);
+                  "SELECT ?, id, ?, ?, ? FROM accounts WHERE id = ? %1"_s.arg(
+                      passwordHash.isEmpty() ? QString() : u"AND password_hash = ?"_s));
     query.addBindValue(digest);
-    query.addBindValue(accountId);
     query.addBindValue(peer);
     query.addBindValue(nowMs);
     query.addBindValue(nowMs);
-    // Fails for an account that does not exist (foreign_keys) and for a digest stored already.
+    query.addBindValue(accountId);
+    if (!passwordHash.isEmpty()) {
+        query.addBindValue(hashText(passwordHash));
+    }
+    // Fails for a digest stored already; adds nothing for an account that does not exist, or
+    // whose password is not the one checked any more.
     if (!query.exec()) {
         qCWarning(lcStore).noquote()
             << "cannot add a token for account" << accountId << query.lastError().text();
         return false;
+    }
+    if (query.numRowsAffected() != 1) {
+        return false;
+    }
+    // Every password sign-in adds one: the account's oldest beyond MaxTokensPerAccount go.
+    QSqlQuery trim(database(m_connectionName));
+    trim.prepare(u"DELETE FROM tokens WHERE account = ? AND digest NOT IN (SELECT digest FROM "
+                 "tokens WHERE account = ? ORDER BY last_used DESC LIMIT ?)"_s);
+    trim.addBindValue(accountId);
+    trim.addBindValue(accountId);
+    trim.addBindValue(MaxTokensPerAccount);
+    if (!trim.exec()) {
+        qCWarning(lcStore).noquote()
+            << "cannot trim the tokens of account" << accountId << trim.lastError().text();
     }
     return true;
 }

@@ -30,8 +30,14 @@ public:
     bool setPasswordHash(
         qint64 accountId, const QByteArray &passwordHash, const QByteArray &replacing = {});
 
-    // digest is the 32 bytes of the token's SHA-256; anything else is refused.
-    bool addToken(qint64 accountId, const QByteArray &digest, const QString &peer, qint64 nowMs);
+    // An account keeps its newest this many tokens (one per device is the intent; a client that
+    // signs in with its password each time makes one per sign-in).
+    static constexpr int MaxTokensPerAccount = 100;
+    // digest is the 32 bytes of the token's SHA-256; anything else is refused. passwordHash
+    // set: only if that is still the account's password, so a sign-in checked against a
+    // password changed meanwhile gets no token.
+    bool addToken(qint64 accountId, const QByteArray &digest, const QString &peer, qint64 nowMs,
+        const QByteArray &passwordHash = {});
     // The token's account if it was last used at most idleExpiryMs before nowMs, which then
     // becomes its last use; a token idle for longer is deleted.
     std::optional<Account> accountForToken(

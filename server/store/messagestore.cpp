@@ -246,8 +246,8 @@ std::optional<QString> MessageStore::migrate()
     return std::nullopt;
 }
 
-bool MessageStore::write(
-    const QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores)
+bool MessageStore::write(const QList<StoredMessage> &messages,
+    const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers)
 {
     QSqlDatabase db = database(m_connectionName);
     if (!db.transaction()) {
@@ -289,6 +289,9 @@ bool MessageStore::write(
             m_lastError = score.lastError().text();
             ok = false;
         }
+    }
+    for (qsizetype i = 0; ok && i < transfers.size(); ++i) {
+        ok = transferLocked(transfers.at(i));
     }
     if (ok && !db.commit()) {
         m_lastError = db.lastError().text();
@@ -432,19 +435,31 @@ bool MessageStore::transferIdentity(const QString &from, const QString &to)
 {
     QSqlDatabase db = database(m_connectionName);
     if (!db.transaction()) {
+        m_lastError = db.lastError().text();
         return false;
     }
-    QSqlQuery query(db);
+    if (!transferLocked({from, to})) {
+        db.rollback();
+        return false;
+    }
+    if (!db.commit()) {
+        m_lastError = db.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+bool MessageStore::transferLocked(const Transfer &transfer)
+{
+    QSqlQuery query(database(m_connectionName));
     for (const QString &column : {u"sender_identity"_s, u"recipient_identity"_s}) {
         query.prepare(u"UPDATE messages SET %1 = ? WHERE %1 = ?"_s.arg(column));
-        query.addBindValue(to);
-        query.addBindValue(from);
+        query.addBindValue(transfer.to);
+        query.addBindValue(transfer.from);
         if (!query.exec()) {
-            qCWarning(lcStore).noquote() << "cannot give a guest's messages to its account:"
-                                         << query.lastError().text();
-            db.rollback();
+            m_lastError = query.lastError().text();
             return false;
         }
     }
-    return db.commit();
+    return true;
 }

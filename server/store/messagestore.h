@@ -48,8 +48,16 @@ public:
     MessageStore(const MessageStore &) = delete;
     MessageStore &operator=(const MessageStore &) = delete;
 
-    // Writes everything in one transaction: all of it is stored, or (false) none of it.
-    bool write(const QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores);
+    // A guest who registered: its messages become the account's (rewrites both identities).
+    struct Transfer
+    {
+        QString from;
+        QString to;
+    };
+    // Writes everything in one transaction, the transfers after the messages: all of it is
+    // stored, or (false) none of it.
+    bool write(const QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores,
+        const QList<Transfer> &transfers = {});
     QString lastError() const { return m_lastError; }
 
     qint64 lastId() const;
@@ -84,7 +92,7 @@ public:
     QList<StoredMessage> recentWithCid(int count) const;
     // The accounts' best results; a guest's are never stored.
     QList<Leaderboard::Entry> scores() const;
-    // A guest who registered: its private messages become the account's.
+    // One transfer, in a transaction of its own.
     bool transferIdentity(const QString &from, const QString &to);
 
     // Accounts. A name is an account's whatever its case (names are ASCII). The store keeps
@@ -98,6 +106,8 @@ public:
 private:
     explicit MessageStore(QString connectionName);
     std::optional<QString> migrate();
+    // In the caller's transaction.
+    bool transferLocked(const Transfer &transfer);
 
     const QString m_connectionName;
     QString m_lastError;

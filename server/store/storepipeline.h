@@ -14,9 +14,11 @@
 class StorePipeline
 {
 public:
+    using Transfer = MessageStore::Transfer;
     struct Batch
     {
         QList<StoredMessage> messages; // to commit, in id order
+        QList<Transfer> transfers; // to commit with them, after them
         QList<MessageStore::Query> reads; // to answer after the commit, in order
         qsizetype events = 0; // everything in the batch, stored or not
     };

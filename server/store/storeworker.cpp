@@ -85,12 +85,14 @@ void StoreWorker::drain()
             scores = std::exchange(m_scores, {});
         }
         const bool retry
-            = (!m_unsaved.isEmpty() || !m_unsavedScores.isEmpty()) && !m_retryTimer.isActive();
+            = (!m_unsaved.isEmpty() || !m_unsavedScores.isEmpty() || !m_unsavedTransfers.isEmpty())
+            && !m_retryTimer.isActive();
         if (batch.events == 0 && scores.isEmpty() && !retry) {
             return;
         }
         commit(std::exchange(m_unsaved, {}) + batch.messages,
-            std::exchange(m_unsavedScores, {}) + scores);
+            std::exchange(m_unsavedScores, {}) + scores,
+            std::exchange(m_unsavedTransfers, {}) + batch.transfers);
         // After the commit, so each read sees every message sequenced before it.
         QList<MessageStore::Page> pages;
         pages.reserve(batch.reads.size());
@@ -101,12 +103,13 @@ void StoreWorker::drain()
     }
 }
 
-void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores)
+void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores,
+    QList<MessageStore::Transfer> transfers)
 {
-    if (!m_store || (messages.isEmpty() && scores.isEmpty())) {
+    if (!m_store || (messages.isEmpty() && scores.isEmpty() && transfers.isEmpty())) {
         return;
     }
-    if (m_store->write(messages, scores)) {
+    if (m_store->write(messages, scores, transfers)) {
         if (m_failing) {
             m_failing = false;
             qCWarning(lcStore) << "storing messages again; the" << messages.size()
@@ -130,5 +133,6 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
     }
     m_unsaved = std::move(messages);
     m_unsavedScores = std::move(scores);
+    m_unsavedTransfers = std::move(transfers);
     m_retryTimer.start();
 }

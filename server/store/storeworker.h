@@ -51,7 +51,8 @@ public:
 
 private:
     void drain();
-    void commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores);
+    void commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores,
+        QList<MessageStore::Transfer> transfers);
     void wake();
 
     StorePipeline &m_pipeline;
@@ -63,6 +64,7 @@ private:
     QList<Leaderboard::Entry> m_scores; // waiting for the next batch
     QList<StoredMessage> m_unsaved; // a failed write's messages, oldest first
     QList<Leaderboard::Entry> m_unsavedScores;
+    QList<MessageStore::Transfer> m_unsavedTransfers;
     QTimer m_retryTimer;
     bool m_failing = false;
 };

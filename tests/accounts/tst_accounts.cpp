@@ -6,6 +6,7 @@
 #include "textclient.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QTemporaryDir>
@@ -38,6 +39,7 @@ private slots:
     void leaderboardKeepsAccountsOnly();
     void databaseHoldsNoSecret();
     void plainTextSignIn();
+    void passwordPromptExtendsTheHelloTimeOnce();
 
 private:
     ChatServer *startServer(ServerConfig config = {});
@@ -221,7 +223,13 @@ void tst_Accounts::accountsPrivateMessagesAreTheirsAlone()
     QVERIFY(back->waitForFrames(u"dm"_s, 3));
     back->send(Frames::dm(u"bob"_s, u"alice to bob, secret"_s, u"cid-a1"_s));
     QVERIFY(back->waitForFrames(u"dm"_s, 4));
-    QCOMPARE(back->framesOfType(u"dm"_s).last().value("id"_L1).toInteger(), 1); // a repeat
+    // A repeat: the stored copy again, with the id it had (bob's dm may have come first).
+    const QList<QJsonObject> dms = back->framesOfType(u"dm"_s);
+    QCOMPARE(dms.last().value("cid"_L1).toString(), u"cid-a1"_s);
+    QCOMPARE(dms.last().value("id"_L1),
+        dms.first().value("cid"_L1).toString() == "cid-a1"_L1 ? dms.first().value("id"_L1)
+                                                              : dms.at(1).value("id"_L1));
+    QCOMPARE(m_server->room().lastId(), 3);
     const QStringList seen = textsSeen(*back);
     QVERIFY(seen.contains(u"alice to bob, secret"_s));
     QVERIFY(seen.contains(u"bob to alice, secret"_s));
@@ -438,6 +446,7 @@ void tst_Accounts::offlineMessageWaitsAcrossRestart()
     auto bob = hello(helloFrame(u"bob"_s, u"bob's password"_s));
     QVERIFY(bob);
     const QJsonObject waited = bob->waitForNext(u"dm"_s);
+    QCOMPARE(bob->lastOfType(u"welcome"_s).value("replayed"_L1).toInt(), 1);
     QCOMPARE(waited.value("text"_L1).toString(), u"read this when you are back"_s);
     QCOMPARE(waited.value("from"_L1).toString(), u"alice"_s);
     bob->send(Frames::quit());
@@ -624,6 +633,28 @@ void tst_Accounts::plainTextSignIn()
     for (const QString &line : back.lines()) {
         QVERIFY2(!line.contains(u"a long password"_s), qPrintable(line)); // never echoed
     }
+}
+
+void tst_Accounts::passwordPromptExtendsTheHelloTimeOnce()
+{
+    // Being asked for a password gives a person the hello time again, but asking again and
+    // again must not keep a connection that never signs in.
+    ServerConfig config;
+    config.helloTimeoutMs = 1500;
+    QVERIFY(startServer(config));
+    QVERIFY(registerAccount(u"alice"_s, u"alice's password"_s));
+    TextClient person;
+    QVERIFY(person.connectTo(m_server->serverPort()));
+    QElapsedTimer bound;
+    bound.start();
+    while (person.socket().state() == QAbstractSocket::ConnectedState && bound.elapsed() < 15000) {
+        person.type(u"alice"_s);
+        person.waitForLine(u"Password:"_s, 2000);
+        person.type(u"not the password"_s);
+        person.waitForLine(u"What is your name?"_s, 2000);
+    }
+    QVERIFY(person.waitForDisconnected());
+    QVERIFY(person.lines().join(u'\n').contains(u"no hello within"_s));
 }
 
 QTEST_GUILESS_MAIN(tst_Accounts)

@@ -39,7 +39,9 @@ private slots:
     void sameNameOtherIdentityIsTaken();
     void cidsArePerSender();
     void offlineAccountMessageIsMarkedUndelivered();
-    void revokeOthersCallsOtherConnections();
+    void revokeClosesOtherConnections();
+    void credentialsCheckedBeforeARevokeCannotJoin();
+    void accountCidsOutliveItsConnectionsBoundedly();
     void promoteMakesGuestAnAccount();
 };
 
@@ -61,10 +63,8 @@ struct Member
     ChatRoom::Joined join(ChatRoom &room, const QString &name, const QString &identity = {})
     {
         const QString who = identity.isEmpty() ? u"g:"_s + name : identity;
-        const ChatRoom::Joined joined
-            = room.join({name, who, who.startsWith(u"a:"_s), {}, &outbox, std::nullopt, [this] {
-                             ++revoked;
-                         }});
+        const ChatRoom::Joined joined = room.join({name, who, who.startsWith(u"a:"_s), {}, &outbox,
+            std::nullopt, [this] { ++revoked; }, room.revocations()});
         id = joined.member;
         return joined;
     }
@@ -598,7 +598,7 @@ void tst_ChatRoom::offlineAccountMessageIsMarkedUndelivered()
     room.deliverBatch({});
 }
 
-void tst_ChatRoom::revokeOthersCallsOtherConnections()
+void tst_ChatRoom::revokeClosesOtherConnections()
 {
     ChatRoom room;
     Member first;
@@ -609,18 +609,66 @@ void tst_ChatRoom::revokeOthersCallsOtherConnections()
     second.join(room, u"alice"_s, u"a:1"_s);
     third.join(room, u"alice"_s, u"a:1"_s);
     bob.join(room, u"bob"_s, u"a:2"_s);
-    room.revokeOthers(first.id);
+    room.revoke(u"a:1"_s, first.id);
     QCOMPARE(first.revoked, 0); // the connection that asked stays
     QCOMPARE(second.revoked, 1);
     QCOMPARE(third.revoked, 1);
     QCOMPARE(bob.revoked, 0); // another account is untouched
     room.leave(second.id, u"revoked"_s);
-    room.revokeOthers(third.id);
+    room.revoke(u"a:1"_s, third.id);
     QCOMPARE(first.revoked, 1);
     QCOMPARE(second.revoked, 1); // it has left
     QCOMPARE(third.revoked, 1);
-    room.revokeOthers(12345); // unknown memberships are ignored
+    room.revoke(u"a:9"_s, 0); // nobody online: nothing to close
     QCOMPARE(bob.revoked, 0);
+}
+
+void tst_ChatRoom::credentialsCheckedBeforeARevokeCannotJoin()
+{
+    // A sign-in checked its password, then the password changed: it must not get in.
+    ChatRoom room;
+    Member owner;
+    owner.join(room, u"alice"_s, u"a:1"_s);
+    const qint64 checkedAt = room.revocations();
+    room.revoke(u"a:1"_s, owner.id);
+    Member stale;
+    const ChatRoom::Joined refused = room.join(
+        {u"alice"_s, u"a:1"_s, true, {}, &stale.outbox, std::nullopt, [] {}, checkedAt});
+    QCOMPARE(refused.error, ErrorCode::AuthFailed);
+    QCOMPARE(room.userCount(), 1);
+    // Checked after it: welcome. Another account's earlier check is not affected.
+    QCOMPARE(stale.join(room, u"alice"_s, u"a:1"_s).error, ErrorCode::None);
+    Member bob;
+    QCOMPARE(room.join({u"bob"_s, u"a:2"_s, true, {}, &bob.outbox, std::nullopt, [] {}, checkedAt})
+                 .error,
+        ErrorCode::None);
+}
+
+void tst_ChatRoom::accountCidsOutliveItsConnectionsBoundedly()
+{
+    ChatRoom room;
+    Member alice;
+    alice.join(room, u"alice"_s, u"a:1"_s);
+    for (int i = 0; i < ChatRoom::CidsPerSender; ++i) {
+        room.say(alice.id, u"x"_s, u"c%1"_s.arg(i));
+    }
+    room.leave(alice.id, u"disconnected"_s);
+    alice.join(room, u"alice"_s, u"a:1"_s);
+    // The newest OfflineCids are still known after she comes back; older ones are not.
+    const qint64 last = ChatRoom::CidsPerSender - 1;
+    QVERIFY(room.say(alice.id, u"x"_s, u"c%1"_s.arg(last)).repeated);
+    QVERIFY(room.say(alice.id, u"x"_s, u"c%1"_s.arg(last - ChatRoom::OfflineCids + 1)).repeated);
+    QVERIFY(!room.say(alice.id, u"x"_s, u"c%1"_s.arg(last - ChatRoom::OfflineCids)).repeated);
+    room.leave(alice.id, u"disconnected"_s);
+    // OfflineWindows other accounts come and go: hers is the oldest, and goes.
+    for (int i = 0; i < ChatRoom::OfflineWindows; ++i) {
+        Member other;
+        other.join(room, u"user%1"_s.arg(i), u"a:%1"_s.arg(100 + i));
+        room.say(other.id, u"x"_s, u"mine"_s);
+        room.leave(other.id, u"disconnected"_s);
+    }
+    alice.join(room, u"alice"_s, u"a:1"_s);
+    QVERIFY(!room.say(alice.id, u"x"_s, u"c%1"_s.arg(last)).repeated);
 }
 
 void tst_ChatRoom::promoteMakesGuestAnAccount()
