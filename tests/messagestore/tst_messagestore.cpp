@@ -37,6 +37,7 @@ private slots:
     void accountsByNameInAnyCase();
     void passwordChange();
     void tokensFindTouchAndExpire();
+    void tokensPerAccountAreBounded();
     void tokensRevoke();
     void accountsPersistAcrossReopen();
     void noSecretInTheFile();
@@ -774,6 +775,28 @@ void tst_MessageStore::passwordChange()
     QCOMPARE(hashOf(*store, u"alice"_s), AliceHash);
 }
 
+void tst_MessageStore::tokensPerAccountAreBounded()
+{
+    auto store = open(path(u"manytokens.db"_s));
+    QVERIFY(store);
+    const auto alice = store->accounts().createAccount(u"alice"_s, AliceHash, Now);
+    QVERIFY(alice);
+    const int count = AccountStore::MaxTokensPerAccount + 20;
+    for (int i = 0; i < count; ++i) {
+        QVERIFY(store->accounts().addToken(
+            alice->id, digestOf("token " + QByteArray::number(i)), u"p"_s, Now + i));
+    }
+    // The newest are kept, the oldest beyond the bound are gone.
+    QVERIFY(store->accounts().accountForToken(
+        digestOf("token " + QByteArray::number(count - 1)), Now + count, IdleExpiry));
+    QVERIFY(store->accounts().accountForToken(
+        digestOf("token " + QByteArray::number(count - AccountStore::MaxTokensPerAccount)),
+        Now + count, IdleExpiry));
+    QVERIFY(!store->accounts().accountForToken(
+        digestOf("token " + QByteArray::number(count - AccountStore::MaxTokensPerAccount - 1)),
+        Now + count, IdleExpiry));
+}
+
 void tst_MessageStore::tokensFindTouchAndExpire()
 {
     auto store = open(path(u"tokens.db"_s));
@@ -787,6 +810,11 @@ void tst_MessageStore::tokensFindTouchAndExpire()
     QVERIFY(
         !store->accounts().addToken(alice->id + 1000, digestOf("x"), u"p"_s, Now)); // no account
     QVERIFY(!store->accounts().addToken(alice->id, "not a digest", u"p"_s, Now));
+    // Given for a password that is no longer the account's: not stored.
+    QVERIFY(!store->accounts().addToken(alice->id, digestOf("stale"), u"p"_s, Now, NewHash));
+    QVERIFY(!store->accounts().accountForToken(digestOf("stale"), Now, IdleExpiry));
+    QVERIFY(store->accounts().addToken(alice->id, digestOf("current"), u"p"_s, Now, AliceHash));
+    QVERIFY(store->accounts().accountForToken(digestOf("current"), Now, IdleExpiry));
     QVERIFY(!store->accounts().accountForToken(digestOf("never issued"), Now, IdleExpiry));
     QVERIFY(!store->accounts().accountForToken(QByteArray(), Now, IdleExpiry));
 
