@@ -45,6 +45,7 @@ private slots:
     void timeQueries();
     void slashCommandsAndOfflineSends();
     void historyOnConnect();
+    void laterGuestWithTheNameSeesNoPrivateMessages();
     void resumeAfterDropShowsEachMessageOnce();
     void olderHistoryPagesIn();
 
@@ -450,6 +451,27 @@ void tst_ChatClient::historyOnConnect()
     QVERIFY(model->index(0).data(MessageModel::NewDayRole).toBool());
     QVERIFY(!model->index(1).data(MessageModel::NewDayRole).toBool());
     QCOMPARE(countKind(*bob, ChatEntry::Kind::Private), 0);
+}
+
+void tst_ChatClient::laterGuestWithTheNameSeesNoPrivateMessages()
+{
+    // The finding: signing in as bob showed the previous bob's private messages, including the
+    // ones he had sent to carol.
+    {
+        auto bob = online(u"bob"_s);
+        auto carol = online(u"carol"_s);
+        QVERIFY(bob && carol);
+        QVERIFY(bob->submit(u"/msg carol bob's secret to carol"_s));
+        QVERIFY(carol->submit(u"/msg bob carol's secret to bob"_s));
+        QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Private, u"carol's secret to bob"_s));
+        QVERIFY(bob->say(u"everyone may read this"_s));
+        QTRY_COMPARE(bob->messages()->pendingCount(), 0);
+        bob->leave();
+    }
+    auto later = online(u"bob"_s);
+    QVERIFY(later);
+    QTRY_VERIFY(hasRow(*later, ChatEntry::Kind::Message, u"everyone may read this"_s));
+    QCOMPARE(countKind(*later, ChatEntry::Kind::Private), 0);
 }
 
 void tst_ChatClient::resumeAfterDropShowsEachMessageOnce()
