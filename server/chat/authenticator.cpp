@@ -105,6 +105,21 @@ void Authenticator::end(const QString &account, Result result)
     }
 }
 
+std::optional<Authenticator::Outcome> Authenticator::beginSettingPassword(
+    const QString &account, const QString &password)
+{
+    if (PasswordHasher::checkStrength(password) != PasswordHasher::Strength::Ok) {
+        return weakPassword();
+    }
+    if (hasherBusy()) {
+        return busy();
+    }
+    if (!begin(account)) {
+        return tooManyAttempts(account);
+    }
+    return std::nullopt;
+}
+
 bool Authenticator::hasherBusy() const
 {
     return m_context.hasher.pending() >= MaxPendingHashes;
@@ -289,18 +304,10 @@ void Authenticator::registerGuest(
         done(failure(ErrorCode::AccountExists, u"%1 is an account already"_s.arg(guest.name)));
         return;
     }
-    if (PasswordHasher::checkStrength(password) != PasswordHasher::Strength::Ok) {
-        done(weakPassword());
-        return;
-    }
-    if (hasherBusy()) {
-        done(busy());
-        return;
-    }
     // A registration costs a hash like a sign-in: it is counted against the address too.
     const QString name = guest.name;
-    if (!begin(name)) {
-        done(tooManyAttempts(name));
+    if (const auto refused = beginSettingPassword(name, password)) {
+        done(*refused);
         return;
     }
     whenReady(m_context.hasher.hash(password), this,
@@ -344,16 +351,8 @@ void Authenticator::changePassword(const Identity &who, qint64 member, const QSt
         done(failure(ErrorCode::AuthRequired, u"guests have no password: /register first"_s));
         return;
     }
-    if (PasswordHasher::checkStrength(newPassword) != PasswordHasher::Strength::Ok) {
-        done(weakPassword());
-        return;
-    }
-    if (hasherBusy()) {
-        done(busy());
-        return;
-    }
-    if (!begin(who.name)) {
-        done(tooManyAttempts(who.name));
+    if (const auto refused = beginSettingPassword(who.name, newPassword)) {
+        done(*refused);
         return;
     }
     const auto give = [this, name = who.name, done](Result result, const Outcome &outcome) {

@@ -89,6 +89,9 @@ private:
     // throttle says wait. Each true is ended once, or given back by the destructor.
     bool begin(const QString &account);
     void end(const QString &account, SignInThrottle::Result result);
+    // Why a new password may not be hashed now (weak, the hasher's queue full, throttled), or
+    // nothing: the attempt has begun.
+    std::optional<Outcome> beginSettingPassword(const QString &account, const QString &password);
     bool hasherBusy() const;
     Outcome tooManyAttempts(const QString &account) const;
 
