@@ -95,7 +95,8 @@ void ChatRoom::leave(qint64 member, const QString &reason)
         return; // still online through another connection
     }
     const QString name = person->name;
-    keepCidsOfflineLocked(person->identity);
+    m_cids.senderLeft(person->identity,
+        [this](const QString &identity) { return m_identityKeys.contains(identity); });
     m_identityKeys.remove(person->identity);
     m_identityKeys.remove(person->formerIdentity);
     m_people.erase(person);
@@ -134,7 +135,7 @@ ChatRoom::Posted ChatRoom::postLocked(
     }
     message.from = sender->name;
     message.fromIdentity = sender->identity;
-    if (const auto id = findCidLocked(sender->identity, message.cid)) {
+    if (const auto id = m_cids.find(sender->identity, message.cid)) {
         // A retry of something already posted: the sender gets the stored copy again (clients
         // drop an id they already have), and nobody else hears of it.
         queueForLocked(member,
@@ -160,7 +161,7 @@ ChatRoom::Posted ChatRoom::postLocked(
         event.alsoTo = message.fromIdentity;
     }
     m_lastId = message.id;
-    rememberCidLocked(message.fromIdentity, message.cid, message.id);
+    m_cids.remember(message.fromIdentity, message.cid, message.id);
     event.frames = {FrameCodec::encode(message.toFrame())};
     event.message = message;
     queueLocked(std::move(event));
@@ -206,7 +207,7 @@ void ChatRoom::promote(qint64 member, const QString &identity)
     person.formerIdentity = person.identity;
     person.identity = identity;
     m_identityKeys.insert(identity, found->key);
-    m_cids.insert(identity, m_cids.take(person.formerIdentity));
+    m_cids.rename(person.formerIdentity, identity);
     Event event;
     event.transfer = Transfer{person.formerIdentity, identity};
     queueLocked(std::move(event));
@@ -288,7 +289,7 @@ void ChatRoom::restore(qint64 lastId, const QList<StoredMessage> &withCid)
     std::unique_lock locker(m_mutex);
     m_lastId = std::max(m_lastId, lastId);
     for (const StoredMessage &message : withCid) {
-        rememberCidLocked(message.fromIdentity, message.cid, message.id);
+        m_cids.remember(message.fromIdentity, message.cid, message.id);
     }
 }
 
@@ -392,63 +393,6 @@ QStringList ChatRoom::usersLocked() const
         names.append(person.name);
     }
     return names;
-}
-
-std::optional<qint64> ChatRoom::findCidLocked(const QString &identity, const QString &cid) const
-{
-    if (cid.isEmpty()) {
-        return std::nullopt;
-    }
-    const auto window = m_cids.constFind(identity);
-    if (window == m_cids.constEnd()) {
-        return std::nullopt;
-    }
-    const auto found = window->ids.constFind(cid);
-    return found == window->ids.constEnd() ? std::nullopt : std::optional(*found);
-}
-
-void ChatRoom::rememberCidLocked(const QString &identity, const QString &cid, qint64 id)
-{
-    if (cid.isEmpty() || identity.isEmpty()) {
-        return;
-    }
-    CidWindow &window = m_cids[identity];
-    window.ids.insert(cid, id);
-    window.order.push_back(cid);
-    if (window.order.size() > std::size_t(CidsPerSender)) {
-        window.ids.remove(window.order.front());
-        window.order.pop_front();
-    }
-}
-
-void ChatRoom::keepCidsOfflineLocked(const QString &identity)
-{
-    const auto window = m_cids.find(identity);
-    if (window == m_cids.end()) {
-        return;
-    }
-    if (!identity.startsWith(u"a:"_s)) {
-        m_cids.erase(window); // a guest session never comes back
-        return;
-    }
-    // A client retries what it sent last before its connection dropped: the newest few will do.
-    while (window->order.size() > std::size_t(OfflineCids)) {
-        window->ids.remove(window->order.front());
-        window->order.pop_front();
-    }
-    // Each account once, so that one coming and going cannot push the others out.
-    const auto earlier = std::find(m_offlineCids.begin(), m_offlineCids.end(), identity);
-    if (earlier != m_offlineCids.end()) {
-        m_offlineCids.erase(earlier);
-    }
-    m_offlineCids.push_back(identity);
-    while (m_offlineCids.size() > std::size_t(OfflineWindows)) {
-        const QString oldest = m_offlineCids.front();
-        m_offlineCids.pop_front();
-        if (!m_identityKeys.contains(oldest)) { // back online: it keeps its window
-            m_cids.remove(oldest);
-        }
-    }
 }
 
 void ChatRoom::queueLocked(Event event)

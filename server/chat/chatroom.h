@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol.h"
+#include "sentcids.h"
 #include "storepipeline.h"
 
 #include <QHash>
@@ -9,7 +10,6 @@
 #include <QMap>
 #include <QStringList>
 
-#include <deque>
 #include <functional>
 #include <limits>
 #include <mutex>
@@ -136,12 +136,10 @@ public:
     void deliverBatch(const QList<MessageStore::Page> &pages) override;
     void announce(const QByteArray &frame) override;
 
-    // How many cids are remembered per sender identity to recognise a retried send: that many
-    // while it is online; an account's newest OfflineCids while it is away, for the
-    // OfflineWindows accounts that left last (a guest session never comes back: its go).
-    static constexpr int CidsPerSender = 1000;
-    static constexpr int OfflineCids = 100;
-    static constexpr int OfflineWindows = 1000;
+    // How many cids are remembered to recognise a retried send (SentCids).
+    static constexpr int CidsPerSender = SentCids::PerSender;
+    static constexpr int OfflineCids = SentCids::OfflinePerSender;
+    static constexpr int OfflineWindows = SentCids::OfflineSenders;
 
 private:
     // A reply that needs the store: what to read, and how to turn the page into frames.
@@ -178,13 +176,6 @@ private:
         qint64 joinSeq = 0; // receives only events after this
         std::function<void()> revoke;
     };
-    // The sender's recent cids, to recognise a retry: at most CidsPerSender, oldest first.
-    struct CidWindow
-    {
-        QHash<QString, qint64> ids;
-        std::deque<QString> order;
-    };
-
     static Event bytesEvent(const QByteArray &frame); // frame encoded already
     static Event frameEvent(const QJsonObject &frame);
     static Event readEvent(Read read);
@@ -192,10 +183,6 @@ private:
     static QList<QByteArray> answer(const Read &read, const MessageStore::Page &page);
     QStringList usersLocked() const;
     const Person *personLocked(qint64 member) const;
-    std::optional<qint64> findCidLocked(const QString &identity, const QString &cid) const;
-    void rememberCidLocked(const QString &identity, const QString &cid, qint64 id);
-    // Its person has gone: a guest's window goes, an account's shrinks and waits its turn.
-    void keepCidsOfflineLocked(const QString &identity);
     Posted postLocked(qint64 member, StoredMessage message, const QString &to,
         const std::optional<Offline> &offline);
     // Queues event for that membership alone (if it is still one).
@@ -217,8 +204,7 @@ private:
     std::function<void()> m_wake; // set: events wait in m_pending
     QList<Event> m_pending;
     QList<Event> m_inFlight; // taken by the store thread, not yet delivered
-    QHash<QString, CidWindow> m_cids; // by sender identity
-    std::deque<QString> m_offlineCids; // accounts whose windows outlast them, oldest first
+    SentCids m_cids;
     qint64 m_revocations = 0;
     QHash<QString, qint64> m_revokedAt; // identity -> m_revocations when it was last revoked
     bool m_closed = false;
