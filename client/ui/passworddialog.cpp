@@ -66,8 +66,8 @@ void PasswordDialog::prepare(const QString &name)
 {
     m_busy = false;
     m_intro->setText(m_mode == Mode::ChangePassword
-            ? tr("A new password for %1. Everywhere else %1 is signed in gets signed out; "
-                 "here you stay signed in.")
+            ? tr("A new password for %1. Other computers and programs signed in as %1 are "
+                 "signed out; this one stays signed in.")
                   .arg(name)
             : tr("Make the name %1 yours on this server. Afterwards only its password lets "
                  "anyone in as %1, from any computer.")
