@@ -11,7 +11,10 @@
 #include "storeworker.h"
 #include "whenready.h"
 
+#include "peeraddress.h"
+
 #include <QDateTime>
+#include <QHostAddress>
 #include <QUuid>
 
 using Protocol::ErrorCode;
@@ -455,4 +458,15 @@ void Authenticator::findAccount(
 qint64 Authenticator::accountId(const QString &identity)
 {
     return identity.startsWith(u"a:"_s) ? identity.mid(2).toLongLong() : 0;
+}
+
+QString Authenticator::throttleAddress(const QHostAddress &peer)
+{
+    const QHostAddress address = unmappedAddress(peer);
+    if (address.protocol() != QAbstractSocket::IPv6Protocol) {
+        return address.toString();
+    }
+    Q_IPV6ADDR bytes = address.toIPv6Address();
+    std::fill(std::begin(bytes.c) + 8, std::end(bytes.c), quint8(0));
+    return QHostAddress(bytes).toString() + u"/64"_s;
 }

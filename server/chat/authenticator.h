@@ -12,6 +12,7 @@
 #include <functional>
 #include <optional>
 
+class QHostAddress;
 struct ServerContext;
 
 // Who a session is, and the account work that decides it: signing in with a password or a
@@ -53,7 +54,7 @@ public:
     // How many hashes may wait for the pool before sign-ins are refused as too many.
     static constexpr int MaxPendingHashes = 32;
 
-    // address: the client's, which attempts are counted against.
+    // address: what the client's attempts are counted against (throttleAddress()).
     Authenticator(const ServerContext &context, QString address, QObject *parent = nullptr);
     // Gives back the attempts still being checked, as neither failed nor succeeded.
     ~Authenticator() override;
@@ -75,6 +76,9 @@ public:
 
     // The account id in an identity ("a:12" -> 12), 0 for a guest's.
     static qint64 accountId(const QString &identity);
+    // What a peer's attempts are counted against: an IPv4 address, or an IPv6 address's /64 (a
+    // host is given a whole /64, and could otherwise try from a fresh address each time).
+    static QString throttleAddress(const QHostAddress &peer);
 
 private:
     void signInWithPassword(

@@ -92,7 +92,8 @@ void Session::start()
         return;
     }
     qCInfo(lcChat).noquote() << m_connection->peer() << "connected";
-    m_authenticator = new Authenticator(m_context, m_connection->peerAddress().toString(), this);
+    m_authenticator = new Authenticator(
+        m_context, Authenticator::throttleAddress(m_connection->peerAddress()), this);
     connect(m_connection, &Connection::lineReceived, this, &Session::handleLine);
     connect(m_connection, &Connection::activity, this, [this] {
         m_receivedAny = true;

@@ -10,6 +10,7 @@
 #include "storeworker.h"
 #include "whenready.h"
 
+#include <QHostAddress>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -30,6 +31,8 @@ private slots:
     void signInCrossingAPasswordChangeGetsNoToken();
     void passwordChangeRevokesInTheStoringStep();
     void textClientsGetNoToken();
+    void attemptsCountPerIpv4AddressAndIpv6Network_data();
+    void attemptsCountPerIpv4AddressAndIpv6Network();
 
 private:
     struct Fixture
@@ -186,6 +189,24 @@ void tst_Authenticator::textClientsGetNoToken()
     });
     QCOMPARE(withToken.error, ErrorCode::None);
     QCOMPARE(withToken.identity.newToken.size(), 43);
+}
+
+void tst_Authenticator::attemptsCountPerIpv4AddressAndIpv6Network_data()
+{
+    QTest::addColumn<QString>("peer");
+    QTest::addColumn<QString>("counted");
+    QTest::newRow("IPv4") << u"192.0.2.7"_s << u"192.0.2.7"_s;
+    QTest::newRow("IPv4 on a dual-stack socket") << u"::ffff:192.0.2.7"_s << u"192.0.2.7"_s;
+    QTest::newRow("IPv6: its /64")
+        << u"2001:db8:1:2:aaaa:bbbb:cccc:dddd"_s << u"2001:db8:1:2::/64"_s;
+    QTest::newRow("IPv6 loopback") << u"::1"_s << u"::/64"_s;
+}
+
+void tst_Authenticator::attemptsCountPerIpv4AddressAndIpv6Network()
+{
+    QFETCH(QString, peer);
+    QFETCH(QString, counted);
+    QCOMPARE(Authenticator::throttleAddress(QHostAddress(peer)), counted);
 }
 
 QTEST_GUILESS_MAIN(tst_Authenticator)
