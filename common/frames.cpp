@@ -21,6 +21,14 @@ QJsonObject withCid(QJsonObject frame, const QString &cid)
     return frame;
 }
 
+QJsonObject withRoom(QJsonObject frame, const QString &room)
+{
+    if (!room.isEmpty()) {
+        frame.insert("room"_L1, room);
+    }
+    return frame;
+}
+
 } // namespace
 
 QJsonObject hello(const QString &name, qint64 since)
@@ -62,6 +70,26 @@ QJsonObject passwordChange(const QString &oldPassword, const QString &newPasswor
 QJsonObject logout()
 {
     return {{"type"_L1, frameTypeName(FrameType::Logout)}};
+}
+
+QJsonObject sayIn(const QString &room, const QString &text, const QString &cid)
+{
+    return withRoom(say(text, cid), room);
+}
+
+QJsonObject roomsRequest()
+{
+    return {{"type"_L1, frameTypeName(FrameType::Rooms)}};
+}
+
+QJsonObject join(const QString &room)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Join)}, {"room"_L1, room}};
+}
+
+QJsonObject part(const QString &room)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Part)}, {"room"_L1, room}};
 }
 
 QJsonObject say(const QString &text, const QString &cid)
@@ -163,17 +191,19 @@ QJsonObject withReplay(QJsonObject welcome, qsizetype replayed, qint64 gapAfter,
     return welcome;
 }
 
-QJsonObject joined(const QString &name, const QString &ts)
+QJsonObject joined(const QString &name, const QString &ts, const QString &room)
 {
-    return {{"type"_L1, frameTypeName(FrameType::Joined)}, {"name"_L1, name}, {"ts"_L1, ts}};
+    return withRoom(
+        {{"type"_L1, frameTypeName(FrameType::Joined)}, {"name"_L1, name}, {"ts"_L1, ts}}, room);
 }
 
-QJsonObject message(
-    qint64 id, const QString &from, const QString &text, const QString &ts, const QString &cid)
+QJsonObject message(qint64 id, const QString &from, const QString &text, const QString &ts,
+    const QString &cid, const QString &room)
 {
-    return withCid({{"type"_L1, frameTypeName(FrameType::Message)}, {"id"_L1, id},
-                       {"from"_L1, from}, {"text"_L1, text}, {"ts"_L1, ts}},
-        cid);
+    return withRoom(withCid({{"type"_L1, frameTypeName(FrameType::Message)}, {"id"_L1, id},
+                                {"from"_L1, from}, {"text"_L1, text}, {"ts"_L1, ts}},
+                        cid),
+        room);
 }
 
 QJsonObject privateMessage(qint64 id, const QString &from, const QString &to, const QString &text,
@@ -190,10 +220,29 @@ QJsonObject history(const QJsonArray &messages, bool more)
         {"more"_L1, more}};
 }
 
-QJsonObject left(const QString &name, const QString &reason, const QString &ts)
+QJsonObject left(const QString &name, const QString &reason, const QString &ts, const QString &room)
 {
-    return {{"type"_L1, frameTypeName(FrameType::Left)}, {"name"_L1, name}, {"reason"_L1, reason},
-        {"ts"_L1, ts}};
+    return withRoom({{"type"_L1, frameTypeName(FrameType::Left)}, {"name"_L1, name},
+                        {"reason"_L1, reason}, {"ts"_L1, ts}},
+        room);
+}
+
+QJsonObject rooms(const QJsonArray &rooms)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Rooms)}, {"rooms"_L1, rooms}};
+}
+
+QJsonObject roomEntry(const QString &room, const QString &topic, qsizetype members, bool joined)
+{
+    return {{"room"_L1, room}, {"topic"_L1, topic}, {"members"_L1, members},
+        {"private"_L1, false}, {"joined"_L1, joined}};
+}
+
+QJsonObject room(
+    const QString &room, const QString &topic, const QStringList &members, qint64 lastId)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Room)}, {"room"_L1, room}, {"topic"_L1, topic},
+        {"members"_L1, QJsonArray::fromStringList(members)}, {"last_id"_L1, lastId}};
 }
 
 QJsonObject users(const QStringList &users, qsizetype userCount)

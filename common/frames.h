@@ -21,6 +21,11 @@ QJsonObject helloWithToken(const QString &token, qint64 since = -1);
 QJsonObject registerRequest(const QString &password);
 QJsonObject passwordChange(const QString &oldPassword, const QString &newPassword);
 QJsonObject logout();
+// A say to one room (say() goes to general).
+QJsonObject sayIn(const QString &room, const QString &text, const QString &cid = {});
+QJsonObject roomsRequest();
+QJsonObject join(const QString &room);
+QJsonObject part(const QString &room);
 // cid: the client's own id for the message, which makes a retry harmless (empty: none).
 QJsonObject say(const QString &text, const QString &cid = {});
 QJsonObject dm(const QString &to, const QString &text, const QString &cid = {});
@@ -49,14 +54,23 @@ QJsonObject welcome(const QString &name, const QStringList &users, qsizetype use
 // there were too many, the gap (after, before) it can page with history (-1: no gap).
 QJsonObject withReplay(
     QJsonObject welcome, qsizetype replayed, qint64 gapAfter = -1, qint64 gapBefore = -1);
-QJsonObject joined(const QString &name, const QString &ts);
+// room: where it happened (empty: not said, for tests of clients that predate rooms).
+QJsonObject joined(const QString &name, const QString &ts, const QString &room = {});
 QJsonObject message(qint64 id, const QString &from, const QString &text, const QString &ts,
-    const QString &cid = {});
+    const QString &cid = {}, const QString &room = {});
 QJsonObject privateMessage(qint64 id, const QString &from, const QString &to, const QString &text,
     const QString &ts, const QString &cid = {});
 // messages: message and dm frames in id order; more: the range holds more beyond this page.
 QJsonObject history(const QJsonArray &messages, bool more);
-QJsonObject left(const QString &name, const QString &reason, const QString &ts);
+QJsonObject left(
+    const QString &name, const QString &reason, const QString &ts, const QString &room = {});
+// rooms: roomEntry objects.
+QJsonObject rooms(const QJsonArray &rooms);
+// One row of rooms (not a frame of its own); members: how many belong to it.
+QJsonObject roomEntry(const QString &room, const QString &topic, qsizetype members, bool joined);
+// The answer to join: members are those online now.
+QJsonObject room(
+    const QString &room, const QString &topic, const QStringList &members, qint64 lastId);
 QJsonObject users(const QStringList &users, qsizetype userCount);
 QJsonObject bye(const QString &reason);
 QJsonObject registered(const QString &name, const QString &token);

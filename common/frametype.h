@@ -44,7 +44,11 @@
     X(Registered,   "registered",    ServerToClient)           \
     X(Password,     "password",      ClientToServer)           \
     X(PasswordChanged, "password_changed", ServerToClient)     \
-    X(Logout,       "logout",        ClientToServer)
+    X(Logout,       "logout",        ClientToServer)           \
+    X(Rooms,        "rooms",         Both)                     \
+    X(Join,         "join",          ClientToServer)           \
+    X(Part,         "part",          ClientToServer)           \
+    X(Room,         "room",          ServerToClient)
 // clang-format on
 
 namespace Protocol {

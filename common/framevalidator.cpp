@@ -36,13 +36,17 @@ Fields clientFields(FrameType type)
     case FrameType::Password:
         return {{{"old"_L1, QJsonValue::String}, {"new"_L1, QJsonValue::String}}};
     case FrameType::Say:
-        return {{{"text"_L1, QJsonValue::String}, {"cid"_L1, QJsonValue::String, false}}};
+        return {{{"text"_L1, QJsonValue::String}, {"cid"_L1, QJsonValue::String, false},
+            {"room"_L1, QJsonValue::String, false}}};
     case FrameType::Dm:
         return {{{"to"_L1, QJsonValue::String}, {"text"_L1, QJsonValue::String},
             {"cid"_L1, QJsonValue::String, false}}};
     case FrameType::History:
         return {{{"before"_L1, QJsonValue::Double, false}, {"after"_L1, QJsonValue::Double, false},
-            {"limit"_L1, QJsonValue::Double, false}}};
+            {"limit"_L1, QJsonValue::Double, false}, {"room"_L1, QJsonValue::String, false}}};
+    case FrameType::Join:
+    case FrameType::Part:
+        return {{{"room"_L1, QJsonValue::String}}};
     case FrameType::Echo:
         return {{{"text"_L1, QJsonValue::String}}};
     case FrameType::Time:
@@ -58,6 +62,7 @@ Fields clientFields(FrameType type)
     case FrameType::QuizStop:
     case FrameType::Leaderboard:
     case FrameType::Logout:
+    case FrameType::Rooms:
         return {};
     // No client sends these; isClientFrame() has already refused them.
     case FrameType::Unknown:
@@ -72,6 +77,7 @@ Fields clientFields(FrameType type)
     case FrameType::QuizFinished:
     case FrameType::Registered:
     case FrameType::PasswordChanged:
+    case FrameType::Room:
         return {};
     }
     return {};
@@ -156,6 +162,13 @@ FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &f
     if (known == FrameType::Hello && !frame.contains("name"_L1) && !frame.contains("token"_L1)) {
         return reject(ErrorCode::BadFrame, u"\"hello\" needs a field \"name\" or \"token\""_s);
     }
+    const QJsonValue room = frame.value("room"_L1);
+    if (!room.isUndefined()) {
+        const Verdict verdict = validateRoom(room.toString());
+        if (!verdict.isValid()) {
+            return verdict;
+        }
+    }
     const QJsonValue cid = frame.value("cid"_L1);
     if (!cid.isUndefined() && !isValidCid(cid.toString())) {
         return reject(ErrorCode::BadFrame,
@@ -175,6 +188,21 @@ FrameValidator::Verdict FrameValidator::validateName(const QString &name)
             return reject(ErrorCode::BadName,
                 u"a name may only hold letters A-Z and a-z, digits, '_', '-' and '.'"_s);
         }
+    }
+    return {};
+}
+
+FrameValidator::Verdict FrameValidator::validateRoom(const QString &room)
+{
+    const bool valid = !room.isEmpty() && room.size() <= Protocol::MaxRoomLength
+        && std::all_of(room.cbegin(), room.cend(), [](QChar c) {
+               const char16_t u = c.toLower().unicode();
+               return (u >= u'a' && u <= u'z') || (u >= u'0' && u <= u'9') || u == u'-'
+                   || u == u'_';
+           });
+    if (!valid) {
+        return reject(ErrorCode::BadRoom,
+            u"a room name has 1 to %1 of a-z, 0-9, '-' and '_'"_s.arg(Protocol::MaxRoomLength));
     }
     return {};
 }

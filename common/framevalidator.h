@@ -23,5 +23,6 @@ public:
     static Verdict validateClientFrame(const QJsonObject &frame);
 
     static Verdict validateName(const QString &name);
+    static Verdict validateRoom(const QString &room);
     static Verdict validateText(const QString &text);
 };

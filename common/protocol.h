@@ -30,6 +30,10 @@ inline constexpr int Version = 1;
 inline constexpr quint16 DefaultPort = 9990;
 inline constexpr qsizetype DefaultMaxFrameBytes = 64 * 1024;
 inline constexpr qsizetype MaxNameLength = 32;
+// Room names: 1 to this many of a-z 0-9 - _, compared ignoring case.
+inline constexpr qsizetype MaxRoomLength = 32;
+// The room everyone is in unless they leave it, and where a say without "room" goes.
+inline constexpr auto DefaultRoom = "general";
 // A client message id ("cid") that makes a say or dm idempotent: 1-64 printable ASCII characters.
 inline constexpr qsizetype MaxCidLength = 64;
 // The most messages one history reply holds, and how many it holds when not told.
@@ -71,7 +75,10 @@ inline constexpr int MaxReplay = 1000;
     X(WeakPassword,       "weak_password")                     \
     X(AccountExists,      "account_exists")                    \
     X(TooManyAttempts,    "too_many_attempts")                 \
-    X(GuestsDisabled,     "guests_disabled")
+    X(GuestsDisabled,     "guests_disabled")                   \
+    X(BadRoom,            "bad_room")                          \
+    X(NoSuchRoom,         "no_such_room")                      \
+    X(NotMember,          "not_member")
 // clang-format on
 
 // None and Unknown are not on the wire. Unknown, rather than an empty std::optional, is what

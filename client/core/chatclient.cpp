@@ -596,6 +596,11 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Password:
         case FrameType::Logout:
         case FrameType::Unknown:
+        // Rooms: this client joins none but general, which v1 frames cover.
+        case FrameType::Rooms:
+        case FrameType::Join:
+        case FrameType::Part:
+        case FrameType::Room:
             break;
         // ChatConnection took the token already.
         case FrameType::Registered:

@@ -23,6 +23,13 @@ ChatRoom::Event ChatRoom::frameEvent(const QJsonObject &frame)
     return bytesEvent(FrameCodec::encode(frame));
 }
 
+ChatRoom::Event ChatRoom::roomEvent(const QJsonObject &frame, const QString &room)
+{
+    Event event = frameEvent(frame);
+    event.room = room;
+    return event;
+}
+
 ChatRoom::Event ChatRoom::readEvent(Read read)
 {
     Event event;
@@ -51,11 +58,15 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
         return {ErrorCode::NameTaken, 0, {}, 0, 0, {}};
     }
     if (person == m_people.end()) {
+        const QSet<QString> rooms = newcomer.account
+            ? m_directory.roomsOf(newcomer.identity)
+            : QSet<QString>{QString::fromLatin1(Protocol::DefaultRoom)};
         // The newcomer's own joined is the last event it does not receive.
-        if (m_people.size() < m_presenceLimit) {
-            queueLocked(frameEvent(Frames::joined(newcomer.name, Protocol::timestampNow())));
+        const Person arriving{newcomer.name, newcomer.identity, {}, {}, rooms};
+        for (const QString &room : rooms) {
+            announceLocked(arriving, room);
         }
-        person = m_people.insert(k, Person{newcomer.name, newcomer.identity, {}, {}});
+        person = m_people.insert(k, arriving);
         m_identityKeys.insert(newcomer.identity, k);
     }
     const qint64 id = ++m_lastMember;
@@ -65,12 +76,18 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     motd.replace("{name}"_L1, person->name);
     const Joined joined{ErrorCode::None, id, usersLocked(), int(m_people.size()), m_lastId, motd};
 
-    Read welcome{Read::Kind::Welcome, {},
-        Frames::welcome(person->name, joined.users, joined.userCount, motd, joined.lastId,
-            newcomer.account, newcomer.token),
-        newcomer.since};
+    QJsonArray rooms;
+    for (const QString &room : person->rooms) {
+        const RoomDirectory::Room *info = m_directory.find(room);
+        rooms.append(QJsonObject{
+            {"room"_L1, info ? info->name : room}, {"topic"_L1, info ? info->topic : QString()}});
+    }
+    QJsonObject welcomeFrame = Frames::welcome(person->name, joined.users, joined.userCount, motd,
+        joined.lastId, newcomer.account, newcomer.token);
+    welcomeFrame.insert("rooms"_L1, rooms);
+    Read welcome{Read::Kind::Welcome, {}, welcomeFrame, newcomer.since};
     MessageStore::Query query{newcomer.identity, newcomer.since.value_or(m_lastId), m_lastId + 1, 0,
-        true, newcomer.account};
+        true, newcomer.account, QStringList(person->rooms.cbegin(), person->rooms.cend())};
     if (newcomer.since && *newcomer.since < m_lastId) {
         query.limit = Protocol::MaxReplay;
     }
@@ -94,24 +111,139 @@ void ChatRoom::leave(qint64 member, const QString &reason)
     if (!person->members.isEmpty()) {
         return; // still online through another connection
     }
-    const QString name = person->name;
     m_cids.senderLeft(person->identity,
         [this](const QString &identity) { return m_identityKeys.contains(identity); });
+    const Person gone = *person;
     m_identityKeys.remove(person->identity);
     m_identityKeys.remove(person->formerIdentity);
     m_people.erase(person);
+    for (const QString &room : gone.rooms) {
+        announceLocked(gone, room, reason);
+    }
+}
+
+void ChatRoom::announceLocked(
+    const Person &person, const QString &room, const QString &reason, const QString &alsoTo)
+{
     if (m_closed || m_people.size() >= m_presenceLimit) {
         return;
     }
-    queueLocked(frameEvent(Frames::left(name, reason, Protocol::timestampNow())));
+    const RoomDirectory::Room *info = m_directory.find(room);
+    const QString name = info ? info->name : room;
+    Event event = roomEvent(reason.isEmpty()
+            ? Frames::joined(person.name, Protocol::timestampNow(), name)
+            : Frames::left(person.name, reason, Protocol::timestampNow(), name),
+        room);
+    event.alsoTo = alsoTo;
+    queueLocked(std::move(event));
 }
 
-ChatRoom::Posted ChatRoom::say(qint64 member, const QString &text, const QString &cid)
+QStringList ChatRoom::roomMembersLocked(const QString &room) const
+{
+    QStringList names;
+    for (const Person &person : m_people) {
+        if (person.rooms.contains(room)) {
+            names.append(person.name);
+        }
+    }
+    return names;
+}
+
+Protocol::ErrorCode ChatRoom::joinRoom(qint64 member, const QString &room)
 {
     std::unique_lock locker(m_mutex);
+    const auto found = m_members.constFind(member);
+    if (m_closed || found == m_members.constEnd()) {
+        return ErrorCode::ShuttingDown;
+    }
+    Person &person = *m_people.find(found->key);
+    const QString k = RoomDirectory::key(room);
+    Event changes;
+    if (m_directory.create(room)) {
+        changes.roomChanges.append({RoomChange::Kind::Create, k, room});
+    }
+    if (!person.rooms.contains(k)) {
+        person.rooms.insert(k);
+        if (person.identity.startsWith(u"a:"_s)) {
+            m_directory.addAccount(k, person.identity);
+            changes.roomChanges.append({RoomChange::Kind::Join, k, person.identity});
+        }
+        announceLocked(person, k);
+    }
+    if (!changes.roomChanges.isEmpty()) {
+        queueLocked(std::move(changes));
+    }
+    const RoomDirectory::Room *info = m_directory.find(k);
+    queueForLocked(
+        member, frameEvent(Frames::room(info->name, info->topic, roomMembersLocked(k), m_lastId)));
+    return ErrorCode::None;
+}
+
+Protocol::ErrorCode ChatRoom::partRoom(qint64 member, const QString &room)
+{
+    std::unique_lock locker(m_mutex);
+    const auto found = m_members.constFind(member);
+    if (m_closed || found == m_members.constEnd()) {
+        return ErrorCode::ShuttingDown;
+    }
+    Person &person = *m_people.find(found->key);
+    const QString k = RoomDirectory::key(room);
+    if (!m_directory.find(k)) {
+        return ErrorCode::NoSuchRoom;
+    }
+    if (!person.rooms.contains(k)) {
+        return ErrorCode::NotMember;
+    }
+    person.rooms.remove(k);
+    // Its own connections hear of it too.
+    announceLocked(person, k, u"part"_s, person.identity);
+    if (person.identity.startsWith(u"a:"_s)) {
+        m_directory.removeAccount(k, person.identity);
+        Event change;
+        change.roomChanges.append({RoomChange::Kind::Part, k, person.identity});
+        queueLocked(std::move(change));
+    }
+    return ErrorCode::None;
+}
+
+void ChatRoom::sendRooms(qint64 member)
+{
+    std::unique_lock locker(m_mutex);
+    const Person *person = personLocked(member);
+    if (!person) {
+        return;
+    }
+    QJsonArray rooms;
+    const auto &all = m_directory.rooms();
+    for (auto room = all.cbegin(); room != all.cend(); ++room) {
+        // Its accounts, and the guests in it now.
+        qsizetype members = room->accounts.size();
+        for (const Person &other : m_people) {
+            members += other.rooms.contains(room.key()) && !room->accounts.contains(other.identity)
+                ? 1
+                : 0;
+        }
+        rooms.append(Frames::roomEntry(
+            room->name, room->topic, members, person->rooms.contains(room.key())));
+    }
+    queueForLocked(member, frameEvent(Frames::rooms(rooms)));
+}
+
+ChatRoom::Posted ChatRoom::say(
+    qint64 member, const QString &text, const QString &cid, const QString &room)
+{
+    std::unique_lock locker(m_mutex);
+    const QString k = RoomDirectory::key(room);
+    const Person *sender = personLocked(member);
+    if (!m_closed && sender && !m_directory.find(k)) {
+        return {ErrorCode::NoSuchRoom, 0, false};
+    }
+    if (!m_closed && sender && !sender->rooms.contains(k)) {
+        return {ErrorCode::NotMember, 0, false};
+    }
     return postLocked(member,
-        {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(), cid, {}, {}, false}, {},
-        {});
+        {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(), cid, {}, {}, false, k},
+        {}, {});
 }
 
 ChatRoom::Posted ChatRoom::sendPrivate(qint64 member, const QString &to, const QString &text,
@@ -119,8 +251,8 @@ ChatRoom::Posted ChatRoom::sendPrivate(qint64 member, const QString &to, const Q
 {
     std::unique_lock locker(m_mutex);
     return postLocked(member,
-        {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(), cid, {}, {}, false}, to,
-        offline);
+        {m_lastId + 1, {}, {}, text, QDateTime::currentMSecsSinceEpoch(), cid, {}, {}, false, {}},
+        to, offline);
 }
 
 ChatRoom::Posted ChatRoom::postLocked(
@@ -160,6 +292,9 @@ ChatRoom::Posted ChatRoom::postLocked(
         event.to = message.toIdentity;
         event.alsoTo = message.fromIdentity;
     }
+    if (!message.isPrivate()) {
+        event.room = message.room;
+    }
     m_lastId = message.id;
     m_cids.remember(message.fromIdentity, message.cid, message.id);
     event.frames = {FrameCodec::encode(message.toFrame())};
@@ -174,19 +309,37 @@ void ChatRoom::sendUsers(qint64 member)
     queueForLocked(member, frameEvent(Frames::users(usersLocked(), m_people.size())));
 }
 
-void ChatRoom::sendHistory(qint64 member, MessageStore::Query query)
+Protocol::ErrorCode ChatRoom::sendHistory(
+    qint64 member, MessageStore::Query query, const QString &room)
 {
     std::unique_lock locker(m_mutex);
     const Person *person = personLocked(member);
     if (!person) {
-        return;
+        return ErrorCode::NotRegistered;
     }
     query.viewer = person->identity;
     query.takeUndelivered = false;
+    if (room.isEmpty()) {
+        // As before rooms: general, if it is in it, and its private messages.
+        const QString general = QString::fromLatin1(Protocol::DefaultRoom);
+        query.rooms = person->rooms.contains(general) ? QStringList{general} : QStringList{};
+        query.privateMessages = true;
+    } else {
+        const QString k = RoomDirectory::key(room);
+        if (!m_directory.find(k)) {
+            return ErrorCode::NoSuchRoom;
+        }
+        if (!person->rooms.contains(k)) {
+            return ErrorCode::NotMember;
+        }
+        query.rooms = {k};
+        query.privateMessages = false;
+    }
     // The store answers after committing the whole batch, later messages included; the page
     // must hold only what came before the request, as the live traffic brings the rest.
     query.before = std::min(query.before, m_lastId + 1);
     queueForLocked(member, readEvent({Read::Kind::History, query, {}, {}}));
+    return ErrorCode::None;
 }
 
 void ChatRoom::sendAfterQueued(qint64 member, const QByteArray &frame)
@@ -210,6 +363,11 @@ void ChatRoom::promote(qint64 member, const QString &identity)
     m_cids.rename(person.formerIdentity, identity);
     Event event;
     event.transfer = Transfer{person.formerIdentity, identity};
+    // Its rooms are the account's now, for good.
+    for (const QString &room : std::as_const(person.rooms)) {
+        m_directory.addAccount(room, identity);
+        event.roomChanges.append({RoomChange::Kind::Join, room, identity});
+    }
     queueLocked(std::move(event));
 }
 
@@ -284,9 +442,11 @@ void ChatRoom::close()
     m_closed = true;
 }
 
-void ChatRoom::restore(qint64 lastId, const QList<StoredMessage> &withCid)
+void ChatRoom::restore(
+    qint64 lastId, const QList<StoredMessage> &withCid, const QList<MessageStore::Room> &rooms)
 {
     std::unique_lock locker(m_mutex);
+    m_directory.restore(rooms);
     m_lastId = std::max(m_lastId, lastId);
     for (const StoredMessage &message : withCid) {
         m_cids.remember(message.fromIdentity, message.cid, message.id);
@@ -315,6 +475,7 @@ StorePipeline::Batch ChatRoom::takeBatch()
         if (event.transfer) {
             batch.transfers.append(*event.transfer);
         }
+        batch.roomChanges += event.roomChanges;
         if (event.read && event.read->query) {
             batch.reads.append(*event.read->query);
         }
@@ -420,6 +581,15 @@ void ChatRoom::deliverLocked(const Event &event)
         const auto member = m_members.constFind(event.toMember);
         if (member != m_members.constEnd()) {
             push(*member);
+        }
+        return;
+    }
+    if (!event.room.isEmpty()) {
+        for (const Member &member : std::as_const(m_members)) {
+            const Person &person = *m_people.constFind(member.key);
+            if (person.rooms.contains(event.room) || person.identity == event.alsoTo) {
+                push(member);
+            }
         }
         return;
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "protocol.h"
+#include "roomdirectory.h"
 #include "sentcids.h"
 #include "storepipeline.h"
 
@@ -8,6 +9,7 @@
 #include <QJsonObject>
 #include <QList>
 #include <QMap>
+#include <QSet>
 #include <QStringList>
 
 #include <functional>
@@ -87,7 +89,9 @@ public:
     };
     // A cid the sender's identity already used is not posted again; the sender alone gets the
     // stored copy. A membership that has ended is refused (NotRegistered).
-    Posted say(qint64 member, const QString &text, const QString &cid = {});
+    // room: a key (RoomDirectory::key); NoSuchRoom, or NotMember if the sender is not in it.
+    Posted say(qint64 member, const QString &text, const QString &cid = {},
+        const QString &room = QString::fromLatin1(Protocol::DefaultRoom));
     // An account that is not online but may be written to: it gets the message at sign-in.
     struct Offline
     {
@@ -105,8 +109,17 @@ public:
     // The users frame, so it never contradicts a joined or left queued before it.
     void sendUsers(qint64 member);
     // A history page of what the membership's identity may see, read once everything before it
-    // is stored.
-    void sendHistory(qint64 member, MessageStore::Query query);
+    // is stored: of room (a key), or, if room is empty, of general and its private messages.
+    // NotMember (or NoSuchRoom) if it may not read the room.
+    Protocol::ErrorCode sendHistory(qint64 member, MessageStore::Query query, const QString &room);
+
+    // Rooms. Joining a room that does not exist makes it. Each answers the membership with a
+    // room frame (join) and tells the room's members with joined or left (the person's own
+    // connections included); an account's rooms are kept in the store.
+    Protocol::ErrorCode joinRoom(qint64 member, const QString &room);
+    Protocol::ErrorCode partRoom(qint64 member, const QString &room);
+    // The rooms frame: every room, and whether the member's person is in it.
+    void sendRooms(qint64 member);
     // frame, behind everything queued for the membership so far; an empty frame is a marker
     // the session recognises.
     void sendAfterQueued(qint64 member, const QByteArray &frame);
@@ -130,7 +143,8 @@ public:
     void close();
 
     // StorePipeline, for the store thread.
-    void restore(qint64 lastId, const QList<StoredMessage> &withCid) override;
+    void restore(qint64 lastId, const QList<StoredMessage> &withCid,
+        const QList<MessageStore::Room> &rooms) override;
     void attach(std::function<void()> wake) override;
     Batch takeBatch() override;
     void deliverBatch(const QList<MessageStore::Page> &pages) override;
@@ -161,6 +175,8 @@ private:
         std::optional<StoredMessage> message; // stored before it is delivered
         std::optional<Read> read;
         std::optional<Transfer> transfer; // stored in order with the messages
+        QString room; // set: only the connections of people in this room (and alsoTo's)
+        QList<RoomChange> roomChanges; // stored in order with the messages
     };
     struct Person
     {
@@ -168,6 +184,7 @@ private:
         QString identity;
         QString formerIdentity; // a registered guest's, for what was addressed to it before
         QList<qint64> members; // its connections, oldest first
+        QSet<QString> rooms; // the keys of the rooms it is in
     };
     struct Member
     {
@@ -178,10 +195,18 @@ private:
     };
     static Event bytesEvent(const QByteArray &frame); // frame encoded already
     static Event frameEvent(const QJsonObject &frame);
+    // frame for the people in room (a key).
+    static Event roomEvent(const QJsonObject &frame, const QString &room);
     static Event readEvent(Read read);
     static QString key(const QString &name) { return name.toCaseFolded(); }
     static QList<QByteArray> answer(const Read &read, const MessageStore::Page &page);
     QStringList usersLocked() const;
+    // The names of the people online in room, in order.
+    QStringList roomMembersLocked(const QString &room) const;
+    // Tells room's people (and alsoTo's connections) that person came (joined) or went (left,
+    // with reason).
+    void announceLocked(const Person &person, const QString &room, const QString &reason = {},
+        const QString &alsoTo = {});
     const Person *personLocked(qint64 member) const;
     Posted postLocked(qint64 member, StoredMessage message, const QString &to,
         const std::optional<Offline> &offline);
@@ -205,6 +230,7 @@ private:
     QList<Event> m_pending;
     QList<Event> m_inFlight; // taken by the store thread, not yet delivered
     SentCids m_cids;
+    RoomDirectory m_directory;
     qint64 m_revocations = 0;
     QHash<QString, qint64> m_revokedAt; // identity -> m_revocations when it was last revoked
     bool m_closed = false;

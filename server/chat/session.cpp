@@ -57,6 +57,9 @@ const std::array<Session::Route, Protocol::FrameTypeCount> &Session::routes()
         route(FrameType::Register, &Session::onRegister, true);
         route(FrameType::Password, &Session::onPassword, true);
         route(FrameType::Logout, &Session::onLogout, true);
+        route(FrameType::Rooms, &Session::onRooms, true);
+        route(FrameType::Join, &Session::onJoin, true);
+        route(FrameType::Part, &Session::onPart, true);
         return routes;
     }();
     return table;
@@ -385,10 +388,46 @@ void Session::onSay(const QJsonObject &frame)
     if (!admitChat(text, cid)) {
         return;
     }
-    const ChatRoom::Posted posted = m_context.room.say(m_member, text, cid);
-    if (posted.error == ErrorCode::ShuttingDown) {
-        sendError(posted.error, u"the server is shutting down"_s, cid);
+    const QString room
+        = frame.value("room"_L1).toString(QString::fromLatin1(Protocol::DefaultRoom));
+    const ChatRoom::Posted posted = m_context.room.say(m_member, text, cid, room);
+    if (posted.error != ErrorCode::None) {
+        sendRoomError(posted.error, room, cid);
     }
+}
+
+void Session::sendRoomError(ErrorCode code, const QString &room, const QString &cid)
+{
+    switch (code) {
+    case ErrorCode::NoSuchRoom:
+        sendError(code, u"there is no room %1; join it to make it"_s.arg(room), cid);
+        break;
+    case ErrorCode::NotMember:
+        sendError(code, u"you are not in %1; join it first"_s.arg(room), cid);
+        break;
+    case ErrorCode::None:
+        break;
+    default:
+        sendError(code, u"the server is shutting down"_s, cid);
+        break;
+    }
+}
+
+void Session::onJoin(const QJsonObject &frame)
+{
+    const QString room = frame.value("room"_L1).toString();
+    sendRoomError(m_context.room.joinRoom(m_member, room), room);
+}
+
+void Session::onPart(const QJsonObject &frame)
+{
+    const QString room = frame.value("room"_L1).toString();
+    sendRoomError(m_context.room.partRoom(m_member, room), room);
+}
+
+void Session::onRooms(const QJsonObject &)
+{
+    m_context.room.sendRooms(m_member);
 }
 
 void Session::onDm(const QJsonObject &frame)
@@ -456,7 +495,8 @@ void Session::onHistory(const QJsonObject &frame)
     if (frame.contains("before"_L1)) {
         query.before = frame.value("before"_L1).toInteger();
     }
-    m_context.room.sendHistory(m_member, query);
+    const QString room = frame.value("room"_L1).toString();
+    sendRoomError(m_context.room.sendHistory(m_member, query, room), room);
 }
 
 void Session::onUsers(const QJsonObject &)

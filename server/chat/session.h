@@ -75,6 +75,11 @@ private:
     void onRegister(const QJsonObject &frame);
     void onPassword(const QJsonObject &frame);
     void onLogout(const QJsonObject &frame);
+    void onRooms(const QJsonObject &frame);
+    void onJoin(const QJsonObject &frame);
+    void onPart(const QJsonObject &frame);
+    // Says why a room refused (nothing for None).
+    void sendRoomError(Protocol::ErrorCode code, const QString &room, const QString &cid = {});
     void onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since);
     // A dm to someone not online: an account gets it at its next sign-in.
     void sendToOffline(const QString &to, const QString &text, const QString &cid);

@@ -68,6 +68,21 @@ const QList<QStringList> &migrations()
             // Scores are kept by account ("a:12" as the key) from now on; a key without the
             // prefix is a name from before accounts, and is no longer read.
         },
+        {
+            // Rooms. Every message to everyone so far was said in general, and every account
+            // is in it; a room's members are kept for accounts (a guest's last a session).
+            u"CREATE TABLE rooms (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
+            "topic TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL)"_s,
+            u"INSERT INTO rooms (name_key, name, created) VALUES ('general', 'general', 0)"_s,
+            u"CREATE TABLE room_members (room TEXT NOT NULL REFERENCES rooms(name_key), "
+            "identity TEXT NOT NULL, PRIMARY KEY (room, identity))"_s,
+            u"INSERT INTO room_members (room, identity) SELECT 'general', 'a:' || id "
+            "FROM accounts"_s,
+            u"ALTER TABLE messages ADD COLUMN room TEXT"_s,
+            u"UPDATE messages SET room = 'general' WHERE recipient IS NULL"_s,
+            u"DROP INDEX messages_public"_s,
+            u"CREATE INDEX messages_room ON messages (room, id) WHERE recipient IS NULL"_s,
+        },
     };
     return steps;
 }
@@ -85,13 +100,13 @@ QSqlDatabase database(const QString &connectionName)
 
 // The columns readMessage() expects, in its order.
 constexpr auto MessageColumns
-    = "id, sender, recipient, text, ts, cid, sender_identity, recipient_identity"_L1;
+    = "id, sender, recipient, text, ts, cid, sender_identity, recipient_identity, room"_L1;
 
 StoredMessage readMessage(const QSqlQuery &query)
 {
     return {query.value(0).toLongLong(), query.value(1).toString(), query.value(2).toString(),
         query.value(3).toString(), query.value(4).toLongLong(), query.value(5).toString(),
-        query.value(6).toString(), query.value(7).toString(), false};
+        query.value(6).toString(), query.value(7).toString(), false, query.value(8).toString()};
 }
 
 QVariant nullIfEmpty(const QString &value)
@@ -99,39 +114,53 @@ QVariant nullIfEmpty(const QString &value)
     return value.isEmpty() ? QVariant() : QVariant(value);
 }
 
-// A viewer's history is three ranges of the indexes: the public messages, the private ones its
-// identity sent and those it received. Each stops after limit + 1 ids, the most a page can take
-// from it, so a page costs the same however many other people's messages lie in between; only
-// then are the rows themselves read, by id. A message to oneself is in two ranges, and IN
-// counts it once.
+// A viewer's history is ranges of the indexes: each of its rooms' messages, the private ones
+// its identity sent and those it received. Each stops after limit + 1 ids, the most a page can
+// take from it, so a page costs the same however many other messages lie in between; only then
+// are the rows themselves read, by id. A message to oneself is in two ranges, and IN counts it
+// once.
 bool prepareHistory(QSqlQuery &query, const MessageStore::Query &q, const QString &prefix)
 {
     const QString order = q.newest ? u"DESC"_s : u"ASC"_s;
     const QString range = u"id > ? AND id < ? ORDER BY id %1 LIMIT ?"_s.arg(order);
+    QStringList ranges;
+    for (qsizetype i = 0; i < q.rooms.size(); ++i) {
+        ranges.append(u"SELECT id FROM (SELECT id FROM messages WHERE recipient IS NULL "
+                      "AND room = ? AND %1)"_s.arg(range));
+    }
+    if (q.privateMessages) {
+        ranges.append(u"SELECT id FROM (SELECT id FROM messages "
+                      "WHERE recipient IS NOT NULL AND sender_identity = ? AND %1)"_s.arg(range));
+        ranges.append(
+            u"SELECT id FROM (SELECT id FROM messages "
+            "WHERE recipient IS NOT NULL AND recipient_identity = ? AND %1)"_s.arg(range));
+    }
+    if (ranges.isEmpty()) {
+        ranges.append(u"SELECT NULL WHERE 0"_s);
+    }
     const QString sql = prefix
-        + u"SELECT %3 FROM messages WHERE id IN ("
-          "SELECT id FROM (SELECT id FROM messages WHERE recipient IS NULL AND %1) "
-          "UNION ALL SELECT id FROM (SELECT id FROM messages "
-          "WHERE recipient IS NOT NULL AND sender_identity = ? AND %1) "
-          "UNION ALL SELECT id FROM (SELECT id FROM messages "
-          "WHERE recipient IS NOT NULL AND recipient_identity = ? AND %1)) "
-          "ORDER BY id %2 LIMIT ?"_s.arg(range, order, MessageColumns);
+        + u"SELECT %1 FROM messages WHERE id IN (%2) ORDER BY id %3 LIMIT ?"_s.arg(
+            MessageColumns, ranges.join(u" UNION ALL "_s), order);
     if (!query.prepare(sql)) {
         return false;
     }
-    // An empty viewer matches no identity (NULL never equals it): public messages only.
-    const QString viewer = q.viewer;
     const int rows = q.limit + 1; // one more than a page tells whether there is more
     const auto bindRange = [&] {
         query.addBindValue(q.after);
         query.addBindValue(q.before);
         query.addBindValue(rows);
     };
-    bindRange();
-    query.addBindValue(viewer);
-    bindRange();
-    query.addBindValue(viewer);
-    bindRange();
+    for (const QString &room : q.rooms) {
+        query.addBindValue(room);
+        bindRange();
+    }
+    if (q.privateMessages) {
+        // An empty viewer matches no identity (NULL never equals it).
+        for (int i = 0; i < 2; ++i) {
+            query.addBindValue(q.viewer);
+            bindRange();
+        }
+    }
     query.addBindValue(rows);
     return true;
 }
@@ -247,7 +276,8 @@ std::optional<QString> MessageStore::migrate()
 }
 
 bool MessageStore::write(const QList<StoredMessage> &messages,
-    const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers)
+    const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers,
+    const QList<RoomChange> &roomChanges)
 {
     QSqlDatabase db = database(m_connectionName);
     if (!db.transaction()) {
@@ -256,8 +286,8 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
     }
     QSqlQuery insert(db);
     insert.prepare(u"INSERT INTO messages (id, sender, recipient, text, ts, cid, "
-                   "sender_identity, recipient_identity, undelivered) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
+                   "sender_identity, recipient_identity, undelivered, room) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
     QSqlQuery score(db);
     score.prepare(u"INSERT OR REPLACE INTO scores (name_key, name, score, seconds, "
                   "right_answers, wrong_answers, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
@@ -272,6 +302,10 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
         insert.addBindValue(nullIfEmpty(message.fromIdentity));
         insert.addBindValue(nullIfEmpty(message.toIdentity));
         insert.addBindValue(message.undelivered ? QVariant(1) : QVariant());
+        // A message to everyone names no room only where rooms are not used: general.
+        insert.addBindValue(message.isPrivate() ? QVariant()
+                : message.room.isEmpty() ? QVariant(QString::fromLatin1(Protocol::DefaultRoom))
+                                         : QVariant(message.room));
         if (!insert.exec()) {
             m_lastError = insert.lastError().text();
             ok = false;
@@ -292,6 +326,9 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
     }
     for (qsizetype i = 0; ok && i < transfers.size(); ++i) {
         ok = transferLocked(transfers.at(i));
+    }
+    for (qsizetype i = 0; ok && i < roomChanges.size(); ++i) {
+        ok = changeRoomLocked(roomChanges.at(i));
     }
     if (ok && !db.commit()) {
         m_lastError = db.lastError().text();
@@ -447,6 +484,59 @@ bool MessageStore::transferIdentity(const QString &from, const QString &to)
         return false;
     }
     return true;
+}
+
+bool MessageStore::changeRoomLocked(const RoomChange &change)
+{
+    QSqlQuery query(database(m_connectionName));
+    switch (change.kind) {
+    case RoomChange::Kind::Create:
+        query.prepare(u"INSERT OR IGNORE INTO rooms (name_key, name, created) VALUES (?, ?, ?)"_s);
+        query.addBindValue(change.room);
+        query.addBindValue(change.name);
+        query.addBindValue(QDateTime::currentMSecsSinceEpoch());
+        break;
+    case RoomChange::Kind::Join:
+        query.prepare(u"INSERT OR IGNORE INTO room_members (room, identity) VALUES (?, ?)"_s);
+        query.addBindValue(change.room);
+        query.addBindValue(change.name);
+        break;
+    case RoomChange::Kind::Part:
+        query.prepare(u"DELETE FROM room_members WHERE room = ? AND identity = ?"_s);
+        query.addBindValue(change.room);
+        query.addBindValue(change.name);
+        break;
+    }
+    if (!query.exec()) {
+        m_lastError = query.lastError().text();
+        return false;
+    }
+    return true;
+}
+
+QList<MessageStore::Room> MessageStore::rooms() const
+{
+    QSqlQuery query(database(m_connectionName));
+    QList<Room> rooms;
+    QHash<QString, qsizetype> index;
+    if (!query.exec(u"SELECT name_key, name, topic FROM rooms "
+                    "ORDER BY name_key != 'general', name_key"_s)) {
+        qCWarning(lcStore).noquote() << "cannot read the rooms:" << query.lastError().text();
+        return rooms;
+    }
+    while (query.next()) {
+        index.insert(query.value(0).toString(), rooms.size());
+        rooms.append({query.value(1).toString(), query.value(2).toString(), {}});
+    }
+    if (query.exec(u"SELECT room, identity FROM room_members"_s)) {
+        while (query.next()) {
+            const auto at = index.constFind(query.value(0).toString());
+            if (at != index.constEnd()) {
+                rooms[*at].members.append(query.value(1).toString());
+            }
+        }
+    }
+    return rooms;
 }
 
 bool MessageStore::transferLocked(const Transfer &transfer)

@@ -28,8 +28,9 @@ public:
     // Version 1: messages and meta; 2: the sender's cid, and the leaderboard; 3: indexes that
     // let history() read only the messages its viewer may see; 4: accounts and their sign-in
     // tokens; 5: messages belong to identities (accounts or guest sessions), not names, and
-    // private messages to an offline account wait for it.
-    static constexpr int SchemaVersion = 5;
+    // private messages to an offline account wait for it; 6: rooms, their members, and the room
+    // of each message.
+    static constexpr int SchemaVersion = 6;
 
     struct Options
     {
@@ -54,10 +55,27 @@ public:
         QString from;
         QString to;
     };
-    // Writes everything in one transaction, the transfers after the messages: all of it is
-    // stored, or (false) none of it.
+    // A room made, or an account joining or leaving one.
+    struct RoomChange
+    {
+        enum class Kind { Create, Join, Part };
+        Kind kind = Kind::Join;
+        QString room; // its key
+        QString name; // Create: as it is spelt; Join, Part: the account's identity
+    };
+    // Writes everything in one transaction, the transfers and room changes after the messages:
+    // all of it is stored, or (false) none of it.
     bool write(const QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores,
-        const QList<Transfer> &transfers = {});
+        const QList<Transfer> &transfers = {}, const QList<RoomChange> &roomChanges = {});
+
+    struct Room
+    {
+        QString name;
+        QString topic;
+        QStringList members; // accounts' identities
+    };
+    // Every room, general first.
+    QList<Room> rooms() const;
     QString lastError() const { return m_lastError; }
 
     qint64 lastId() const;
@@ -75,6 +93,9 @@ public:
         // offline (any before `before`, in id order with the page; those in the gap of a page
         // with `more` are left to paging), and mark them delivered.
         bool takeUndelivered = false;
+        // The rooms whose messages it sees, by key; and whether its private messages too.
+        QStringList rooms = {QString::fromLatin1(Protocol::DefaultRoom)};
+        bool privateMessages = true;
     };
     struct Page
     {
@@ -108,6 +129,7 @@ private:
     std::optional<QString> migrate();
     // In the caller's transaction.
     bool transferLocked(const Transfer &transfer);
+    bool changeRoomLocked(const RoomChange &change);
 
     const QString m_connectionName;
     QString m_lastError;

@@ -11,7 +11,7 @@ struct StoredMessage
 {
     qint64 id = 0;
     QString from;
-    QString to; // empty for a message to everyone
+    QString to; // empty for a message to a room
     QString text;
     qint64 msecs = 0; // milliseconds since the epoch, UTC
     QString cid; // the sender's id for it, if it sent one
@@ -21,6 +21,7 @@ struct StoredMessage
     QString toIdentity;
     // A private message to an account that was offline: delivered at its next sign-in.
     bool undelivered = false;
+    QString room; // a message to a room: the room's key (its name in lower case)
 
     bool isPrivate() const { return !to.isEmpty(); }
 
@@ -28,6 +29,6 @@ struct StoredMessage
     {
         const QString ts = Protocol::timestamp(QDateTime::fromMSecsSinceEpoch(msecs, Qt::UTC));
         return isPrivate() ? Frames::privateMessage(id, from, to, text, ts, cid)
-                           : Frames::message(id, from, text, ts, cid);
+                           : Frames::message(id, from, text, ts, cid, room);
     }
 };

@@ -15,10 +15,12 @@ class StorePipeline
 {
 public:
     using Transfer = MessageStore::Transfer;
+    using RoomChange = MessageStore::RoomChange;
     struct Batch
     {
         QList<StoredMessage> messages; // to commit, in id order
         QList<Transfer> transfers; // to commit with them, after them
+        QList<RoomChange> roomChanges; // likewise
         QList<MessageStore::Query> reads; // to answer after the commit, in order
         qsizetype events = 0; // everything in the batch, stored or not
     };
@@ -26,9 +28,11 @@ public:
     // How many recent cids are remembered to recognise a retried send, across restarts too.
     static constexpr int CidWindow = 10000;
 
-    // Continues the id sequence after the store's last id and recognises the cids of recent
-    // messages (oldest first).
-    virtual void restore(qint64 lastId, const QList<StoredMessage> &withCid) = 0;
+    // Continues the id sequence after the store's last id, recognises the cids of recent
+    // messages (oldest first) and knows the rooms and their accounts.
+    virtual void restore(
+        qint64 lastId, const QList<StoredMessage> &withCid, const QList<MessageStore::Room> &rooms)
+        = 0;
     // From now on events wait for the store; wake is called (from any thread) each time the
     // queue of waiting events stops being empty. An empty function detaches: events are
     // delivered at once again.

@@ -34,7 +34,7 @@ QString StoreWorker::open()
     }
     m_store = std::move(std::get<std::unique_ptr<MessageStore>>(opened));
     const qint64 lastId = m_store->lastId();
-    m_pipeline.restore(lastId, m_store->recentWithCid(StorePipeline::CidWindow));
+    m_pipeline.restore(lastId, m_store->recentWithCid(StorePipeline::CidWindow), m_store->rooms());
     const QList<Leaderboard::Entry> scores = m_store->scores();
     for (const Leaderboard::Entry &entry : scores) {
         m_leaderboard.record(entry);
@@ -84,15 +84,16 @@ void StoreWorker::drain()
             std::unique_lock locker(m_scoresMutex);
             scores = std::exchange(m_scores, {});
         }
-        const bool retry
-            = (!m_unsaved.isEmpty() || !m_unsavedScores.isEmpty() || !m_unsavedTransfers.isEmpty())
+        const bool retry = (!m_unsaved.isEmpty() || !m_unsavedScores.isEmpty()
+                               || !m_unsavedTransfers.isEmpty() || !m_unsavedRoomChanges.isEmpty())
             && !m_retryTimer.isActive();
         if (batch.events == 0 && scores.isEmpty() && !retry) {
             return;
         }
         commit(std::exchange(m_unsaved, {}) + batch.messages,
             std::exchange(m_unsavedScores, {}) + scores,
-            std::exchange(m_unsavedTransfers, {}) + batch.transfers);
+            std::exchange(m_unsavedTransfers, {}) + batch.transfers,
+            std::exchange(m_unsavedRoomChanges, {}) + batch.roomChanges);
         // After the commit, so each read sees every message sequenced before it.
         QList<MessageStore::Page> pages;
         pages.reserve(batch.reads.size());
@@ -104,12 +105,14 @@ void StoreWorker::drain()
 }
 
 void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores,
-    QList<MessageStore::Transfer> transfers)
+    QList<MessageStore::Transfer> transfers, QList<MessageStore::RoomChange> roomChanges)
 {
-    if (!m_store || (messages.isEmpty() && scores.isEmpty() && transfers.isEmpty())) {
+    if (!m_store
+        || (messages.isEmpty() && scores.isEmpty() && transfers.isEmpty()
+            && roomChanges.isEmpty())) {
         return;
     }
-    if (m_store->write(messages, scores, transfers)) {
+    if (m_store->write(messages, scores, transfers, roomChanges)) {
         if (m_failing) {
             m_failing = false;
             qCWarning(lcStore) << "storing messages again; the" << messages.size()
@@ -134,5 +137,6 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
     m_unsaved = std::move(messages);
     m_unsavedScores = std::move(scores);
     m_unsavedTransfers = std::move(transfers);
+    m_unsavedRoomChanges = std::move(roomChanges);
     m_retryTimer.start();
 }

@@ -52,7 +52,7 @@ public:
 private:
     void drain();
     void commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores,
-        QList<MessageStore::Transfer> transfers);
+        QList<MessageStore::Transfer> transfers, QList<MessageStore::RoomChange> roomChanges);
     void wake();
 
     StorePipeline &m_pipeline;
@@ -65,6 +65,7 @@ private:
     QList<StoredMessage> m_unsaved; // a failed write's messages, oldest first
     QList<Leaderboard::Entry> m_unsavedScores;
     QList<MessageStore::Transfer> m_unsavedTransfers;
+    QList<MessageStore::RoomChange> m_unsavedRoomChanges;
     QTimer m_retryTimer;
     bool m_failing = false;
 };

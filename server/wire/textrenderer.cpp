@@ -147,8 +147,25 @@ QString renderLines(const QJsonObject &frame, const QString &self)
     case FrameType::Register:
     case FrameType::Password:
     case FrameType::Logout:
+    case FrameType::Join:
+    case FrameType::Part:
     case FrameType::Unknown:
         break;
+    case FrameType::Rooms: {
+        QStringList rooms;
+        for (const QJsonValue &value : frame.value("rooms"_L1).toArray()) {
+            const QJsonObject room = value.toObject();
+            rooms.append(u"#%1 (%2)"_s.arg(field(room, "room"_L1), number(room, "members"_L1)));
+        }
+        return u"* Rooms: "_s + rooms.join(u", "_s);
+    }
+    case FrameType::Room: {
+        QStringList members;
+        for (const QJsonValue &name : frame.value("members"_L1).toArray()) {
+            members.append(name.toString());
+        }
+        return u"* You are in #%1. Here: %2"_s.arg(field(frame, "room"_L1), members.join(u", "_s));
+    }
     }
     return u"* %1"_s.arg(type);
 }

@@ -84,6 +84,12 @@ struct Member
     }
 };
 
+// As the store has it: these accounts are in general (a guest is in it by itself).
+void accountsInGeneral(ChatRoom &room, const QStringList &accounts)
+{
+    room.restore(0, {}, {{u"general"_s, {}, accounts}});
+}
+
 QString typeOf(const QJsonObject &frame)
 {
     return frame.value("type"_L1).toString();
@@ -382,7 +388,8 @@ void tst_ChatRoom::repeatedCidIsNotPostedTwice()
 void tst_ChatRoom::restoreContinuesIdsAndCids()
 {
     ChatRoom room;
-    room.restore(41, {{40, u"bob"_s, {}, u"old"_s, 0, u"c9"_s, u"g:bob"_s, {}, false}});
+    room.restore(
+        41, {{40, u"bob"_s, {}, u"old"_s, 0, u"c9"_s, u"g:bob"_s, {}, false, u"general"_s}}, {});
     Member bob;
     bob.join(room, u"bob"_s);
     QVERIFY(room.say(bob.id, u"old"_s, u"c9"_s).repeated);
@@ -438,6 +445,7 @@ void tst_ChatRoom::presenceLimitStopsAnnouncements()
 void tst_ChatRoom::oneAccountManyConnections()
 {
     ChatRoom room;
+    accountsInGeneral(room, {u"a:1"_s});
     Member carol;
     Member first;
     Member second;
@@ -514,6 +522,7 @@ void tst_ChatRoom::sameNameOtherIdentityIsTaken()
 void tst_ChatRoom::cidsArePerSender()
 {
     ChatRoom room;
+    accountsInGeneral(room, {u"a:4"_s});
     Member alice;
     Member mallory;
     Member bob;
@@ -647,6 +656,11 @@ void tst_ChatRoom::credentialsCheckedBeforeARevokeCannotJoin()
 void tst_ChatRoom::accountCidsOutliveItsConnectionsBoundedly()
 {
     ChatRoom room;
+    QStringList accounts{u"a:1"_s};
+    for (int i = 0; i < ChatRoom::OfflineWindows; ++i) {
+        accounts.append(u"a:%1"_s.arg(100 + i));
+    }
+    accountsInGeneral(room, accounts);
     Member alice;
     alice.join(room, u"alice"_s, u"a:1"_s);
     for (int i = 0; i < ChatRoom::CidsPerSender; ++i) {

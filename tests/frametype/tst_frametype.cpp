@@ -97,6 +97,14 @@ QJsonObject sample(FrameType type)
         return Frames::passwordChanged();
     case FrameType::Logout:
         return Frames::logout();
+    case FrameType::Rooms:
+        return Frames::roomsRequest();
+    case FrameType::Join:
+        return Frames::join(u"dev"_s);
+    case FrameType::Part:
+        return Frames::part(u"dev"_s);
+    case FrameType::Room:
+        return Frames::room(u"dev"_s, u"builds"_s, {u"alice"_s}, 12);
     case FrameType::Unknown:
         break;
     }
@@ -211,7 +219,7 @@ void tst_FrameType::dispatchTableSize()
 {
     // Unknown is 0 and the rest follow in order, so a table of FrameTypeCount covers them all.
     QCOMPARE(std::size_t(Protocol::FrameTypeCount), Protocol::AllFrameTypes.size() + 1);
-    QCOMPARE(Protocol::FrameTypeCount, 1 + 28); // Unknown and the documented ones
+    QCOMPARE(Protocol::FrameTypeCount, 1 + 32); // Unknown and the documented ones
     QCOMPARE(int(FrameType::Unknown), 0);
     for (std::size_t i = 0; i < Protocol::AllFrameTypes.size(); ++i) {
         QCOMPARE(std::size_t(Protocol::AllFrameTypes[i]), i + 1);
@@ -259,7 +267,7 @@ void tst_FrameType::everyErrorCodeRoundTrips()
         }
     }
     QCOMPARE(names.size(), Protocol::ErrorCodeCount);
-    QCOMPARE(Protocol::ErrorCodeCount, 2 + 30); // None, Unknown and the documented ones
+    QCOMPARE(Protocol::ErrorCodeCount, 2 + 33); // None, Unknown and the documented ones
     QCOMPARE(Protocol::LastErrorCode, ErrorCode(Protocol::ErrorCodeCount - 1));
 }
 

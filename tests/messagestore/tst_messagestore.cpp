@@ -155,7 +155,10 @@ void verifyIdentityIndexes(const QString &path)
     QVERIFY2(from.contains(u"(sender_identity, id)"_s), qPrintable(from));
     QVERIFY2(to.contains(u"(recipient_identity, id)"_s), qPrintable(to));
     QVERIFY2(undelivered.contains(u"recipient_identity"_s), qPrintable(undelivered));
-    QVERIFY(!indexSql(path, u"messages_public"_s).isEmpty());
+    // Schema 6: messages to everyone by room.
+    QVERIFY(indexSql(path, u"messages_public"_s).isEmpty());
+    QVERIFY2(indexSql(path, u"messages_room"_s).contains(u"(room, id)"_s),
+        qPrintable(indexSql(path, u"messages_room"_s)));
     for (const QString &sql : {from, to, undelivered}) {
         QVERIFY2(!sql.contains(u"lower("_s), qPrintable(sql));
     }
@@ -245,7 +248,7 @@ QString stepPastHiddenRows(const QStringList &plan)
     static const QRegularExpression readsMessages(u"\\bmessages\\b"_s);
     static const QRegularExpression allowed(
         u"^SEARCH messages USING (INTEGER PRIMARY KEY \\(rowid=\\?\\)$"
-        "|(COVERING )?INDEX messages_(public|from|to) )"_s);
+        "|(COVERING )?INDEX messages_(room|from|to) )"_s);
     if (plan.isEmpty()) {
         return u"(no plan)"_s;
     }
@@ -418,7 +421,7 @@ void tst_MessageStore::historyReadsOnlyVisibleRows()
     const QString bad = stepPastHiddenRows(plan);
     QVERIFY2(bad.isEmpty(), qPrintable(u"%1\nin the plan\n%2"_s.arg(bad, joined)));
     // Each of the three ranges is read through its own index, the private ones by identity.
-    for (const QString &index : {u"messages_public"_s, u"messages_from"_s, u"messages_to"_s}) {
+    for (const QString &index : {u"messages_room"_s, u"messages_from"_s, u"messages_to"_s}) {
         QVERIFY2(joined.contains(index), qPrintable(joined));
     }
     QVERIFY2(joined.contains(u"sender_identity=?"_s), qPrintable(joined));

@@ -1,0 +1,46 @@
+#pragma once
+
+#include "messagestore.h"
+
+#include <QHash>
+#include <QMap>
+#include <QSet>
+#include <QString>
+
+#include <optional>
+
+// The rooms that exist, their topics, and which accounts belong to each (a guest's rooms live
+// with its person in the ChatRoom and end with its session). Keys are room names in lower case.
+// general always exists.
+//
+// Not thread-safe: the ChatRoom calls it under its lock.
+class RoomDirectory
+{
+public:
+    struct Room
+    {
+        QString name; // as it was first spelt
+        QString topic;
+        QSet<QString> accounts; // the identities of the accounts in it
+    };
+
+    RoomDirectory();
+
+    static QString key(const QString &name) { return name.toLower(); }
+
+    // The store's rooms, at start-up.
+    void restore(const QList<MessageStore::Room> &rooms);
+
+    const Room *find(const QString &key) const;
+    // Makes the room if there is none; true if it was made.
+    bool create(const QString &name);
+    // The rooms an account belongs to.
+    QSet<QString> roomsOf(const QString &identity) const;
+    void addAccount(const QString &key, const QString &identity);
+    void removeAccount(const QString &key, const QString &identity);
+    // By key.
+    const QMap<QString, Room> &rooms() const { return m_rooms; }
+
+private:
+    QMap<QString, Room> m_rooms; // by key
+};
