@@ -234,8 +234,8 @@ QJsonObject rooms(const QJsonArray &rooms)
 
 QJsonObject roomEntry(const QString &room, const QString &topic, qsizetype members, bool joined)
 {
-    return {{"room"_L1, room}, {"topic"_L1, topic}, {"members"_L1, members},
-        {"private"_L1, false}, {"joined"_L1, joined}};
+    return {{"room"_L1, room}, {"topic"_L1, topic}, {"members"_L1, members}, {"private"_L1, false},
+        {"joined"_L1, joined}};
 }
 
 QJsonObject room(
