@@ -1,0 +1,353 @@
+#include "chatserver.h"
+#include "frames.h"
+#include "testclient.h"
+
+#include <QJsonArray>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+// Rooms through a real server on loopback with its history in a real SQLite file: a client
+// that never mentions rooms is in general as before; a message in a room reaches its members
+// and nobody else; joining, parting and the rooms list; history per room; an account's rooms
+// across a restart, on each of its connections, and in what a resume replays.
+class tst_Rooms : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void init();
+    void cleanup();
+    void clientsThatNeverMentionRoomsAreInGeneral();
+    void messagesReachOnlyTheRoom();
+    void refusals();
+    void partStopsDelivery();
+    void roomsList();
+    void historyPerRoom();
+    void accountRoomsSurviveARestart();
+    void resumeReplaysEveryRoom();
+    void everyConnectionOfAnAccountIsInTheRoom();
+
+private:
+    ChatServer *startServer();
+    std::unique_ptr<TestClient> hello(const QJsonObject &frame);
+    std::unique_ptr<TestClient> guest(const QString &name) { return hello(Frames::hello(name)); }
+    // Signs in to the account, registering it first if it is not one yet.
+    std::unique_ptr<TestClient> account(const QString &name, qint64 since = -1);
+
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<ChatServer> m_server;
+};
+
+namespace {
+
+QString code(const TestClient &client)
+{
+    return client.lastOfType(u"error"_s).value("code"_L1).toString();
+}
+
+// The texts of the messages a client got, with their rooms: "room: text".
+QStringList said(const TestClient &client)
+{
+    QStringList lines;
+    for (const QJsonObject &message : client.framesOfType(u"message"_s)) {
+        lines.append(
+            message.value("room"_L1).toString() + u": "_s + message.value("text"_L1).toString());
+    }
+    return lines;
+}
+
+QStringList roomNames(const QJsonArray &rooms)
+{
+    QStringList names;
+    for (const QJsonValue &room : rooms) {
+        names.append(room.toObject().value("room"_L1).toString());
+    }
+    return names;
+}
+
+} // namespace
+
+void tst_Rooms::init()
+{
+    m_dir = std::make_unique<QTemporaryDir>();
+    QVERIFY(m_dir->isValid());
+}
+
+void tst_Rooms::cleanup()
+{
+    m_server.reset();
+}
+
+ChatServer *tst_Rooms::startServer()
+{
+    m_server.reset();
+    ServerConfig config;
+    config.bindAddress = QHostAddress::LocalHost;
+    config.port = 0;
+    config.chatRate = 10000;
+    config.chatBurst = 10000;
+    config.databasePath = m_dir->filePath(u"natter.db"_s);
+    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
+    m_server = std::make_unique<ChatServer>(config);
+    if (!m_server->start()) {
+        qWarning().noquote() << "cannot start:" << m_server->startError();
+        m_server.reset();
+    }
+    return m_server.get();
+}
+
+std::unique_ptr<TestClient> tst_Rooms::hello(const QJsonObject &frame)
+{
+    auto client = std::make_unique<TestClient>();
+    if (!client->connectTo(m_server->serverPort())) {
+        return nullptr;
+    }
+    client->send(frame);
+    if (!QTest::qWaitFor([&] {
+            return client->countOfType(u"welcome"_s) + client->countOfType(u"error"_s) > 0;
+        })) {
+        return nullptr;
+    }
+    return client->countOfType(u"welcome"_s) == 1 ? std::move(client) : nullptr;
+}
+
+std::unique_ptr<TestClient> tst_Rooms::account(const QString &name, qint64 since)
+{
+    const QString password = name + u" password"_s;
+    if (auto client = hello(Frames::helloWithPassword(name, password, since))) {
+        return client;
+    }
+    auto client = guest(name);
+    if (!client) {
+        return nullptr;
+    }
+    client->send(Frames::registerRequest(password));
+    return client->waitForFrames(u"registered"_s, 1) ? std::move(client) : nullptr;
+}
+
+void tst_Rooms::clientsThatNeverMentionRoomsAreInGeneral()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    QVERIFY(alice && bob);
+    QCOMPARE(roomNames(alice->lastOfType(u"welcome"_s).value("rooms"_L1).toArray()),
+        QStringList{u"general"_s});
+    alice->send(Frames::say(u"as ever"_s));
+    QVERIFY(bob->waitForFrames(u"message"_s, 1));
+    QCOMPARE(said(*bob), QStringList{u"general: as ever"_s});
+    QCOMPARE(alice->lastOfType(u"joined"_s).value("room"_L1).toString(), u"general"_s);
+}
+
+void tst_Rooms::messagesReachOnlyTheRoom()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    auto carol = guest(u"carol"_s);
+    QVERIFY(alice && bob && carol);
+    alice->send(Frames::join(u"dev"_s));
+    const QJsonObject room = alice->waitForNext(u"room"_s);
+    QCOMPARE(room.value("room"_L1).toString(), u"dev"_s);
+    QCOMPARE(room.value("members"_L1).toArray(), QJsonArray{u"alice"_s});
+    carol->send(Frames::join(u"DEV"_s)); // names compare ignoring case
+    QCOMPARE(carol->waitForNext(u"room"_s).value("members"_L1).toArray(),
+        (QJsonArray{u"alice"_s, u"carol"_s}));
+    // Alice hears of carol in dev (after bob and carol arrived in general).
+    QTRY_VERIFY(alice->lastOfType(u"joined"_s).value("room"_L1).toString() == "dev"_L1);
+    QCOMPARE(alice->lastOfType(u"joined"_s).value("name"_L1).toString(), u"carol"_s);
+    QTRY_COMPARE(bob->framesOfType(u"joined"_s).size(), 1); // carol in general, not in dev
+
+    alice->send(Frames::sayIn(u"dev"_s, u"for dev only"_s));
+    alice->send(Frames::say(u"for everyone"_s));
+    QVERIFY(carol->waitForFrames(u"message"_s, 2));
+    QVERIFY(bob->waitForFrames(u"message"_s, 1));
+    bob->send(Frames::ping());
+    QVERIFY(bob->waitForFrames(u"pong"_s, 1));
+    QCOMPARE(said(*carol), (QStringList{u"dev: for dev only"_s, u"general: for everyone"_s}));
+    QCOMPARE(said(*bob), QStringList{u"general: for everyone"_s});
+    for (const QJsonObject &frame : bob->frames()) {
+        QVERIFY2(frame.value("room"_L1).toString() != "dev"_L1,
+            qPrintable(frame.value("type"_L1).toString()));
+    }
+}
+
+void tst_Rooms::refusals()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    int errors = 0;
+    const auto refused = [&](const QJsonObject &frame, const QString &expected) {
+        alice->send(frame);
+        return alice->waitForFrames(u"error"_s, ++errors) && code(*alice) == expected;
+    };
+    QVERIFY(refused(Frames::join(u"no spaces"_s), u"bad_room"_s));
+    QVERIFY(refused(Frames::join(QString(33, u'x')), u"bad_room"_s));
+    QVERIFY(refused(Frames::join(u"café"_s), u"bad_room"_s));
+    QVERIFY(refused(Frames::sayIn(u"nowhere"_s, u"hello?"_s, u"c1"_s), u"no_such_room"_s));
+    QCOMPARE(alice->lastOfType(u"error"_s).value("cid"_L1).toString(), u"c1"_s);
+    QVERIFY(refused(Frames::part(u"nowhere"_s), u"no_such_room"_s));
+    auto bob = guest(u"bob"_s);
+    QVERIFY(bob);
+    bob->send(Frames::join(u"dev"_s));
+    QVERIFY(bob->waitForFrames(u"room"_s, 1));
+    QVERIFY(refused(Frames::sayIn(u"dev"_s, u"let me in"_s), u"not_member"_s));
+    QVERIFY(refused(Frames::part(u"dev"_s), u"not_member"_s));
+    QJsonObject history = Frames::historyRequest(0);
+    history.insert("room"_L1, u"dev"_s);
+    QVERIFY(refused(history, u"not_member"_s));
+    QCOMPARE(bob->countOfType(u"message"_s), 0);
+}
+
+void tst_Rooms::partStopsDelivery()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    auto carol = guest(u"carol"_s);
+    QVERIFY(alice && carol);
+    for (TestClient *client : {alice.get(), carol.get()}) {
+        client->send(Frames::join(u"dev"_s));
+        QVERIFY(client->waitForFrames(u"room"_s, 1));
+    }
+    alice->send(Frames::part(u"dev"_s));
+    const QJsonObject left = carol->waitForNext(u"left"_s);
+    QCOMPARE(left.value("room"_L1).toString(), u"dev"_s);
+    QCOMPARE(left.value("reason"_L1).toString(), u"part"_s);
+    QCOMPARE(alice->waitForNext(u"left"_s).value("name"_L1).toString(), u"alice"_s);
+    carol->send(Frames::sayIn(u"dev"_s, u"still here?"_s));
+    carol->send(Frames::say(u"in general"_s));
+    QVERIFY(alice->waitForFrames(u"message"_s, 1));
+    QVERIFY(carol->waitForFrames(u"message"_s, 2));
+    QCOMPARE(said(*alice), QStringList{u"general: in general"_s});
+}
+
+void tst_Rooms::roomsList()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    QVERIFY(alice && bob);
+    alice->send(Frames::join(u"dev"_s));
+    QVERIFY(alice->waitForFrames(u"room"_s, 1));
+    bob->send(Frames::roomsRequest());
+    const QJsonArray rooms = bob->waitForNext(u"rooms"_s).value("rooms"_L1).toArray();
+    QCOMPARE(roomNames(rooms), (QStringList{u"dev"_s, u"general"_s}));
+    for (const QJsonValue &value : rooms) {
+        const QJsonObject room = value.toObject();
+        const bool general = room.value("room"_L1).toString() == "general"_L1;
+        QCOMPARE(room.value("joined"_L1).toBool(), general);
+        QCOMPARE(room.value("members"_L1).toInt(), general ? 2 : 1);
+        QCOMPARE(room.value("private"_L1).toBool(), false);
+    }
+}
+
+void tst_Rooms::historyPerRoom()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    QVERIFY(alice && bob);
+    alice->send(Frames::join(u"dev"_s));
+    QVERIFY(alice->waitForFrames(u"room"_s, 1));
+    alice->send(Frames::sayIn(u"dev"_s, u"in dev"_s));
+    alice->send(Frames::say(u"in general"_s));
+    alice->send(Frames::dm(u"bob"_s, u"private"_s));
+    QVERIFY(alice->waitForFrames(u"dm"_s, 1));
+    QJsonObject request = Frames::historyRequest(0);
+    request.insert("room"_L1, u"dev"_s);
+    alice->send(request);
+    alice->send(Frames::historyRequest(0)); // as before rooms: general and private messages
+    QVERIFY(alice->waitForFrames(u"history"_s, 2));
+    const auto texts = [](const QJsonObject &history) {
+        QStringList list;
+        for (const QJsonValue &message : history.value("messages"_L1).toArray()) {
+            list.append(message.toObject().value("text"_L1).toString());
+        }
+        return list;
+    };
+    QCOMPARE(texts(alice->framesOfType(u"history"_s).at(0)), QStringList{u"in dev"_s});
+    QCOMPARE(texts(alice->framesOfType(u"history"_s).at(1)),
+        (QStringList{u"in general"_s, u"private"_s}));
+}
+
+void tst_Rooms::accountRoomsSurviveARestart()
+{
+    QVERIFY(startServer());
+    {
+        auto alice = account(u"alice"_s);
+        QVERIFY(alice);
+        alice->send(Frames::join(u"dev"_s));
+        QVERIFY(alice->waitForFrames(u"room"_s, 1));
+        alice->send(Frames::join(u"ops"_s));
+        QVERIFY(alice->waitForFrames(u"room"_s, 2));
+        alice->send(Frames::part(u"general"_s));
+        QVERIFY(alice->waitForFrames(u"left"_s, 1));
+    }
+    QVERIFY(startServer());
+    auto alice = account(u"alice"_s);
+    QVERIFY(alice);
+    QStringList rooms = roomNames(alice->lastOfType(u"welcome"_s).value("rooms"_L1).toArray());
+    rooms.sort();
+    QCOMPARE(rooms, (QStringList{u"dev"_s, u"ops"_s}));
+    auto bob = guest(u"bob"_s);
+    QVERIFY(bob);
+    bob->send(Frames::join(u"dev"_s));
+    bob->send(Frames::sayIn(u"dev"_s, u"hello dev"_s));
+    bob->send(Frames::say(u"hello general"_s));
+    QVERIFY(alice->waitForFrames(u"message"_s, 1));
+    QVERIFY(bob->waitForFrames(u"message"_s, 2));
+    QCOMPARE(said(*alice), QStringList{u"dev: hello dev"_s});
+}
+
+void tst_Rooms::resumeReplaysEveryRoom()
+{
+    QVERIFY(startServer());
+    qint64 seen = 0;
+    {
+        auto alice = account(u"alice"_s);
+        QVERIFY(alice);
+        alice->send(Frames::join(u"dev"_s));
+        QVERIFY(alice->waitForFrames(u"room"_s, 1));
+        seen = alice->lastOfType(u"room"_s).value("last_id"_L1).toInteger();
+        alice->send(Frames::quit());
+        QVERIFY(alice->waitForDisconnected());
+    }
+    auto bob = guest(u"bob"_s);
+    QVERIFY(bob);
+    bob->send(Frames::join(u"dev"_s));
+    bob->send(Frames::join(u"ops"_s));
+    bob->send(Frames::sayIn(u"dev"_s, u"missed in dev"_s));
+    bob->send(Frames::sayIn(u"ops"_s, u"not hers"_s));
+    bob->send(Frames::say(u"missed in general"_s));
+    bob->send(Frames::dm(u"alice"_s, u"missed privately"_s));
+    QVERIFY(bob->waitForFrames(u"dm"_s, 1));
+    auto back = account(u"alice"_s, seen);
+    QVERIFY(back);
+    QCOMPARE(back->lastOfType(u"welcome"_s).value("replayed"_L1).toInt(), 3);
+    QVERIFY(back->waitForFrames(u"dm"_s, 1));
+    QCOMPARE(said(*back), (QStringList{u"dev: missed in dev"_s, u"general: missed in general"_s}));
+}
+
+void tst_Rooms::everyConnectionOfAnAccountIsInTheRoom()
+{
+    QVERIFY(startServer());
+    auto desktop = account(u"alice"_s);
+    auto laptop = account(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    QVERIFY(desktop && laptop && bob);
+    desktop->send(Frames::join(u"dev"_s));
+    QVERIFY(desktop->waitForFrames(u"room"_s, 1));
+    QVERIFY(laptop->waitForFrames(u"joined"_s, 1)); // it hears that alice joined dev
+    bob->send(Frames::join(u"dev"_s));
+    bob->send(Frames::sayIn(u"dev"_s, u"to both"_s));
+    QVERIFY(laptop->waitForFrames(u"message"_s, 1));
+    QVERIFY(desktop->waitForFrames(u"message"_s, 1));
+    laptop->send(Frames::sayIn(u"dev"_s, u"from the laptop"_s));
+    QVERIFY(bob->waitForFrames(u"message"_s, 2));
+}
+
+QTEST_GUILESS_MAIN(tst_Rooms)
+#include "tst_rooms.moc"
