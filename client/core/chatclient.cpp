@@ -386,7 +386,10 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
 {
     m_users.setSelf(m_connection.name());
     m_users.reset(toStringList(welcome.value("users"_L1)));
-    const bool resumed = welcome.contains("replayed"_L1);
+    // Resumed only when this hello carried since (every hello after the first welcome does).
+    // "replayed" alone says nothing: an account's first welcome carries it too when private
+    // messages waited for it, and those are not the room's history.
+    const bool resumed = m_welcomedBefore;
     if (welcome.value("last_id"_L1).toInteger() < m_messages.maxId()) {
         // A server with a new database counts from 1 again: old ids must not hide new messages.
         m_messages.forgetIds();

@@ -58,6 +58,7 @@ private slots:
     void refusedSavedTokenIsForgotten();
     void signOutRevokesTheToken();
     void changePassword();
+    void waitingPrivateMessagesDoNotHideTheHistory();
     void newPasswordRules_data();
     void newPasswordRules();
 
@@ -855,6 +856,33 @@ void tst_ChatClient::changePassword()
     old.signIn(u"127.0.0.1"_s, m_port, u"alice"_s, u"first password"_s);
     QTRY_COMPARE(refused.count(), 1);
     QCOMPARE(refused.at(0).at(0).toString(), u"auth_failed"_s);
+}
+
+void tst_ChatClient::waitingPrivateMessagesDoNotHideTheHistory()
+{
+    // The finding: the welcome of an account with private messages waiting says "replayed"
+    // without any since, and the client took it for a resume: no history, ever.
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    auto bob = online(u"bob"_s);
+    QVERIFY(bob);
+    for (int i = 1; i <= 60; ++i) {
+        bob->say(u"public %1"_s.arg(i));
+    }
+    QVERIFY(bob->sendPrivate(u"alice"_s, u"while you were away"_s));
+    QTRY_COMPARE(bob->messages()->pendingCount(), 0); // stored for alice
+
+    auto alice = signedIn(u"alice"_s, u"first password"_s);
+    QVERIFY(alice);
+    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Private, u"while you were away"_s));
+    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"public 60"_s));
+    QVERIFY(alice->hasOlder());
+    QVERIFY(!hasRow(*alice, ChatEntry::Kind::Message, u"public 1"_s));
+    QVERIFY(alice->fetchOlder());
+    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"public 1"_s));
+    QCOMPARE(countText(*alice, u"while you were away"_s), 1); // live and in history: shown once
+    QVERIFY(hasRow(
+        *alice, ChatEntry::Kind::Notice, u"Signed in to 127.0.0.1:%1 as alice."_s.arg(m_port)));
 }
 
 void tst_ChatClient::newPasswordRules_data()
