@@ -73,6 +73,13 @@ ChatClient::ChatClient(QObject *parent)
         &ChatClient::certificateNeedsTrust);
     connect(&m_connection, &ChatConnection::connectionLost, this, [this](const QString &reason) {
         addNotice(tr("Connection lost: %1. Reconnecting…").arg(reason), ChatEntry::Kind::Error);
+        // The answer to register or password went with the connection: the dialog that waits
+        // for it must not wait forever, and a new request must be possible.
+        if (std::exchange(m_accountRequest, AccountRequest::None) != AccountRequest::None) {
+            emit accountRequestFailed({},
+                tr("The connection was lost before the server answered. Try again once "
+                   "reconnected."));
+        }
         m_users.reset({});
         if (m_quiz.phase() == QuizState::Phase::Running) {
             m_quiz.reset();

@@ -109,7 +109,8 @@ signals:
     void accountChanged(bool account);
     void accountCreated();
     void passwordChanged();
-    // register or password was refused (code: weak_password, auth_failed, too_many_attempts, ...).
+    // register or password was refused (code: weak_password, auth_failed, too_many_attempts, ...),
+    // or went unanswered because the connection dropped (code empty; message for people).
     void accountRequestFailed(const QString &code, const QString &message);
     void sessionEnded(ChatClient::SessionEnd why, const QString &message);
     void savedSignInMissing();

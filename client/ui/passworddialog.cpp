@@ -118,6 +118,10 @@ void PasswordDialog::showError(const QString &message)
 
 void PasswordDialog::showRefusal(const QString &code, const QString &message)
 {
+    if (code.isEmpty()) {
+        showError(message); // not the server's answer: the client's own words (connection lost)
+        return;
+    }
     switch (Protocol::errorCodeFromName(code)) {
     case ErrorCode::AuthFailed:
         showError(tr("The current password is wrong."));

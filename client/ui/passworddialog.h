@@ -30,7 +30,8 @@ public:
     QString newPassword() const;
     void setBusy(const QString &status);
     void showError(const QString &message);
-    // The server's refusal of register or password (code and message from the error).
+    // The server's refusal of register or password (code and message from the error); with no
+    // code, the client's own reason (the connection dropped), shown as it is.
     void showRefusal(const QString &code, const QString &message);
     void clearFields();
 

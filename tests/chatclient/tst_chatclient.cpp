@@ -59,6 +59,7 @@ private slots:
     void signOutRevokesTheToken();
     void changePassword();
     void waitingPrivateMessagesDoNotHideTheHistory();
+    void droppedConnectionEndsAnAccountRequest();
     void newPasswordRules_data();
     void newPasswordRules();
 
@@ -67,7 +68,8 @@ private:
     // A server whose accounts are in a SQLite file, which a restart keeps.
     void startAccountServer(quint16 port = 0);
     std::unique_ptr<ChatClient> online(const QString &name, quint16 port = 0);
-    std::unique_ptr<ChatClient> signedIn(const QString &name, const QString &password);
+    std::unique_ptr<ChatClient> signedIn(
+        const QString &name, const QString &password, quint16 port = 0);
     // Makes name an account with a bare protocol client, and leaves.
     bool makeAccount(const QString &name, const QString &password);
     // What the client's store (the file here) holds for name on this server.
@@ -158,11 +160,12 @@ void tst_ChatClient::startAccountServer(quint16 port)
     startServer(port, m_databaseDir->filePath(u"natter.db"_s));
 }
 
-std::unique_ptr<ChatClient> tst_ChatClient::signedIn(const QString &name, const QString &password)
+std::unique_ptr<ChatClient> tst_ChatClient::signedIn(
+    const QString &name, const QString &password, quint16 port)
 {
     auto client = std::make_unique<ChatClient>();
     client->connection().setRetryDelays(50, 200);
-    client->signIn(u"127.0.0.1"_s, m_port, name, password);
+    client->signIn(u"127.0.0.1"_s, port ? port : m_port, name, password);
     if (!QTest::qWaitFor([&] { return client->isOnline(); }, 10000)) {
         return nullptr;
     }
@@ -883,6 +886,30 @@ void tst_ChatClient::waitingPrivateMessagesDoNotHideTheHistory()
     QCOMPARE(countText(*alice, u"while you were away"_s), 1); // live and in history: shown once
     QVERIFY(hasRow(
         *alice, ChatEntry::Kind::Notice, u"Signed in to 127.0.0.1:%1 as alice."_s.arg(m_port)));
+}
+
+void tst_ChatClient::droppedConnectionEndsAnAccountRequest()
+{
+    // The finding: a password change whose answer the dropped connection took stayed pending
+    // for good, and every later one was refused on the spot.
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    TcpProxy proxy(m_port);
+    auto alice = signedIn(u"alice"_s, u"first password"_s, proxy.port());
+    QVERIFY(alice);
+    QSignalSpy failed(alice.get(), &ChatClient::accountRequestFailed);
+    QSignalSpy changed(alice.get(), &ChatClient::passwordChanged);
+
+    QVERIFY(alice->changePassword(u"first password"_s, u"second password"_s));
+    proxy.cutAll(); // before the request leaves this process: the server never sees it
+    QTRY_COMPARE(failed.count(), 1);
+    QCOMPARE(failed.at(0).at(0).toString(), QString());
+    QVERIFY(failed.at(0).at(1).toString().contains(u"connection was lost"_s));
+
+    QTRY_VERIFY_WITH_TIMEOUT(alice->isOnline(), 10000);
+    QVERIFY(alice->changePassword(u"first password"_s, u"second password"_s));
+    QTRY_COMPARE(changed.count(), 1);
+    QCOMPARE(failed.count(), 1);
 }
 
 void tst_ChatClient::newPasswordRules_data()
