@@ -55,7 +55,10 @@ ChatClient::ChatClient(QObject *parent)
         });
     connect(&m_connection, &ChatConnection::tokenRejected, this,
         [this](const QString &token, const QString &message) {
-            onSessionEnded(SessionEnd::TokenRejected, token, message);
+            // Signing out, a refused token means the first logout did arrive, and revoked it.
+            onSessionEnded(
+                token == m_signOutToken ? SessionEnd::SignedOut : SessionEnd::TokenRejected, token,
+                message);
         });
     connect(&m_connection, &ChatConnection::sessionEnded, this,
         [this](const QString &reason, const QString &token) {
@@ -72,6 +75,9 @@ ChatClient::ChatClient(QObject *parent)
     connect(&m_connection, &ChatConnection::certificateNeedsTrust, this,
         &ChatClient::certificateNeedsTrust);
     connect(&m_connection, &ChatConnection::connectionLost, this, [this](const QString &reason) {
+        if (!m_signOutToken.isEmpty()) {
+            return; // signing out: the next welcome says logout again (onWelcome)
+        }
         addNotice(tr("Connection lost: %1. Reconnecting…").arg(reason), ChatEntry::Kind::Error);
         // The answer to register or password went with the connection: the dialog that waits
         // for it must not wait forever, and a new request must be possible.
@@ -93,6 +99,7 @@ void ChatClient::open(const QString &host, quint16 port, const ChatConnection::S
 {
     ++m_attempt;
     m_signOutTimer.stop();
+    m_signOutToken.clear();
     m_accountRequest = AccountRequest::None;
     m_welcomedBefore = false;
     m_connection.open(host, port, signIn, retryFirstConnect, tls);
@@ -160,6 +167,7 @@ void ChatClient::leave()
 {
     ++m_attempt;
     m_signOutTimer.stop();
+    m_signOutToken.clear();
     const bool wasConnected = m_connection.state() != State::Disconnected;
     m_connection.close();
     if (wasConnected) {
@@ -183,14 +191,22 @@ void ChatClient::dropSession()
 void ChatClient::signOut()
 {
     const QString token = m_connection.token();
-    if (isOnline() && !token.isEmpty()) {
-        // Forgotten here at once; the server's bye "logout" says it is revoked there too.
+    if (!token.isEmpty() && m_connection.state() != State::Disconnected) {
+        if (!m_signOutToken.isEmpty()) {
+            return; // under way
+        }
+        // Forgotten here at once, unless another sign-in on this computer has replaced it; the
+        // server's bye "logout" says it is revoked there too. Online, logout goes now;
+        // reconnecting, or should the connection drop before the bye, it goes after the next
+        // welcome (onWelcome), so the token is not left valid on the server.
+        m_signOutToken = token;
         m_credentials.removeIfUnchanged(credentialKey(), token);
         m_connection.send(Frames::logout());
         m_signOutTimer.start();
         return;
     }
-    // Offline nobody can be told: forget it here; the server drops unused tokens in the end.
+    // Disconnected (after leave(), whose close() forgot the token) nobody can be told: forget
+    // what is kept for this account here; the server drops unused tokens in the end.
     ++m_attempt;
     m_credentials.remove(credentialKey());
     m_connection.close();
@@ -200,6 +216,7 @@ void ChatClient::signOut()
 void ChatClient::onSessionEnded(SessionEnd why, const QString &token, const QString &message)
 {
     m_signOutTimer.stop();
+    m_signOutToken.clear();
     if (!token.isEmpty()) {
         m_credentials.removeIfUnchanged(credentialKey(), token);
     }
@@ -391,6 +408,12 @@ void ChatClient::addNotice(const QString &text, ChatEntry::Kind kind)
 
 void ChatClient::onWelcome(const QJsonObject &welcome)
 {
+    if (!m_signOutToken.isEmpty()) {
+        // Sign out began and the connection dropped (or was down): the logout may never have
+        // reached the server, so it goes again, before anything else.
+        m_connection.send(Frames::logout());
+        return;
+    }
     m_users.setSelf(m_connection.name());
     m_users.reset(toStringList(welcome.value("users"_L1)));
     // Resumed only when this hello carried since (every hello after the first welcome does).

@@ -62,6 +62,7 @@ public:
     // Says quit and closes; no reconnecting. The saved sign-in stays for the next start.
     void leave();
     // Revokes the token on the server (logout) and forgets it here; ends in sessionEnded().
+    // Reconnecting, or if the connection drops first, logout goes after the next welcome.
     void signOut();
     // As a guest, online: the name becomes an account (accountCreated or accountRequestFailed).
     bool registerAccount(const QString &password);
@@ -161,4 +162,5 @@ private:
     AccountRequest m_accountRequest = AccountRequest::None; // register or password, unanswered
     int m_attempt = 0; // counts ways in, so a late saved-token read does not start a stale one
     QTimer m_signOutTimer; // a server that does not answer logout is not waited on forever
+    QString m_signOutToken; // the token signOut() is revoking, until the session has ended
 };

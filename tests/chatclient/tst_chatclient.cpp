@@ -60,6 +60,8 @@ private slots:
     void changePassword();
     void waitingPrivateMessagesDoNotHideTheHistory();
     void droppedConnectionEndsAnAccountRequest();
+    void signOutSurvivesADroppedConnection();
+    void signOutWhileReconnecting();
     void newPasswordRules_data();
     void newPasswordRules();
 
@@ -73,7 +75,7 @@ private:
     // Makes name an account with a bare protocol client, and leaves.
     bool makeAccount(const QString &name, const QString &password);
     // What the client's store (the file here) holds for name on this server.
-    QString storedToken(const QString &name);
+    QString storedToken(const QString &name, quint16 port = 0);
 
     QTemporaryDir m_data; // XDG_DATA_HOME: where the credential file goes
     std::unique_ptr<QTemporaryDir> m_databaseDir;
@@ -184,12 +186,12 @@ bool tst_ChatClient::makeAccount(const QString &name, const QString &password)
     return registered && guest.waitForDisconnected();
 }
 
-QString tst_ChatClient::storedToken(const QString &name)
+QString tst_ChatClient::storedToken(const QString &name, quint16 port)
 {
     CredentialStore store;
     std::optional<QString> token;
     QObject context;
-    store.read(CredentialStore::key(u"127.0.0.1"_s, m_port, name), &context,
+    store.read(CredentialStore::key(u"127.0.0.1"_s, port ? port : m_port, name), &context,
         [&token](const QString &stored) { token = stored; });
     return QTest::qWaitFor([&token] { return token.has_value(); }, 5000) ? *token : u"?"_s;
 }
@@ -910,6 +912,75 @@ void tst_ChatClient::droppedConnectionEndsAnAccountRequest()
     QVERIFY(alice->changePassword(u"first password"_s, u"second password"_s));
     QTRY_COMPARE(changed.count(), 1);
     QCOMPARE(failed.count(), 1);
+}
+
+void tst_ChatClient::signOutSurvivesADroppedConnection()
+{
+    // The finding: logout went out on a connection that was dropping, the client came back
+    // online with the same token, and the server never revoked it.
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    TcpProxy proxy(m_port);
+    auto alice = signedIn(u"alice"_s, u"first password"_s, proxy.port());
+    QVERIFY(alice);
+    const QString token = alice->connection().token();
+    QTRY_COMPARE(storedToken(u"alice"_s, proxy.port()), token);
+    QSignalSpy ended(alice.get(), &ChatClient::sessionEnded);
+
+    alice->signOut();
+    proxy.cutAll(); // the logout is lost with the connection
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 10000);
+    QCOMPARE(ended.at(0).at(0).value<ChatClient::SessionEnd>(), ChatClient::SessionEnd::SignedOut);
+    QCOMPARE(ended.at(0).at(1).toString(), u"logout"_s); // the server's bye, not the timeout
+    QCOMPARE(alice->state(), State::Disconnected);
+    QCOMPARE(alice->connection().nextRetryMs(), -1);
+    QTRY_COMPARE(storedToken(u"alice"_s, proxy.port()), QString());
+
+    TestClient thief;
+    QVERIFY(thief.connectTo(m_port));
+    thief.send(Frames::helloWithToken(token));
+    QVERIFY(thief.waitForFrames(u"error"_s, 1));
+    QCOMPARE(thief.lastOfType(u"error"_s).value("code"_L1).toString(), u"auth_failed"_s);
+}
+
+void tst_ChatClient::signOutWhileReconnecting()
+{
+    // The finding: signing out while reconnecting deleted whatever token was kept, a newer
+    // one of another sign-in too, and revoked nothing.
+    startAccountServer();
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    TcpProxy proxy(m_port);
+    auto alice = signedIn(u"alice"_s, u"first password"_s, proxy.port());
+    QVERIFY(alice);
+    const QString token = alice->connection().token();
+    QTRY_COMPARE(storedToken(u"alice"_s, proxy.port()), token);
+    proxy.setRefusing(true);
+    proxy.cutAll();
+    QTRY_COMPARE(alice->state(), State::Reconnecting);
+
+    // Meanwhile another sign-in on this computer keeps a newer token (the store is shared;
+    // this one came by another way, so it is put where alice's own is).
+    auto elsewhere = signedIn(u"alice"_s, u"first password"_s);
+    QVERIFY(elsewhere);
+    const QString newer = elsewhere->connection().token();
+    elsewhere->credentials().write(alice->credentialKey(), newer);
+    QTRY_COMPARE(storedToken(u"alice"_s, proxy.port()), newer);
+
+    QSignalSpy ended(alice.get(), &ChatClient::sessionEnded);
+    alice->signOut();
+    QCOMPARE(ended.count(), 0); // waits to tell the server
+    proxy.setRefusing(false);
+    QTRY_COMPARE_WITH_TIMEOUT(ended.count(), 1, 10000);
+    QCOMPARE(ended.at(0).at(0).value<ChatClient::SessionEnd>(), ChatClient::SessionEnd::SignedOut);
+    QCOMPARE(ended.at(0).at(1).toString(), u"logout"_s);
+    QCOMPARE(storedToken(u"alice"_s, proxy.port()), newer); // the other sign-in's token stays
+
+    TestClient thief;
+    QVERIFY(thief.connectTo(m_port));
+    thief.send(Frames::helloWithToken(token));
+    QVERIFY(thief.waitForFrames(u"error"_s, 1));
+    QCOMPARE(thief.lastOfType(u"error"_s).value("code"_L1).toString(), u"auth_failed"_s);
+    QVERIFY(elsewhere->isOnline());
 }
 
 void tst_ChatClient::newPasswordRules_data()
