@@ -92,6 +92,26 @@ QJsonObject part(const QString &room)
     return {{"type"_L1, frameTypeName(FrameType::Part)}, {"room"_L1, room}};
 }
 
+QJsonObject create(const QString &room, bool isPrivate, const QString &topic)
+{
+    QJsonObject frame{{"type"_L1, frameTypeName(FrameType::Create)}, {"room"_L1, room},
+        {"private"_L1, isPrivate}};
+    if (!topic.isEmpty()) {
+        frame.insert("topic"_L1, topic);
+    }
+    return frame;
+}
+
+QJsonObject invite(const QString &room, const QString &name)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Invite)}, {"room"_L1, room}, {"name"_L1, name}};
+}
+
+QJsonObject topic(const QString &room, const QString &topic)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Topic)}, {"room"_L1, room}, {"topic"_L1, topic}};
+}
+
 QJsonObject say(const QString &text, const QString &cid)
 {
     return withCid({{"type"_L1, frameTypeName(FrameType::Say)}, {"text"_L1, text}}, cid);
@@ -232,17 +252,30 @@ QJsonObject rooms(const QJsonArray &rooms)
     return {{"type"_L1, frameTypeName(FrameType::Rooms)}, {"rooms"_L1, rooms}};
 }
 
-QJsonObject roomEntry(const QString &room, const QString &topic, qsizetype members, bool joined)
+QJsonObject roomEntry(
+    const QString &room, const QString &topic, qsizetype members, bool joined, bool isPrivate)
 {
-    return {{"room"_L1, room}, {"topic"_L1, topic}, {"members"_L1, members}, {"private"_L1, false},
-        {"joined"_L1, joined}};
+    return {{"room"_L1, room}, {"topic"_L1, topic}, {"members"_L1, members},
+        {"private"_L1, isPrivate}, {"joined"_L1, joined}};
 }
 
-QJsonObject room(
-    const QString &room, const QString &topic, const QStringList &members, qint64 lastId)
+QJsonObject room(const QString &room, const QString &topic, const QStringList &members,
+    qint64 lastId, bool isPrivate)
 {
     return {{"type"_L1, frameTypeName(FrameType::Room)}, {"room"_L1, room}, {"topic"_L1, topic},
-        {"members"_L1, QJsonArray::fromStringList(members)}, {"last_id"_L1, lastId}};
+        {"members"_L1, QJsonArray::fromStringList(members)}, {"last_id"_L1, lastId},
+        {"private"_L1, isPrivate}};
+}
+
+QJsonObject invited(const QString &room, const QString &by)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Invited)}, {"room"_L1, room}, {"by"_L1, by}};
+}
+
+QJsonObject topicChanged(const QString &room, const QString &topic, const QString &by)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Topic)}, {"room"_L1, room}, {"topic"_L1, topic},
+        {"by"_L1, by}};
 }
 
 QJsonObject users(const QStringList &users, qsizetype userCount)

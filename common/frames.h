@@ -26,6 +26,11 @@ QJsonObject sayIn(const QString &room, const QString &text, const QString &cid =
 QJsonObject roomsRequest();
 QJsonObject join(const QString &room);
 QJsonObject part(const QString &room);
+// A new room; isPrivate: only those invited may join it.
+QJsonObject create(const QString &room, bool isPrivate, const QString &topic = {});
+QJsonObject invite(const QString &room, const QString &name);
+// Sets room's topic (client to server).
+QJsonObject topic(const QString &room, const QString &topic);
 // cid: the client's own id for the message, which makes a retry harmless (empty: none).
 QJsonObject say(const QString &text, const QString &cid = {});
 QJsonObject dm(const QString &to, const QString &text, const QString &cid = {});
@@ -67,10 +72,14 @@ QJsonObject left(
 // rooms: roomEntry objects.
 QJsonObject rooms(const QJsonArray &rooms);
 // One row of rooms (not a frame of its own); members: how many belong to it.
-QJsonObject roomEntry(const QString &room, const QString &topic, qsizetype members, bool joined);
+QJsonObject roomEntry(
+    const QString &room, const QString &topic, qsizetype members, bool joined, bool isPrivate);
 // The answer to join: members are those online now.
-QJsonObject room(
-    const QString &room, const QString &topic, const QStringList &members, qint64 lastId);
+QJsonObject room(const QString &room, const QString &topic, const QStringList &members,
+    qint64 lastId, bool isPrivate = false);
+QJsonObject invited(const QString &room, const QString &by);
+// A room's new topic, as its members get it.
+QJsonObject topicChanged(const QString &room, const QString &topic, const QString &by);
 QJsonObject users(const QStringList &users, qsizetype userCount);
 QJsonObject bye(const QString &reason);
 QJsonObject registered(const QString &name, const QString &token);

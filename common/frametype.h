@@ -48,7 +48,11 @@
     X(Rooms,        "rooms",         Both)                     \
     X(Join,         "join",          ClientToServer)           \
     X(Part,         "part",          ClientToServer)           \
-    X(Room,         "room",          ServerToClient)
+    X(Room,         "room",          ServerToClient)           \
+    X(Create,       "create",        ClientToServer)           \
+    X(Invite,       "invite",        ClientToServer)           \
+    X(Invited,      "invited",       ServerToClient)           \
+    X(Topic,        "topic",         Both)
 // clang-format on
 
 namespace Protocol {

@@ -47,6 +47,13 @@ Fields clientFields(FrameType type)
     case FrameType::Join:
     case FrameType::Part:
         return {{{"room"_L1, QJsonValue::String}}};
+    case FrameType::Create:
+        return {{{"room"_L1, QJsonValue::String}, {"private"_L1, QJsonValue::Bool, false},
+            {"topic"_L1, QJsonValue::String, false}}};
+    case FrameType::Invite:
+        return {{{"room"_L1, QJsonValue::String}, {"name"_L1, QJsonValue::String}}};
+    case FrameType::Topic:
+        return {{{"room"_L1, QJsonValue::String}, {"topic"_L1, QJsonValue::String}}};
     case FrameType::Echo:
         return {{{"text"_L1, QJsonValue::String}}};
     case FrameType::Time:
@@ -78,6 +85,7 @@ Fields clientFields(FrameType type)
     case FrameType::Registered:
     case FrameType::PasswordChanged:
     case FrameType::Room:
+    case FrameType::Invited:
         return {};
     }
     return {};

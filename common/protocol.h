@@ -34,6 +34,8 @@ inline constexpr qsizetype MaxNameLength = 32;
 inline constexpr qsizetype MaxRoomLength = 32;
 // The room everyone is in unless they leave it, and where a say without "room" goes.
 inline constexpr auto DefaultRoom = "general";
+// Characters in a room's topic.
+inline constexpr qsizetype MaxTopicLength = 500;
 // A client message id ("cid") that makes a say or dm idempotent: 1-64 printable ASCII characters.
 inline constexpr qsizetype MaxCidLength = 64;
 // The most messages one history reply holds, and how many it holds when not told.
@@ -78,7 +80,10 @@ inline constexpr int MaxReplay = 1000;
     X(GuestsDisabled,     "guests_disabled")                   \
     X(BadRoom,            "bad_room")                          \
     X(NoSuchRoom,         "no_such_room")                      \
-    X(NotMember,          "not_member")
+    X(NotMember,          "not_member")                        \
+    X(RoomExists,         "room_exists")                       \
+    X(NotInvited,         "not_invited")                       \
+    X(NotOwner,           "not_owner")
 // clang-format on
 
 // None and Unknown are not on the wire. Unknown, rather than an empty std::optional, is what

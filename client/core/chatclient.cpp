@@ -634,6 +634,10 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Join:
         case FrameType::Part:
         case FrameType::Room:
+        case FrameType::Create:
+        case FrameType::Invite:
+        case FrameType::Invited:
+        case FrameType::Topic:
             break;
         // ChatConnection took the token already.
         case FrameType::Registered:

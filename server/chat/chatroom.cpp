@@ -159,23 +159,116 @@ Protocol::ErrorCode ChatRoom::joinRoom(qint64 member, const QString &room)
     Person &person = *m_people.find(found->key);
     const QString k = RoomDirectory::key(room);
     Event changes;
-    if (m_directory.create(room)) {
-        changes.roomChanges.append({RoomChange::Kind::Create, k, room});
+    if (m_directory.create(room, false, person.identity)) {
+        changes.roomChanges.append(RoomChange::created(k, room, {}, false, person.identity));
     }
-    if (!person.rooms.contains(k)) {
-        person.rooms.insert(k);
+    const RoomDirectory::Room *info = m_directory.find(k);
+    if (info->isPrivate && !person.rooms.contains(k)
+        && !m_directory.takeInvitation(k, person.identity)) {
+        return ErrorCode::NotInvited;
+    }
+    enterLocked(person, k, changes);
+    queueForLocked(member,
+        frameEvent(Frames::room(
+            info->name, info->topic, roomMembersLocked(k), m_lastId, info->isPrivate)));
+    return ErrorCode::None;
+}
+
+void ChatRoom::enterLocked(Person &person, const QString &room, Event changes)
+{
+    const bool entering = !person.rooms.contains(room);
+    if (entering) {
+        person.rooms.insert(room);
         if (person.identity.startsWith(u"a:"_s)) {
-            m_directory.addAccount(k, person.identity);
-            changes.roomChanges.append({RoomChange::Kind::Join, k, person.identity});
+            m_directory.addAccount(room, person.identity);
+            changes.roomChanges.append(
+                RoomChange::of(RoomChange::Kind::Join, room, person.identity));
         }
-        announceLocked(person, k);
     }
     if (!changes.roomChanges.isEmpty()) {
         queueLocked(std::move(changes));
     }
-    const RoomDirectory::Room *info = m_directory.find(k);
+    if (entering) {
+        announceLocked(person, room);
+    }
+}
+
+Protocol::ErrorCode ChatRoom::createRoom(
+    qint64 member, const QString &room, bool isPrivate, const QString &topic)
+{
+    std::unique_lock locker(m_mutex);
+    const auto found = m_members.constFind(member);
+    if (m_closed || found == m_members.constEnd()) {
+        return ErrorCode::ShuttingDown;
+    }
+    Person &person = *m_people.find(found->key);
+    if (!m_directory.create(room, isPrivate, person.identity, topic)) {
+        return ErrorCode::RoomExists;
+    }
+    const QString k = RoomDirectory::key(room);
+    Event changes;
+    changes.roomChanges.append(RoomChange::created(k, room, topic, isPrivate, person.identity));
+    enterLocked(person, k, std::move(changes));
     queueForLocked(
-        member, frameEvent(Frames::room(info->name, info->topic, roomMembersLocked(k), m_lastId)));
+        member, frameEvent(Frames::room(room, topic, roomMembersLocked(k), m_lastId, isPrivate)));
+    return ErrorCode::None;
+}
+
+Protocol::ErrorCode ChatRoom::invite(
+    qint64 member, const QString &room, const QString &name, const std::optional<Offline> &offline)
+{
+    std::unique_lock locker(m_mutex);
+    const Person *inviter = personLocked(member);
+    if (m_closed || !inviter) {
+        return ErrorCode::ShuttingDown;
+    }
+    const QString k = RoomDirectory::key(room);
+    const RoomDirectory::Room *info = m_directory.find(k);
+    if (!info) {
+        return ErrorCode::NoSuchRoom;
+    }
+    if (!inviter->rooms.contains(k)) {
+        return ErrorCode::NotMember;
+    }
+    const auto guest = m_people.constFind(key(name));
+    const QString identity = guest != m_people.constEnd() ? guest->identity
+        : offline                                         ? offline->identity
+                                                          : QString();
+    if (identity.isEmpty()) {
+        return ErrorCode::NoSuchUser;
+    }
+    m_directory.invite(k, identity);
+    Event event = frameEvent(Frames::invited(info->name, inviter->name));
+    event.to = identity;
+    if (identity.startsWith(u"a:"_s)) {
+        event.roomChanges.append(RoomChange::of(RoomChange::Kind::Invite, k, identity));
+    }
+    queueLocked(std::move(event));
+    return ErrorCode::None;
+}
+
+Protocol::ErrorCode ChatRoom::setTopic(qint64 member, const QString &room, const QString &topic)
+{
+    std::unique_lock locker(m_mutex);
+    const Person *person = personLocked(member);
+    if (m_closed || !person) {
+        return ErrorCode::ShuttingDown;
+    }
+    const QString k = RoomDirectory::key(room);
+    const RoomDirectory::Room *info = m_directory.find(k);
+    if (!info) {
+        return ErrorCode::NoSuchRoom;
+    }
+    if (!person->rooms.contains(k)) {
+        return ErrorCode::NotMember;
+    }
+    if (info->isPrivate && info->owner != person->identity) {
+        return ErrorCode::NotOwner;
+    }
+    m_directory.setTopic(k, topic);
+    Event event = roomEvent(Frames::topicChanged(info->name, topic, person->name), k);
+    event.roomChanges.append(RoomChange::newTopic(k, topic));
+    queueLocked(std::move(event));
     return ErrorCode::None;
 }
 
@@ -200,7 +293,7 @@ Protocol::ErrorCode ChatRoom::partRoom(qint64 member, const QString &room)
     if (person.identity.startsWith(u"a:"_s)) {
         m_directory.removeAccount(k, person.identity);
         Event change;
-        change.roomChanges.append({RoomChange::Kind::Part, k, person.identity});
+        change.roomChanges.append(RoomChange::of(RoomChange::Kind::Part, k, person.identity));
         queueLocked(std::move(change));
     }
     return ErrorCode::None;
@@ -216,6 +309,9 @@ void ChatRoom::sendRooms(qint64 member)
     QJsonArray rooms;
     const auto &all = m_directory.rooms();
     for (auto room = all.cbegin(); room != all.cend(); ++room) {
+        if (room->isPrivate && !person->rooms.contains(room.key())) {
+            continue; // nobody outside it knows it is there
+        }
         // Its accounts, and the guests in it now.
         qsizetype members = room->accounts.size();
         for (const Person &other : m_people) {
@@ -224,7 +320,7 @@ void ChatRoom::sendRooms(qint64 member)
                 : 0;
         }
         rooms.append(Frames::roomEntry(
-            room->name, room->topic, members, person->rooms.contains(room.key())));
+            room->name, room->topic, members, person->rooms.contains(room.key()), room->isPrivate));
     }
     queueForLocked(member, frameEvent(Frames::rooms(rooms)));
 }
@@ -366,7 +462,7 @@ void ChatRoom::promote(qint64 member, const QString &identity)
     // Its rooms are the account's now, for good.
     for (const QString &room : std::as_const(person.rooms)) {
         m_directory.addAccount(room, identity);
-        event.roomChanges.append({RoomChange::Kind::Join, room, identity});
+        event.roomChanges.append(RoomChange::of(RoomChange::Kind::Join, room, identity));
     }
     queueLocked(std::move(event));
 }

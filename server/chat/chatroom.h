@@ -116,9 +116,20 @@ public:
     // Rooms. Joining a room that does not exist makes it. Each answers the membership with a
     // room frame (join) and tells the room's members with joined or left (the person's own
     // connections included); an account's rooms are kept in the store.
+    // A private room can be joined only by those invited to it (NotInvited).
     Protocol::ErrorCode joinRoom(qint64 member, const QString &room);
     Protocol::ErrorCode partRoom(qint64 member, const QString &room);
-    // The rooms frame: every room, and whether the member's person is in it.
+    // A new room, its maker in it and its owner; RoomExists if the name is taken.
+    Protocol::ErrorCode createRoom(
+        qint64 member, const QString &room, bool isPrivate, const QString &topic);
+    // name may then join room; it is told (invited) if it is online. A member may invite
+    // whoever is online, or the account offline names; anyone else is NoSuchUser.
+    Protocol::ErrorCode invite(qint64 member, const QString &room, const QString &name,
+        const std::optional<Offline> &offline = {});
+    // By a member; in a private room, by its owner only (NotOwner). Its people get the topic.
+    Protocol::ErrorCode setTopic(qint64 member, const QString &room, const QString &topic);
+    // The rooms frame: the public rooms and the private ones the member's person is in, and
+    // whether it is in each.
     void sendRooms(qint64 member);
     // frame, behind everything queued for the membership so far; an empty frame is a marker
     // the session recognises.
@@ -203,6 +214,8 @@ private:
     QStringList usersLocked() const;
     // The names of the people online in room, in order.
     QStringList roomMembersLocked(const QString &room) const;
+    // Puts person in room (keeping it, for an account) with changes, and tells the room.
+    void enterLocked(Person &person, const QString &room, Event changes);
     // Tells room's people (and alsoTo's connections) that person came (joined) or went (left,
     // with reason).
     void announceLocked(const Person &person, const QString &room, const QString &reason = {},

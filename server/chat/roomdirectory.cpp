@@ -12,6 +12,9 @@ void RoomDirectory::restore(const QList<MessageStore::Room> &rooms)
         room.name = stored.name;
         room.topic = stored.topic;
         room.accounts = QSet<QString>(stored.members.cbegin(), stored.members.cend());
+        room.isPrivate = stored.isPrivate;
+        room.owner = stored.owner;
+        room.invited = QSet<QString>(stored.invited.cbegin(), stored.invited.cend());
     }
 }
 
@@ -21,14 +24,37 @@ const RoomDirectory::Room *RoomDirectory::find(const QString &key) const
     return room == m_rooms.constEnd() ? nullptr : &*room;
 }
 
-bool RoomDirectory::create(const QString &name)
+bool RoomDirectory::create(
+    const QString &name, bool isPrivate, const QString &owner, const QString &topic)
 {
     const QString k = key(name);
     if (m_rooms.contains(k)) {
         return false;
     }
-    m_rooms.insert(k, Room{name, {}, {}});
+    m_rooms.insert(k, Room{name, topic, {}, isPrivate, owner, {}});
     return true;
+}
+
+void RoomDirectory::setTopic(const QString &key, const QString &topic)
+{
+    const auto room = m_rooms.find(key);
+    if (room != m_rooms.end()) {
+        room->topic = topic;
+    }
+}
+
+void RoomDirectory::invite(const QString &key, const QString &identity)
+{
+    const auto room = m_rooms.find(key);
+    if (room != m_rooms.end()) {
+        room->invited.insert(identity);
+    }
+}
+
+bool RoomDirectory::takeInvitation(const QString &key, const QString &identity)
+{
+    const auto room = m_rooms.find(key);
+    return room != m_rooms.end() && room->invited.remove(identity);
 }
 
 QSet<QString> RoomDirectory::roomsOf(const QString &identity) const

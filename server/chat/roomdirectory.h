@@ -9,9 +9,10 @@
 
 #include <optional>
 
-// The rooms that exist, their topics, and which accounts belong to each (a guest's rooms live
-// with its person in the ChatRoom and end with its session). Keys are room names in lower case.
-// general always exists.
+// The rooms that exist, their topics, whether they are private and who made them, which
+// accounts belong to each (a guest's rooms live with its person in the ChatRoom and end with its
+// session), and who is invited to a private room. Keys are room names in lower case. general
+// always exists, public and owned by nobody.
 //
 // Not thread-safe: the ChatRoom calls it under its lock.
 class RoomDirectory
@@ -22,6 +23,9 @@ public:
         QString name; // as it was first spelt
         QString topic;
         QSet<QString> accounts; // the identities of the accounts in it
+        bool isPrivate = false;
+        QString owner; // the identity of whoever made it
+        QSet<QString> invited; // identities that may join it (private rooms)
     };
 
     RoomDirectory();
@@ -33,7 +37,12 @@ public:
 
     const Room *find(const QString &key) const;
     // Makes the room if there is none; true if it was made.
-    bool create(const QString &name);
+    bool create(const QString &name, bool isPrivate = false, const QString &owner = {},
+        const QString &topic = {});
+    void setTopic(const QString &key, const QString &topic);
+    void invite(const QString &key, const QString &identity);
+    // True (and the invitation used up) if identity was invited to the room.
+    bool takeInvitation(const QString &key, const QString &identity);
     // The rooms an account belongs to.
     QSet<QString> roomsOf(const QString &identity) const;
     void addAccount(const QString &key, const QString &identity);

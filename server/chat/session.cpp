@@ -60,6 +60,9 @@ const std::array<Session::Route, Protocol::FrameTypeCount> &Session::routes()
         route(FrameType::Rooms, &Session::onRooms, true);
         route(FrameType::Join, &Session::onJoin, true);
         route(FrameType::Part, &Session::onPart, true);
+        route(FrameType::Create, &Session::onCreate, true);
+        route(FrameType::Invite, &Session::onInvite, true);
+        route(FrameType::Topic, &Session::onTopic, true);
         return routes;
     }();
     return table;
@@ -405,6 +408,15 @@ void Session::sendRoomError(ErrorCode code, const QString &room, const QString &
     case ErrorCode::NotMember:
         sendError(code, u"you are not in %1; join it first"_s.arg(room), cid);
         break;
+    case ErrorCode::RoomExists:
+        sendError(code, u"there is a room %1 already"_s.arg(room), cid);
+        break;
+    case ErrorCode::NotInvited:
+        sendError(code, u"%1 is private: a member must invite you first"_s.arg(room), cid);
+        break;
+    case ErrorCode::NotOwner:
+        sendError(code, u"only the owner of %1 may do that"_s.arg(room), cid);
+        break;
     case ErrorCode::None:
         break;
     default:
@@ -428,6 +440,66 @@ void Session::onPart(const QJsonObject &frame)
 void Session::onRooms(const QJsonObject &)
 {
     m_context.room.sendRooms(m_member);
+}
+
+void Session::onCreate(const QJsonObject &frame)
+{
+    const QString room = frame.value("room"_L1).toString();
+    const QString topic = frame.value("topic"_L1).toString();
+    if (!admitTopic(topic)) {
+        return;
+    }
+    sendRoomError(
+        m_context.room.createRoom(m_member, room, frame.value("private"_L1).toBool(), topic), room);
+}
+
+void Session::onInvite(const QJsonObject &frame)
+{
+    const QString room = frame.value("room"_L1).toString();
+    const QString name = frame.value("name"_L1).toString();
+    const ErrorCode invited = m_context.room.invite(m_member, room, name);
+    if (invited != ErrorCode::NoSuchUser) {
+        sendRoomError(invited, room);
+        return;
+    }
+    // Not online: an account may be invited all the same.
+    suspend();
+    m_authenticator->findAccount(
+        name, [this, room, name](const std::optional<Authenticator::Identity> &account) {
+            const ErrorCode code = account ? m_context.room.invite(m_member, room, name,
+                                       ChatRoom::Offline{account->name, account->id})
+                                           : ErrorCode::NoSuchUser;
+            if (code == ErrorCode::NoSuchUser) {
+                sendError(code, u"nobody called %1 is online, and no account is"_s.arg(name));
+            } else {
+                sendRoomError(code, room);
+            }
+            resume();
+        });
+}
+
+void Session::onTopic(const QJsonObject &frame)
+{
+    const QString room = frame.value("room"_L1).toString();
+    const QString topic = frame.value("topic"_L1).toString();
+    if (admitTopic(topic)) {
+        sendRoomError(m_context.room.setTopic(m_member, room, topic), room);
+    }
+}
+
+bool Session::admitTopic(const QString &topic)
+{
+    if (topic.size() > Protocol::MaxTopicLength) {
+        sendError(ErrorCode::TextTooLong,
+            u"a topic may hold at most %1 characters"_s.arg(Protocol::MaxTopicLength));
+        return false;
+    }
+    const FrameValidator::Verdict verdict = FrameValidator::validateText(topic);
+    if (!topic.isEmpty() && !verdict.isValid()) {
+        sendError(verdict.error, verdict.message);
+        return false;
+    }
+    return true;
 }
 
 void Session::onDm(const QJsonObject &frame)

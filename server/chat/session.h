@@ -78,6 +78,11 @@ private:
     void onRooms(const QJsonObject &frame);
     void onJoin(const QJsonObject &frame);
     void onPart(const QJsonObject &frame);
+    void onCreate(const QJsonObject &frame);
+    void onInvite(const QJsonObject &frame);
+    void onTopic(const QJsonObject &frame);
+    // Refuses (with an error) a topic that is too long or holds control characters.
+    bool admitTopic(const QString &topic);
     // Says why a room refused (nothing for None).
     void sendRoomError(Protocol::ErrorCode code, const QString &room, const QString &cid = {});
     void onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since);

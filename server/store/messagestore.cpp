@@ -72,12 +72,15 @@ const QList<QStringList> &migrations()
             // Rooms. Every message to everyone so far was said in general, and every account
             // is in it; a room's members are kept for accounts (a guest's last a session).
             u"CREATE TABLE rooms (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
-            "topic TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL)"_s,
+            "topic TEXT NOT NULL DEFAULT '', private INTEGER NOT NULL DEFAULT 0, owner TEXT, "
+            "created INTEGER NOT NULL)"_s,
             u"INSERT INTO rooms (name_key, name, created) VALUES ('general', 'general', 0)"_s,
             u"CREATE TABLE room_members (room TEXT NOT NULL REFERENCES rooms(name_key), "
             "identity TEXT NOT NULL, PRIMARY KEY (room, identity))"_s,
             u"INSERT INTO room_members (room, identity) SELECT 'general', 'a:' || id "
             "FROM accounts"_s,
+            u"CREATE TABLE room_invites (room TEXT NOT NULL REFERENCES rooms(name_key), "
+            "identity TEXT NOT NULL, PRIMARY KEY (room, identity))"_s,
             u"ALTER TABLE messages ADD COLUMN room TEXT"_s,
             u"UPDATE messages SET room = 'general' WHERE recipient IS NULL"_s,
             u"DROP INDEX messages_public"_s,
@@ -112,6 +115,12 @@ StoredMessage readMessage(const QSqlQuery &query)
 QVariant nullIfEmpty(const QString &value)
 {
     return value.isEmpty() ? QVariant() : QVariant(value);
+}
+
+// A null QString is bound as NULL; an empty text column wants ''.
+QVariant notNull(const QString &value)
+{
+    return value.isNull() ? QVariant(u""_s) : QVariant(value);
 }
 
 // A viewer's history is ranges of the indexes: each of its rooms' messages, the private ones
@@ -491,12 +500,34 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
     QSqlQuery query(database(m_connectionName));
     switch (change.kind) {
     case RoomChange::Kind::Create:
-        query.prepare(u"INSERT OR IGNORE INTO rooms (name_key, name, created) VALUES (?, ?, ?)"_s);
+        query.prepare(u"INSERT OR IGNORE INTO rooms (name_key, name, topic, private, owner, "
+                      "created) VALUES (?, ?, ?, ?, ?, ?)"_s);
         query.addBindValue(change.room);
         query.addBindValue(change.name);
+        query.addBindValue(notNull(change.topic));
+        query.addBindValue(change.isPrivate ? 1 : 0);
+        query.addBindValue(nullIfEmpty(change.owner));
         query.addBindValue(QDateTime::currentMSecsSinceEpoch());
         break;
+    case RoomChange::Kind::Invite:
+        query.prepare(u"INSERT OR IGNORE INTO room_invites (room, identity) VALUES (?, ?)"_s);
+        query.addBindValue(change.room);
+        query.addBindValue(change.name);
+        break;
+    case RoomChange::Kind::Topic:
+        query.prepare(u"UPDATE rooms SET topic = ? WHERE name_key = ?"_s);
+        query.addBindValue(notNull(change.topic));
+        query.addBindValue(change.room);
+        break;
     case RoomChange::Kind::Join:
+        // An invitation is used up by joining.
+        query.prepare(u"DELETE FROM room_invites WHERE room = ? AND identity = ?"_s);
+        query.addBindValue(change.room);
+        query.addBindValue(change.name);
+        if (!query.exec()) {
+            m_lastError = query.lastError().text();
+            return false;
+        }
         query.prepare(u"INSERT OR IGNORE INTO room_members (room, identity) VALUES (?, ?)"_s);
         query.addBindValue(change.room);
         query.addBindValue(change.name);
@@ -519,20 +550,26 @@ QList<MessageStore::Room> MessageStore::rooms() const
     QSqlQuery query(database(m_connectionName));
     QList<Room> rooms;
     QHash<QString, qsizetype> index;
-    if (!query.exec(u"SELECT name_key, name, topic FROM rooms "
+    if (!query.exec(u"SELECT name_key, name, topic, private, owner FROM rooms "
                     "ORDER BY name_key != 'general', name_key"_s)) {
         qCWarning(lcStore).noquote() << "cannot read the rooms:" << query.lastError().text();
         return rooms;
     }
     while (query.next()) {
         index.insert(query.value(0).toString(), rooms.size());
-        rooms.append({query.value(1).toString(), query.value(2).toString(), {}});
+        rooms.append({query.value(1).toString(), query.value(2).toString(), {},
+            query.value(3).toInt() != 0, query.value(4).toString(), {}});
     }
-    if (query.exec(u"SELECT room, identity FROM room_members"_s)) {
+    for (const bool invites : {false, true}) {
+        if (!query.exec(invites ? u"SELECT room, identity FROM room_invites"_s
+                                : u"SELECT room, identity FROM room_members"_s)) {
+            continue;
+        }
         while (query.next()) {
             const auto at = index.constFind(query.value(0).toString());
             if (at != index.constEnd()) {
-                rooms[*at].members.append(query.value(1).toString());
+                (invites ? rooms[*at].invited : rooms[*at].members)
+                    .append(query.value(1).toString());
             }
         }
     }

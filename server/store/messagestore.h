@@ -55,13 +55,30 @@ public:
         QString from;
         QString to;
     };
-    // A room made, or an account joining or leaving one.
+    // A room made, an account joining, leaving or invited to one, or a new topic.
     struct RoomChange
     {
-        enum class Kind { Create, Join, Part };
+        enum class Kind { Create, Join, Part, Invite, Topic };
         Kind kind = Kind::Join;
         QString room; // its key
-        QString name; // Create: as it is spelt; Join, Part: the account's identity
+        QString name; // Create: as it is spelt; Join, Part, Invite: the account's identity
+        QString topic; // Create, Topic
+        bool isPrivate = false; // Create
+        QString owner; // Create: the identity of whoever made it
+
+        static RoomChange created(const QString &room, const QString &name, const QString &topic,
+            bool isPrivate, const QString &owner)
+        {
+            return {Kind::Create, room, name, topic, isPrivate, owner};
+        }
+        static RoomChange of(Kind kind, const QString &room, const QString &identity)
+        {
+            return {kind, room, identity, {}, false, {}};
+        }
+        static RoomChange newTopic(const QString &room, const QString &topic)
+        {
+            return {Kind::Topic, room, {}, topic, false, {}};
+        }
     };
     // Writes everything in one transaction, the transfers and room changes after the messages:
     // all of it is stored, or (false) none of it.
@@ -73,6 +90,9 @@ public:
         QString name;
         QString topic;
         QStringList members; // accounts' identities
+        bool isPrivate = false;
+        QString owner; // an identity; empty for general and rooms made before owners
+        QStringList invited; // accounts invited and not joined yet
     };
     // Every room, general first.
     QList<Room> rooms() const;

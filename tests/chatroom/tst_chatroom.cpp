@@ -87,7 +87,7 @@ struct Member
 // As the store has it: these accounts are in general (a guest is in it by itself).
 void accountsInGeneral(ChatRoom &room, const QStringList &accounts)
 {
-    room.restore(0, {}, {{u"general"_s, {}, accounts}});
+    room.restore(0, {}, {{u"general"_s, {}, accounts, false, {}, {}}});
 }
 
 QString typeOf(const QJsonObject &frame)

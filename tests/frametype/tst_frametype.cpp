@@ -105,6 +105,14 @@ QJsonObject sample(FrameType type)
         return Frames::part(u"dev"_s);
     case FrameType::Room:
         return Frames::room(u"dev"_s, u"builds"_s, {u"alice"_s}, 12);
+    case FrameType::Create:
+        return Frames::create(u"ops"_s, true, u"on call"_s);
+    case FrameType::Invite:
+        return Frames::invite(u"ops"_s, u"bob"_s);
+    case FrameType::Invited:
+        return Frames::invited(u"ops"_s, u"alice"_s);
+    case FrameType::Topic:
+        return Frames::topic(u"ops"_s, u"on call"_s);
     case FrameType::Unknown:
         break;
     }
@@ -219,7 +227,7 @@ void tst_FrameType::dispatchTableSize()
 {
     // Unknown is 0 and the rest follow in order, so a table of FrameTypeCount covers them all.
     QCOMPARE(std::size_t(Protocol::FrameTypeCount), Protocol::AllFrameTypes.size() + 1);
-    QCOMPARE(Protocol::FrameTypeCount, 1 + 32); // Unknown and the documented ones
+    QCOMPARE(Protocol::FrameTypeCount, 1 + 36); // Unknown and the documented ones
     QCOMPARE(int(FrameType::Unknown), 0);
     for (std::size_t i = 0; i < Protocol::AllFrameTypes.size(); ++i) {
         QCOMPARE(std::size_t(Protocol::AllFrameTypes[i]), i + 1);
@@ -267,7 +275,7 @@ void tst_FrameType::everyErrorCodeRoundTrips()
         }
     }
     QCOMPARE(names.size(), Protocol::ErrorCodeCount);
-    QCOMPARE(Protocol::ErrorCodeCount, 2 + 33); // None, Unknown and the documented ones
+    QCOMPARE(Protocol::ErrorCodeCount, 2 + 36); // None, Unknown and the documented ones
     QCOMPARE(Protocol::LastErrorCode, ErrorCode(Protocol::ErrorCodeCount - 1));
 }
 
