@@ -28,6 +28,9 @@ private slots:
     void accountRoomsSurviveARestart();
     void resumeReplaysEveryRoom();
     void everyConnectionOfAnAccountIsInTheRoom();
+    void privateRoomsNeedAnInvitation();
+    void invitationsToAccountsSurviveARestart();
+    void topics();
 
 private:
     ChatServer *startServer();
@@ -347,6 +350,111 @@ void tst_Rooms::everyConnectionOfAnAccountIsInTheRoom()
     QVERIFY(desktop->waitForFrames(u"message"_s, 1));
     laptop->send(Frames::sayIn(u"dev"_s, u"from the laptop"_s));
     QVERIFY(bob->waitForFrames(u"message"_s, 2));
+}
+
+void tst_Rooms::privateRoomsNeedAnInvitation()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    auto mallory = guest(u"mallory"_s);
+    QVERIFY(alice && bob && mallory);
+    alice->send(Frames::create(u"secret"_s, true, u"just us"_s));
+    const QJsonObject room = alice->waitForNext(u"room"_s);
+    QCOMPARE(room.value("private"_L1).toBool(), true);
+    QCOMPARE(room.value("topic"_L1).toString(), u"just us"_s);
+    alice->send(Frames::create(u"SECRET"_s, false));
+    QVERIFY(alice->waitForFrames(u"error"_s, 1));
+    QCOMPARE(code(*alice), u"room_exists"_s);
+
+    // Invisible and closed to those not invited.
+    mallory->send(Frames::roomsRequest());
+    QCOMPARE(roomNames(mallory->waitForNext(u"rooms"_s).value("rooms"_L1).toArray()),
+        QStringList{u"general"_s});
+    mallory->send(Frames::join(u"secret"_s));
+    QVERIFY(mallory->waitForFrames(u"error"_s, 1));
+    QCOMPARE(code(*mallory), u"not_invited"_s);
+    mallory->send(Frames::invite(u"secret"_s, u"mallory"_s));
+    QVERIFY(mallory->waitForFrames(u"error"_s, 2));
+    QCOMPARE(code(*mallory), u"not_member"_s);
+
+    alice->send(Frames::invite(u"secret"_s, u"bob"_s));
+    const QJsonObject invited = bob->waitForNext(u"invited"_s);
+    QCOMPARE(invited.value("room"_L1).toString(), u"secret"_s);
+    QCOMPARE(invited.value("by"_L1).toString(), u"alice"_s);
+    bob->send(Frames::join(u"secret"_s));
+    QCOMPARE(bob->waitForNext(u"room"_s).value("members"_L1).toArray(),
+        (QJsonArray{u"alice"_s, u"bob"_s}));
+    bob->send(Frames::roomsRequest());
+    QCOMPARE(roomNames(bob->waitForNext(u"rooms"_s).value("rooms"_L1).toArray()),
+        (QStringList{u"general"_s, u"secret"_s}));
+    alice->send(Frames::sayIn(u"secret"_s, u"between us"_s));
+    QVERIFY(bob->waitForFrames(u"message"_s, 1));
+    mallory->send(Frames::ping());
+    QVERIFY(mallory->waitForFrames(u"pong"_s, 1));
+    QCOMPARE(mallory->countOfType(u"message"_s), 0);
+    alice->send(Frames::invite(u"secret"_s, u"nobody"_s));
+    QVERIFY(alice->waitForFrames(u"error"_s, 2));
+    QCOMPARE(code(*alice), u"no_such_user"_s);
+}
+
+void tst_Rooms::invitationsToAccountsSurviveARestart()
+{
+    QVERIFY(startServer());
+    QVERIFY(account(u"bob"_s));
+    QTRY_COMPARE(m_server->room().userCount(), 0);
+    {
+        auto alice = guest(u"alice"_s);
+        QVERIFY(alice);
+        alice->send(Frames::create(u"secret"_s, true));
+        QVERIFY(alice->waitForFrames(u"room"_s, 1));
+        alice->send(Frames::invite(u"secret"_s, u"bob"_s)); // bob is offline: an account
+        alice->send(Frames::ping());
+        QVERIFY(alice->waitForFrames(u"pong"_s, 1));
+        QCOMPARE(alice->countOfType(u"error"_s), 0);
+    }
+    QVERIFY(startServer());
+    auto bob = account(u"bob"_s);
+    QVERIFY(bob);
+    bob->send(Frames::join(u"secret"_s));
+    QVERIFY(bob->waitForFrames(u"room"_s, 1));
+    QCOMPARE(bob->countOfType(u"error"_s), 0);
+}
+
+void tst_Rooms::topics()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    QVERIFY(alice && bob);
+    bob->send(Frames::topic(u"general"_s, u"Monday standup at 10"_s));
+    const QJsonObject topic = alice->waitForNext(u"topic"_s);
+    QCOMPARE(topic.value("room"_L1).toString(), u"general"_s);
+    QCOMPARE(topic.value("topic"_L1).toString(), u"Monday standup at 10"_s);
+    QCOMPARE(topic.value("by"_L1).toString(), u"bob"_s);
+    alice->send(Frames::roomsRequest());
+    const QJsonArray rooms = alice->waitForNext(u"rooms"_s).value("rooms"_L1).toArray();
+    QCOMPARE(rooms.at(0).toObject().value("topic"_L1).toString(), u"Monday standup at 10"_s);
+
+    // In a private room only the owner sets it.
+    alice->send(Frames::create(u"ops"_s, true));
+    QVERIFY(alice->waitForFrames(u"room"_s, 1));
+    alice->send(Frames::invite(u"ops"_s, u"bob"_s));
+    QVERIFY(bob->waitForFrames(u"invited"_s, 1));
+    bob->send(Frames::join(u"ops"_s));
+    QVERIFY(bob->waitForFrames(u"room"_s, 1));
+    bob->send(Frames::topic(u"ops"_s, u"mine now"_s));
+    QVERIFY(bob->waitForFrames(u"error"_s, 1));
+    QCOMPARE(code(*bob), u"not_owner"_s);
+    bob->send(Frames::topic(u"general"_s, QString(Protocol::MaxTopicLength + 1, u'x')));
+    QVERIFY(bob->waitForFrames(u"error"_s, 2));
+    QCOMPARE(code(*bob), u"text_too_long"_s);
+    bob->send(Frames::topic(u"general"_s, u"\u001b[31mred"_s));
+    QVERIFY(bob->waitForFrames(u"error"_s, 3));
+    QCOMPARE(code(*bob), u"bad_text"_s);
+    alice->send(Frames::topic(u"ops"_s, u"on call"_s));
+    QCOMPARE(bob->waitForNext(u"topic"_s).value("topic"_L1).toString(), u"Monday standup at 10"_s);
+    QCOMPARE(bob->waitForNext(u"topic"_s).value("topic"_L1).toString(), u"on call"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_Rooms)
