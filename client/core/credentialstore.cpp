@@ -213,6 +213,9 @@ void CredentialStore::onKeychainJobFinished(QKeychain::Job *job)
         if (QFile::exists(m_filePath)) {
             runOnFile({Operation::Kind::Remove, operation.key, {}, {}, {}});
         }
+        if (operation.kind == Operation::Kind::Write) {
+            emit written(operation.key);
+        }
         finish({});
         return;
     }
@@ -242,6 +245,8 @@ QString CredentialStore::runOnFile(const Operation &operation)
         tokens.insert(operation.key, operation.token);
         if (!writeFile(tokens)) {
             emit writeFailed(tr("Cannot write %1").arg(QDir::toNativeSeparators(m_filePath)));
+        } else {
+            emit written(operation.key);
         }
         return {};
     case Operation::Kind::RemoveIfUnchanged:

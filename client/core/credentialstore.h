@@ -64,6 +64,8 @@ signals:
     void backendChanged(CredentialStore::Backend backend);
     // A token could not be kept (the next start will ask for the password).
     void writeFailed(const QString &message);
+    // A token was kept (after a writeFailed: the trouble is over).
+    void written(const QString &key);
 
 private:
     struct Operation

@@ -62,13 +62,22 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     m_accountMenu->addSeparator();
     m_storageAction = m_accountMenu->addAction(QString());
     m_storageAction->setEnabled(false);
-    const auto showStorage = [this] {
-        const QString where = m_client.credentials().description();
-        m_storageAction->setText(tr("Sign-ins kept in: %1").arg(where));
-        m_dialog->setStorageDescription(where);
-    };
-    showStorage();
-    connect(&client.credentials(), &CredentialStore::backendChanged, this, showStorage);
+    updateStorage();
+    connect(
+        &client.credentials(), &CredentialStore::backendChanged, this, &MainWindow::updateStorage);
+    // A sign-in that could not be kept must not look kept: the next start would ask for the
+    // password without warning.
+    connect(
+        &client.credentials(), &CredentialStore::writeFailed, this, [this](const QString &message) {
+            m_storageProblem = message;
+            updateStorage();
+            statusBar()->showMessage(
+                tr("Your sign-in is not kept on this computer: %1").arg(message), 15000);
+        });
+    connect(&client.credentials(), &CredentialStore::written, this, [this] {
+        m_storageProblem.clear();
+        updateStorage();
+    });
     // Known before the first token is kept: the settings line tells the truth from the start.
     client.credentials().probe();
 
@@ -154,14 +163,25 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     connect(&client, &ChatClient::attention, this, &MainWindow::onAttention);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::clearUnreadIfSeen);
     connect(m_chat, &ChatPage::leaveRequested, this, [this] {
-        // An account's token stays kept: Sign in then needs no password.
+        // An account's token stays kept, and Sign in then needs no password; but only the store
+        // knows whether it was kept (writeFailed), so it is asked, after the writes before.
         const bool account = m_client.isAccount();
+        const QString key = m_client.credentialKey();
         m_client.leave();
         if (account) {
             m_dialog->setValues(m_client.host(), m_client.port(), m_client.name());
         }
-        m_dialog->setSavedSignIn(account);
+        m_dialog->setSavedSignIn(false);
         showConnectDialog({}, ConnectDialog::Field::Password);
+        if (account) {
+            m_client.credentials().read(key, m_dialog, [this, key](const QString &token) {
+                // Not if the person has typed another server or name meanwhile.
+                if (CredentialStore::key(m_dialog->host(), m_dialog->port(), m_dialog->name())
+                    == key) {
+                    m_dialog->setSavedSignIn(!token.isEmpty());
+                }
+            });
+        }
     });
 
     connect(m_dialog, &ConnectDialog::signInRequested, this, [this] {
@@ -299,6 +319,16 @@ void MainWindow::updateAccountMenu()
     m_changePasswordAction->setEnabled(account && m_client.isOnline());
     m_signOutAction->setVisible(account);
     m_signOutAction->setEnabled(account);
+}
+
+void MainWindow::updateStorage()
+{
+    const QString where = m_client.credentials().description();
+    m_storageAction->setText(m_storageProblem.isEmpty()
+            ? tr("Sign-ins kept in: %1").arg(where)
+            : tr("Sign-in not kept: %1").arg(m_storageProblem));
+    m_storageAction->setToolTip(tr("Sign-ins kept in: %1").arg(where));
+    m_dialog->setStorageDescription(where);
 }
 
 void MainWindow::askToTrust(

@@ -66,6 +66,8 @@ private:
     void presentConnectDialog();
     void onSessionEnded(ChatClient::SessionEnd why);
     void updateAccountMenu();
+    // The Account menu's line on where sign-ins are kept, or why this one is not.
+    void updateStorage();
     void onStateChanged();
     void onChatActivity(int rows);
     void onAttention(const QString &title, const QString &text);
@@ -94,5 +96,6 @@ private:
     QLabel *m_rttLabel = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
     int m_unread = 0;
+    QString m_storageProblem; // why the last token could not be kept; empty once one was
     WhenNothingKept m_whenNothingKept = WhenNothingKept::Ask;
 };

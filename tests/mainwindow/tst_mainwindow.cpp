@@ -14,6 +14,7 @@
 
 #include <QApplication>
 #include <QComboBox>
+#include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
@@ -26,6 +27,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -70,6 +72,7 @@ private slots:
     void guestCreatesAnAccountFromTheMenu();
     void passwordChangedElsewhereAsksAgain();
     void leavingKeepsTheSignIn();
+    void aSignInThatCannotBeKeptIsNotClaimed();
 
 private:
     void openWindow(const QString &name = u"alice"_s);
@@ -109,6 +112,7 @@ void tst_MainWindow::initTestCase()
 void tst_MainWindow::init()
 {
     QFile::remove(CredentialStore().filePath());
+    QDir(CredentialStore().filePath()).removeRecursively(); // aSignInThatCannotBeKeptIsNotClaimed
     QSettings().clear();
     ServerConfig config;
     config.bindAddress = QHostAddress::LocalHost;
@@ -764,13 +768,42 @@ void tst_MainWindow::leavingKeepsTheSignIn()
     QTest::mouseClick(m_window->chatPage()->leaveButton(), Qt::LeftButton);
     ConnectDialog *dialog = m_window->connectDialog();
     QTRY_VERIFY(dialog->isVisible());
-    QVERIFY(dialog->hasSavedSignIn());
+    QTRY_VERIFY(dialog->hasSavedSignIn()); // once the store has said so
     QVERIFY(dialog->passwordField()->text().isEmpty());
     QVERIFY(dialog->signInButton()->isEnabled());
     QTest::mouseClick(dialog->signInButton(), Qt::LeftButton);
     QTRY_VERIFY(m_client->isOnline());
     QVERIFY(m_client->isAccount());
     QCOMPARE(m_client->name(), u"alice"_s);
+}
+
+void tst_MainWindow::aSignInThatCannotBeKeptIsNotClaimed()
+{
+    // The finding: writeFailed went nowhere, and Leave then said the sign-in was kept.
+    QVERIFY(makeAccount(u"alice"_s, u"first password"_s));
+    const QString path = CredentialStore().filePath();
+    QVERIFY(QDir().mkpath(path)); // a folder where the file should be: no token can be written
+    signInWithTheDialog(u"alice"_s, u"first password"_s);
+    QTRY_VERIFY2(m_window->storageAction()->text().startsWith(u"Sign-in not kept: Cannot write "_s),
+        qPrintable(m_window->storageAction()->text()));
+    QVERIFY2(m_window->statusBar()->currentMessage().startsWith(
+                 u"Your sign-in is not kept on this computer: Cannot write "_s),
+        qPrintable(m_window->statusBar()->currentMessage()));
+
+    QTest::mouseClick(m_window->chatPage()->leaveButton(), Qt::LeftButton);
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    QTRY_VERIFY(m_client->credentials().isIdle()); // the store has answered
+    QVERIFY(!dialog->hasSavedSignIn());
+    QVERIFY(!dialog->signInButton()->isEnabled()); // a password is needed
+
+    // Once a token can be kept again, the menu says where.
+    QVERIFY(QDir(path).removeRecursively());
+    fillDialog(u"alice"_s, u"first password"_s);
+    QTest::mouseClick(dialog->signInButton(), Qt::LeftButton);
+    QTRY_VERIFY(m_client->isOnline());
+    QTRY_VERIFY2(m_window->storageAction()->text().startsWith(u"Sign-ins kept in: "_s),
+        qPrintable(m_window->storageAction()->text()));
 }
 
 QTEST_MAIN(tst_MainWindow)
