@@ -169,16 +169,39 @@ void CredentialStore::onKeychainJobFinished(QKeychain::Job *job)
     switch (job->error()) {
     case QKeychain::NoError:
     case QKeychain::EntryNotFound:
+        m_keychainAnswered = true;
         break;
     case QKeychain::NoBackendAvailable:
     case QKeychain::NotImplemented:
-    case QKeychain::OtherError:
         fallBackToFile(job->errorString());
         finish(runOnFile(operation));
+        return;
+    case QKeychain::OtherError:
+        // Anything from a D-Bus hiccup to no keychain at all: once more before deciding.
+        if (!operation.retried) {
+            operation.retried = true;
+            startKeychainJob();
+            return;
+        }
+        if (!m_keychainAnswered) {
+            // Never answered in this run: no session bus or no Secret Service, which QtKeychain
+            // reports so. The file is the place now, and backendChanged says it.
+            fallBackToFile(job->errorString());
+            finish(runOnFile(operation));
+            return;
+        }
+        // The keychain worked before: do not move tokens to a file for the rest of the run on
+        // one failure; say what was not done.
+        qCWarning(lcCredentials).noquote() << "the keychain failed:" << job->errorString();
+        if (operation.kind == Operation::Kind::Write) {
+            emit writeFailed(tr("The keychain failed: %1").arg(job->errorString()));
+        }
+        finish({});
         return;
     case QKeychain::AccessDeniedByUser:
     case QKeychain::AccessDenied:
     case QKeychain::CouldNotDeleteEntry:
+        m_keychainAnswered = true;
         // The person said no, or the keychain stays locked: respect it, and keep nothing
         // anywhere else either.
         qCWarning(lcCredentials).noquote() << "the keychain refused:" << job->errorString();

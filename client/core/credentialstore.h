@@ -18,9 +18,12 @@ class Job;
 //
 // The desktop's keychain (Secret Service, KWallet, the macOS Keychain, the Windows credential
 // store, through QtKeychain) is the place. Where none runs (a bare X session, a container) the
-// keychain answers NoBackendAvailable or OtherError, and from then on the tokens go to a JSON
-// file in the application's data folder that only the user can read (0600, written whole with
-// QSaveFile). backend() and description() say which, for the settings line.
+// keychain answers NoBackendAvailable, or OtherError from the start (no session bus, no Secret
+// Service), and from then on the tokens go to a JSON file in the application's data folder
+// that only the user can read (0600, written whole with QSaveFile). backend() and
+// description() say which, for the settings line. An OtherError from a keychain that has
+// answered before is a passing trouble: tried once more, then reported (writeFailed), and the
+// keychain stays the place.
 //
 // Keychain calls are asynchronous and may wait for the person to unlock the keychain, so every
 // operation is queued and they run one at a time, in order: a read after a write sees it, and a
@@ -76,6 +79,7 @@ private:
         QString token;
         QPointer<QObject> context;
         ReadHandler done;
+        bool retried = false; // after an OtherError
     };
 
     void enqueue(Operation operation);
@@ -94,4 +98,5 @@ private:
     Backend m_backend = Backend::Keychain;
     QString m_filePath;
     bool m_running = false;
+    bool m_keychainAnswered = false; // in this run: an OtherError is then not "no keychain"
 };
