@@ -25,6 +25,12 @@ TextCommandParser::Command reply(const QString &text)
     return {{}, text};
 }
 
+// A say to the current room (one that predates rooms, to general, when there is none).
+QJsonObject sayHere(const QString &text, const TextCommandParser::Context &context)
+{
+    return context.room.isEmpty() ? Frames::say(text) : Frames::sayIn(context.room, text);
+}
+
 } // namespace
 
 QString TextCommandParser::helpText()
@@ -41,6 +47,8 @@ QString TextCommandParser::helpText()
            "  /register PASSWORD    make your name your account (8 characters or more)\n"
            "  /password OLD NEW     change your account's password\n"
            "  /logout               sign out of this connection and leave\n"
+           "  /join ROOM, /part     go to a room (made if there is none), leave the current one\n"
+           "  /rooms, /topic TEXT   the rooms; set the current room's topic\n"
            "  /quit                 leave (or quit, exit)"_s;
 }
 
@@ -96,7 +104,7 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
             return frame(Frames::dm(rest.left(gap), rest.mid(gap + 1).trimmed()));
         }
         if (command == "/say"_L1) {
-            return rest.isEmpty() ? reply(u"! usage: /say TEXT"_s) : frame(Frames::say(rest));
+            return rest.isEmpty() ? reply(u"! usage: /say TEXT"_s) : frame(sayHere(rest, context));
         }
         if (command == "/register"_L1) {
             return rest.isEmpty() ? reply(u"! usage: /register PASSWORD"_s)
@@ -111,6 +119,20 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
         }
         if (command == "/logout"_L1) {
             return frame(Frames::logout());
+        }
+        const QString here
+            = context.room.isEmpty() ? QString::fromLatin1(Protocol::DefaultRoom) : context.room;
+        if (command == "/join"_L1) {
+            return rest.isEmpty() ? reply(u"! usage: /join ROOM"_s) : frame(Frames::join(rest));
+        }
+        if (command == "/part"_L1 || command == "/leave"_L1) {
+            return frame(Frames::part(rest.isEmpty() ? here : rest));
+        }
+        if (command == "/rooms"_L1) {
+            return frame(Frames::roomsRequest());
+        }
+        if (command == "/topic"_L1) {
+            return frame(Frames::topic(here, rest));
         }
         if (command == "/quiz"_L1) {
             return frame(Frames::quizStart());
@@ -138,5 +160,5 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
         return frame(Frames::quizAnswer(context.openQuestion, trimmed));
     }
     // "//text" says "/text".
-    return frame(Frames::say(trimmed.startsWith("//"_L1) ? trimmed.mid(1) : line));
+    return frame(sayHere(trimmed.startsWith("//"_L1) ? trimmed.mid(1) : line, context));
 }

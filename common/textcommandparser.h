@@ -14,6 +14,8 @@
 //   /echo TEXT, /ping         echo, ping          /say TEXT, //text   say (text starting '/')
 //   /register PASSWORD        register            /password OLD NEW   password
 //   /logout                   logout              (after Password:, the line is the password)
+//   /join ROOM                join                /part [ROOM]        part (the current room)
+//   /rooms                    rooms               /topic TEXT         topic of the current room
 //   /quit, /exit, quit, exit, QUIT, {quit}        quit                /help  local help
 class TextCommandParser
 {
@@ -23,6 +25,7 @@ public:
         bool registered = false;
         qint64 openQuestion = 0; // the quiz question awaiting an answer, 0 for none
         QString passwordFor; // set: the server asked for this account's password
+        QString room; // where typed lines go; empty: general
     };
 
     // Either a frame to handle or a reply to show the person (help, usage), or neither for a

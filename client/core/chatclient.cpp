@@ -292,7 +292,7 @@ bool ChatClient::sendFrame(const QJsonObject &frame)
 
 bool ChatClient::submit(const QString &input)
 {
-    const TextCommandParser::Command command = TextCommandParser::parse(input, {true, 0, {}});
+    const TextCommandParser::Command command = TextCommandParser::parse(input, {true, 0, {}, {}});
     if (!command.reply.isEmpty()) {
         QString reply = command.reply;
         reply.remove(QRegularExpression(u"^! "_s));

@@ -199,7 +199,7 @@ void Session::handleLine(const QByteArray &line)
         }
     }
     const WireFormat::Decoded decoded = m_wire->decode(
-        line, {m_state == State::Registered, m_services.openQuestion(), m_passwordFor});
+        line, {m_state == State::Registered, m_services.openQuestion(), m_passwordFor, m_room});
     if (decoded.error != ErrorCode::None) {
         sendError(decoded.error, decoded.message);
         return;
@@ -428,13 +428,21 @@ void Session::sendRoomError(ErrorCode code, const QString &room, const QString &
 void Session::onJoin(const QJsonObject &frame)
 {
     const QString room = frame.value("room"_L1).toString();
-    sendRoomError(m_context.room.joinRoom(m_member, room), room);
+    const ErrorCode code = m_context.room.joinRoom(m_member, room);
+    if (code == ErrorCode::None) {
+        m_room = RoomDirectory::key(room);
+    }
+    sendRoomError(code, room);
 }
 
 void Session::onPart(const QJsonObject &frame)
 {
     const QString room = frame.value("room"_L1).toString();
-    sendRoomError(m_context.room.partRoom(m_member, room), room);
+    const ErrorCode code = m_context.room.partRoom(m_member, room);
+    if (code == ErrorCode::None && RoomDirectory::key(room) == m_room) {
+        m_room.clear();
+    }
+    sendRoomError(code, room);
 }
 
 void Session::onRooms(const QJsonObject &)
@@ -449,8 +457,12 @@ void Session::onCreate(const QJsonObject &frame)
     if (!admitTopic(topic)) {
         return;
     }
-    sendRoomError(
-        m_context.room.createRoom(m_member, room, frame.value("private"_L1).toBool(), topic), room);
+    const ErrorCode code
+        = m_context.room.createRoom(m_member, room, frame.value("private"_L1).toBool(), topic);
+    if (code == ErrorCode::None) {
+        m_room = RoomDirectory::key(room);
+    }
+    sendRoomError(code, room);
 }
 
 void Session::onInvite(const QJsonObject &frame)
@@ -621,7 +633,7 @@ void Session::send(const QJsonObject &frame)
     // Whatever the room queued earlier goes first, so a reply never overtakes older traffic.
     flushOutbox();
     if (m_connection && m_state != State::Closed) {
-        m_connection->write(wire().encode(frame, m_identity.name));
+        m_connection->write(wire().encode(frame, m_identity.name, m_room));
     }
 }
 
@@ -648,7 +660,7 @@ void Session::flushOutbox()
     if (marker >= 0) {
         frames.resize(marker);
     }
-    m_connection->write(wire().encodeShared(frames, m_identity.name));
+    m_connection->write(wire().encodeShared(frames, m_identity.name, m_room));
     if (marker >= 0) {
         leaveRoom(u"disconnected"_s);
         m_state = State::Closing;

@@ -131,6 +131,7 @@ private:
     QString m_passwordFor; // plain text: the account whose password the next line is
     bool m_helloExtended = false; // the hello time was given again for a password
     qint64 m_member = 0; // the room membership, while in the room
+    QString m_room; // the room joined last (a key), where plain text's lines go; empty: general
     bool m_inRoom = false;
     bool m_pinged = false; // a keep-alive ping is unanswered
     bool m_receivedAny = false;

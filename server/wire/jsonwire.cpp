@@ -16,12 +16,13 @@ WireFormat::Decoded JsonWire::decode(const QByteArray &line, const Context &) co
     return {decoded.frame, Protocol::ErrorCode::None, {}, {}};
 }
 
-QByteArray JsonWire::encode(const QJsonObject &frame, const QString &) const
+QByteArray JsonWire::encode(const QJsonObject &frame, const QString &, const QString &) const
 {
     return FrameCodec::encode(frame);
 }
 
-QList<QByteArray> JsonWire::encodeShared(const QList<QByteArray> &jsonFrames, const QString &) const
+QList<QByteArray> JsonWire::encodeShared(
+    const QList<QByteArray> &jsonFrames, const QString &, const QString &) const
 {
     return jsonFrames;
 }

@@ -8,9 +8,10 @@ class JsonWire : public WireFormat
 {
 public:
     Decoded decode(const QByteArray &line, const Context &context) const override;
-    QByteArray encode(const QJsonObject &frame, const QString &self) const override;
+    QByteArray encode(
+        const QJsonObject &frame, const QString &self, const QString &room = {}) const override;
     // The shared bytes themselves: a broadcast is encoded once for every JSON client.
-    QList<QByteArray> encodeShared(
-        const QList<QByteArray> &jsonFrames, const QString &self) const override;
+    QList<QByteArray> encodeShared(const QList<QByteArray> &jsonFrames, const QString &self,
+        const QString &room = {}) const override;
     bool answersPings() const override { return true; }
 };

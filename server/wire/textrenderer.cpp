@@ -45,14 +45,23 @@ QString names(const QJsonObject &frame)
     return u"%1 online: %2"_s.arg(list.size()).arg(list.join(u", "_s));
 }
 
-QString renderLines(const QJsonObject &frame, const QString &self)
+// "#dev " for something in a room other than the reader's current one (general by default).
+QString roomMark(const QJsonObject &frame, const QString &current)
+{
+    const QString room = field(frame, "room"_L1);
+    const QString here = current.isEmpty() ? QString::fromLatin1(Protocol::DefaultRoom) : current;
+    return room.isEmpty() || room.compare(here, Qt::CaseInsensitive) == 0 ? QString()
+                                                                          : u"#%1 "_s.arg(room);
+}
+
+QString renderLines(const QJsonObject &frame, const QString &self, const QString &room)
 {
     const QString type = field(frame, "type"_L1);
     // No default: a new frame type must be given its lines here (or be shown generically).
     switch (Protocol::frameTypeFromName(type)) {
     case FrameType::Message:
-        return u"[%1] %2: %3"_s.arg(clock(field(frame, "ts"_L1)), field(frame, "from"_L1),
-            indentContinuations(field(frame, "text"_L1)));
+        return u"[%1] %2%3: %4"_s.arg(clock(field(frame, "ts"_L1)), roomMark(frame, room),
+            field(frame, "from"_L1), indentContinuations(field(frame, "text"_L1)));
     case FrameType::Dm: {
         const QString from = field(frame, "from"_L1);
         const QString to = field(frame, "to"_L1);
@@ -61,12 +70,18 @@ QString renderLines(const QJsonObject &frame, const QString &self)
             indentContinuations(field(frame, "text"_L1)));
     }
     case FrameType::Joined:
-        return u"* %1 joined"_s.arg(field(frame, "name"_L1));
+        return u"* %1%2 joined"_s.arg(roomMark(frame, room), field(frame, "name"_L1));
     case FrameType::Left: {
         const QString reason = field(frame, "reason"_L1);
-        return reason == "quit"_L1 ? u"* %1 left"_s.arg(field(frame, "name"_L1))
-                                   : u"* %1 left (%2)"_s.arg(field(frame, "name"_L1), reason);
+        const QString who = roomMark(frame, room) + field(frame, "name"_L1);
+        return reason == "quit"_L1 ? u"* %1 left"_s.arg(who) : u"* %1 left (%2)"_s.arg(who, reason);
     }
+    case FrameType::Topic:
+        return u"* #%1's topic, from %2: %3"_s.arg(
+            field(frame, "room"_L1), field(frame, "by"_L1), field(frame, "topic"_L1));
+    case FrameType::Invited:
+        return u"* %1 invites you to #%2: /join %2"_s.arg(
+            field(frame, "by"_L1), field(frame, "room"_L1));
     case FrameType::Welcome: {
         QString text = u"* Welcome, %1! %2.\n"_s.arg(field(frame, "name"_L1), names(frame));
         if (!field(frame, "motd"_L1).isEmpty()) {
@@ -149,6 +164,8 @@ QString renderLines(const QJsonObject &frame, const QString &self)
     case FrameType::Logout:
     case FrameType::Join:
     case FrameType::Part:
+    case FrameType::Create:
+    case FrameType::Invite:
     case FrameType::Unknown:
         break;
     case FrameType::Rooms: {
@@ -164,7 +181,8 @@ QString renderLines(const QJsonObject &frame, const QString &self)
         for (const QJsonValue &name : frame.value("members"_L1).toArray()) {
             members.append(name.toString());
         }
-        return u"* You are in #%1. Here: %2"_s.arg(field(frame, "room"_L1), members.join(u", "_s));
+        return u"* You are in #%1 now: what you type goes there. Here: %2"_s.arg(
+            field(frame, "room"_L1), members.join(u", "_s));
     }
     }
     return u"* %1"_s.arg(type);
@@ -172,9 +190,9 @@ QString renderLines(const QJsonObject &frame, const QString &self)
 
 } // namespace
 
-QByteArray TextRenderer::render(const QJsonObject &frame, const QString &self)
+QByteArray TextRenderer::render(const QJsonObject &frame, const QString &self, const QString &room)
 {
-    return (renderLines(frame, self) + u'\n').toUtf8();
+    return (renderLines(frame, self, room) + u'\n').toUtf8();
 }
 
 QByteArray TextRenderer::namePrompt()

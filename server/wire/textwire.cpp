@@ -14,7 +14,7 @@ WireFormat::Decoded TextWire::decode(const QByteArray &line, const Context &cont
         return {{}, Protocol::ErrorCode::BadJson, u"that line is not valid UTF-8"_s, {}};
     }
     const TextCommandParser::Command command = TextCommandParser::parse(
-        *text, {context.registered, context.openQuestion, context.passwordFor});
+        *text, {context.registered, context.openQuestion, context.passwordFor, context.room});
     Decoded decoded;
     decoded.frame = command.frame;
     if (!command.reply.isEmpty()) {
@@ -23,19 +23,20 @@ WireFormat::Decoded TextWire::decode(const QByteArray &line, const Context &cont
     return decoded;
 }
 
-QByteArray TextWire::encode(const QJsonObject &frame, const QString &self) const
+QByteArray TextWire::encode(
+    const QJsonObject &frame, const QString &self, const QString &room) const
 {
-    return TextRenderer::render(frame, self);
+    return TextRenderer::render(frame, self, room);
 }
 
 QList<QByteArray> TextWire::encodeShared(
-    const QList<QByteArray> &jsonFrames, const QString &self) const
+    const QList<QByteArray> &jsonFrames, const QString &self, const QString &room) const
 {
     // Text readers are few; reading the shared JSON back keeps the broadcast encode-once.
     QList<QByteArray> lines;
     lines.reserve(jsonFrames.size());
     for (const QByteArray &frame : jsonFrames) {
-        lines.append(TextRenderer::render(FrameCodec::decode(frame.chopped(1)).frame, self));
+        lines.append(TextRenderer::render(FrameCodec::decode(frame.chopped(1)).frame, self, room));
     }
     return lines;
 }

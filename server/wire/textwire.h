@@ -9,8 +9,9 @@ class TextWire : public WireFormat
 {
 public:
     Decoded decode(const QByteArray &line, const Context &context) const override;
-    QByteArray encode(const QJsonObject &frame, const QString &self) const override;
-    QList<QByteArray> encodeShared(
-        const QList<QByteArray> &jsonFrames, const QString &self) const override;
+    QByteArray encode(
+        const QJsonObject &frame, const QString &self, const QString &room = {}) const override;
+    QList<QByteArray> encodeShared(const QList<QByteArray> &jsonFrames, const QString &self,
+        const QString &room = {}) const override;
     bool answersPings() const override { return false; }
 };

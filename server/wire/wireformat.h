@@ -20,6 +20,7 @@ public:
         bool registered = false;
         qint64 openQuestion = 0; // the quiz question awaiting an answer, 0 for none
         QString passwordFor; // set: the next line is this account's password
+        QString room; // where typed lines go (plain text); empty: general
     };
     // A line is a frame to handle, an error to answer, a reply to show as it is (text help),
     // or nothing at all (a blank line).
@@ -41,11 +42,13 @@ public:
     static QByteArray withoutByteOrderMark(const QByteArray &line);
 
     virtual Decoded decode(const QByteArray &line, const Context &context) const = 0;
-    // self: the reader's name, for formats that show a reader's own messages differently.
-    virtual QByteArray encode(const QJsonObject &frame, const QString &self) const = 0;
+    // self: the reader's name, for formats that show a reader's own messages differently; room:
+    // its current room, for formats that mark what happens elsewhere.
+    virtual QByteArray encode(
+        const QJsonObject &frame, const QString &self, const QString &room = {}) const = 0;
     // Frames the room encoded once as JSON for everyone, as this client is to get them.
-    virtual QList<QByteArray> encodeShared(
-        const QList<QByteArray> &jsonFrames, const QString &self) const = 0;
+    virtual QList<QByteArray> encodeShared(const QList<QByteArray> &jsonFrames, const QString &self,
+        const QString &room = {}) const = 0;
     // Whether the client can answer keep-alive pings (a person at nc cannot).
     virtual bool answersPings() const = 0;
 };

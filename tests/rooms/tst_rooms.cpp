@@ -1,6 +1,7 @@
 #include "chatserver.h"
 #include "frames.h"
 #include "testclient.h"
+#include "textclient.h"
 
 #include <QJsonArray>
 #include <QTemporaryDir>
@@ -31,6 +32,7 @@ private slots:
     void privateRoomsNeedAnInvitation();
     void invitationsToAccountsSurviveARestart();
     void topics();
+    void plainTextRooms();
 
 private:
     ChatServer *startServer();
@@ -455,6 +457,39 @@ void tst_Rooms::topics()
     alice->send(Frames::topic(u"ops"_s, u"on call"_s));
     QCOMPARE(bob->waitForNext(u"topic"_s).value("topic"_L1).toString(), u"Monday standup at 10"_s);
     QCOMPARE(bob->waitForNext(u"topic"_s).value("topic"_L1).toString(), u"on call"_s);
+}
+
+void tst_Rooms::plainTextRooms()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    alice->send(Frames::join(u"dev"_s));
+    QVERIFY(alice->waitForFrames(u"room"_s, 1));
+    TextClient person;
+    QVERIFY(person.connectTo(m_server->serverPort()));
+    person.type(u"carol"_s);
+    QVERIFY(!person.waitForLine(u"Welcome, carol"_s).isEmpty());
+    person.type(u"/rooms"_s);
+    QVERIFY(!person.waitForLine(u"* Rooms: #dev (1), #general (2)"_s).isEmpty());
+    person.type(u"/join dev"_s);
+    QVERIFY(!person.waitForLine(u"You are in #dev now"_s).isEmpty());
+    person.type(u"typed in dev"_s);
+    QVERIFY(alice->waitForFrames(u"message"_s, 1));
+    QCOMPARE(said(*alice), QStringList{u"dev: typed in dev"_s});
+    // What happens in another room is marked with its name; the current one is not.
+    alice->send(Frames::say(u"over in general"_s));
+    QVERIFY(!person.waitForLine(u"#general alice: over in general"_s).isEmpty());
+    alice->send(Frames::sayIn(u"dev"_s, u"here in dev"_s));
+    const QString here = person.waitForLine(u"here in dev"_s);
+    QVERIFY2(here.contains(u"] alice: here in dev"_s), qPrintable(here));
+    person.type(u"/topic builds and releases"_s);
+    QCOMPARE(alice->waitForNext(u"topic"_s).value("topic"_L1).toString(), u"builds and releases"_s);
+    person.type(u"/part"_s);
+    QVERIFY(!person.waitForLine(u"#dev carol left (part)"_s).isEmpty());
+    person.type(u"back in general"_s);
+    QVERIFY(alice->waitForFrames(u"message"_s, 4));
+    QCOMPARE(said(*alice).last(), u"general: back in general"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_Rooms)

@@ -77,7 +77,7 @@ void tst_TextCommandParser::parse()
     QFETCH(QString, replyContains);
 
     const TextCommandParser::Command command
-        = TextCommandParser::parse(line, {registered, openQuestion, {}});
+        = TextCommandParser::parse(line, {registered, openQuestion, {}, {}});
     QCOMPARE(command.frame, frame);
     if (replyContains.isEmpty()) {
         QVERIFY(command.reply.isEmpty());

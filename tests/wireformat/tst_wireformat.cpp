@@ -128,7 +128,7 @@ void tst_WireFormat::jsonRejects()
     QFETCH(QByteArray, line);
     QFETCH(ErrorCode, error);
 
-    const WireFormat::Decoded decoded = JsonWire().decode(line, {true, 0, {}});
+    const WireFormat::Decoded decoded = JsonWire().decode(line, {true, 0, {}, {}});
     QCOMPARE(decoded.error, error);
     QVERIFY(!decoded.message.isEmpty());
     QVERIFY(decoded.frame.isEmpty());
@@ -179,7 +179,7 @@ void tst_WireFormat::textDecode()
     QFETCH(QJsonObject, frame);
     QFETCH(QString, replyContains);
 
-    const WireFormat::Decoded decoded = TextWire().decode(line, {registered, openQuestion, {}});
+    const WireFormat::Decoded decoded = TextWire().decode(line, {registered, openQuestion, {}, {}});
     QCOMPARE(decoded.error, ErrorCode::None);
     QCOMPARE(decoded.frame, frame);
     if (replyContains.isEmpty()) {
@@ -193,7 +193,7 @@ void tst_WireFormat::textDecode()
 
 void tst_WireFormat::textDecodeRejectsInvalidUtf8()
 {
-    const WireFormat::Decoded decoded = TextWire().decode("caf\xe9", {true, 0, {}});
+    const WireFormat::Decoded decoded = TextWire().decode("caf\xe9", {true, 0, {}, {}});
     QCOMPARE(decoded.error, ErrorCode::BadJson);
     QVERIFY(!decoded.message.isEmpty());
     QVERIFY(decoded.frame.isEmpty());
