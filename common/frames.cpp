@@ -107,6 +107,11 @@ QJsonObject invite(const QString &room, const QString &name)
     return {{"type"_L1, frameTypeName(FrameType::Invite)}, {"room"_L1, room}, {"name"_L1, name}};
 }
 
+QJsonObject read(const QString &room, qint64 id)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Read)}, {"room"_L1, room}, {"id"_L1, id}};
+}
+
 QJsonObject topic(const QString &room, const QString &topic)
 {
     return {{"type"_L1, frameTypeName(FrameType::Topic)}, {"room"_L1, room}, {"topic"_L1, topic}};

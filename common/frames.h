@@ -31,6 +31,8 @@ QJsonObject create(const QString &room, bool isPrivate, const QString &topic = {
 QJsonObject invite(const QString &room, const QString &name);
 // Sets room's topic (client to server).
 QJsonObject topic(const QString &room, const QString &topic);
+// Everything in room up to id has been read.
+QJsonObject read(const QString &room, qint64 id);
 // cid: the client's own id for the message, which makes a retry harmless (empty: none).
 QJsonObject say(const QString &text, const QString &cid = {});
 QJsonObject dm(const QString &to, const QString &text, const QString &cid = {});

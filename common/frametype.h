@@ -52,7 +52,8 @@
     X(Create,       "create",        ClientToServer)           \
     X(Invite,       "invite",        ClientToServer)           \
     X(Invited,      "invited",       ServerToClient)           \
-    X(Topic,        "topic",         Both)
+    X(Topic,        "topic",         Both)                     \
+    X(Read,         "read",          ClientToServer)
 // clang-format on
 
 namespace Protocol {

@@ -54,6 +54,8 @@ Fields clientFields(FrameType type)
         return {{{"room"_L1, QJsonValue::String}, {"name"_L1, QJsonValue::String}}};
     case FrameType::Topic:
         return {{{"room"_L1, QJsonValue::String}, {"topic"_L1, QJsonValue::String}}};
+    case FrameType::Read:
+        return {{{"room"_L1, QJsonValue::String}, {"id"_L1, QJsonValue::Double}}};
     case FrameType::Echo:
         return {{{"text"_L1, QJsonValue::String}}};
     case FrameType::Time:
@@ -158,7 +160,7 @@ FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &f
         }
     }
     // Ids and counts are whole numbers; a fraction or a huge double would be misread.
-    for (const auto name : {"since"_L1, "before"_L1, "after"_L1, "limit"_L1}) {
+    for (const auto name : {"since"_L1, "before"_L1, "after"_L1, "limit"_L1, "id"_L1}) {
         const QJsonValue value = frame.value(name);
         if (!value.isUndefined()
             && (value.toDouble() < 0 || value.toDouble() > 9e15

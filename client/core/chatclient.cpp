@@ -638,6 +638,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Invite:
         case FrameType::Invited:
         case FrameType::Topic:
+        case FrameType::Read:
             break;
         // ChatConnection took the token already.
         case FrameType::Registered:

@@ -88,6 +88,7 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     Read welcome{Read::Kind::Welcome, {}, welcomeFrame, newcomer.since};
     MessageStore::Query query{newcomer.identity, newcomer.since.value_or(m_lastId), m_lastId + 1, 0,
         true, newcomer.account, QStringList(person->rooms.cbegin(), person->rooms.cend())};
+    query.countUnread = newcomer.account;
     if (newcomer.since && *newcomer.since < m_lastId) {
         query.limit = Protocol::MaxReplay;
     }
@@ -168,10 +169,23 @@ Protocol::ErrorCode ChatRoom::joinRoom(qint64 member, const QString &room)
         return ErrorCode::NotInvited;
     }
     enterLocked(person, k, changes);
-    queueForLocked(member,
-        frameEvent(Frames::room(
-            info->name, info->topic, roomMembersLocked(k), m_lastId, info->isPrivate)));
+    queueRoomLocked(member, person,
+        Frames::room(info->name, info->topic, roomMembersLocked(k), m_lastId, info->isPrivate));
     return ErrorCode::None;
+}
+
+void ChatRoom::queueRoomLocked(qint64 member, const Person &person, const QJsonObject &frame)
+{
+    Read read{Read::Kind::Room, {}, frame, {}};
+    if (person.identity.startsWith(u"a:"_s)) {
+        // Its unread count is the store's to tell, after the join that set its marker.
+        MessageStore::Query query{person.identity, m_lastId, m_lastId + 1, 0, true, false};
+        query.rooms = {RoomDirectory::key(frame.value("room"_L1).toString())};
+        query.privateMessages = false;
+        query.countUnread = true;
+        read.query = query;
+    }
+    queueForLocked(member, readEvent(read));
 }
 
 void ChatRoom::enterLocked(Person &person, const QString &room, Event changes)
@@ -183,6 +197,8 @@ void ChatRoom::enterLocked(Person &person, const QString &room, Event changes)
             m_directory.addAccount(room, person.identity);
             changes.roomChanges.append(
                 RoomChange::of(RoomChange::Kind::Join, room, person.identity));
+            // What was said before it joined is history, not unread.
+            changes.roomChanges.append(RoomChange::readUpTo(room, person.identity, m_lastId));
         }
     }
     if (!changes.roomChanges.isEmpty()) {
@@ -209,8 +225,8 @@ Protocol::ErrorCode ChatRoom::createRoom(
     Event changes;
     changes.roomChanges.append(RoomChange::created(k, room, topic, isPrivate, person.identity));
     enterLocked(person, k, std::move(changes));
-    queueForLocked(
-        member, frameEvent(Frames::room(room, topic, roomMembersLocked(k), m_lastId, isPrivate)));
+    queueRoomLocked(
+        member, person, Frames::room(room, topic, roomMembersLocked(k), m_lastId, isPrivate));
     return ErrorCode::None;
 }
 
@@ -244,6 +260,28 @@ Protocol::ErrorCode ChatRoom::invite(
         event.roomChanges.append(RoomChange::of(RoomChange::Kind::Invite, k, identity));
     }
     queueLocked(std::move(event));
+    return ErrorCode::None;
+}
+
+Protocol::ErrorCode ChatRoom::markRead(qint64 member, const QString &room, qint64 id)
+{
+    std::unique_lock locker(m_mutex);
+    const Person *person = personLocked(member);
+    if (m_closed || !person) {
+        return ErrorCode::ShuttingDown;
+    }
+    const QString k = RoomDirectory::key(room);
+    if (!m_directory.find(k)) {
+        return ErrorCode::NoSuchRoom;
+    }
+    if (!person->rooms.contains(k)) {
+        return ErrorCode::NotMember;
+    }
+    if (person->identity.startsWith(u"a:"_s)) {
+        Event event;
+        event.roomChanges.append(RoomChange::readUpTo(k, person->identity, std::min(id, m_lastId)));
+        queueLocked(std::move(event));
+    }
     return ErrorCode::None;
 }
 
@@ -463,6 +501,7 @@ void ChatRoom::promote(qint64 member, const QString &identity)
     for (const QString &room : std::as_const(person.rooms)) {
         m_directory.addAccount(room, identity);
         event.roomChanges.append(RoomChange::of(RoomChange::Kind::Join, room, identity));
+        event.roomChanges.append(RoomChange::readUpTo(room, identity, m_lastId));
     }
     queueLocked(std::move(event));
 }
@@ -599,6 +638,24 @@ void ChatRoom::deliverBatch(const QList<MessageStore::Page> &pages)
     }
 }
 
+QJsonObject ChatRoom::withUnread(QJsonObject frame, const QHash<QString, int> &unread)
+{
+    if (frame.contains("rooms"_L1)) { // a welcome: each of its rooms
+        QJsonArray rooms = frame.value("rooms"_L1).toArray();
+        for (qsizetype i = 0; i < rooms.size(); ++i) {
+            QJsonObject room = rooms.at(i).toObject();
+            room.insert(
+                "unread"_L1, unread.value(RoomDirectory::key(room.value("room"_L1).toString())));
+            rooms.replace(i, room);
+        }
+        frame.insert("rooms"_L1, rooms);
+    } else {
+        frame.insert(
+            "unread"_L1, unread.value(RoomDirectory::key(frame.value("room"_L1).toString())));
+    }
+    return frame;
+}
+
 QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &page)
 {
     QList<QByteArray> frames;
@@ -616,12 +673,15 @@ QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &p
             // Without since, what follows is what waited for an offline account.
             welcome = Frames::withReplay(welcome, page.messages.size());
         }
-        frames.append(FrameCodec::encode(welcome));
+        frames.append(FrameCodec::encode(withUnread(welcome, page.unread)));
         for (const StoredMessage &message : page.messages) {
             frames.append(FrameCodec::encode(message.toFrame()));
         }
         break;
     }
+    case Read::Kind::Room:
+        frames.append(FrameCodec::encode(withUnread(read.welcome, page.unread)));
+        break;
     case Read::Kind::History: {
         QJsonArray messages;
         for (const StoredMessage &message : page.messages) {

@@ -128,6 +128,8 @@ public:
         const std::optional<Offline> &offline = {});
     // By a member; in a private room, by its owner only (NotOwner). Its people get the topic.
     Protocol::ErrorCode setTopic(qint64 member, const QString &room, const QString &topic);
+    // An account's read marker in room moves to id (kept; a guest's are not).
+    Protocol::ErrorCode markRead(qint64 member, const QString &room, qint64 id);
     // The rooms frame: the public rooms and the private ones the member's person is in, and
     // whether it is in each.
     void sendRooms(qint64 member);
@@ -170,10 +172,10 @@ private:
     // A reply that needs the store: what to read, and how to turn the page into frames.
     struct Read
     {
-        enum class Kind { Welcome, History, Resend };
+        enum class Kind { Welcome, History, Resend, Room };
         Kind kind = Kind::History;
         std::optional<MessageStore::Query> query;
-        QJsonObject welcome; // Kind::Welcome
+        QJsonObject welcome; // Kind::Welcome, Kind::Room: the frame, to be given unread counts
         std::optional<qint64> since; // Kind::Welcome: what the client asked to resume from
     };
     struct Event
@@ -211,6 +213,10 @@ private:
     static Event readEvent(Read read);
     static QString key(const QString &name) { return name.toCaseFolded(); }
     static QList<QByteArray> answer(const Read &read, const MessageStore::Page &page);
+    // A welcome's rooms, or a room frame, with how much of each is unread.
+    static QJsonObject withUnread(QJsonObject frame, const QHash<QString, int> &unread);
+    // The room frame for member, with its unread count (from the store, for an account).
+    void queueRoomLocked(qint64 member, const Person &person, const QJsonObject &frame);
     QStringList usersLocked() const;
     // The names of the people online in room, in order.
     QStringList roomMembersLocked(const QString &room) const;

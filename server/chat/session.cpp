@@ -63,6 +63,7 @@ const std::array<Session::Route, Protocol::FrameTypeCount> &Session::routes()
         route(FrameType::Create, &Session::onCreate, true);
         route(FrameType::Invite, &Session::onInvite, true);
         route(FrameType::Topic, &Session::onTopic, true);
+        route(FrameType::Read, &Session::onRead, true);
         return routes;
     }();
     return table;
@@ -443,6 +444,12 @@ void Session::onPart(const QJsonObject &frame)
         m_room.clear();
     }
     sendRoomError(code, room);
+}
+
+void Session::onRead(const QJsonObject &frame)
+{
+    const QString room = frame.value("room"_L1).toString();
+    sendRoomError(m_context.room.markRead(m_member, room, frame.value("id"_L1).toInteger()), room);
 }
 
 void Session::onRooms(const QJsonObject &)

@@ -81,6 +81,7 @@ private:
     void onCreate(const QJsonObject &frame);
     void onInvite(const QJsonObject &frame);
     void onTopic(const QJsonObject &frame);
+    void onRead(const QJsonObject &frame);
     // Refuses (with an error) a topic that is too long or holds control characters.
     bool admitTopic(const QString &topic);
     // Says why a room refused (nothing for None).

@@ -81,6 +81,12 @@ const QList<QStringList> &migrations()
             "FROM accounts"_s,
             u"CREATE TABLE room_invites (room TEXT NOT NULL REFERENCES rooms(name_key), "
             "identity TEXT NOT NULL, PRIMARY KEY (room, identity))"_s,
+            // How far each account has read in each room; what came before accounts counts as
+            // read.
+            u"CREATE TABLE read_markers (identity TEXT NOT NULL, room TEXT NOT NULL, "
+            "last_read INTEGER NOT NULL, PRIMARY KEY (identity, room))"_s,
+            u"INSERT INTO read_markers (identity, room, last_read) SELECT 'a:' || id, 'general', "
+            "(SELECT coalesce(max(id), 0) FROM messages) FROM accounts"_s,
             u"ALTER TABLE messages ADD COLUMN room TEXT"_s,
             u"UPDATE messages SET room = 'general' WHERE recipient IS NULL"_s,
             u"DROP INDEX messages_public"_s,
@@ -427,6 +433,9 @@ QList<Leaderboard::Entry> MessageStore::scores() const
 MessageStore::Page MessageStore::read(const Query &q)
 {
     Page page = q.limit > 0 ? history(q) : Page{};
+    if (q.countUnread && !q.viewer.isEmpty()) {
+        page.unread = unread(q.viewer, q.rooms);
+    }
     if (!q.takeUndelivered || q.viewer.isEmpty()) {
         return page;
     }
@@ -477,6 +486,27 @@ MessageStore::Page MessageStore::read(const Query &q)
     return page;
 }
 
+QHash<QString, int> MessageStore::unread(const QString &viewer, const QStringList &rooms) const
+{
+    QSqlQuery query(database(m_connectionName));
+    // Through messages_room from the marker on; one's own messages are read.
+    query.prepare(u"SELECT count(*) FROM messages WHERE recipient IS NULL AND room = ? AND id > "
+                  "coalesce((SELECT last_read FROM read_markers WHERE identity = ? AND room = ?), "
+                  "(SELECT coalesce(max(id), 0) FROM messages)) "
+                  "AND (sender_identity IS NULL OR sender_identity != ?)"_s);
+    QHash<QString, int> counts;
+    for (const QString &room : rooms) {
+        query.addBindValue(room);
+        query.addBindValue(viewer);
+        query.addBindValue(room);
+        query.addBindValue(viewer);
+        if (query.exec() && query.next()) {
+            counts.insert(room, query.value(0).toInt());
+        }
+    }
+    return counts;
+}
+
 bool MessageStore::transferIdentity(const QString &from, const QString &to)
 {
     QSqlDatabase db = database(m_connectionName);
@@ -513,6 +543,15 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
         query.prepare(u"INSERT OR IGNORE INTO room_invites (room, identity) VALUES (?, ?)"_s);
         query.addBindValue(change.room);
         query.addBindValue(change.name);
+        break;
+    case RoomChange::Kind::Read:
+        // A marker only moves forward: a device that read less cannot unread the room.
+        query.prepare(u"INSERT INTO read_markers (identity, room, last_read) VALUES (?, ?, ?) "
+                      "ON CONFLICT (identity, room) "
+                      "DO UPDATE SET last_read = max(last_read, excluded.last_read)"_s);
+        query.addBindValue(change.name);
+        query.addBindValue(change.room);
+        query.addBindValue(change.id);
         break;
     case RoomChange::Kind::Topic:
         query.prepare(u"UPDATE rooms SET topic = ? WHERE name_key = ?"_s);

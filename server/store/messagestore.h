@@ -5,6 +5,7 @@
 #include "storedmessage.h"
 
 #include <QByteArray>
+#include <QHash>
 #include <QList>
 #include <QString>
 #include <QStringList>
@@ -58,26 +59,31 @@ public:
     // A room made, an account joining, leaving or invited to one, or a new topic.
     struct RoomChange
     {
-        enum class Kind { Create, Join, Part, Invite, Topic };
+        enum class Kind { Create, Join, Part, Invite, Topic, Read };
         Kind kind = Kind::Join;
         QString room; // its key
-        QString name; // Create: as it is spelt; Join, Part, Invite: the account's identity
+        QString name; // Create: as it is spelt; Join, Part, Invite, Read: the account's identity
         QString topic; // Create, Topic
         bool isPrivate = false; // Create
         QString owner; // Create: the identity of whoever made it
+        qint64 id = 0; // Read: the newest message id read
 
         static RoomChange created(const QString &room, const QString &name, const QString &topic,
             bool isPrivate, const QString &owner)
         {
-            return {Kind::Create, room, name, topic, isPrivate, owner};
+            return {Kind::Create, room, name, topic, isPrivate, owner, 0};
         }
         static RoomChange of(Kind kind, const QString &room, const QString &identity)
         {
-            return {kind, room, identity, {}, false, {}};
+            return {kind, room, identity, {}, false, {}, 0};
         }
         static RoomChange newTopic(const QString &room, const QString &topic)
         {
-            return {Kind::Topic, room, {}, topic, false, {}};
+            return {Kind::Topic, room, {}, topic, false, {}, 0};
+        }
+        static RoomChange readUpTo(const QString &room, const QString &identity, qint64 id)
+        {
+            return {Kind::Read, room, identity, {}, false, {}, id};
         }
     };
     // Writes everything in one transaction, the transfers and room changes after the messages:
@@ -116,11 +122,14 @@ public:
         // The rooms whose messages it sees, by key; and whether its private messages too.
         QStringList rooms = {QString::fromLatin1(Protocol::DefaultRoom)};
         bool privateMessages = true;
+        // read() only: count what viewer has not read in each of rooms (Page::unread).
+        bool countUnread = false;
     };
     struct Page
     {
         QList<StoredMessage> messages; // in id order
         bool more = false; // the range holds more than `limit`
+        QHash<QString, int> unread; // by room key, when the query asked
     };
     Page history(const Query &query) const;
     // history(query) (nothing for a limit of 0), with the undelivered messages if it asks.
@@ -131,6 +140,9 @@ public:
 
     // The newest `count` messages that carried a cid and a sender identity, oldest first.
     QList<StoredMessage> recentWithCid(int count) const;
+    // Messages to each of rooms after viewer's read marker, its own not counted; a room without
+    // a marker counts as read.
+    QHash<QString, int> unread(const QString &viewer, const QStringList &rooms) const;
     // The accounts' best results; a guest's are never stored.
     QList<Leaderboard::Entry> scores() const;
     // One transfer, in a transaction of its own.

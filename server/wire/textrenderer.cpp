@@ -166,6 +166,7 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
     case FrameType::Part:
     case FrameType::Create:
     case FrameType::Invite:
+    case FrameType::Read:
     case FrameType::Unknown:
         break;
     case FrameType::Rooms: {

@@ -113,6 +113,8 @@ QJsonObject sample(FrameType type)
         return Frames::invited(u"ops"_s, u"alice"_s);
     case FrameType::Topic:
         return Frames::topic(u"ops"_s, u"on call"_s);
+    case FrameType::Read:
+        return Frames::read(u"ops"_s, 41);
     case FrameType::Unknown:
         break;
     }
@@ -227,7 +229,7 @@ void tst_FrameType::dispatchTableSize()
 {
     // Unknown is 0 and the rest follow in order, so a table of FrameTypeCount covers them all.
     QCOMPARE(std::size_t(Protocol::FrameTypeCount), Protocol::AllFrameTypes.size() + 1);
-    QCOMPARE(Protocol::FrameTypeCount, 1 + 36); // Unknown and the documented ones
+    QCOMPARE(Protocol::FrameTypeCount, 1 + 37); // Unknown and the documented ones
     QCOMPARE(int(FrameType::Unknown), 0);
     for (std::size_t i = 0; i < Protocol::AllFrameTypes.size(); ++i) {
         QCOMPARE(std::size_t(Protocol::AllFrameTypes[i]), i + 1);

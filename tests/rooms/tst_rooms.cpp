@@ -33,6 +33,7 @@ private slots:
     void invitationsToAccountsSurviveARestart();
     void topics();
     void plainTextRooms();
+    void unreadCountsFollowReadMarkers();
 
 private:
     ChatServer *startServer();
@@ -490,6 +491,60 @@ void tst_Rooms::plainTextRooms()
     person.type(u"back in general"_s);
     QVERIFY(alice->waitForFrames(u"message"_s, 4));
     QCOMPARE(said(*alice).last(), u"general: back in general"_s);
+}
+
+void tst_Rooms::unreadCountsFollowReadMarkers()
+{
+    QVERIFY(startServer());
+    const auto unreadIn = [](const TestClient &client, const QString &room) {
+        for (const QJsonValue &value :
+            client.lastOfType(u"welcome"_s).value("rooms"_L1).toArray()) {
+            if (value.toObject().value("room"_L1).toString() == room) {
+                return value.toObject().value("unread"_L1).toInt(-1);
+            }
+        }
+        return -2;
+    };
+    qint64 lastSeen = 0;
+    {
+        auto alice = account(u"alice"_s);
+        QVERIFY(alice);
+        alice->send(Frames::join(u"dev"_s));
+        const QJsonObject room = alice->waitForNext(u"room"_s);
+        QCOMPARE(room.value("unread"_L1).toInt(-1), 0); // what came before she joined is history
+        alice->send(Frames::sayIn(u"dev"_s, u"her own"_s));
+        QVERIFY(alice->waitForFrames(u"message"_s, 1));
+        lastSeen = alice->lastOfType(u"message"_s).value("id"_L1).toInteger();
+        alice->send(Frames::quit());
+        QVERIFY(alice->waitForDisconnected());
+    }
+    auto bob = guest(u"bob"_s);
+    QVERIFY(bob);
+    bob->send(Frames::join(u"dev"_s));
+    for (int i = 0; i < 3; ++i) {
+        bob->send(Frames::sayIn(u"dev"_s, u"dev %1"_s.arg(i)));
+    }
+    bob->send(Frames::say(u"general news"_s));
+    QVERIFY(bob->waitForFrames(u"message"_s, 4));
+    const qint64 newest = bob->lastOfType(u"message"_s).value("id"_L1).toInteger();
+
+    // Two devices, and a restart in between: the markers are the server's.
+    QVERIFY(startServer());
+    auto desktop = account(u"alice"_s);
+    QVERIFY(desktop);
+    QCOMPARE(unreadIn(*desktop, u"dev"_s), 3); // her own message is read
+    QCOMPARE(unreadIn(*desktop, u"general"_s), 1);
+    desktop->send(Frames::read(u"dev"_s, lastSeen + 2)); // read two of bob's three
+    desktop->send(Frames::read(u"general"_s, newest));
+    desktop->send(Frames::read(u"dev"_s, lastSeen)); // an older marker does not move it back
+    auto nowhere = Frames::read(u"nowhere"_s, 1);
+    desktop->send(nowhere);
+    QVERIFY(desktop->waitForFrames(u"error"_s, 1));
+    QCOMPARE(code(*desktop), u"no_such_room"_s);
+    auto laptop = account(u"alice"_s);
+    QVERIFY(laptop);
+    QCOMPARE(unreadIn(*laptop, u"dev"_s), 1);
+    QCOMPARE(unreadIn(*laptop, u"general"_s), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Rooms)
