@@ -18,7 +18,7 @@ struct FieldRule
     bool required = true;
 };
 
-using Fields = std::array<FieldRule, 4>; // unused slots have an empty name
+using Fields = std::array<FieldRule, 5>; // unused slots have an empty name
 
 using namespace Qt::StringLiterals;
 
@@ -43,7 +43,8 @@ Fields clientFields(FrameType type)
             {"cid"_L1, QJsonValue::String, false}}};
     case FrameType::History:
         return {{{"before"_L1, QJsonValue::Double, false}, {"after"_L1, QJsonValue::Double, false},
-            {"limit"_L1, QJsonValue::Double, false}, {"room"_L1, QJsonValue::String, false}}};
+            {"limit"_L1, QJsonValue::Double, false}, {"room"_L1, QJsonValue::String, false},
+            {"with"_L1, QJsonValue::String, false}}};
     case FrameType::Join:
     case FrameType::Part:
         return {{{"room"_L1, QJsonValue::String}}};

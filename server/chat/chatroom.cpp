@@ -476,6 +476,29 @@ Protocol::ErrorCode ChatRoom::sendHistory(
     return ErrorCode::None;
 }
 
+void ChatRoom::sendConversation(qint64 member, MessageStore::Query query, const QString &with)
+{
+    std::unique_lock locker(m_mutex);
+    const Person *person = personLocked(member);
+    if (!person) {
+        return;
+    }
+    query.viewer = person->identity;
+    query.takeUndelivered = false;
+    query.rooms = {};
+    query.privateMessages = true;
+    query.with = with;
+    query.before = std::min(query.before, m_lastId + 1);
+    queueForLocked(member, readEvent({Read::Kind::History, query, {}, {}}));
+}
+
+std::optional<QString> ChatRoom::identityOf(const QString &name) const
+{
+    std::unique_lock locker(m_mutex);
+    const auto person = m_people.constFind(key(name));
+    return person == m_people.constEnd() ? std::nullopt : std::optional(person->identity);
+}
+
 void ChatRoom::sendAfterQueued(qint64 member, const QByteArray &frame)
 {
     std::unique_lock locker(m_mutex);

@@ -112,6 +112,11 @@ public:
     // is stored: of room (a key), or, if room is empty, of general and its private messages.
     // NotMember (or NoSuchRoom) if it may not read the room.
     Protocol::ErrorCode sendHistory(qint64 member, MessageStore::Query query, const QString &room);
+    // A history page of the private conversation between the member and the person (an
+    // identity; see identityOf).
+    void sendConversation(qint64 member, MessageStore::Query query, const QString &with);
+    // The identity of the person online under name, or nothing.
+    std::optional<QString> identityOf(const QString &name) const;
 
     // Rooms. Joining a room that does not exist makes it. Each answers the membership with a
     // room frame (join) and tells the room's members with joined or left (the person's own

@@ -586,8 +586,32 @@ void Session::onHistory(const QJsonObject &frame)
     if (frame.contains("before"_L1)) {
         query.before = frame.value("before"_L1).toInteger();
     }
+    if (frame.contains("with"_L1)) {
+        historyWith(frame.value("with"_L1).toString(), query);
+        return;
+    }
     const QString room = frame.value("room"_L1).toString();
     sendRoomError(m_context.room.sendHistory(m_member, query, room), room);
+}
+
+void Session::historyWith(const QString &name, const MessageStore::Query &query)
+{
+    if (const auto online = m_context.room.identityOf(name)) {
+        m_context.room.sendConversation(m_member, query, *online);
+        return;
+    }
+    // Not online: an account's conversation is still there (a gone guest's is nobody's now).
+    suspend();
+    m_authenticator->findAccount(
+        name, [this, name, query](const std::optional<Authenticator::Identity> &account) {
+            if (account) {
+                m_context.room.sendConversation(m_member, query, account->id);
+            } else {
+                sendError(ErrorCode::NoSuchUser,
+                    u"nobody called %1 is online, and no account is"_s.arg(name));
+            }
+            resume();
+        });
 }
 
 void Session::onUsers(const QJsonObject &)

@@ -82,6 +82,8 @@ private:
     void onInvite(const QJsonObject &frame);
     void onTopic(const QJsonObject &frame);
     void onRead(const QJsonObject &frame);
+    // The history page of the private conversation with name.
+    void historyWith(const QString &name, const MessageStore::Query &query);
     // Refuses (with an error) a topic that is too long or holds control characters.
     bool admitTopic(const QString &topic);
     // Says why a room refused (nothing for None).

@@ -144,11 +144,14 @@ bool prepareHistory(QSqlQuery &query, const MessageStore::Query &q, const QStrin
                       "AND room = ? AND %1)"_s.arg(range));
     }
     if (q.privateMessages) {
+        // With someone: the other side is checked on the rows each index range yields.
+        const QString other = q.with.isEmpty() ? QString() : u"AND %1 = ? "_s;
         ranges.append(u"SELECT id FROM (SELECT id FROM messages "
-                      "WHERE recipient IS NOT NULL AND sender_identity = ? AND %1)"_s.arg(range));
-        ranges.append(
-            u"SELECT id FROM (SELECT id FROM messages "
-            "WHERE recipient IS NOT NULL AND recipient_identity = ? AND %1)"_s.arg(range));
+                      "WHERE recipient IS NOT NULL AND sender_identity = ? %1AND %2)"_s.arg(
+                          other.arg(u"recipient_identity"_s), range));
+        ranges.append(u"SELECT id FROM (SELECT id FROM messages "
+                      "WHERE recipient IS NOT NULL AND recipient_identity = ? %1AND %2)"_s.arg(
+                          other.arg(u"sender_identity"_s), range));
     }
     if (ranges.isEmpty()) {
         ranges.append(u"SELECT NULL WHERE 0"_s);
@@ -173,6 +176,9 @@ bool prepareHistory(QSqlQuery &query, const MessageStore::Query &q, const QStrin
         // An empty viewer matches no identity (NULL never equals it).
         for (int i = 0; i < 2; ++i) {
             query.addBindValue(q.viewer);
+            if (!q.with.isEmpty()) {
+                query.addBindValue(q.with);
+            }
             bindRange();
         }
     }

@@ -124,6 +124,8 @@ public:
         bool privateMessages = true;
         // read() only: count what viewer has not read in each of rooms (Page::unread).
         bool countUnread = false;
+        // Set: of the private messages, only those between viewer and this identity.
+        QString with = {};
     };
     struct Page
     {

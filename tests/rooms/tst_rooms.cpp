@@ -34,6 +34,7 @@ private slots:
     void topics();
     void plainTextRooms();
     void unreadCountsFollowReadMarkers();
+    void historyOfAConversation();
 
 private:
     ChatServer *startServer();
@@ -545,6 +546,42 @@ void tst_Rooms::unreadCountsFollowReadMarkers()
     QVERIFY(laptop);
     QCOMPARE(unreadIn(*laptop, u"dev"_s), 1);
     QCOMPARE(unreadIn(*laptop, u"general"_s), 0);
+}
+
+void tst_Rooms::historyOfAConversation()
+{
+    QVERIFY(startServer());
+    QVERIFY(account(u"dave"_s)); // an account, offline from here on
+    auto alice = guest(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    auto carol = guest(u"carol"_s);
+    QVERIFY(alice && bob && carol);
+    alice->send(Frames::dm(u"bob"_s, u"alice to bob"_s));
+    bob->send(Frames::dm(u"alice"_s, u"bob to alice"_s));
+    carol->send(Frames::dm(u"alice"_s, u"carol to alice"_s));
+    alice->send(Frames::dm(u"dave"_s, u"alice to dave, offline"_s));
+    alice->send(Frames::say(u"in general"_s));
+    QVERIFY(alice->waitForFrames(u"dm"_s, 4));
+    QVERIFY(alice->waitForFrames(u"message"_s, 1));
+    const auto page = [&alice](const QString &with) {
+        QJsonObject request = Frames::historyRequest(0);
+        request.insert("with"_L1, with);
+        alice->send(request);
+        const QJsonObject history = alice->waitForNext(u"history"_s);
+        QStringList texts;
+        for (const QJsonValue &message : history.value("messages"_L1).toArray()) {
+            texts.append(message.toObject().value("text"_L1).toString());
+        }
+        return texts;
+    };
+    QCOMPARE(page(u"BOB"_s), (QStringList{u"alice to bob"_s, u"bob to alice"_s}));
+    QCOMPARE(page(u"carol"_s), QStringList{u"carol to alice"_s});
+    QCOMPARE(page(u"dave"_s), QStringList{u"alice to dave, offline"_s});
+    QJsonObject unknown = Frames::historyRequest(0);
+    unknown.insert("with"_L1, u"nobody"_s);
+    alice->send(unknown);
+    QVERIFY(alice->waitForFrames(u"error"_s, 1));
+    QCOMPARE(code(*alice), u"no_such_user"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_Rooms)
