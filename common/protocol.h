@@ -36,6 +36,8 @@ inline constexpr qsizetype MaxRoomLength = 32;
 inline constexpr auto DefaultRoom = "general";
 // Characters in a room's topic.
 inline constexpr qsizetype MaxTopicLength = 500;
+// Rooms one person (an account, or a guest session) may be in at once.
+inline constexpr int MaxRoomsPerPerson = 100;
 // A client message id ("cid") that makes a say or dm idempotent: 1-64 printable ASCII characters.
 inline constexpr qsizetype MaxCidLength = 64;
 // The most messages one history reply holds, and how many it holds when not told.
@@ -83,7 +85,8 @@ inline constexpr int MaxReplay = 1000;
     X(NotMember,          "not_member")                        \
     X(RoomExists,         "room_exists")                       \
     X(NotInvited,         "not_invited")                       \
-    X(NotOwner,           "not_owner")
+    X(NotOwner,           "not_owner")                         \
+    X(TooManyRooms,       "too_many_rooms")
 // clang-format on
 
 // None and Unknown are not on the wire. Unknown, rather than an empty std::optional, is what

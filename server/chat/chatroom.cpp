@@ -159,6 +159,9 @@ Protocol::ErrorCode ChatRoom::joinRoom(qint64 member, const QString &room)
     }
     Person &person = *m_people.find(found->key);
     const QString k = RoomDirectory::key(room);
+    if (!person.rooms.contains(k) && person.rooms.size() >= Protocol::MaxRoomsPerPerson) {
+        return ErrorCode::TooManyRooms;
+    }
     Event changes;
     if (m_directory.create(room, false, person.identity)) {
         changes.roomChanges.append(RoomChange::created(k, room, {}, false, person.identity));
@@ -218,6 +221,9 @@ Protocol::ErrorCode ChatRoom::createRoom(
         return ErrorCode::ShuttingDown;
     }
     Person &person = *m_people.find(found->key);
+    if (person.rooms.size() >= Protocol::MaxRoomsPerPerson) {
+        return ErrorCode::TooManyRooms;
+    }
     if (!m_directory.create(room, isPrivate, person.identity, topic)) {
         return ErrorCode::RoomExists;
     }

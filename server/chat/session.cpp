@@ -367,6 +367,12 @@ bool Session::admitChat(const QString &text, const QString &cid)
             u"a message may hold at most %1 characters"_s.arg(settings.maxTextLength), cid);
         return false;
     }
+    return admitRequest(cid);
+}
+
+bool Session::admitRequest(const QString &cid)
+{
+    const SessionSettings &settings = m_context.settings;
     switch (m_chatGuard.admit()) {
     case FloodGuard::Verdict::Allowed:
         return true;
@@ -418,6 +424,12 @@ void Session::sendRoomError(ErrorCode code, const QString &room, const QString &
     case ErrorCode::NotOwner:
         sendError(code, u"only the owner of %1 may do that"_s.arg(room), cid);
         break;
+    case ErrorCode::TooManyRooms:
+        sendError(code,
+            u"you are in %1 rooms, the most there may be; part one first"_s.arg(
+                Protocol::MaxRoomsPerPerson),
+            cid);
+        break;
     case ErrorCode::None:
         break;
     default:
@@ -428,6 +440,9 @@ void Session::sendRoomError(ErrorCode code, const QString &room, const QString &
 
 void Session::onJoin(const QJsonObject &frame)
 {
+    if (!admitRequest()) {
+        return;
+    }
     const QString room = frame.value("room"_L1).toString();
     const ErrorCode code = m_context.room.joinRoom(m_member, room);
     if (code == ErrorCode::None) {
@@ -461,7 +476,7 @@ void Session::onCreate(const QJsonObject &frame)
 {
     const QString room = frame.value("room"_L1).toString();
     const QString topic = frame.value("topic"_L1).toString();
-    if (!admitTopic(topic)) {
+    if (!admitTopic(topic) || !admitRequest()) {
         return;
     }
     const ErrorCode code
@@ -474,6 +489,9 @@ void Session::onCreate(const QJsonObject &frame)
 
 void Session::onInvite(const QJsonObject &frame)
 {
+    if (!admitRequest()) {
+        return;
+    }
     const QString room = frame.value("room"_L1).toString();
     const QString name = frame.value("name"_L1).toString();
     const ErrorCode invited = m_context.room.invite(m_member, room, name);
@@ -501,7 +519,7 @@ void Session::onTopic(const QJsonObject &frame)
 {
     const QString room = frame.value("room"_L1).toString();
     const QString topic = frame.value("topic"_L1).toString();
-    if (admitTopic(topic)) {
+    if (admitTopic(topic) && admitRequest()) {
         sendRoomError(m_context.room.setTopic(m_member, room, topic), room);
     }
 }

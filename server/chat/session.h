@@ -100,6 +100,9 @@ private:
     void onService(const QJsonObject &frame);
 
     bool admitChat(const QString &text, const QString &cid);
+    // Counts a say, dm or room request against the flood guard; false (with an error, or a
+    // bye for flooding) if it must be refused.
+    bool admitRequest(const QString &cid = {});
     void onIdle();
     void onFrameTooLarge(qsizetype maxBytes);
     void onFrameTimedOut();

@@ -277,7 +277,7 @@ void tst_FrameType::everyErrorCodeRoundTrips()
         }
     }
     QCOMPARE(names.size(), Protocol::ErrorCodeCount);
-    QCOMPARE(Protocol::ErrorCodeCount, 2 + 36); // None, Unknown and the documented ones
+    QCOMPARE(Protocol::ErrorCodeCount, 2 + 37); // None, Unknown and the documented ones
     QCOMPARE(Protocol::LastErrorCode, ErrorCode(Protocol::ErrorCodeCount - 1));
 }
 

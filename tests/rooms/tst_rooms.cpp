@@ -35,6 +35,7 @@ private slots:
     void plainTextRooms();
     void unreadCountsFollowReadMarkers();
     void historyOfAConversation();
+    void roomsPerPersonAreBounded();
 
 private:
     ChatServer *startServer();
@@ -582,6 +583,29 @@ void tst_Rooms::historyOfAConversation()
     alice->send(unknown);
     QVERIFY(alice->waitForFrames(u"error"_s, 1));
     QCOMPARE(code(*alice), u"no_such_user"_s);
+}
+
+void tst_Rooms::roomsPerPersonAreBounded()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    for (int i = 1; i < Protocol::MaxRoomsPerPerson; ++i) { // general is the first
+        alice->send(Frames::join(u"room-%1"_s.arg(i)));
+    }
+    QVERIFY(alice->waitForFrames(u"room"_s, Protocol::MaxRoomsPerPerson - 1));
+    alice->send(Frames::join(u"one-too-many"_s));
+    QVERIFY(alice->waitForFrames(u"error"_s, 1));
+    QCOMPARE(code(*alice), u"too_many_rooms"_s);
+    alice->send(Frames::create(u"another"_s, true));
+    QVERIFY(alice->waitForFrames(u"error"_s, 2));
+    QCOMPARE(code(*alice), u"too_many_rooms"_s);
+    alice->send(Frames::roomsRequest()); // neither was made
+    QCOMPARE(alice->waitForNext(u"rooms"_s).value("rooms"_L1).toArray().size(),
+        Protocol::MaxRoomsPerPerson);
+    alice->send(Frames::part(u"room-1"_s));
+    alice->send(Frames::join(u"one-too-many"_s));
+    QVERIFY(alice->waitForFrames(u"room"_s, Protocol::MaxRoomsPerPerson));
 }
 
 QTEST_GUILESS_MAIN(tst_Rooms)
