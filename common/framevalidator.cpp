@@ -207,7 +207,8 @@ FrameValidator::Verdict FrameValidator::validateRoom(const QString &room)
 {
     const bool valid = !room.isEmpty() && room.size() <= Protocol::MaxRoomLength
         && std::all_of(room.cbegin(), room.cend(), [](QChar c) {
-               const char16_t u = c.toLower().unicode();
+               // ASCII first: lower-casing turns the Kelvin sign into k.
+               const char16_t u = c.unicode() < 0x80 ? c.toLower().unicode() : u'\0';
                return (u >= u'a' && u <= u'z') || (u >= u'0' && u <= u'9') || u == u'-'
                    || u == u'_';
            });

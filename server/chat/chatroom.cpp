@@ -11,6 +11,18 @@
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
 
+namespace {
+
+// The stored copy of the sender's message id, in whatever room or conversation it went to.
+MessageStore::Query resendQuery(const QString &identity, qint64 id)
+{
+    MessageStore::Query query{identity, id - 1, id + 1, 1, false, false};
+    query.ownOnly = true;
+    return query;
+}
+
+} // namespace
+
 ChatRoom::Event ChatRoom::bytesEvent(const QByteArray &frame)
 {
     Event event;
@@ -58,13 +70,17 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
         return {ErrorCode::NameTaken, 0, {}, 0, 0, {}};
     }
     if (person == m_people.end()) {
-        const QSet<QString> rooms = newcomer.account
+        QHash<QString, qint64> rooms;
+        const QSet<QString> keys = newcomer.account
             ? m_directory.roomsOf(newcomer.identity)
             : QSet<QString>{QString::fromLatin1(Protocol::DefaultRoom)};
+        for (const QString &room : keys) {
+            rooms.insert(room, 0); // the membership's own start applies
+        }
         // The newcomer's own joined is the last event it does not receive.
         const Person arriving{newcomer.name, newcomer.identity, {}, {}, rooms};
-        for (const QString &room : rooms) {
-            announceLocked(arriving, room);
+        for (auto room = rooms.cbegin(); room != rooms.cend(); ++room) {
+            announceLocked(arriving, room.key());
         }
         person = m_people.insert(k, arriving);
         m_identityKeys.insert(newcomer.identity, k);
@@ -77,7 +93,7 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     const Joined joined{ErrorCode::None, id, usersLocked(), int(m_people.size()), m_lastId, motd};
 
     QJsonArray rooms;
-    for (const QString &room : person->rooms) {
+    for (const QString &room : person->rooms.keys()) {
         const RoomDirectory::Room *info = m_directory.find(room);
         rooms.append(QJsonObject{
             {"room"_L1, info ? info->name : room}, {"topic"_L1, info ? info->topic : QString()}});
@@ -87,7 +103,7 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     welcomeFrame.insert("rooms"_L1, rooms);
     Read welcome{Read::Kind::Welcome, {}, welcomeFrame, newcomer.since};
     MessageStore::Query query{newcomer.identity, newcomer.since.value_or(m_lastId), m_lastId + 1, 0,
-        true, newcomer.account, QStringList(person->rooms.cbegin(), person->rooms.cend())};
+        true, newcomer.account, person->rooms.keys()};
     query.countUnread = newcomer.account;
     if (newcomer.since && *newcomer.since < m_lastId) {
         query.limit = Protocol::MaxReplay;
@@ -115,10 +131,13 @@ void ChatRoom::leave(qint64 member, const QString &reason)
     m_cids.senderLeft(person->identity,
         [this](const QString &identity) { return m_identityKeys.contains(identity); });
     const Person gone = *person;
+    if (!gone.identity.startsWith(u"a:"_s)) {
+        m_directory.forgetInvitations(gone.identity);
+    }
     m_identityKeys.remove(person->identity);
     m_identityKeys.remove(person->formerIdentity);
     m_people.erase(person);
-    for (const QString &room : gone.rooms) {
+    for (const QString &room : gone.rooms.keys()) {
         announceLocked(gone, room, reason);
     }
 }
@@ -143,6 +162,9 @@ QStringList ChatRoom::roomMembersLocked(const QString &room) const
 {
     QStringList names;
     for (const Person &person : m_people) {
+        if (names.size() == m_presenceLimit) {
+            break;
+        }
         if (person.rooms.contains(room)) {
             names.append(person.name);
         }
@@ -159,7 +181,9 @@ Protocol::ErrorCode ChatRoom::joinRoom(qint64 member, const QString &room)
     }
     Person &person = *m_people.find(found->key);
     const QString k = RoomDirectory::key(room);
-    if (!person.rooms.contains(k) && person.rooms.size() >= Protocol::MaxRoomsPerPerson) {
+    if (!person.rooms.contains(k)
+        && (person.rooms.size() >= Protocol::MaxRoomsPerPerson
+            || (!m_directory.find(k) && m_directory.size() >= MaxRooms))) {
         return ErrorCode::TooManyRooms;
     }
     Event changes;
@@ -195,7 +219,7 @@ void ChatRoom::enterLocked(Person &person, const QString &room, Event changes)
 {
     const bool entering = !person.rooms.contains(room);
     if (entering) {
-        person.rooms.insert(room);
+        person.rooms.insert(room, m_lastSeq);
         if (person.identity.startsWith(u"a:"_s)) {
             m_directory.addAccount(room, person.identity);
             changes.roomChanges.append(
@@ -221,7 +245,7 @@ Protocol::ErrorCode ChatRoom::createRoom(
         return ErrorCode::ShuttingDown;
     }
     Person &person = *m_people.find(found->key);
-    if (person.rooms.size() >= Protocol::MaxRoomsPerPerson) {
+    if (person.rooms.size() >= Protocol::MaxRoomsPerPerson || m_directory.size() >= MaxRooms) {
         return ErrorCode::TooManyRooms;
     }
     if (!m_directory.create(room, isPrivate, person.identity, topic)) {
@@ -245,7 +269,7 @@ Protocol::ErrorCode ChatRoom::invite(
         return ErrorCode::ShuttingDown;
     }
     const QString k = RoomDirectory::key(room);
-    const RoomDirectory::Room *info = m_directory.find(k);
+    const RoomDirectory::Room *info = roomForLocked(*inviter, k);
     if (!info) {
         return ErrorCode::NoSuchRoom;
     }
@@ -277,7 +301,7 @@ Protocol::ErrorCode ChatRoom::markRead(qint64 member, const QString &room, qint6
         return ErrorCode::ShuttingDown;
     }
     const QString k = RoomDirectory::key(room);
-    if (!m_directory.find(k)) {
+    if (!roomForLocked(*person, k)) {
         return ErrorCode::NoSuchRoom;
     }
     if (!person->rooms.contains(k)) {
@@ -299,7 +323,7 @@ Protocol::ErrorCode ChatRoom::setTopic(qint64 member, const QString &room, const
         return ErrorCode::ShuttingDown;
     }
     const QString k = RoomDirectory::key(room);
-    const RoomDirectory::Room *info = m_directory.find(k);
+    const RoomDirectory::Room *info = roomForLocked(*person, k);
     if (!info) {
         return ErrorCode::NoSuchRoom;
     }
@@ -325,7 +349,7 @@ Protocol::ErrorCode ChatRoom::partRoom(qint64 member, const QString &room)
     }
     Person &person = *m_people.find(found->key);
     const QString k = RoomDirectory::key(room);
-    if (!m_directory.find(k)) {
+    if (!roomForLocked(person, k)) {
         return ErrorCode::NoSuchRoom;
     }
     if (!person.rooms.contains(k)) {
@@ -375,7 +399,7 @@ ChatRoom::Posted ChatRoom::say(
     std::unique_lock locker(m_mutex);
     const QString k = RoomDirectory::key(room);
     const Person *sender = personLocked(member);
-    if (!m_closed && sender && !m_directory.find(k)) {
+    if (!m_closed && sender && !roomForLocked(*sender, k)) {
         return {ErrorCode::NoSuchRoom, 0, false};
     }
     if (!m_closed && sender && !sender->rooms.contains(k)) {
@@ -410,9 +434,8 @@ ChatRoom::Posted ChatRoom::postLocked(
     if (const auto id = m_cids.find(sender->identity, message.cid)) {
         // A retry of something already posted: the sender gets the stored copy again (clients
         // drop an id they already have), and nobody else hears of it.
-        queueForLocked(member,
-            readEvent({Read::Kind::Resend,
-                MessageStore::Query{sender->identity, *id - 1, *id + 1, 1, false, false}, {}, {}}));
+        queueForLocked(
+            member, readEvent({Read::Kind::Resend, resendQuery(sender->identity, *id), {}, {}}));
         return {ErrorCode::None, *id, true};
     }
     Event event;
@@ -434,6 +457,7 @@ ChatRoom::Posted ChatRoom::postLocked(
     }
     if (!message.isPrivate()) {
         event.room = message.room;
+        event.alsoTo = message.fromIdentity; // its acknowledgement, even if it parts meanwhile
     }
     m_lastId = message.id;
     m_cids.remember(message.fromIdentity, message.cid, message.id);
@@ -466,7 +490,7 @@ Protocol::ErrorCode ChatRoom::sendHistory(
         query.privateMessages = true;
     } else {
         const QString k = RoomDirectory::key(room);
-        if (!m_directory.find(k)) {
+        if (!roomForLocked(*person, k)) {
             return ErrorCode::NoSuchRoom;
         }
         if (!person->rooms.contains(k)) {
@@ -524,10 +548,11 @@ void ChatRoom::promote(qint64 member, const QString &identity)
     person.identity = identity;
     m_identityKeys.insert(identity, found->key);
     m_cids.rename(person.formerIdentity, identity);
+    m_directory.rename(person.formerIdentity, identity);
     Event event;
     event.transfer = Transfer{person.formerIdentity, identity};
     // Its rooms are the account's now, for good.
-    for (const QString &room : std::as_const(person.rooms)) {
+    for (const QString &room : person.rooms.keys()) {
         m_directory.addAccount(room, identity);
         event.roomChanges.append(RoomChange::of(RoomChange::Kind::Join, room, identity));
         event.roomChanges.append(RoomChange::readUpTo(room, identity, m_lastId));
@@ -555,6 +580,12 @@ qint64 ChatRoom::revocations() const
 {
     std::unique_lock locker(m_mutex);
     return m_revocations;
+}
+
+const RoomDirectory::Room *ChatRoom::roomForLocked(const Person &person, const QString &key) const
+{
+    const RoomDirectory::Room *room = m_directory.find(key);
+    return room && (!room->isPrivate || person.rooms.contains(key)) ? room : nullptr;
 }
 
 const ChatRoom::Person *ChatRoom::personLocked(qint64 member) const
@@ -772,7 +803,10 @@ void ChatRoom::deliverLocked(const Event &event)
     if (!event.room.isEmpty()) {
         for (const Member &member : std::as_const(m_members)) {
             const Person &person = *m_people.constFind(member.key);
-            if (person.rooms.contains(event.room) || person.identity == event.alsoTo) {
+            // In the room since before the event; or the sender itself, whose copy is its
+            // acknowledgement even if it has left the room meanwhile.
+            if (person.rooms.value(event.room, std::numeric_limits<qint64>::max()) < event.seq
+                || person.identity == event.alsoTo) {
                 push(member);
             }
         }

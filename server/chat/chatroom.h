@@ -172,6 +172,8 @@ public:
     static constexpr int CidsPerSender = SentCids::PerSender;
     static constexpr int OfflineCids = SentCids::OfflinePerSender;
     static constexpr int OfflineWindows = SentCids::OfflineSenders;
+    // Rooms there may be on the server; joining or making another is too_many_rooms.
+    static constexpr int MaxRooms = 10000;
 
 private:
     // A reply that needs the store: what to read, and how to turn the page into frames.
@@ -202,7 +204,9 @@ private:
         QString identity;
         QString formerIdentity; // a registered guest's, for what was addressed to it before
         QList<qint64> members; // its connections, oldest first
-        QSet<QString> rooms; // the keys of the rooms it is in
+        // The keys of the rooms it is in, each with the sequence number it entered at: it gets
+        // a room's events sequenced after that only.
+        QHash<QString, qint64> rooms;
     };
     struct Member
     {
@@ -232,6 +236,9 @@ private:
     void announceLocked(const Person &person, const QString &room, const QString &reason = {},
         const QString &alsoTo = {});
     const Person *personLocked(qint64 member) const;
+    // The room as person may know it: nothing if there is none, or if it is private and person
+    // is not in it (so its existence does not leak through no_such_room and not_member).
+    const RoomDirectory::Room *roomForLocked(const Person &person, const QString &key) const;
     Posted postLocked(qint64 member, StoredMessage message, const QString &to,
         const std::optional<Offline> &offline);
     // Queues event for that membership alone (if it is still one).

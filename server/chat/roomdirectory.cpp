@@ -51,6 +51,25 @@ void RoomDirectory::invite(const QString &key, const QString &identity)
     }
 }
 
+void RoomDirectory::rename(const QString &from, const QString &to)
+{
+    for (Room &room : m_rooms) {
+        if (room.owner == from) {
+            room.owner = to;
+        }
+        if (room.invited.remove(from)) {
+            room.invited.insert(to);
+        }
+    }
+}
+
+void RoomDirectory::forgetInvitations(const QString &identity)
+{
+    for (Room &room : m_rooms) {
+        room.invited.remove(identity);
+    }
+}
+
 bool RoomDirectory::takeInvitation(const QString &key, const QString &identity)
 {
     const auto room = m_rooms.find(key);

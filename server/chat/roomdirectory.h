@@ -43,6 +43,11 @@ public:
     void invite(const QString &key, const QString &identity);
     // True (and the invitation used up) if identity was invited to the room.
     bool takeInvitation(const QString &key, const QString &identity);
+    // A guest who registered: what it owned and was invited to is the account's.
+    void rename(const QString &from, const QString &to);
+    // A guest session that ended: its invitations go with it.
+    void forgetInvitations(const QString &identity);
+    qsizetype size() const { return m_rooms.size(); }
     // The rooms an account belongs to.
     QSet<QString> roomsOf(const QString &identity) const;
     void addAccount(const QString &key, const QString &identity);

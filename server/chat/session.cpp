@@ -426,8 +426,9 @@ void Session::sendRoomError(ErrorCode code, const QString &room, const QString &
         break;
     case ErrorCode::TooManyRooms:
         sendError(code,
-            u"you are in %1 rooms, the most there may be; part one first"_s.arg(
-                Protocol::MaxRoomsPerPerson),
+            u"you are in %1 rooms, or the server has %2, the most there may be"_s
+                .arg(Protocol::MaxRoomsPerPerson)
+                .arg(ChatRoom::MaxRooms),
             cid);
         break;
     case ErrorCode::None:
@@ -453,6 +454,9 @@ void Session::onJoin(const QJsonObject &frame)
 
 void Session::onPart(const QJsonObject &frame)
 {
+    if (!admitRequest()) {
+        return;
+    }
     const QString room = frame.value("room"_L1).toString();
     const ErrorCode code = m_context.room.partRoom(m_member, room);
     if (code == ErrorCode::None && RoomDirectory::key(room) == m_room) {
@@ -463,12 +467,18 @@ void Session::onPart(const QJsonObject &frame)
 
 void Session::onRead(const QJsonObject &frame)
 {
+    if (!admitRequest()) {
+        return;
+    }
     const QString room = frame.value("room"_L1).toString();
     sendRoomError(m_context.room.markRead(m_member, room, frame.value("id"_L1).toInteger()), room);
 }
 
 void Session::onRooms(const QJsonObject &)
 {
+    if (!admitRequest()) {
+        return;
+    }
     m_context.room.sendRooms(m_member);
 }
 

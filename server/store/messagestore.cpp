@@ -139,6 +139,19 @@ bool prepareHistory(QSqlQuery &query, const MessageStore::Query &q, const QStrin
     const QString order = q.newest ? u"DESC"_s : u"ASC"_s;
     const QString range = u"id > ? AND id < ? ORDER BY id %1 LIMIT ?"_s.arg(order);
     QStringList ranges;
+    if (q.ownOnly) {
+        // By id, a range of the primary key as narrow as the page: one row, for a resend.
+        if (!query.prepare(prefix
+                + u"SELECT %1 FROM messages WHERE sender_identity = ? AND %2"_s.arg(
+                    MessageColumns, range))) {
+            return false;
+        }
+        query.addBindValue(q.viewer);
+        query.addBindValue(q.after);
+        query.addBindValue(q.before);
+        query.addBindValue(q.limit + 1);
+        return true;
+    }
     for (qsizetype i = 0; i < q.rooms.size(); ++i) {
         ranges.append(u"SELECT id FROM (SELECT id FROM messages WHERE recipient IS NULL "
                       "AND room = ? AND %1)"_s.arg(range));
@@ -440,7 +453,7 @@ MessageStore::Page MessageStore::read(const Query &q)
 {
     Page page = q.limit > 0 ? history(q) : Page{};
     if (q.countUnread && !q.viewer.isEmpty()) {
-        page.unread = unread(q.viewer, q.rooms);
+        page.unread = unread(q.viewer, q.rooms, q.before);
     }
     if (!q.takeUndelivered || q.viewer.isEmpty()) {
         return page;
@@ -492,19 +505,21 @@ MessageStore::Page MessageStore::read(const Query &q)
     return page;
 }
 
-QHash<QString, int> MessageStore::unread(const QString &viewer, const QStringList &rooms) const
+QHash<QString, int> MessageStore::unread(
+    const QString &viewer, const QStringList &rooms, qint64 before) const
 {
     QSqlQuery query(database(m_connectionName));
     // Through messages_room from the marker on; one's own messages are read.
     query.prepare(u"SELECT count(*) FROM messages WHERE recipient IS NULL AND room = ? AND id > "
                   "coalesce((SELECT last_read FROM read_markers WHERE identity = ? AND room = ?), "
                   "(SELECT coalesce(max(id), 0) FROM messages)) "
-                  "AND (sender_identity IS NULL OR sender_identity != ?)"_s);
+                  "AND id < ? AND (sender_identity IS NULL OR sender_identity != ?)"_s);
     QHash<QString, int> counts;
     for (const QString &room : rooms) {
         query.addBindValue(room);
         query.addBindValue(viewer);
         query.addBindValue(room);
+        query.addBindValue(before);
         query.addBindValue(viewer);
         if (query.exec() && query.next()) {
             counts.insert(room, query.value(0).toInt());
@@ -624,8 +639,13 @@ QList<MessageStore::Room> MessageStore::rooms() const
 bool MessageStore::transferLocked(const Transfer &transfer)
 {
     QSqlQuery query(database(m_connectionName));
-    for (const QString &column : {u"sender_identity"_s, u"recipient_identity"_s}) {
-        query.prepare(u"UPDATE messages SET %1 = ? WHERE %1 = ?"_s.arg(column));
+    // Its messages, the rooms it made and its invitations.
+    for (const QString &statement :
+        {u"UPDATE messages SET sender_identity = ? WHERE sender_identity = ?"_s,
+            u"UPDATE messages SET recipient_identity = ? WHERE recipient_identity = ?"_s,
+            u"UPDATE rooms SET owner = ? WHERE owner = ?"_s,
+            u"UPDATE OR IGNORE room_invites SET identity = ? WHERE identity = ?"_s}) {
+        query.prepare(statement);
         query.addBindValue(transfer.to);
         query.addBindValue(transfer.from);
         if (!query.exec()) {

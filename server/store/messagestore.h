@@ -126,6 +126,8 @@ public:
         bool countUnread = false;
         // Set: of the private messages, only those between viewer and this identity.
         QString with = {};
+        // Only viewer's own messages, in any room or conversation (a retried send's copy).
+        bool ownOnly = false;
     };
     struct Page
     {
@@ -144,7 +146,9 @@ public:
     QList<StoredMessage> recentWithCid(int count) const;
     // Messages to each of rooms after viewer's read marker, its own not counted; a room without
     // a marker counts as read.
-    QHash<QString, int> unread(const QString &viewer, const QStringList &rooms) const;
+    // Only ids below before count: what comes later arrives live.
+    QHash<QString, int> unread(
+        const QString &viewer, const QStringList &rooms, qint64 before) const;
     // The accounts' best results; a guest's are never stored.
     QList<Leaderboard::Entry> scores() const;
     // One transfer, in a transaction of its own.

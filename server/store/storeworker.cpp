@@ -137,6 +137,11 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
     m_unsaved = std::move(messages);
     m_unsavedScores = std::move(scores);
     m_unsavedTransfers = std::move(transfers);
+    if (roomChanges.size() > MaxUnsaved) {
+        qCCritical(lcStore) << "dropping" << roomChanges.size() - MaxUnsaved
+                            << "unsaved room changes to bound memory";
+        roomChanges.remove(0, roomChanges.size() - MaxUnsaved);
+    }
     m_unsavedRoomChanges = std::move(roomChanges);
     m_retryTimer.start();
 }

@@ -1,6 +1,7 @@
 #include "textwire.h"
 
 #include "framecodec.h"
+#include "framevalidator.h"
 #include "textcommandparser.h"
 #include "textrenderer.h"
 
@@ -16,6 +17,13 @@ WireFormat::Decoded TextWire::decode(const QByteArray &line, const Context &cont
     const TextCommandParser::Command command = TextCommandParser::parse(
         *text, {context.registered, context.openQuestion, context.passwordFor, context.room});
     Decoded decoded;
+    // Typed commands obey the rules JSON frames do (a room's name, a cid's shape).
+    if (!command.frame.isEmpty()) {
+        const FrameValidator::Verdict verdict = FrameValidator::validateClientFrame(command.frame);
+        if (!verdict.isValid()) {
+            return {{}, verdict.error, verdict.message, {}};
+        }
+    }
     decoded.frame = command.frame;
     if (!command.reply.isEmpty()) {
         decoded.reply = (command.reply + u'\n').toUtf8();

@@ -36,6 +36,8 @@ private slots:
     void unreadCountsFollowReadMarkers();
     void historyOfAConversation();
     void roomsPerPersonAreBounded();
+    void retriedSayInARoomIsAnsweredOnce();
+    void aRegisteringGuestKeepsItsRooms();
 
 private:
     ChatServer *startServer();
@@ -195,6 +197,7 @@ void tst_Rooms::refusals()
     QVERIFY(refused(Frames::join(u"no spaces"_s), u"bad_room"_s));
     QVERIFY(refused(Frames::join(QString(33, u'x')), u"bad_room"_s));
     QVERIFY(refused(Frames::join(u"café"_s), u"bad_room"_s));
+    QVERIFY(refused(Frames::join(u"\u212Aitchen"_s), u"bad_room"_s)); // a Kelvin sign is no k
     QVERIFY(refused(Frames::sayIn(u"nowhere"_s, u"hello?"_s, u"c1"_s), u"no_such_room"_s));
     QCOMPARE(alice->lastOfType(u"error"_s).value("cid"_L1).toString(), u"c1"_s);
     QVERIFY(refused(Frames::part(u"nowhere"_s), u"no_such_room"_s));
@@ -379,9 +382,15 @@ void tst_Rooms::privateRoomsNeedAnInvitation()
     mallory->send(Frames::join(u"secret"_s));
     QVERIFY(mallory->waitForFrames(u"error"_s, 1));
     QCOMPARE(code(*mallory), u"not_invited"_s);
+    // To an outsider a private room is no room at all, whatever it asks.
     mallory->send(Frames::invite(u"secret"_s, u"mallory"_s));
     QVERIFY(mallory->waitForFrames(u"error"_s, 2));
-    QCOMPARE(code(*mallory), u"not_member"_s);
+    QCOMPARE(code(*mallory), u"no_such_room"_s);
+    QJsonObject peek = Frames::historyRequest(0);
+    peek.insert("room"_L1, u"secret"_s);
+    mallory->send(peek);
+    QVERIFY(mallory->waitForFrames(u"error"_s, 3));
+    QCOMPARE(code(*mallory), u"no_such_room"_s);
 
     alice->send(Frames::invite(u"secret"_s, u"bob"_s));
     const QJsonObject invited = bob->waitForNext(u"invited"_s);
@@ -473,6 +482,8 @@ void tst_Rooms::plainTextRooms()
     QVERIFY(person.connectTo(m_server->serverPort()));
     person.type(u"carol"_s);
     QVERIFY(!person.waitForLine(u"Welcome, carol"_s).isEmpty());
+    person.type(u"/join Bad Name"_s); // plain text is held to the same rules
+    QVERIFY(!person.waitForLine(u"! a room name has"_s).isEmpty());
     person.type(u"/rooms"_s);
     QVERIFY(!person.waitForLine(u"* Rooms: #dev (1), #general (2)"_s).isEmpty());
     person.type(u"/join dev"_s);
@@ -575,7 +586,9 @@ void tst_Rooms::historyOfAConversation()
         }
         return texts;
     };
-    QCOMPARE(page(u"BOB"_s), (QStringList{u"alice to bob"_s, u"bob to alice"_s}));
+    QStringList withBob = page(u"BOB"_s); // the two were sent at once, in either order
+    withBob.sort();
+    QCOMPARE(withBob, (QStringList{u"alice to bob"_s, u"bob to alice"_s}));
     QCOMPARE(page(u"carol"_s), QStringList{u"carol to alice"_s});
     QCOMPARE(page(u"dave"_s), QStringList{u"alice to dave, offline"_s});
     QJsonObject unknown = Frames::historyRequest(0);
@@ -606,6 +619,43 @@ void tst_Rooms::roomsPerPersonAreBounded()
     alice->send(Frames::part(u"room-1"_s));
     alice->send(Frames::join(u"one-too-many"_s));
     QVERIFY(alice->waitForFrames(u"room"_s, Protocol::MaxRoomsPerPerson));
+}
+
+void tst_Rooms::retriedSayInARoomIsAnsweredOnce()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    alice->send(Frames::join(u"dev"_s));
+    alice->send(Frames::sayIn(u"dev"_s, u"once"_s, u"c-1"_s));
+    alice->send(Frames::sayIn(u"dev"_s, u"once"_s, u"c-1"_s)); // the retry
+    QVERIFY(alice->waitForFrames(u"message"_s, 2));
+    const QList<QJsonObject> copies = alice->framesOfType(u"message"_s);
+    QCOMPARE(copies.at(0).value("id"_L1), copies.at(1).value("id"_L1));
+    QCOMPARE(copies.at(1).value("room"_L1).toString(), u"dev"_s);
+}
+
+void tst_Rooms::aRegisteringGuestKeepsItsRooms()
+{
+    QVERIFY(startServer());
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    alice->send(Frames::create(u"mine"_s, true));
+    QVERIFY(alice->waitForFrames(u"room"_s, 1));
+    alice->send(Frames::registerRequest(u"alice password"_s)); // as account() signs in
+    QVERIFY(alice->waitForFrames(u"registered"_s, 1));
+    alice->send(Frames::topic(u"mine"_s, u"still hers"_s)); // the owner is the account now
+    QCOMPARE(alice->waitForNext(u"topic"_s).value("topic"_L1).toString(), u"still hers"_s);
+    alice->send(Frames::quit());
+    QVERIFY(alice->waitForDisconnected());
+    QVERIFY(startServer());
+    auto back = account(u"alice"_s);
+    QVERIFY(back);
+    QStringList rooms = roomNames(back->lastOfType(u"welcome"_s).value("rooms"_L1).toArray());
+    rooms.sort();
+    QCOMPARE(rooms, (QStringList{u"general"_s, u"mine"_s}));
+    back->send(Frames::topic(u"mine"_s, u"and after a restart"_s));
+    QCOMPARE(back->waitForNext(u"topic"_s).value("topic"_L1).toString(), u"and after a restart"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_Rooms)
