@@ -3,6 +3,7 @@
 #include "frames.h"
 #include "signinthrottle.h"
 #include "testclient.h"
+#include "testserver.h"
 #include "textclient.h"
 
 #include <QDir>
@@ -101,19 +102,7 @@ void tst_Accounts::cleanup()
 ChatServer *tst_Accounts::startServer(ServerConfig config)
 {
     m_server.reset();
-    config.bindAddress = QHostAddress::LocalHost;
-    config.port = 0;
-    config.chatRate = 10000;
-    config.chatBurst = 10000;
-    if (config.databasePath == ":memory:"_L1) {
-        config.databasePath = m_dir->filePath(u"natter.db"_s);
-    }
-    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
-    m_server = std::make_unique<ChatServer>(config);
-    if (!m_server->start()) {
-        qWarning().noquote() << "cannot start:" << m_server->startError();
-        m_server.reset();
-    }
+    m_server = startTestServer(*m_dir, std::move(config));
     return m_server.get();
 }
 

@@ -3,6 +3,7 @@
 #include "idrange.h"
 #include "quizanswer.h"
 #include "testclient.h"
+#include "testserver.h"
 
 #include <QJsonArray>
 #include <QTemporaryDir>
@@ -79,20 +80,7 @@ void tst_History::cleanup()
 ChatServer *tst_History::startServer(ServerConfig config)
 {
     m_server.reset();
-    config.bindAddress = QHostAddress::LocalHost;
-    config.port = 0;
-    config.chatRate = 10000; // these tests chat fast on purpose
-    config.chatBurst = 10000;
-    if (config.databasePath == ":memory:"_L1) {
-        config.databasePath = m_dir->filePath(u"natter.db"_s);
-    }
-    // The suite runs twice under ctest: a thread per client, and pooled (see CMakeLists).
-    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
-    m_server = std::make_unique<ChatServer>(config);
-    if (!m_server->start()) {
-        qWarning().noquote() << "cannot start:" << m_server->startError();
-        m_server.reset();
-    }
+    m_server = startTestServer(*m_dir, std::move(config));
     return m_server.get();
 }
 

@@ -1,6 +1,7 @@
 #include "chatserver.h"
 #include "frames.h"
 #include "testclient.h"
+#include "testserver.h"
 #include "textclient.h"
 
 #include <QJsonArray>
@@ -93,18 +94,7 @@ void tst_Rooms::cleanup()
 ChatServer *tst_Rooms::startServer()
 {
     m_server.reset();
-    ServerConfig config;
-    config.bindAddress = QHostAddress::LocalHost;
-    config.port = 0;
-    config.chatRate = 10000;
-    config.chatBurst = 10000;
-    config.databasePath = m_dir->filePath(u"natter.db"_s);
-    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
-    m_server = std::make_unique<ChatServer>(config);
-    if (!m_server->start()) {
-        qWarning().noquote() << "cannot start:" << m_server->startError();
-        m_server.reset();
-    }
+    m_server = startTestServer(*m_dir, {});
     return m_server.get();
 }
 
