@@ -801,13 +801,16 @@ void ChatRoom::deliverLocked(const Event &event)
         return;
     }
     if (!event.room.isEmpty()) {
-        for (const Member &member : std::as_const(m_members)) {
-            const Person &person = *m_people.constFind(member.key);
+        // By person: one membership test each, however many connections it has, and no name
+        // lookup per connection on the broadcast path.
+        for (const Person &person : std::as_const(m_people)) {
             // In the room since before the event; or the sender itself, whose copy is its
             // acknowledgement even if it has left the room meanwhile.
             if (person.rooms.value(event.room, std::numeric_limits<qint64>::max()) < event.seq
                 || person.identity == event.alsoTo) {
-                push(member);
+                for (const qint64 id : person.members) {
+                    push(*m_members.constFind(id));
+                }
             }
         }
         return;
