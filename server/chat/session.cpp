@@ -510,19 +510,31 @@ void Session::onInvite(const QJsonObject &frame)
         return;
     }
     // Not online: an account may be invited all the same.
+    withAccount(name, [this, room, name](const std::optional<ChatRoom::Offline> &account) {
+        if (account) {
+            sendRoomError(m_context.room.invite(m_member, room, name, account), room);
+        } else {
+            sendNoSuchUser(name);
+        }
+    });
+}
+
+void Session::withAccount(
+    const QString &name, std::function<void(const std::optional<ChatRoom::Offline> &)> then)
+{
+    // Input waits, so that what the client sends next is not handled before this.
     suspend();
     m_authenticator->findAccount(
-        name, [this, room, name](const std::optional<Authenticator::Identity> &account) {
-            const ErrorCode code = account ? m_context.room.invite(m_member, room, name,
-                                       ChatRoom::Offline{account->name, account->id})
-                                           : ErrorCode::NoSuchUser;
-            if (code == ErrorCode::NoSuchUser) {
-                sendError(code, u"nobody called %1 is online, and no account is"_s.arg(name));
-            } else {
-                sendRoomError(code, room);
-            }
+        name, [this, then](const std::optional<Authenticator::Identity> &account) {
+            then(account ? std::optional<ChatRoom::Offline>({account->name, account->id})
+                         : std::nullopt);
             resume();
         });
+}
+
+void Session::sendNoSuchUser(const QString &name)
+{
+    sendError(ErrorCode::NoSuchUser, u"nobody called %1 is online, and no account is"_s.arg(name));
 }
 
 void Session::onTopic(const QJsonObject &frame)
@@ -567,16 +579,11 @@ void Session::onDm(const QJsonObject &frame)
 
 void Session::sendToOffline(const QString &to, const QString &text, const QString &cid)
 {
-    // Input waits, so that what the client sends next is not posted before this message.
-    suspend();
-    m_authenticator->findAccount(
-        to, [this, to, text, cid](const std::optional<Authenticator::Identity> &account) {
-            refusedDm(account ? m_context.room.sendPrivate(
-                          m_member, to, text, cid, ChatRoom::Offline{account->name, account->id})
-                              : ChatRoom::Posted{ErrorCode::NoSuchUser, 0, false},
-                to, cid);
-            resume();
-        });
+    withAccount(to, [this, to, text, cid](const std::optional<ChatRoom::Offline> &account) {
+        refusedDm(account ? m_context.room.sendPrivate(m_member, to, text, cid, account)
+                          : ChatRoom::Posted{ErrorCode::NoSuchUser, 0, false},
+            to, cid);
+    });
 }
 
 void Session::refusedDm(const ChatRoom::Posted &sent, const QString &to, const QString &cid)
@@ -629,17 +636,13 @@ void Session::historyWith(const QString &name, const MessageStore::Query &query)
         return;
     }
     // Not online: an account's conversation is still there (a gone guest's is nobody's now).
-    suspend();
-    m_authenticator->findAccount(
-        name, [this, name, query](const std::optional<Authenticator::Identity> &account) {
-            if (account) {
-                m_context.room.sendConversation(m_member, query, account->id);
-            } else {
-                sendError(ErrorCode::NoSuchUser,
-                    u"nobody called %1 is online, and no account is"_s.arg(name));
-            }
-            resume();
-        });
+    withAccount(name, [this, name, query](const std::optional<ChatRoom::Offline> &account) {
+        if (account) {
+            m_context.room.sendConversation(m_member, query, account->identity);
+        } else {
+            sendNoSuchUser(name);
+        }
+    });
 }
 
 void Session::onUsers(const QJsonObject &)

@@ -93,6 +93,12 @@ private:
     void sendToOffline(const QString &to, const QString &text, const QString &cid);
     // Tells the client why its dm was not sent, if it was not.
     void refusedDm(const ChatRoom::Posted &sent, const QString &to, const QString &cid);
+    // Runs then with the account called name (nothing if there is none), holding input
+    // meanwhile.
+    void withAccount(
+        const QString &name, std::function<void(const std::optional<ChatRoom::Offline> &)> then);
+    // no_such_user: name is neither online nor an account.
+    void sendNoSuchUser(const QString &name);
     // Holds input until the account step under way answers; resume() goes on.
     void suspend();
     void resume();
