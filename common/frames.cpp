@@ -143,6 +143,20 @@ QJsonObject historyRequest(qint64 before, qint64 after, int limit)
     return frame;
 }
 
+QJsonObject roomHistoryRequest(const QString &room, qint64 before)
+{
+    QJsonObject frame = historyRequest(before);
+    frame.insert("room"_L1, room);
+    return frame;
+}
+
+QJsonObject conversationHistoryRequest(const QString &name, qint64 before)
+{
+    QJsonObject frame = historyRequest(before);
+    frame.insert("with"_L1, name);
+    return frame;
+}
+
 QJsonObject usersRequest()
 {
     return {{"type"_L1, frameTypeName(FrameType::Users)}};

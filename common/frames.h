@@ -39,6 +39,10 @@ QJsonObject dm(const QString &to, const QString &text, const QString &cid = {});
 // One page of stored history: the newest `limit` before `before` (0: the latest), or, given an
 // `after` of 0 or more, the oldest `limit` after it.
 QJsonObject historyRequest(qint64 before, qint64 after = -1, int limit = 0);
+// The newest page of a room's history before `before` (0: the latest).
+QJsonObject roomHistoryRequest(const QString &room, qint64 before);
+// The newest page of the private conversation with `name` before `before` (0: the latest).
+QJsonObject conversationHistoryRequest(const QString &name, qint64 before);
 QJsonObject usersRequest();
 QJsonObject ping();
 QJsonObject pong(); // both directions: the answer to a ping

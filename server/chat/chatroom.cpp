@@ -101,7 +101,7 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     QJsonObject welcomeFrame = Frames::welcome(person->name, joined.users, joined.userCount, motd,
         joined.lastId, newcomer.account, newcomer.token);
     welcomeFrame.insert("rooms"_L1, rooms);
-    Read welcome{Read::Kind::Welcome, {}, welcomeFrame, newcomer.since};
+    Read welcome{Read::Kind::Welcome, {}, welcomeFrame, newcomer.since, {}};
     MessageStore::Query query{newcomer.identity, newcomer.since.value_or(m_lastId), m_lastId + 1, 0,
         true, newcomer.account, person->rooms.keys()};
     query.countUnread = newcomer.account;
@@ -203,7 +203,7 @@ Protocol::ErrorCode ChatRoom::joinRoom(qint64 member, const QString &room)
 
 void ChatRoom::queueRoomLocked(qint64 member, const Person &person, const QJsonObject &frame)
 {
-    Read read{Read::Kind::Room, {}, frame, {}};
+    Read read{Read::Kind::Room, {}, frame, {}, {}};
     if (person.identity.startsWith(u"a:"_s)) {
         // Its unread count is the store's to tell, after the join that set its marker.
         MessageStore::Query query{person.identity, m_lastId, m_lastId + 1, 0, true, false};
@@ -435,7 +435,7 @@ ChatRoom::Posted ChatRoom::postLocked(
         // A retry of something already posted: the sender gets the stored copy again (clients
         // drop an id they already have), and nobody else hears of it.
         queueForLocked(
-            member, readEvent({Read::Kind::Resend, resendQuery(sender->identity, *id), {}, {}}));
+            member, readEvent({Read::Kind::Resend, resendQuery(sender->identity, *id), {}, {}, {}}));
         return {ErrorCode::None, *id, true};
     }
     Event event;
@@ -502,11 +502,14 @@ Protocol::ErrorCode ChatRoom::sendHistory(
     // The store answers after committing the whole batch, later messages included; the page
     // must hold only what came before the request, as the live traffic brings the rest.
     query.before = std::min(query.before, m_lastId + 1);
-    queueForLocked(member, readEvent({Read::Kind::History, query, {}, {}}));
+    queueForLocked(member,
+        readEvent({Read::Kind::History, query, {}, {},
+            room.isEmpty() ? QJsonObject{} : QJsonObject{{"room"_L1, query.rooms.value(0)}}}));
     return ErrorCode::None;
 }
 
-void ChatRoom::sendConversation(qint64 member, MessageStore::Query query, const QString &with)
+void ChatRoom::sendConversation(
+    qint64 member, MessageStore::Query query, const QString &with, const QString &name)
 {
     std::unique_lock locker(m_mutex);
     const Person *person = personLocked(member);
@@ -519,7 +522,7 @@ void ChatRoom::sendConversation(qint64 member, MessageStore::Query query, const 
     query.privateMessages = true;
     query.with = with;
     query.before = std::min(query.before, m_lastId + 1);
-    queueForLocked(member, readEvent({Read::Kind::History, query, {}, {}}));
+    queueForLocked(member, readEvent({Read::Kind::History, query, {}, {}, {{"with"_L1, name}}}));
 }
 
 std::optional<QString> ChatRoom::identityOf(const QString &name) const
@@ -747,7 +750,11 @@ QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &p
         for (const StoredMessage &message : page.messages) {
             messages.append(message.toFrame());
         }
-        frames.append(FrameCodec::encode(Frames::history(messages, page.more)));
+        QJsonObject history = Frames::history(messages, page.more);
+        for (auto field = read.about.constBegin(); field != read.about.constEnd(); ++field) {
+            history.insert(field.key(), field.value());
+        }
+        frames.append(FrameCodec::encode(history));
         break;
     }
     case Read::Kind::Resend:

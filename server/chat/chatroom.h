@@ -112,9 +112,10 @@ public:
     // is stored: of room (a key), or, if room is empty, of general and its private messages.
     // NotMember (or NoSuchRoom) if it may not read the room.
     Protocol::ErrorCode sendHistory(qint64 member, MessageStore::Query query, const QString &room);
-    // A history page of the private conversation between the member and the person (an
-    // identity; see identityOf).
-    void sendConversation(qint64 member, MessageStore::Query query, const QString &with);
+    // A history page of the private conversation between the member and the person (with, an
+    // identity; see identityOf); the answer names it as the request did (name).
+    void sendConversation(
+        qint64 member, MessageStore::Query query, const QString &with, const QString &name);
     // The identity of the person online under name, or nothing.
     std::optional<QString> identityOf(const QString &name) const;
 
@@ -184,6 +185,9 @@ private:
         std::optional<MessageStore::Query> query;
         QJsonObject welcome; // Kind::Welcome, Kind::Room: the frame, to be given unread counts
         std::optional<qint64> since; // Kind::Welcome: what the client asked to resume from
+        // Kind::History: what the request named ({"room": R} or {"with": N}), repeated in the
+        // answer so a client with several requests out knows which conversation a page is for.
+        QJsonObject about;
     };
     struct Event
     {

@@ -410,31 +410,31 @@ void Session::sendRoomError(ErrorCode code, const QString &room, const QString &
 {
     switch (code) {
     case ErrorCode::NoSuchRoom:
-        sendError(code, u"there is no room %1; join it to make it"_s.arg(room), cid);
+        sendError(code, u"there is no room %1; join it to make it"_s.arg(room), cid, room);
         break;
     case ErrorCode::NotMember:
-        sendError(code, u"you are not in %1; join it first"_s.arg(room), cid);
+        sendError(code, u"you are not in %1; join it first"_s.arg(room), cid, room);
         break;
     case ErrorCode::RoomExists:
-        sendError(code, u"there is a room %1 already"_s.arg(room), cid);
+        sendError(code, u"there is a room %1 already"_s.arg(room), cid, room);
         break;
     case ErrorCode::NotInvited:
-        sendError(code, u"%1 is private: a member must invite you first"_s.arg(room), cid);
+        sendError(code, u"%1 is private: a member must invite you first"_s.arg(room), cid, room);
         break;
     case ErrorCode::NotOwner:
-        sendError(code, u"only the owner of %1 may do that"_s.arg(room), cid);
+        sendError(code, u"only the owner of %1 may do that"_s.arg(room), cid, room);
         break;
     case ErrorCode::TooManyRooms:
         sendError(code,
             u"you are in %1 rooms, or the server has %2, the most there may be"_s
                 .arg(Protocol::MaxRoomsPerPerson)
                 .arg(ChatRoom::MaxRooms),
-            cid);
+            cid, room);
         break;
     case ErrorCode::None:
         break;
     default:
-        sendError(code, u"the server is shutting down"_s, cid);
+        sendError(code, u"the server is shutting down"_s, cid, room);
         break;
     }
 }
@@ -632,13 +632,13 @@ void Session::onHistory(const QJsonObject &frame)
 void Session::historyWith(const QString &name, const MessageStore::Query &query)
 {
     if (const auto online = m_context.room.identityOf(name)) {
-        m_context.room.sendConversation(m_member, query, *online);
+        m_context.room.sendConversation(m_member, query, *online, name);
         return;
     }
     // Not online: an account's conversation is still there (a gone guest's is nobody's now).
     withAccount(name, [this, name, query](const std::optional<ChatRoom::Offline> &account) {
         if (account) {
-            m_context.room.sendConversation(m_member, query, account->identity);
+            m_context.room.sendConversation(m_member, query, account->identity, name);
         } else {
             sendNoSuchUser(name);
         }
@@ -699,7 +699,8 @@ void Session::send(const QJsonObject &frame)
     }
 }
 
-void Session::sendError(ErrorCode code, const QString &message, const QString &cid)
+void Session::sendError(
+    ErrorCode code, const QString &message, const QString &cid, const QString &room)
 {
     // Messages quote what the client sent; a lone surrogate in it must not reach the wire
     // (converting to UTF-8 and back replaces it).
@@ -707,7 +708,11 @@ void Session::sendError(ErrorCode code, const QString &message, const QString &c
     if (code != ErrorCode::FrameTooLarge) {
         qCInfo(lcChat).noquote() << m_connection->peer() << Protocol::errorCodeName(code) << clean;
     }
-    send(Frames::error(code, clean, cid));
+    QJsonObject error = Frames::error(code, clean, cid);
+    if (!room.isEmpty()) {
+        error.insert("room"_L1, room); // which conversation it is about, for clients with several
+    }
+    send(error);
 }
 
 void Session::flushOutbox()

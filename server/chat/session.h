@@ -120,7 +120,8 @@ private:
     // Writes frame after whatever the room has queued for this client.
     void send(const QJsonObject &frame);
     // cid: the failed say's or dm's, so the client knows which of its messages was refused.
-    void sendError(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
+    void sendError(Protocol::ErrorCode code, const QString &message, const QString &cid = {},
+        const QString &room = {});
     void leaveRoom(const QString &reason);
     // Says bye with reason, lets queued bytes drain, then closes. Others see leaveReason.
     void closeWithBye(const QString &reason, const QString &leaveReason);

@@ -272,6 +272,15 @@ void tst_Rooms::historyPerRoom()
     QCOMPARE(texts(alice->framesOfType(u"history"_s).at(0)), QStringList{u"in dev"_s});
     QCOMPARE(texts(alice->framesOfType(u"history"_s).at(1)),
         (QStringList{u"in general"_s, u"private"_s}));
+    // Each answer names what was asked, so a client with both out can tell them apart.
+    QCOMPARE(alice->framesOfType(u"history"_s).at(0).value("room"_L1).toString(), u"dev"_s);
+    QVERIFY(!alice->framesOfType(u"history"_s).at(1).contains("room"_L1));
+    QJsonObject notIn = Frames::historyRequest(0);
+    notIn.insert("room"_L1, u"dev"_s);
+    bob->send(notIn);
+    const QJsonObject refused = bob->waitForNext(u"error"_s);
+    QCOMPARE(refused.value("code"_L1).toString(), u"not_member"_s);
+    QCOMPARE(refused.value("room"_L1).toString(), u"dev"_s);
 }
 
 void tst_Rooms::accountRoomsSurviveARestart()
@@ -570,6 +579,9 @@ void tst_Rooms::historyOfAConversation()
         request.insert("with"_L1, with);
         alice->send(request);
         const QJsonObject history = alice->waitForNext(u"history"_s);
+        if (history.value("with"_L1).toString() != with) {
+            return QStringList{u"answer names %1"_s.arg(history.value("with"_L1).toString())};
+        }
         QStringList texts;
         for (const QJsonValue &message : history.value("messages"_L1).toArray()) {
             texts.append(message.toObject().value("text"_L1).toString());
