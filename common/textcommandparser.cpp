@@ -49,6 +49,7 @@ QString TextCommandParser::helpText()
            "  /logout               sign out of this connection and leave\n"
            "  /join ROOM, /part     go to a room (made if there is none), leave the current one\n"
            "  /rooms, /topic TEXT   the rooms; set the current room's topic\n"
+           "  /invite NAME [ROOM]   let NAME join a private room (the current one)\n"
            "  /quit                 leave (or quit, exit)"_s;
 }
 
@@ -125,13 +126,31 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
         if (command == "/join"_L1) {
             return rest.isEmpty() ? reply(u"! usage: /join ROOM"_s) : frame(Frames::join(rest));
         }
+        const Command noRoom
+            = reply(u"! %1 needs a room here: this is a private conversation"_s.arg(command));
         if (command == "/part"_L1 || command == "/leave"_L1) {
+            if (rest.isEmpty() && context.noRoom) {
+                return noRoom;
+            }
             return frame(Frames::part(rest.isEmpty() ? here : rest));
+        }
+        if (command == "/invite"_L1) {
+            const QStringList words = rest.split(u' ', Qt::SkipEmptyParts);
+            if (words.isEmpty() || words.size() > 2) {
+                return reply(u"! usage: /invite NAME [ROOM]"_s);
+            }
+            if (words.size() == 1 && context.noRoom) {
+                return noRoom;
+            }
+            return frame(Frames::invite(words.size() == 2 ? words.at(1) : here, words.at(0)));
         }
         if (command == "/rooms"_L1) {
             return frame(Frames::roomsRequest());
         }
         if (command == "/topic"_L1) {
+            if (context.noRoom) {
+                return noRoom;
+            }
             return frame(Frames::topic(here, rest));
         }
         if (command == "/quiz"_L1) {

@@ -16,6 +16,7 @@
 //   /logout                   logout              (after Password:, the line is the password)
 //   /join ROOM                join                /part [ROOM]        part (the current room)
 //   /rooms                    rooms               /topic TEXT         topic of the current room
+//   /invite NAME [ROOM]       invite (to the current room)
 //   /quit, /exit, quit, exit, QUIT, {quit}        quit                /help  local help
 class TextCommandParser
 {
@@ -26,6 +27,9 @@ public:
         qint64 openQuestion = 0; // the quiz question awaiting an answer, 0 for none
         QString passwordFor; // set: the server asked for this account's password
         QString room; // where typed lines go; empty: general
+        // Typed in a private conversation: there is no current room for /part, /topic or
+        // /invite to mean.
+        bool noRoom = false;
     };
 
     // Either a frame to handle or a reply to show the person (help, usage), or neither for a

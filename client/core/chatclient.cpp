@@ -7,7 +7,9 @@
 
 #include <QDateTime>
 #include <QJsonArray>
+#include <QPointer>
 #include <QRegularExpression>
+#include <QSettings>
 #include <QUuid>
 
 using Protocol::ErrorCode;
@@ -36,12 +38,18 @@ QStringList toStringList(const QJsonValue &array)
 ChatClient::ChatClient(QObject *parent)
     : QObject(parent)
     , m_connection(this)
-    , m_messages(this)
-    , m_users(this)
+    , m_conversations(this)
     , m_quiz(this)
     , m_leaderboard(this)
     , m_signOutTimer(this)
+    , m_readTimer(this)
 {
+    resetConversations();
+    // The server counts read against the same flood allowance as chat: one at most every two
+    // seconds, however busy the room.
+    m_readTimer.setSingleShot(true);
+    m_readTimer.setInterval(2000);
+    connect(&m_readTimer, &QTimer::timeout, this, &ChatClient::reportRead);
     m_signOutTimer.setSingleShot(true);
     m_signOutTimer.setInterval(5000);
     connect(&m_signOutTimer, &QTimer::timeout, this, [this] {
@@ -86,7 +94,11 @@ ChatClient::ChatClient(QObject *parent)
                 tr("The connection was lost before the server answered. Try again once "
                    "reconnected."));
         }
-        m_users.reset({});
+        for (Conversation *conversation : m_conversations.rooms()) {
+            // Who came and went meanwhile is not replayed: asked again when next shown.
+            conversation->members()->reset({});
+            conversation->setHasDetails(false);
+        }
         if (m_quiz.phase() == QuizState::Phase::Running) {
             m_quiz.reset();
             m_quiz.setError(tr("The connection dropped and the quiz with it."));
@@ -102,6 +114,7 @@ void ChatClient::open(const QString &host, quint16 port, const ChatConnection::S
     m_signOutToken.clear();
     m_accountRequest = AccountRequest::None;
     m_welcomedBefore = false;
+    resetConversations();
     m_connection.open(host, port, signIn, retryFirstConnect, tls);
 }
 
@@ -178,13 +191,19 @@ void ChatClient::leave()
 
 void ChatClient::dropSession()
 {
-    m_users.reset({});
+    for (Conversation *conversation : m_conversations.rooms()) {
+        conversation->members()->reset({});
+        conversation->setHasDetails(false);
+    }
     m_accountRequest = AccountRequest::None;
     // Whatever was still on its way is not lost silently: the text stays on screen.
     m_unconfirmed.clear();
-    for (const ChatEntry &entry : m_messages.takeAllPending()) {
-        addNotice(tr("Not confirmed by the server before you left: “%1”").arg(entry.text),
-            ChatEntry::Kind::Error);
+    for (Conversation *conversation : m_conversations.all()) {
+        for (const ChatEntry &entry : conversation->messages()->takeAllPending()) {
+            addNotice(conversation,
+                tr("Not confirmed by the server before you left: “%1”").arg(entry.text),
+                ChatEntry::Kind::Error);
+        }
     }
 }
 
@@ -292,7 +311,15 @@ bool ChatClient::sendFrame(const QJsonObject &frame)
 
 bool ChatClient::submit(const QString &input)
 {
-    const TextCommandParser::Command command = TextCommandParser::parse(input, {true, 0, {}, {}});
+    // "/msg NAME" alone opens the conversation; with text, it also says it there.
+    static const QRegularExpression openCommand(u"^\\s*/msg\\s+(\\S+)\\s*$"_s);
+    if (const auto open = openCommand.match(input); open.hasMatch()) {
+        setCurrent(openDirect(open.captured(1)));
+        return true;
+    }
+    const bool inRoom = current()->isRoom();
+    const TextCommandParser::Command command = TextCommandParser::parse(
+        input, {true, 0, {}, inRoom ? current()->name() : QString(), !inRoom});
     if (!command.reply.isEmpty()) {
         QString reply = command.reply;
         reply.remove(QRegularExpression(u"^! "_s));
@@ -309,8 +336,16 @@ bool ChatClient::submit(const QString &input)
         leave();
         return true;
     case FrameType::Say:
-    case FrameType::Dm:
+        if (!inRoom && !command.frame.contains("room"_L1)) {
+            // In a private conversation, a line goes to the other person.
+            return post(Frames::dm(current()->name(), command.frame.value("text"_L1).toString()));
+        }
         return post(command.frame);
+    case FrameType::Dm:
+        setCurrent(openDirect(command.frame.value("to"_L1).toString()));
+        return post(command.frame);
+    case FrameType::Join:
+        return joinRoom(command.frame.value("room"_L1).toString());
     default:
         return sendFrame(command.frame);
     }
@@ -318,7 +353,8 @@ bool ChatClient::submit(const QString &input)
 
 bool ChatClient::say(const QString &text)
 {
-    return post(Frames::say(text));
+    return post(current()->isRoom() ? Frames::sayIn(current()->name(), text)
+                                    : Frames::dm(current()->name(), text));
 }
 
 bool ChatClient::sendPrivate(const QString &to, const QString &text)
@@ -342,7 +378,13 @@ bool ChatClient::post(QJsonObject frame)
     entry.to = frame.value("to"_L1).toString();
     entry.text = frame.value("text"_L1).toString();
     entry.msecsSinceEpoch = QDateTime::currentMSecsSinceEpoch();
-    m_messages.appendPending(std::move(entry), cid);
+    Conversation *conversation = conversationFor(frame);
+    if (!conversation) {
+        addNotice(tr("Not sent: you are not in %1.").arg(frame.value("room"_L1).toString()),
+            ChatEntry::Kind::Error);
+        return false;
+    }
+    conversation->messages()->appendPending(std::move(entry), cid);
     m_unconfirmed.append(frame);
     if (isOnline()) {
         m_connection.send(frame);
@@ -357,7 +399,12 @@ std::optional<ChatEntry> ChatClient::settle(const QString &cid)
     }
     m_unconfirmed.removeIf(
         [&cid](const QJsonObject &frame) { return frame.value("cid"_L1).toString() == cid; });
-    return m_messages.resolvePending(cid);
+    for (Conversation *conversation : m_conversations.all()) {
+        if (auto entry = conversation->messages()->resolvePending(cid)) {
+            return entry;
+        }
+    }
+    return std::nullopt;
 }
 
 bool ChatClient::requestTime(const QString &query, const QString &zone)
@@ -390,20 +437,34 @@ bool ChatClient::requestLeaderboard()
 
 bool ChatClient::fetchOlder()
 {
-    if (!m_hasOlder || m_fetchingOlder || !isOnline() || m_messages.minId() <= 0) {
+    return fetchOlder(current());
+}
+
+bool ChatClient::fetchOlder(Conversation *conversation)
+{
+    const qint64 oldest = conversation->messages()->minId();
+    if (!conversation->hasOlder() || conversation->isFetchingOlder() || !isOnline()
+        || oldest <= 0) {
         return false;
     }
-    m_fetchingOlder = true;
-    return m_connection.send(Frames::historyRequest(m_messages.minId()));
+    conversation->setFetchingOlder(true);
+    return m_connection.send(conversation->isRoom()
+            ? Frames::roomHistoryRequest(conversation->name(), oldest)
+            : Frames::conversationHistoryRequest(conversation->name(), oldest));
 }
 
 void ChatClient::addNotice(const QString &text, ChatEntry::Kind kind)
+{
+    addNotice(current(), text, kind);
+}
+
+void ChatClient::addNotice(Conversation *conversation, const QString &text, ChatEntry::Kind kind)
 {
     ChatEntry entry;
     entry.kind = kind;
     entry.msecsSinceEpoch = QDateTime::currentMSecsSinceEpoch();
     entry.text = text;
-    m_messages.append(std::move(entry));
+    conversation->messages()->append(std::move(entry));
 }
 
 void ChatClient::onWelcome(const QJsonObject &welcome)
@@ -414,23 +475,26 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
         m_connection.send(Frames::logout());
         return;
     }
-    m_users.setSelf(m_connection.name());
-    m_users.reset(toStringList(welcome.value("users"_L1)));
     // Resumed only when this hello carried since (every hello after the first welcome does).
     // "replayed" alone says nothing: an account's first welcome carries it too when private
     // messages waited for it, and those are not the room's history.
     const bool resumed = m_welcomedBefore;
-    if (welcome.value("last_id"_L1).toInteger() < m_messages.maxId()) {
-        // A server with a new database counts from 1 again: old ids must not hide new messages.
-        m_messages.forgetIds();
+    const qint64 lastId = welcome.value("last_id"_L1).toInteger();
+    bool reset = false;
+    for (Conversation *conversation : m_conversations.all()) {
+        if (lastId < conversation->messages()->maxId()) {
+            // A server with a new database counts from 1 again: old ids must not hide new
+            // messages.
+            conversation->messages()->forgetIds();
+            reset = true;
+        }
+    }
+    if (reset) {
         addNotice(tr("The server's history was reset."));
     }
-    if (!resumed) {
-        // A fresh start: the latest history goes above the greeting, once it arrives.
-        m_historyRow = m_messages.rowCount() - m_messages.pendingCount();
-        m_fetchingOlder = false;
-        m_connection.send(Frames::historyRequest(0));
-    }
+    // What a resumed welcome counts as unread includes the replay that follows it.
+    m_replayedUpTo = resumed && m_connection.isAccount() ? lastId : 0;
+    syncConversations(welcome);
     if (m_welcomedBefore) {
         const int replayed = welcome.value("replayed"_L1).toInt();
         addNotice(replayed > 0
@@ -462,6 +526,8 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
         }
     }
     m_welcomedBefore = true;
+    load(current()); // the rest when first shown
+    seen(current());
     requestLeaderboard();
     // What is unconfirmed goes (again) now, in order: typed while offline, or sent just before
     // the connection dropped. The server posts each cid once and answers a repeat with the
@@ -495,8 +561,23 @@ bool ChatClient::mentionsMe(const QString &text) const
 
 void ChatClient::onFrames(const QList<QJsonObject> &frames)
 {
-    std::vector<ChatEntry> rows;
-    int added = 0;
+    // Rows are gathered per conversation, so each view gets one insert per read.
+    std::vector<std::pair<QPointer<Conversation>, std::vector<ChatEntry>>> batches;
+    const auto rowsFor = [&batches](Conversation *conversation) -> std::vector<ChatEntry> & {
+        for (auto &batch : batches) {
+            if (batch.first == conversation) {
+                return batch.second;
+            }
+        }
+        return batches.emplace_back(conversation, std::vector<ChatEntry>{}).second;
+    };
+    const auto flush = [this, &batches] {
+        for (auto &[conversation, rows] : std::exchange(batches, {})) {
+            if (conversation) {
+                deliver(conversation, std::move(rows));
+            }
+        }
+    };
     for (const QJsonObject &frame : frames) {
         const FrameType type = Protocol::frameType(frame);
         ChatEntry entry;
@@ -504,36 +585,25 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         // No default: a new frame type must be handled here, or ignored on purpose.
         switch (type) {
         case FrameType::Message:
-        case FrameType::Dm:
+        case FrameType::Dm: {
             entry = chatEntry(frame);
             if (entry.own) {
                 settle(frame.value("cid"_L1).toString());
             }
-            if (m_messages.containsId(entry.id)) {
-                continue; // the stored copy of a retried send, or a replay we already had
+            Conversation *conversation = conversationFor(frame);
+            if (!conversation || conversation->messages()->containsId(entry.id)) {
+                continue; // a room left since, the stored copy of a retried send, or a replay
             }
-            if (!entry.own && entry.kind == ChatEntry::Kind::Private) {
-                emit attention(tr("Private message from %1").arg(entry.from), entry.text);
-            } else if (!entry.own && mentionsMe(entry.text)) {
-                emit attention(tr("%1 mentioned you").arg(entry.from), entry.text);
-            }
-            rows.push_back(std::move(entry));
+            rowsFor(conversation).push_back(std::move(entry));
             break;
+        }
         case FrameType::Joined:
-            entry.kind = ChatEntry::Kind::Joined;
-            entry.from = frame.value("name"_L1).toString();
-            m_users.add(entry.from);
-            rows.push_back(std::move(entry));
-            break;
         case FrameType::Left:
-            entry.kind = ChatEntry::Kind::Left;
-            entry.from = frame.value("name"_L1).toString();
-            entry.text = frame.value("reason"_L1).toString();
-            m_users.remove(entry.from);
-            rows.push_back(std::move(entry));
+            flush(); // a conversation may come or go
+            onPresence(frame, type == FrameType::Joined);
             break;
         case FrameType::Users:
-            m_users.reset(toStringList(frame.value("users"_L1)));
+            users()->reset(toStringList(frame.value("users"_L1)));
             break;
         case FrameType::Time:
             emit timeReceived(frame);
@@ -551,18 +621,31 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Leaderboard:
             m_leaderboard.reset(frame.value("entries"_L1).toArray());
             break;
-        case FrameType::History: {
+        case FrameType::History:
             // Live rows before it go in first: where both have an id, the live copy stays.
-            added += int(rows.size());
-            m_messages.append(std::exchange(rows, {}));
-            std::vector<ChatEntry> older;
-            for (const QJsonValue &message : frame.value("messages"_L1).toArray()) {
-                older.push_back(chatEntry(message.toObject()));
-            }
-            // The first page goes above the greeting; pages fetched later go above everything.
-            m_messages.insertHistory(
-                std::exchange(m_fetchingOlder, false) ? 0 : m_historyRow, std::move(older));
-            m_hasOlder = frame.value("more"_L1).toBool();
+            flush();
+            onHistory(frame);
+            break;
+        case FrameType::Room:
+            flush();
+            onRoom(frame);
+            break;
+        case FrameType::Rooms:
+            emit roomListReceived(frame.value("rooms"_L1).toArray());
+            break;
+        case FrameType::Topic:
+            flush();
+            onTopic(frame);
+            break;
+        case FrameType::Invited: {
+            const QString room = frame.value("room"_L1).toString();
+            const QString by = frame.value("by"_L1).toString();
+            entry.kind = ChatEntry::Kind::Notice;
+            entry.text
+                = tr("%1 invited you to the private room %2: /join %2 to enter it.").arg(by, room);
+            rowsFor(current()).push_back(std::move(entry));
+            emit invited(room, by);
+            emit attention(tr("%1 invited you to %2").arg(by, room), tr("/join %1").arg(room));
             break;
         }
         case FrameType::Error: {
@@ -585,7 +668,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
                 }
                 entry.kind = ChatEntry::Kind::Error;
                 entry.text = message;
-                rows.push_back(std::move(entry));
+                rowsFor(current()).push_back(std::move(entry));
                 break;
             case ErrorCode::BadAnswer:
             case ErrorCode::QuizRunning:
@@ -594,20 +677,32 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             case ErrorCode::NotAsked:
                 m_quiz.setError(message);
                 break;
-            default:
+            default: {
                 if (Protocol::errorCodeFromName(code) == ErrorCode::StorageFailed
                     && std::exchange(m_accountRequest, AccountRequest::None)
                         != AccountRequest::None) {
                     emit accountRequestFailed(code, message); // and the notice below, for all
                 }
+                if (frame.contains("room"_L1)) {
+                    onRoomError(frame);
+                }
                 entry.kind = ChatEntry::Kind::Error;
                 entry.text = message;
-                // A refused say or dm: keep what was typed on screen with the reason.
-                if (const auto refused = settle(frame.value("cid"_L1).toString())) {
+                Conversation *where = current();
+                // A refused say or dm: keep what was typed on screen with the reason, where
+                // it was typed.
+                const QString cid = frame.value("cid"_L1).toString();
+                for (Conversation *conversation : m_conversations.all()) {
+                    if (conversation->messages()->hasPending(cid)) {
+                        where = conversation;
+                    }
+                }
+                if (const auto refused = settle(cid)) {
                     entry.text = tr("Not sent: “%1” (%2)").arg(refused->text, message);
                 }
-                rows.push_back(std::move(entry));
+                rowsFor(where).push_back(std::move(entry));
                 break;
+            }
             }
             break;
         }
@@ -629,15 +724,10 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Password:
         case FrameType::Logout:
         case FrameType::Unknown:
-        // Rooms: this client joins none but general, which v1 frames cover.
-        case FrameType::Rooms:
         case FrameType::Join:
         case FrameType::Part:
-        case FrameType::Room:
         case FrameType::Create:
         case FrameType::Invite:
-        case FrameType::Invited:
-        case FrameType::Topic:
         case FrameType::Read:
             break;
         // ChatConnection took the token already.
@@ -646,7 +736,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             entry.kind = ChatEntry::Kind::Notice;
             entry.text = tr("%1 is now an account: sign in with its password from any computer.")
                              .arg(name());
-            rows.push_back(std::move(entry));
+            rowsFor(current()).push_back(std::move(entry));
             emit accountChanged(true);
             emit accountCreated();
             break;
@@ -654,14 +744,350 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             m_accountRequest = AccountRequest::None;
             entry.kind = ChatEntry::Kind::Notice;
             entry.text = tr("Your password was changed; your other sign-ins were signed out.");
-            rows.push_back(std::move(entry));
+            rowsFor(current()).push_back(std::move(entry));
             emit passwordChanged();
             break;
         }
     }
-    added += int(rows.size());
-    m_messages.append(std::move(rows));
-    if (added > 0) {
-        emit chatActivity(added);
+    flush();
+}
+
+void ChatClient::resetConversations()
+{
+    m_conversations.clear();
+    m_joining.clear();
+    m_unreported.clear();
+    setCurrent(m_conversations.addRoom(QString::fromLatin1(Protocol::DefaultRoom)));
+}
+
+Conversation *ChatClient::general() const
+{
+    // Kept even after parting it: the history stays readable, and /join general comes back.
+    return m_conversations.room(QString::fromLatin1(Protocol::DefaultRoom));
+}
+
+void ChatClient::setCurrent(Conversation *conversation)
+{
+    if (!conversation || conversation == m_current) {
+        return;
     }
+    if (m_current) {
+        m_current->messages()->setUnreadMarker(0); // placed again if it is unread next time
+    }
+    m_current = conversation;
+    emit currentChanged(conversation);
+    load(conversation);
+    seen(conversation);
+}
+
+Conversation *ChatClient::openDirect(const QString &name)
+{
+    Conversation *conversation = m_conversations.direct(name);
+    if (!conversation) {
+        conversation = m_conversations.addDirect(name);
+        conversation->members()->setSelf(this->name());
+        conversation->members()->reset({this->name(), name});
+        rememberDirects();
+    }
+    return conversation;
+}
+
+void ChatClient::setViewing(bool viewing)
+{
+    m_viewing = viewing;
+    seen(current());
+}
+
+Conversation *ChatClient::conversationFor(const QJsonObject &frame)
+{
+    if (Protocol::frameType(frame) == FrameType::Dm) {
+        const QString from = frame.value("from"_L1).toString();
+        const bool own = from.isEmpty() || from.compare(name(), Qt::CaseInsensitive) == 0;
+        return openDirect(own ? frame.value("to"_L1).toString() : from);
+    }
+    const QString room = frame.value("room"_L1).toString();
+    return room.isEmpty() ? general() : m_conversations.room(room);
+}
+
+void ChatClient::deliver(Conversation *conversation, std::vector<ChatEntry> rows)
+{
+    int fresh = 0;
+    bool addressed = false;
+    for (const ChatEntry &entry : rows) {
+        const bool message
+            = entry.kind == ChatEntry::Kind::Message || entry.kind == ChatEntry::Kind::Private;
+        if (!message || entry.own || (m_replayedUpTo > 0 && entry.id <= m_replayedUpTo)) {
+            continue;
+        }
+        ++fresh;
+        const bool toMe = entry.kind == ChatEntry::Kind::Private || mentionsMe(entry.text);
+        addressed = addressed || toMe;
+        if (toMe && !conversation->isMuted()) {
+            emit attention(entry.kind == ChatEntry::Kind::Private
+                    ? tr("Private message from %1").arg(entry.from)
+                    : tr("%1 mentioned you in %2").arg(entry.from, conversation->name()),
+                entry.text);
+        }
+    }
+    conversation->messages()->append(std::move(rows));
+    if (conversation == current() && m_viewing) {
+        seen(conversation);
+    } else {
+        conversation->addUnread(fresh, addressed);
+    }
+    if (fresh > 0) {
+        emit chatActivity(fresh);
+    }
+}
+
+void ChatClient::load(Conversation *conversation)
+{
+    if (!isOnline()) {
+        return;
+    }
+    if (conversation->isRoom() && !conversation->hasDetails()) {
+        // A join of a room one is in changes nothing on the server; its answer tells who is in
+        // it now.
+        conversation->setHasDetails(true);
+        m_connection.send(Frames::join(conversation->name()));
+    }
+    if (conversation->history() == Conversation::History::NotAsked) {
+        conversation->setHistory(Conversation::History::Asked);
+        m_connection.send(conversation->isRoom()
+                ? Frames::roomHistoryRequest(conversation->name(), 0)
+                : Frames::conversationHistoryRequest(conversation->name(), 0));
+    }
+}
+
+void ChatClient::seen(Conversation *conversation)
+{
+    if (conversation != current() || !m_viewing
+        || conversation->history() != Conversation::History::Loaded) {
+        return;
+    }
+    if (conversation->unread() > 0) {
+        conversation->placeUnreadMarker();
+        conversation->markRead();
+    }
+    if (conversation->isRoom() && isAccount()
+        && conversation->messages()->maxId() > conversation->reportedRead()) {
+        if (!m_unreported.contains(conversation->key())) {
+            m_unreported.append(conversation->key());
+        }
+        if (!m_readTimer.isActive()) {
+            reportRead();
+            m_readTimer.start();
+        }
+    }
+}
+
+void ChatClient::reportRead()
+{
+    for (const QString &key : std::exchange(m_unreported, {})) {
+        Conversation *room = m_conversations.room(key);
+        if (!room || !isOnline()) {
+            continue;
+        }
+        const qint64 newest = room->messages()->maxId();
+        if (newest > room->reportedRead()) {
+            room->setReportedRead(newest);
+            m_connection.send(Frames::read(room->name(), newest));
+        }
+    }
+}
+
+void ChatClient::syncConversations(const QJsonObject &welcome)
+{
+    QSet<QString> listed;
+    for (const QJsonValue &value : welcome.value("rooms"_L1).toArray()) {
+        const QJsonObject room = value.toObject();
+        Conversation *conversation = m_conversations.addRoom(room.value("room"_L1).toString());
+        conversation->members()->setSelf(name());
+        conversation->setTopic(room.value("topic"_L1).toString());
+        conversation->setUnread(room.value("unread"_L1).toInt());
+        listed.insert(conversation->key());
+    }
+    for (Conversation *conversation : m_conversations.rooms()) {
+        // Left on another device while this one was away (general stays, see general()).
+        if (!listed.contains(conversation->key()) && conversation != general()) {
+            if (conversation == current()) {
+                setCurrent(general());
+            }
+            m_conversations.remove(conversation);
+        }
+    }
+    // Everyone online is in welcome; it is general's member list.
+    general()->members()->setSelf(name());
+    general()->members()->reset(toStringList(welcome.value("users"_L1)));
+    general()->setHasDetails(listed.contains(general()->key()));
+    if (isAccount()) {
+        for (const QString &person : QSettings().value(settingsKey()).toStringList()) {
+            openDirect(person);
+        }
+    }
+}
+
+QString ChatClient::settingsKey() const
+{
+    return u"conversations/%1"_s.arg(QString::fromLatin1(credentialKey().toUtf8().toBase64(
+        QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)));
+}
+
+void ChatClient::rememberDirects() const
+{
+    if (!isAccount()) {
+        return; // a guest's private messages are gone with it
+    }
+    QStringList people;
+    for (Conversation *conversation : m_conversations.all()) {
+        if (!conversation->isRoom()) {
+            people.append(conversation->name());
+        }
+    }
+    QSettings().setValue(settingsKey(), people);
+}
+
+void ChatClient::onRoom(const QJsonObject &frame)
+{
+    Conversation *conversation = m_conversations.addRoom(frame.value("room"_L1).toString());
+    conversation->setTopic(frame.value("topic"_L1).toString());
+    conversation->setPrivate(frame.value("private"_L1).toBool());
+    conversation->members()->setSelf(name());
+    conversation->members()->reset(toStringList(frame.value("members"_L1)));
+    conversation->setHasDetails(true);
+    if (conversation->history() != Conversation::History::Loaded) {
+        conversation->setUnread(frame.value("unread"_L1).toInt());
+    }
+    if (conversation->key() == m_joining) {
+        m_joining.clear();
+        setCurrent(conversation);
+    }
+}
+
+void ChatClient::onHistory(const QJsonObject &frame)
+{
+    Conversation *conversation = frame.contains("with"_L1)
+        ? m_conversations.direct(frame.value("with"_L1).toString())
+        : frame.contains("room"_L1) ? m_conversations.room(frame.value("room"_L1).toString())
+                                    : general();
+    if (!conversation) {
+        return; // left meanwhile
+    }
+    std::vector<ChatEntry> older;
+    for (const QJsonValue &message : frame.value("messages"_L1).toArray()) {
+        older.push_back(chatEntry(message.toObject()));
+    }
+    conversation->messages()->insertHistory(0, std::move(older));
+    conversation->setHasOlder(frame.value("more"_L1).toBool());
+    conversation->setFetchingOlder(false);
+    if (conversation->history() != Conversation::History::Loaded) {
+        conversation->setHistory(Conversation::History::Loaded);
+        seen(conversation);
+    }
+}
+
+void ChatClient::onPresence(const QJsonObject &frame, bool joined)
+{
+    const QString person = frame.value("name"_L1).toString();
+    const QString room = frame.value("room"_L1).toString();
+    const bool me = person.compare(name(), Qt::CaseInsensitive) == 0;
+    Conversation *conversation = room.isEmpty() ? general() : m_conversations.room(room);
+    if (me && joined && !conversation) {
+        // Joined on another device: shown here too.
+        conversation = m_conversations.addRoom(room);
+        conversation->members()->setSelf(name());
+    }
+    if (!conversation) {
+        return;
+    }
+    if (me && !joined && frame.value("reason"_L1).toString() == "part"_L1) {
+        if (conversation == current()) {
+            setCurrent(general());
+        }
+        if (conversation == general()) {
+            conversation->members()->reset({});
+            conversation->setHasDetails(false);
+            addNotice(conversation, tr("You left %1.").arg(conversation->name()));
+        } else {
+            addNotice(tr("You left %1.").arg(conversation->name()));
+            m_conversations.remove(conversation);
+        }
+        return;
+    }
+    ChatEntry entry;
+    entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
+    entry.from = person;
+    if (joined) {
+        entry.kind = ChatEntry::Kind::Joined;
+        conversation->members()->add(person);
+    } else {
+        entry.kind = ChatEntry::Kind::Left;
+        entry.text = frame.value("reason"_L1).toString();
+        conversation->members()->remove(person);
+    }
+    if (conversation->showsPresence()) {
+        std::vector<ChatEntry> rows;
+        rows.push_back(std::move(entry));
+        deliver(conversation, std::move(rows));
+    }
+}
+
+void ChatClient::onTopic(const QJsonObject &frame)
+{
+    Conversation *conversation = m_conversations.room(frame.value("room"_L1).toString());
+    if (!conversation) {
+        return;
+    }
+    const QString topic = frame.value("topic"_L1).toString();
+    conversation->setTopic(topic);
+    const QString by = frame.value("by"_L1).toString();
+    addNotice(conversation,
+        topic.isEmpty() ? tr("%1 cleared the topic.").arg(by)
+                        : tr("%1 set the topic: %2").arg(by, topic));
+}
+
+void ChatClient::onRoomError(const QJsonObject &frame)
+{
+    const QString room = frame.value("room"_L1).toString();
+    if (Conversation::keyOf(room) == m_joining) {
+        m_joining.clear();
+    }
+    emit roomRequestFailed(
+        room, frame.value("code"_L1).toString(), frame.value("message"_L1).toString());
+}
+
+bool ChatClient::joinRoom(const QString &room)
+{
+    if (Conversation *known = m_conversations.room(room); known && known->hasDetails()) {
+        setCurrent(known); // in it already
+        return true;
+    }
+    m_joining = Conversation::keyOf(room);
+    return sendFrame(Frames::join(room));
+}
+
+bool ChatClient::createRoom(const QString &room, const QString &topic, bool isPrivate)
+{
+    m_joining = Conversation::keyOf(room);
+    return sendFrame(Frames::create(room, isPrivate, topic));
+}
+
+bool ChatClient::partRoom(const QString &room)
+{
+    return sendFrame(Frames::part(room));
+}
+
+bool ChatClient::setTopic(const QString &room, const QString &topic)
+{
+    return sendFrame(Frames::topic(room, topic));
+}
+
+bool ChatClient::invite(const QString &room, const QString &name)
+{
+    return sendFrame(Frames::invite(room, name));
+}
+
+bool ChatClient::requestRoomList()
+{
+    return sendFrame(Frames::roomsRequest());
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatconnection.h"
+#include "conversationlist.h"
 #include "credentialstore.h"
 #include "leaderboardmodel.h"
 #include "messagemodel.h"
@@ -24,6 +25,14 @@
 // CredentialStore, and resumeSession() (the next start) signs in with it without asking. A
 // token the server refuses, a session it revokes (the password changed elsewhere) and signOut()
 // all forget the token and end in sessionEnded(): no reconnecting, the person must sign in.
+//
+// Rooms and private conversations: every message goes to its Conversation (the room it names,
+// or the other person of a dm); the person looks at one, current(). A conversation's first page
+// of history and, for a room, its members and topic (a join, which the server answers for a
+// room one is in already) are fetched when it is first shown, so signing in to an account in
+// many rooms does not ask for all of them at once. Notices (connection, account, errors) go to
+// the current conversation, where the person is looking. The private conversations of an
+// account are remembered on this computer, so the sidebar lists them again at the next start.
 class ChatClient : public QObject
 {
     Q_OBJECT
@@ -84,7 +93,28 @@ public:
     // Asks for the page of history before the oldest message shown (the view calls it when
     // the reader scrolls to the top). False when there is nothing more, or a page is on its way.
     bool fetchOlder();
-    bool hasOlder() const { return m_hasOlder; }
+    bool fetchOlder(Conversation *conversation);
+    bool hasOlder() const { return current()->hasOlder(); }
+
+    ConversationList *conversations() { return &m_conversations; }
+    // Where typed messages go and notices appear; general after a sign-in.
+    Conversation *current() const { return m_current; }
+    void setCurrent(Conversation *conversation);
+    // The private conversation with name (made, and remembered, if there is none; nothing is
+    // sent until something is said in it).
+    Conversation *openDirect(const QString &name);
+    // Whether the person sees the current conversation (the window is active): its messages
+    // then count as read, and the server is told so.
+    void setViewing(bool viewing);
+    bool isViewing() const { return m_viewing; }
+    // Joins (or makes) a public room; once the server answers, it becomes the current one.
+    bool joinRoom(const QString &room);
+    bool createRoom(const QString &room, const QString &topic, bool isPrivate);
+    bool partRoom(const QString &room);
+    bool setTopic(const QString &room, const QString &topic);
+    bool invite(const QString &room, const QString &name);
+    // Asks for every room one may join (roomListReceived).
+    bool requestRoomList();
 
     State state() const { return m_connection.state(); }
     bool isOnline() const { return state() == State::Online; }
@@ -98,8 +128,11 @@ public:
 
     ChatConnection &connection() { return m_connection; }
     CredentialStore &credentials() { return m_credentials; }
-    MessageModel *messages() { return &m_messages; }
-    UserListModel *users() { return &m_users; }
+    // The current conversation's messages.
+    MessageModel *messages() { return current()->messages(); }
+    // Who is online in general (everyone, unless they left it).
+    UserListModel *users() { return general()->members(); }
+    Conversation *general() const;
     QuizState *quiz() { return &m_quiz; }
     LeaderboardModel *leaderboard() { return &m_leaderboard; }
 
@@ -126,6 +159,11 @@ signals:
     void chatActivity(int newRows);
     // Something addressed to the person: a private message or a mention of their name.
     void attention(const QString &title, const QString &text);
+    void currentChanged(Conversation *conversation);
+    void roomListReceived(const QJsonArray &rooms);
+    // join, create, part, topic or invite was refused (code: room_exists, not_invited, ...).
+    void roomRequestFailed(const QString &room, const QString &code, const QString &message);
+    void invited(const QString &room, const QString &by);
 
 private:
     enum class AccountRequest { None, Register, Password };
@@ -139,6 +177,30 @@ private:
     void dropSession();
     void onFrames(const QList<QJsonObject> &frames);
     void addNotice(const QString &text, ChatEntry::Kind kind = ChatEntry::Kind::Notice);
+    void addNotice(Conversation *conversation, const QString &text,
+        ChatEntry::Kind kind = ChatEntry::Kind::Notice);
+    // Rows that arrived for a conversation: shown, counted as unread unless the person sees them.
+    void deliver(Conversation *conversation, std::vector<ChatEntry> rows);
+    // Where a frame belongs: its room (general without one), or the other person of a dm.
+    Conversation *conversationFor(const QJsonObject &frame);
+    // Asks for what a conversation shown for the first time needs: history, members, topic.
+    void load(Conversation *conversation);
+    void onRoom(const QJsonObject &frame);
+    void onHistory(const QJsonObject &frame);
+    void onPresence(const QJsonObject &frame, bool joined);
+    void onTopic(const QJsonObject &frame);
+    // The person sees this conversation now: what was unread is marked (the "new messages"
+    // line) and read, and the server is told.
+    void seen(Conversation *conversation);
+    // Makes a fresh list with general in it: a new sign-in shows nothing of the last one.
+    void resetConversations();
+    void onRoomError(const QJsonObject &frame);
+    // Sends read for the current room, if it shows something newer than the server was told.
+    void reportRead();
+    // The conversations of the rooms in welcome, and the private ones kept on this computer.
+    void syncConversations(const QJsonObject &welcome);
+    void rememberDirects() const;
+    QString settingsKey() const;
     bool sendFrame(const QJsonObject &frame);
     // Shows a say or dm as pending and sends it, now or once the connection is back.
     bool post(QJsonObject frame);
@@ -150,17 +212,19 @@ private:
 
     ChatConnection m_connection;
     CredentialStore m_credentials;
-    MessageModel m_messages;
-    UserListModel m_users;
+    ConversationList m_conversations;
+    Conversation *m_current = nullptr;
+    bool m_viewing = true;
+    QString m_joining; // the room key the person asked to join or create: shown once it is
     QuizState m_quiz;
     LeaderboardModel m_leaderboard;
     bool m_welcomedBefore = false;
     QList<QJsonObject> m_unconfirmed; // says and dms not yet answered by the server, in order
-    int m_historyRow = -1; // where fetched history goes: above the "Connected" notice
-    bool m_hasOlder = false; // the server has history before the oldest message shown
-    bool m_fetchingOlder = false; // a page for the top of the view is on its way
     AccountRequest m_accountRequest = AccountRequest::None; // register or password, unanswered
     int m_attempt = 0; // counts ways in, so a late saved-token read does not start a stale one
     QTimer m_signOutTimer; // a server that does not answer logout is not waited on forever
     QString m_signOutToken; // the token signOut() is revoking, until the session has ended
+    QTimer m_readTimer; // read markers go at most every two seconds
+    QStringList m_unreported; // keys of the rooms read further than the server was told
+    qint64 m_replayedUpTo = 0; // a resumed account's welcome counted these as unread already
 };

@@ -37,6 +37,8 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
         return e.history;
     case PendingRole:
         return e.pending;
+    case UnreadMarkerRole:
+        return e.id != 0 && e.id == m_unreadMarker;
     case NewDayRole: {
         if (index.row() == 0) {
             return true;
@@ -54,7 +56,7 @@ QHash<int, QByteArray> MessageModel::roleNames() const
 {
     return {{KindRole, "kind"}, {OwnRole, "own"}, {IdRole, "id"}, {TimeRole, "time"},
         {FromRole, "from"}, {ToRole, "to"}, {TextRole, "text"}, {HistoryRole, "history"},
-        {PendingRole, "pending"}, {NewDayRole, "newDay"}};
+        {PendingRole, "pending"}, {NewDayRole, "newDay"}, {UnreadMarkerRole, "unreadMarker"}};
 }
 
 void MessageModel::intern(ChatEntry &entry)
@@ -181,4 +183,27 @@ void MessageModel::forgetIds()
     m_ids.clear();
     m_maxId = 0;
     m_minId = 0;
+}
+
+int MessageModel::rowOfId(qint64 id) const
+{
+    if (id <= 0 || !m_ids.contains(id)) {
+        return -1;
+    }
+    const auto found = std::find_if(m_entries.crbegin(), m_entries.crend(),
+        [id](const ChatEntry &entry) { return entry.id == id; });
+    return found == m_entries.crend() ? -1 : int(m_entries.crend() - found) - 1;
+}
+
+void MessageModel::setUnreadMarker(qint64 id)
+{
+    if (id == m_unreadMarker) {
+        return;
+    }
+    const int before = rowOfId(std::exchange(m_unreadMarker, id));
+    for (const int row : {before, rowOfId(id)}) {
+        if (row >= 0) {
+            emit dataChanged(index(row), index(row), {UnreadMarkerRole});
+        }
+    }
 }

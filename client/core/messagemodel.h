@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QSet>
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -33,6 +34,7 @@ public:
         HistoryRole, // bool: from the stored history
         PendingRole, // bool: not yet confirmed by the server
         NewDayRole, // bool: the first row of a local calendar day
+        UnreadMarkerRole, // bool: the "new messages" line goes above this row
     };
 
     using QAbstractListModel::QAbstractListModel;
@@ -51,6 +53,11 @@ public:
     std::optional<ChatEntry> resolvePending(const QString &cid);
     // Removes and returns every pending row, oldest first.
     std::vector<ChatEntry> takeAllPending();
+    bool hasPending(const QString &cid) const
+    {
+        return !cid.isEmpty()
+            && std::find(m_pendingCids.cbegin(), m_pendingCids.cend(), cid) != m_pendingCids.cend();
+    }
     int pendingCount() const { return int(m_pendingCids.size()); }
     bool containsId(qint64 id) const { return m_ids.contains(id); }
     qint64 maxId() const { return m_maxId; }
@@ -58,12 +65,17 @@ public:
     // Stops recognising the ids shown so far (the server started a new history).
     void forgetIds();
 
+    // The message with this id is the first unread one (0: none is).
+    void setUnreadMarker(qint64 id);
+    qint64 unreadMarker() const { return m_unreadMarker; }
+
     const ChatEntry &entry(int row) const { return m_entries.at(std::size_t(row)); }
     void clear();
 
 private:
     void intern(ChatEntry &entry);
     void insertAt(int row, std::vector<ChatEntry> entries);
+    int rowOfId(qint64 id) const;
     int firstPendingRow() const { return int(m_entries.size() - m_pendingCids.size()); }
 
     std::vector<ChatEntry> m_entries;
@@ -71,5 +83,6 @@ private:
     QSet<qint64> m_ids; // of the messages shown
     qint64 m_maxId = 0;
     qint64 m_minId = 0;
+    qint64 m_unreadMarker = 0;
     QHash<QString, QString> m_names;
 };

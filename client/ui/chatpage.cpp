@@ -83,12 +83,16 @@ ChatPage::ChatPage(ChatClient &client, QWidget *parent)
     connect(m_leave, &QPushButton::clicked, this, &ChatPage::leaveRequested);
     connect(m_messages, &MessageView::linkActivated, this,
         [](const QString &url) { QDesktopServices::openUrl(QUrl(url)); });
-    connect(m_messages, &MessageView::reachedTop, &m_client, &ChatClient::fetchOlder);
+    connect(m_messages, &MessageView::reachedTop, &m_client, [this] { m_client.fetchOlder(); });
     connect(m_users, &QListView::doubleClicked, this, [this](const QModelIndex &index) {
         m_entry->setText(u"/msg %1 "_s.arg(index.data(Qt::EditRole).toString()));
         m_entry->setFocus();
     });
     connect(&m_client, &ChatClient::stateChanged, this, &ChatPage::updateEnabled);
+    connect(&m_client, &ChatClient::currentChanged, this, [this](Conversation *conversation) {
+        m_messages->setModel(conversation->messages());
+        m_users->setModel(conversation->members());
+    });
     const auto updateTitle = [this] {
         m_usersTitle->setText(tr("<b>Online</b> (%1)").arg(m_client.users()->rowCount()));
     };

@@ -87,6 +87,21 @@ namespace {
 
 constexpr quint32 QuizSeed = 31;
 
+bool hasRowIn(const Conversation *conversation, ChatEntry::Kind kind, const QString &text)
+{
+    if (!conversation) {
+        return false;
+    }
+    const MessageModel *model = conversation->messages();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        if (model->entry(row).kind == kind && model->entry(row).text == text) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// In the conversation the client shows.
 bool hasRow(ChatClient &client, ChatEntry::Kind kind, const QString &text)
 {
     MessageModel *model = client.messages();
@@ -284,7 +299,7 @@ void tst_ChatClient::chatBetweenTwoClients()
     QVERIFY(alice->messages()->entry(alice->messages()->rowCount() - 1).own);
     QVERIFY(activity.count() >= 1);
     QCOMPARE(attention.count(), 1); // "hello bob" mentions bob
-    QCOMPARE(attention.at(0).at(0).toString(), u"alice mentioned you"_s);
+    QCOMPARE(attention.at(0).at(0).toString(), u"alice mentioned you in general"_s);
 
     QVERIFY(alice->say(u"bobcat is not a mention"_s));
     QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Message, u"bobcat is not a mention"_s));
@@ -301,15 +316,28 @@ void tst_ChatClient::privateMessages()
 
     QVERIFY(alice->submit(u"%bob%first secret"_s));
     QVERIFY(alice->submit(u"/msg bob second secret"_s));
-    QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Private, u"second secret"_s));
-    QVERIFY(hasRow(*bob, ChatEntry::Kind::Private, u"first secret"_s));
+    // Each side has them in its conversation with the other, not in the room.
+    QTRY_VERIFY(hasRowIn(
+        bob->conversations()->direct(u"alice"_s), ChatEntry::Kind::Private, u"second secret"_s));
+    QVERIFY(hasRowIn(
+        bob->conversations()->direct(u"ALICE"_s), ChatEntry::Kind::Private, u"first secret"_s));
+    QCOMPARE(countKind(*bob, ChatEntry::Kind::Private), 0);
+    QCOMPARE(alice->current(), alice->conversations()->direct(u"bob"_s)); // /msg opened it
     QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Private, u"second secret"_s));
     QCOMPARE(attention.count(), 2);
     QCOMPARE(attention.at(0).at(0).toString(), u"Private message from alice"_s);
+    QCOMPARE(bob->conversations()->direct(u"alice"_s)->unread(), 2);
+    QVERIFY(bob->conversations()->direct(u"alice"_s)->hasMention());
+    // Typed in the conversation, a line is private too.
+    QVERIFY(alice->say(u"third secret"_s));
+    QTRY_VERIFY(hasRowIn(
+        bob->conversations()->direct(u"alice"_s), ChatEntry::Kind::Private, u"third secret"_s));
 
+    alice->setCurrent(alice->general());
     QVERIFY(alice->say(u"public marker"_s));
     QTRY_VERIFY(hasRow(*carol, ChatEntry::Kind::Message, u"public marker"_s));
     QCOMPARE(countKind(*carol, ChatEntry::Kind::Private), 0);
+    QCOMPARE(carol->conversations()->all().size(), 1); // general alone
 
     QVERIFY(alice->submit(u"%nobody%hello?"_s));
     QTRY_VERIFY(hasRow(
@@ -440,7 +468,8 @@ void tst_ChatClient::historyOnConnect()
     }
     QTRY_COMPARE(alice->messages()->pendingCount(), 0);
     alice->sendPrivate(u"alice"_s, u"note to self"_s);
-    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Private, u"note to self"_s));
+    QTRY_VERIFY(hasRowIn(
+        alice->conversations()->direct(u"alice"_s), ChatEntry::Kind::Private, u"note to self"_s));
 
     auto bob = online(u"bob"_s);
     QVERIFY(bob);
@@ -463,13 +492,16 @@ void tst_ChatClient::laterGuestWithTheNameSeesNoPrivateMessages()
 {
     // The finding: signing in as bob showed the previous bob's private messages, including the
     // ones he had sent to carol.
+    auto carol = online(u"carol"_s);
+    QVERIFY(carol);
     {
         auto bob = online(u"bob"_s);
-        auto carol = online(u"carol"_s);
-        QVERIFY(bob && carol);
+        QVERIFY(bob);
         QVERIFY(bob->submit(u"/msg carol bob's secret to carol"_s));
         QVERIFY(carol->submit(u"/msg bob carol's secret to bob"_s));
-        QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Private, u"carol's secret to bob"_s));
+        QTRY_VERIFY(hasRowIn(bob->conversations()->direct(u"carol"_s), ChatEntry::Kind::Private,
+            u"carol's secret to bob"_s));
+        bob->setCurrent(bob->general());
         QVERIFY(bob->say(u"everyone may read this"_s));
         QTRY_COMPARE(bob->messages()->pendingCount(), 0);
         bob->leave();
@@ -478,6 +510,11 @@ void tst_ChatClient::laterGuestWithTheNameSeesNoPrivateMessages()
     QVERIFY(later);
     QTRY_VERIFY(hasRow(*later, ChatEntry::Kind::Message, u"everyone may read this"_s));
     QCOMPARE(countKind(*later, ChatEntry::Kind::Private), 0);
+    QCOMPARE(later->conversations()->all().size(), 1); // no conversation with carol
+    // Opened, the conversation with carol (still online) is empty.
+    later->setCurrent(later->openDirect(u"carol"_s));
+    QTRY_COMPARE(later->current()->history(), Conversation::History::Loaded);
+    QCOMPARE(later->messages()->rowCount(), 0);
 }
 
 void tst_ChatClient::resumeAfterDropShowsEachMessageOnce()
@@ -875,17 +912,21 @@ void tst_ChatClient::waitingPrivateMessagesDoNotHideTheHistory()
         bob->say(u"public %1"_s.arg(i));
     }
     QVERIFY(bob->sendPrivate(u"alice"_s, u"while you were away"_s));
-    QTRY_COMPARE(bob->messages()->pendingCount(), 0); // stored for alice
+    QTRY_COMPARE(bob->conversations()->direct(u"alice"_s)->messages()->pendingCount(), 0);
 
     auto alice = signedIn(u"alice"_s, u"first password"_s);
     QVERIFY(alice);
-    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Private, u"while you were away"_s));
+    QTRY_VERIFY(hasRowIn(alice->conversations()->direct(u"bob"_s), ChatEntry::Kind::Private,
+        u"while you were away"_s));
     QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"public 60"_s));
     QVERIFY(alice->hasOlder());
     QVERIFY(!hasRow(*alice, ChatEntry::Kind::Message, u"public 1"_s));
     QVERIFY(alice->fetchOlder());
     QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"public 1"_s));
+    alice->setCurrent(alice->conversations()->direct(u"bob"_s));
+    QTRY_COMPARE(alice->current()->history(), Conversation::History::Loaded);
     QCOMPARE(countText(*alice, u"while you were away"_s), 1); // live and in history: shown once
+    alice->setCurrent(alice->general());
     QVERIFY(hasRow(
         *alice, ChatEntry::Kind::Notice, u"Signed in to 127.0.0.1:%1 as alice."_s.arg(m_port)));
 }

@@ -1,0 +1,100 @@
+#pragma once
+
+#include "messagemodel.h"
+#include "userlistmodel.h"
+
+#include <QObject>
+
+// One room or private conversation as the client shows it: its messages, the people in it,
+// its topic, and what the person has not read yet. ChatClient routes each frame to its
+// conversation; the window shows one conversation at a time, the sidebar all of them.
+//
+// Unread counts only what someone else said (not joins, departures or notices). A room's count
+// starts from the server's (welcome, room), so it is the same on every device; a private
+// conversation's is counted here.
+class Conversation : public QObject
+{
+    Q_OBJECT
+
+public:
+    enum class Kind { Room, Direct };
+    Q_ENUM(Kind)
+
+    Conversation(Kind kind, const QString &name, QObject *parent = nullptr);
+
+    Kind kind() const { return m_kind; }
+    bool isRoom() const { return m_kind == Kind::Room; }
+    // A room's name as the server spells it, or the other person's name.
+    QString name() const { return m_name; }
+    // The name in lower case: rooms and names are compared ignoring case.
+    QString key() const { return m_key; }
+    static QString keyOf(const QString &name) { return name.toLower(); }
+
+    MessageModel *messages() { return &m_messages; }
+    const MessageModel *messages() const { return &m_messages; }
+    // The people in it who are online (a room), or the two people (a private conversation).
+    UserListModel *members() { return &m_members; }
+
+    QString topic() const { return m_topic; }
+    void setTopic(const QString &topic);
+    bool isPrivate() const { return m_private; }
+    void setPrivate(bool isPrivate);
+
+    int unread() const { return m_unread; }
+    // Unread and addressed to the person: a mention, or any private message.
+    bool hasMention() const { return m_mention; }
+    void setUnread(int count);
+    void addUnread(int count, bool mention);
+    // Everything up to here is read: the "new messages" line stays where it is until
+    // placeUnreadMarker() moves it.
+    void markRead();
+    // Puts the "new messages" line above the first of the unread messages shown (none if
+    // nothing is unread).
+    void placeUnreadMarker();
+    // The newest id the server was told is read (read frames), so none is sent twice.
+    qint64 reportedRead() const { return m_reportedRead; }
+    void setReportedRead(qint64 id) { m_reportedRead = std::max(m_reportedRead, id); }
+
+    // No unread count in the window title, no notifications; the sidebar still shows it.
+    bool isMuted() const { return m_muted; }
+    void setMuted(bool muted);
+    // Join and leave notices as rows in the view (members are kept either way).
+    bool showsPresence() const { return m_showsPresence; }
+    void setShowsPresence(bool shows);
+
+    // History paging: a first page was asked for (loaded once it arrived), and whether the
+    // server has older messages than the oldest shown.
+    enum class History { NotAsked, Asked, Loaded };
+    History history() const { return m_history; }
+    void setHistory(History history) { m_history = history; }
+    bool hasOlder() const { return m_hasOlder; }
+    void setHasOlder(bool hasOlder) { m_hasOlder = hasOlder; }
+    bool isFetchingOlder() const { return m_fetchingOlder; }
+    void setFetchingOlder(bool fetching) { m_fetchingOlder = fetching; }
+    // A room's members and topic came with a room frame (the answer to join): until then,
+    // they are what welcome said, if anything.
+    bool hasDetails() const { return m_details; }
+    void setHasDetails(bool details) { m_details = details; }
+
+signals:
+    // Something the sidebar or the window shows changed: unread, topic, muted, ...
+    void changed();
+
+private:
+    Kind m_kind = Kind::Room;
+    QString m_name;
+    QString m_key;
+    MessageModel m_messages;
+    UserListModel m_members;
+    QString m_topic;
+    bool m_private = false;
+    int m_unread = 0;
+    bool m_mention = false;
+    qint64 m_reportedRead = 0;
+    bool m_muted = false;
+    bool m_showsPresence = true;
+    History m_history = History::NotAsked;
+    bool m_hasOlder = false;
+    bool m_fetchingOlder = false;
+    bool m_details = false;
+};
