@@ -816,7 +816,9 @@ void ChatClient::deliver(Conversation *conversation, std::vector<ChatEntry> rows
     for (const ChatEntry &entry : rows) {
         const bool message
             = entry.kind == ChatEntry::Kind::Message || entry.kind == ChatEntry::Kind::Private;
-        if (!message || entry.own || (m_replayedUpTo > 0 && entry.id <= m_replayedUpTo)) {
+        // The server counts a room's unread, not a private conversation's.
+        const bool counted = conversation->isRoom() && entry.id <= m_replayedUpTo;
+        if (!message || entry.own || counted) {
             continue;
         }
         ++fresh;

@@ -153,6 +153,7 @@ void tst_ChatClient::initTestCase()
 {
     QVERIFY(m_data.isValid());
     qputenv("XDG_DATA_HOME", QFile::encodeName(m_data.path()));
+    qputenv("XDG_CONFIG_HOME", QFile::encodeName(m_data.filePath(u"config"_s))); // QSettings
     qputenv("NATTER_CREDENTIAL_STORE", "file");
 }
 
