@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QPointer>
 #include <QRegularExpression>
+#include <QScopedValueRollback>
 #include <QSettings>
 #include <QUuid>
 
@@ -44,6 +45,16 @@ ChatClient::ChatClient(QObject *parent)
     , m_signOutTimer(this)
     , m_readTimer(this)
 {
+    connect(&m_conversations, &QAbstractItemModel::rowsInserted, this,
+        [this](const QModelIndex &, int first, int last) {
+            for (int row = first; row <= last; ++row) {
+                if (Conversation *conversation = m_conversations.at(m_conversations.index(row))) {
+                    applyPreferences(conversation);
+                    connect(conversation, &Conversation::preferencesChanged, this,
+                        &ChatClient::savePreferences);
+                }
+            }
+        });
     resetConversations();
     // The server counts read against the same flood allowance as chat: one at most every two
     // seconds, however busy the room.
@@ -927,6 +938,44 @@ void ChatClient::syncConversations(const QJsonObject &welcome)
             openDirect(person);
         }
     }
+    for (Conversation *conversation : m_conversations.all()) {
+        applyPreferences(conversation); // the account is known only now
+    }
+}
+
+void ChatClient::applyPreferences(Conversation *conversation)
+{
+    if (!isAccount()) {
+        return;
+    }
+    const QSettings settings;
+    const QString id = conversation->isRoom() ? conversation->key() : u"@"_s + conversation->key();
+    const QScopedValueRollback applying(m_applyingPreferences, true); // not a new choice
+    conversation->setMuted(settings.value(settingsKey() + u"-muted"_s).toStringList().contains(id));
+    conversation->setShowsPresence(
+        !settings.value(settingsKey() + u"-nopresence"_s).toStringList().contains(id));
+}
+
+void ChatClient::savePreferences() const
+{
+    if (!isAccount() || m_applyingPreferences) {
+        return;
+    }
+    QStringList muted;
+    QStringList noPresence;
+    for (const Conversation *conversation : m_conversations.all()) {
+        const QString id
+            = conversation->isRoom() ? conversation->key() : u"@"_s + conversation->key();
+        if (conversation->isMuted()) {
+            muted.append(id);
+        }
+        if (!conversation->showsPresence()) {
+            noPresence.append(id);
+        }
+    }
+    QSettings settings;
+    settings.setValue(settingsKey() + u"-muted"_s, muted);
+    settings.setValue(settingsKey() + u"-nopresence"_s, noPresence);
 }
 
 QString ChatClient::settingsKey() const

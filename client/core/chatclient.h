@@ -32,7 +32,8 @@
 // room one is in already) are fetched when it is first shown, so signing in to an account in
 // many rooms does not ask for all of them at once. Notices (connection, account, errors) go to
 // the current conversation, where the person is looking. The private conversations of an
-// account are remembered on this computer, so the sidebar lists them again at the next start.
+// account are remembered on this computer, so the sidebar lists them again at the next start,
+// and so are the rooms and conversations it muted or hid joins and leaves in.
 class ChatClient : public QObject
 {
     Q_OBJECT
@@ -200,6 +201,9 @@ private:
     // The conversations of the rooms in welcome, and the private ones kept on this computer.
     void syncConversations(const QJsonObject &welcome);
     void rememberDirects() const;
+    // Muting and hidden joins and leaves, kept per account on this computer.
+    void applyPreferences(Conversation *conversation);
+    void savePreferences() const;
     QString settingsKey() const;
     bool sendFrame(const QJsonObject &frame);
     // Shows a say or dm as pending and sends it, now or once the connection is back.
@@ -226,5 +230,6 @@ private:
     QString m_signOutToken; // the token signOut() is revoking, until the session has ended
     QTimer m_readTimer; // read markers go at most every two seconds
     QStringList m_unreported; // keys of the rooms read further than the server was told
+    bool m_applyingPreferences = false;
     qint64 m_replayedUpTo = 0; // a resumed account's welcome counted these as unread already
 };

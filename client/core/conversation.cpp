@@ -73,6 +73,7 @@ void Conversation::setMuted(bool muted)
     if (muted != m_muted) {
         m_muted = muted;
         emit changed();
+        emit preferencesChanged();
     }
 }
 
@@ -81,5 +82,6 @@ void Conversation::setShowsPresence(bool shows)
     if (shows != m_showsPresence) {
         m_showsPresence = shows;
         emit changed();
+        emit preferencesChanged();
     }
 }

@@ -79,6 +79,8 @@ public:
 signals:
     // Something the sidebar or the window shows changed: unread, topic, muted, ...
     void changed();
+    // Muted, or joins and leaves shown or hidden: the person's choices, which are kept.
+    void preferencesChanged();
 
 private:
     Kind m_kind = Kind::Room;

@@ -39,7 +39,7 @@ private slots:
     void historyPagesPerConversation();
     void directConversationsAreRemembered();
     void resumeAcrossRooms();
-    void mutedRoomsStayQuiet();
+    void mutedRoomsStayQuietAndStayMuted();
     void roomCommandsNeedARoom();
 
 private:
@@ -459,7 +459,7 @@ void tst_Conversations::resumeAcrossRooms()
     QCOMPARE(alice->conversations()->direct(u"bob"_s)->unread(), 1);
 }
 
-void tst_Conversations::mutedRoomsStayQuiet()
+void tst_Conversations::mutedRoomsStayQuietAndStayMuted()
 {
     auto alice = guest(u"alice"_s);
     auto bob = guest(u"bob"_s);
@@ -475,6 +475,22 @@ void tst_Conversations::mutedRoomsStayQuiet()
     QCOMPARE(attention.count(), 0);
     QCOMPARE(bob->conversations()->totalUnread(), 0);
     QVERIFY(!bob->conversations()->indexOf(dev).data(Qt::FontRole).value<QFont>().bold());
+
+    // An account's choices are kept for its next start on this computer.
+    {
+        auto carol = account(u"carol"_s);
+        QVERIFY(carol);
+        QVERIFY(join(*carol, u"dev"_s));
+        carol->current()->setMuted(true);
+        carol->current()->setShowsPresence(false);
+        carol->general()->setShowsPresence(false);
+    }
+    auto carol = account(u"carol"_s);
+    QVERIFY(carol);
+    QVERIFY(carol->conversations()->room(u"dev"_s)->isMuted());
+    QVERIFY(!carol->conversations()->room(u"dev"_s)->showsPresence());
+    QVERIFY(!carol->general()->isMuted());
+    QVERIFY(!carol->general()->showsPresence());
 }
 
 void tst_Conversations::roomCommandsNeedARoom()
