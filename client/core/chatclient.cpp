@@ -803,6 +803,18 @@ Conversation *ChatClient::openDirect(const QString &name)
     return conversation;
 }
 
+void ChatClient::closeDirect(Conversation *conversation)
+{
+    if (!conversation || conversation->isRoom()) {
+        return;
+    }
+    if (conversation == current()) {
+        setCurrent(general());
+    }
+    m_conversations.remove(conversation);
+    rememberDirects();
+}
+
 void ChatClient::setViewing(bool viewing)
 {
     m_viewing = viewing;

@@ -104,6 +104,9 @@ public:
     // The private conversation with name (made, and remembered, if there is none; nothing is
     // sent until something is said in it).
     Conversation *openDirect(const QString &name);
+    // Takes a private conversation off the list (its messages stay on the server; it comes
+    // back with the next message, or when opened again).
+    void closeDirect(Conversation *conversation);
     // Whether the person sees the current conversation (the window is active): its messages
     // then count as read, and the server is told so.
     void setViewing(bool viewing);

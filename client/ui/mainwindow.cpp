@@ -3,6 +3,7 @@
 #include "chatclient.h"
 #include "chatpage.h"
 #include "connectdialog.h"
+#include "joinroomdialog.h"
 #include "passworddialog.h"
 #include "quizpage.h"
 #include "timepage.h"
@@ -35,6 +36,7 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     , m_dialog(new ConnectDialog(this))
     , m_passwordDialog(new PasswordDialog(PasswordDialog::Mode::ChangePassword, this))
     , m_registerDialog(new PasswordDialog(PasswordDialog::Mode::CreateAccount, this))
+    , m_joinDialog(new JoinRoomDialog(this))
     , m_stateLabel(new QLabel(this))
     , m_serverLabel(new QLabel(this))
     , m_rttLabel(new QLabel(this))
@@ -63,6 +65,12 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     m_storageAction = m_accountMenu->addAction(QString());
     m_storageAction->setEnabled(false);
     updateStorage();
+    QMenu *roomsMenu = menuBar()->addMenu(tr("&Rooms"));
+    m_joinRoomAction = roomsMenu->addAction(tr("&Join a room…"));
+    m_joinRoomAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_J));
+    m_joinRoomAction->setStatusTip(tr("Find a room to talk in, or make one"));
+    connect(m_joinRoomAction, &QAction::triggered, m_joinDialog, &QDialog::open);
+    wireJoinDialog();
     connect(
         &client.credentials(), &CredentialStore::backendChanged, this, &MainWindow::updateStorage);
     // A sign-in that could not be kept must not look kept: the next start would ask for the
@@ -159,9 +167,11 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
 
     connect(&client, &ChatClient::stateChanged, this, &MainWindow::onStateChanged);
     connect(&client, &ChatClient::roundTripChanged, this, &MainWindow::updateRoundTrip);
-    connect(&client, &ChatClient::chatActivity, this, &MainWindow::onChatActivity);
+    connect(client.conversations(), &ConversationList::totalUnreadChanged, this,
+        &MainWindow::updateUnread);
     connect(&client, &ChatClient::attention, this, &MainWindow::onAttention);
-    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::clearUnreadIfSeen);
+    connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateViewing);
+    connect(m_chat, &ChatPage::joinRoomRequested, m_joinDialog, &QDialog::open);
     connect(m_chat, &ChatPage::leaveRequested, this, [this] {
         // An account's token stays kept, and Sign in then needs no password; but only the store
         // knows whether it was kept (writeFailed), so it is asked, after the writes before.
@@ -227,6 +237,7 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
         resize(900, 620);
     }
     onStateChanged();
+    updateViewing();
 }
 
 MainWindow::~MainWindow() = default;
@@ -423,14 +434,42 @@ void MainWindow::updateRoundTrip(int ms)
     m_rttLabel->setText(ms < 1 ? tr("RTT < 1 ms") : tr("RTT %1 ms").arg(ms));
 }
 
-void MainWindow::onChatActivity(int rows)
+int MainWindow::unreadCount() const
 {
-    if (isActiveWindow() && m_tabs->currentWidget() == m_chat) {
-        return;
-    }
-    m_unread += rows;
-    m_tabs->setTabText(0, tr("&Chat (%1)").arg(m_unread));
+    return m_client.conversations()->totalUnread();
+}
+
+void MainWindow::updateUnread()
+{
+    const int unread = unreadCount();
+    m_tabs->setTabText(0, unread > 0 ? tr("&Chat (%1)").arg(unread) : tr("&Chat"));
     updateTitle();
+}
+
+void MainWindow::wireJoinDialog()
+{
+    connect(
+        m_joinDialog, &JoinRoomDialog::refreshRequested, &m_client, &ChatClient::requestRoomList);
+    connect(&m_client, &ChatClient::roomListReceived, m_joinDialog, &JoinRoomDialog::setRooms);
+    connect(m_joinDialog, &JoinRoomDialog::joinRequested, &m_client, &ChatClient::joinRoom);
+    connect(m_joinDialog, &JoinRoomDialog::createRequested, &m_client, &ChatClient::createRoom);
+    // The room is shown once the server has said yes: then the dialog has done its job.
+    connect(&m_client, &ChatClient::currentChanged, m_joinDialog, [this] {
+        if (m_joinDialog->isVisible() && m_joinDialog->isBusy()) {
+            m_joinDialog->accept();
+        }
+    });
+    connect(&m_client, &ChatClient::roomRequestFailed, m_joinDialog,
+        [this](const QString &, const QString &code, const QString &message) {
+            if (m_joinDialog->isVisible() && m_joinDialog->isBusy()) {
+                m_joinDialog->showRefusal(code, message);
+            }
+        });
+    connect(&m_client, &ChatClient::stateChanged, m_joinDialog, [this] {
+        if (!m_client.isOnline() && m_joinDialog->isBusy()) {
+            m_joinDialog->showError(tr("The connection dropped before the server answered."));
+        }
+    });
 }
 
 void MainWindow::onAttention(const QString &title, const QString &text)
@@ -444,21 +483,17 @@ void MainWindow::onAttention(const QString &title, const QString &text)
     }
 }
 
-void MainWindow::clearUnreadIfSeen()
+void MainWindow::updateViewing()
 {
-    if (m_unread > 0 && isActiveWindow() && m_tabs->currentWidget() == m_chat) {
-        m_unread = 0;
-        m_tabs->setTabText(0, tr("&Chat"));
-        updateTitle();
-    }
+    m_client.setViewing(isActiveWindow() && m_tabs->currentWidget() == m_chat);
 }
 
 void MainWindow::updateTitle()
 {
     // Qt appends the application's display name ("— Natter") itself.
     QString title = m_client.name();
-    if (m_unread > 0) {
-        title.prepend(u"(%1) "_s.arg(m_unread));
+    if (unreadCount() > 0) {
+        title.prepend(u"(%1) "_s.arg(unreadCount()));
     }
     setWindowTitle(title);
 }
@@ -467,7 +502,7 @@ void MainWindow::changeEvent(QEvent *event)
 {
     QMainWindow::changeEvent(event);
     if (event->type() == QEvent::ActivationChange) {
-        clearUnreadIfSeen();
+        updateViewing();
     }
 }
 

@@ -6,6 +6,7 @@
 #include <QMainWindow>
 
 class ChatPage;
+class JoinRoomDialog;
 class PasswordDialog;
 class QAction;
 class QLabel;
@@ -18,7 +19,8 @@ class TimePage;
 
 // The desktop client's window: Chat, Quiz and Time tabs over one ChatClient, a status bar with
 // the connection state, server and round-trip time, unread counts in the title and on the Chat
-// tab, and tray notifications for private messages and mentions. It also runs the connect
+// tab, and tray notifications for private messages and mentions; the Rooms menu and its Join a
+// room dialog. It also runs the connect
 // dialog: at start when no sign-in is kept, after Leave, and when the server refuses or ends a
 // sign-in; and the Account menu (Create account, Change password, Sign out, and where sign-ins
 // are kept).
@@ -44,7 +46,10 @@ public:
     TimePage *timePage() const { return m_time; }
     QTabWidget *tabs() const { return m_tabs; }
     ConnectDialog *connectDialog() const { return m_dialog; }
-    int unreadCount() const { return m_unread; }
+    // Unread messages in the conversations that are not muted.
+    int unreadCount() const;
+    JoinRoomDialog *joinRoomDialog() const { return m_joinDialog; }
+    QAction *joinRoomAction() const { return m_joinRoomAction; }
     QLabel *stateLabel() const { return m_stateLabel; }
     QMenu *accountMenu() const { return m_accountMenu; }
     QAction *createAccountAction() const { return m_createAccountAction; }
@@ -69,11 +74,13 @@ private:
     // The Account menu's line on where sign-ins are kept, or why this one is not.
     void updateStorage();
     void onStateChanged();
-    void onChatActivity(int rows);
+    void updateUnread();
+    void wireJoinDialog();
     void onAttention(const QString &title, const QString &text);
     void askToTrust(
         const QSslCertificate &certificate, const QByteArray &fingerprint, bool changed);
-    void clearUnreadIfSeen();
+    // Whether the person sees the chat: the window is active and shows the Chat tab.
+    void updateViewing();
     void updateTitle();
     void updateRoundTrip(int ms);
 
@@ -85,6 +92,8 @@ private:
     ConnectDialog *m_dialog = nullptr;
     PasswordDialog *m_passwordDialog = nullptr;
     PasswordDialog *m_registerDialog = nullptr;
+    JoinRoomDialog *m_joinDialog = nullptr;
+    QAction *m_joinRoomAction = nullptr;
     QMenu *m_accountMenu = nullptr;
     QAction *m_whoAction = nullptr;
     QAction *m_createAccountAction = nullptr;
@@ -95,7 +104,6 @@ private:
     QLabel *m_serverLabel = nullptr;
     QLabel *m_rttLabel = nullptr;
     QSystemTrayIcon *m_tray = nullptr;
-    int m_unread = 0;
     QString m_storageProblem; // why the last token could not be kept; empty once one was
     WhenNothingKept m_whenNothingKept = WhenNothingKept::Ask;
 };

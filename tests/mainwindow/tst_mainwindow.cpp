@@ -2,6 +2,7 @@
 #include "chatpage.h"
 #include "chatserver.h"
 #include "connectdialog.h"
+#include "conversationsidebar.h"
 #include "frames.h"
 #include "mainwindow.h"
 #include "messagedelegate.h"
@@ -283,18 +284,39 @@ void tst_MainWindow::privateMessageByDoubleClick()
     // Item views want the press before the double click, as a real mouse sends it.
     QTest::mouseClick(users->viewport(), Qt::LeftButton, {}, rect.center());
     QTest::mouseDClick(users->viewport(), Qt::LeftButton, {}, rect.center());
-    QCOMPARE(chat->entry()->text(), u"/msg bob "_s);
+    // The conversation with bob opens: in the sidebar, above the view, and for typing.
+    Conversation *withBob = m_client->conversations()->direct(u"bob"_s);
+    QVERIFY(withBob);
+    QCOMPARE(m_client->current(), withBob);
+    QCOMPARE(chat->sidebar()->current(), withBob);
+    QVERIFY(chat->header()->text().contains(u"bob"_s));
+    QCOMPARE(chat->messageView()->model(), withBob->messages());
+    QVERIFY(chat->entry()->placeholderText().contains(u"bob"_s));
     QTest::keyClicks(chat->entry(), u"just for you"_s);
     QTest::keyClick(chat->entry(), Qt::Key_Return);
     const QJsonObject dm = m_bob->waitForNext(u"dm"_s);
     QCOMPARE(dm.value("from"_L1).toString(), u"alice"_s);
     QCOMPARE(dm.value("text"_L1).toString(), u"just for you"_s);
+    QTRY_COMPARE(
+        withBob->messages()->entry(withBob->messages()->rowCount() - 1).text, u"just for you"_s);
 
+    // From general, %bob% goes to the same conversation, and shows it.
+    QTest::mouseClick(chat->sidebar()->view()->viewport(), Qt::LeftButton, {},
+        chat->sidebar()
+            ->view()
+            ->visualRect(m_client->conversations()->indexOf(m_client->general()))
+            .center());
+    QCOMPARE(m_client->current(), m_client->general());
     QTest::keyClicks(chat->entry(), u"%bob%the percent way"_s);
     QTest::keyClick(chat->entry(), Qt::Key_Return);
     QCOMPARE(m_bob->waitForNext(u"dm"_s).value("text"_L1).toString(), u"the percent way"_s);
-    QTRY_COMPARE(m_client->messages()->entry(m_client->messages()->rowCount() - 1).kind,
-        ChatEntry::Kind::Private);
+    QCOMPARE(m_client->current(), withBob);
+    QTRY_COMPARE(
+        withBob->messages()->entry(withBob->messages()->rowCount() - 1).text, u"the percent way"_s);
+    // Nothing private reached general's view.
+    for (int row = 0; row < m_client->general()->messages()->rowCount(); ++row) {
+        QVERIFY(m_client->general()->messages()->entry(row).kind != ChatEntry::Kind::Private);
+    }
 }
 
 void tst_MainWindow::leaveReturnsToTheDialog()
