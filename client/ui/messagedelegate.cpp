@@ -23,6 +23,8 @@ constexpr int BottomPadding = 3;
 constexpr int HeaderGap = 2;
 constexpr int AccentWidth = 3;
 constexpr int DayGap = 8; // around a date separator
+constexpr int UnreadGap = 6; // around the "new messages" line
+constexpr int UnreadLabelGap = 6; // between that line and its label
 constexpr qint64 ContinuationWindowMs = 5 * 60 * 1000;
 
 bool isDark(const QPalette &palette)
@@ -70,10 +72,12 @@ bool isChat(Kind kind)
 }
 
 // A message continues the previous row when the same person sent it just before, the same way.
+// Not across a date separator or the "new messages" line.
 bool continuesPrevious(const QModelIndex &index)
 {
     if (index.row() == 0 || kindOf(index) != Kind::Message
-        || index.data(MessageModel::NewDayRole).toBool()) {
+        || index.data(MessageModel::NewDayRole).toBool()
+        || index.data(MessageModel::UnreadMarkerRole).toBool()) {
         return false;
     }
     const QModelIndex previous = index.siblingAtRow(index.row() - 1);
@@ -132,6 +136,7 @@ QString dayLabel(const QDate &day)
 struct MessageDelegate::Layout
 {
     QRect dayRect; // the date separator, if the row starts a day
+    QRect unreadRect; // the "new messages" line, if the row is the first unread one
     bool header = false;
     QRect headerRect;
     QRect bodyRect;
@@ -152,6 +157,11 @@ QColor MessageDelegate::nameColor(const QString &name, const QPalette &palette)
     return QColor::fromHsl(hue, 160, isDark(palette) ? 170 : 95);
 }
 
+QColor MessageDelegate::unreadMarkerColor(const QPalette &palette)
+{
+    return isDark(palette) ? QColor(255, 100, 90) : QColor(215, 45, 40);
+}
+
 MessageDelegate::Layout MessageDelegate::layoutFor(
     const QStyleOptionViewItem &option, const QModelIndex &index, bool measureOnly) const
 {
@@ -168,6 +178,12 @@ MessageDelegate::Layout MessageDelegate::layoutFor(
         layout.dayRect = QRect(
             option.rect.left() + Margin, y + DayGap / 2, option.rect.width() - 2 * Margin, height);
         y += height + DayGap;
+    }
+    if (index.data(MessageModel::UnreadMarkerRole).toBool()) {
+        const int height = QFontMetrics(smallerFont(font)).height();
+        layout.unreadRect = QRect(option.rect.left() + Margin, y + UnreadGap / 2,
+            option.rect.width() - 2 * Margin, height);
+        y += height + UnreadGap;
     }
 
     layout.header = isChat(kind) && !continuation;
@@ -227,8 +243,9 @@ QSize MessageDelegate::sizeHint(const QStyleOptionViewItem &option, const QModel
     if (const auto *view = qobject_cast<const QAbstractItemView *>(option.widget)) {
         opt.rect = QRect(0, 0, view->viewport()->width(), 0);
     }
-    // Rows never change once appended, so a height holds until the width changes. Views ask
-    // again and again (a jump across the history sums every height on the way).
+    // A height holds until the width changes or the row does (rowsChanged: rows rarely change
+    // once appended). Views ask again and again (a jump across the history sums every height on
+    // the way).
     if (opt.rect.width() != m_cachedWidth) {
         m_cachedWidth = opt.rect.width();
         m_heights.clear();
@@ -273,6 +290,14 @@ void MessageDelegate::rowsRemoved(int first, int count)
     }
 }
 
+void MessageDelegate::rowsChanged(int first, int count)
+{
+    const auto end = std::min(m_heights.size(), std::size_t(std::max(0, first + count)));
+    for (auto row = std::size_t(std::max(0, first)); row < end; ++row) {
+        m_heights[row] = 0;
+    }
+}
+
 void MessageDelegate::paint(
     QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
 {
@@ -284,24 +309,31 @@ void MessageDelegate::paint(
     painter->save();
 
     // Background: selection, or a tint for private messages and one's own messages, with an
-    // accent bar on the left in the sender's colour.
+    // accent bar on the left in the sender's colour. The tint leaves out the date separator and
+    // the "new messages" line: they stand between messages, not in one.
+    QRect tintRect = option.rect;
+    if (layout.unreadRect.isValid()) {
+        tintRect.setTop(layout.unreadRect.bottom() + 1);
+    } else if (layout.dayRect.isValid()) {
+        tintRect.setTop(layout.dayRect.bottom() + 1);
+    }
     QColor accent;
     if (option.state & QStyle::State_Selected) {
         painter->fillRect(option.rect, palette.brush(QPalette::Highlight));
     } else if (kind == Kind::Private) {
         QColor tint = QColor::fromHsl(280, 120, isDark(palette) ? 80 : 200);
         tint.setAlpha(isDark(palette) ? 110 : 90);
-        painter->fillRect(option.rect, tint);
+        painter->fillRect(tintRect, tint);
         accent = QColor::fromHsl(280, 140, isDark(palette) ? 170 : 110);
     } else if (own && kind == Kind::Message) {
         QColor tint = palette.color(QPalette::Highlight);
         tint.setAlpha(28);
-        painter->fillRect(option.rect, tint);
+        painter->fillRect(tintRect, tint);
         accent = palette.color(QPalette::Highlight);
     }
     if (accent.isValid()) {
-        painter->fillRect(QRect(option.rect.left() + Margin, option.rect.top(), AccentWidth,
-                              option.rect.height()),
+        painter->fillRect(
+            QRect(option.rect.left() + Margin, tintRect.top(), AccentWidth, tintRect.height()),
             accent);
     }
 
@@ -332,6 +364,23 @@ void MessageDelegate::paint(
         painter->setFont(dayFont);
         painter->setPen(dim);
         painter->drawText(r, Qt::AlignCenter, label);
+    }
+
+    if (layout.unreadRect.isValid()) {
+        // A line across the row with its label at the right end, where the eye finds it.
+        QFont labelFont = smallerFont(option.font);
+        labelFont.setBold(true);
+        const QString label = tr("New messages");
+        const QRect &r = layout.unreadRect;
+        const QColor color = unreadMarkerColor(palette);
+        const int lineRight
+            = r.right() - QFontMetrics(labelFont).horizontalAdvance(label) - UnreadLabelGap;
+        painter->setPen(color);
+        if (lineRight > r.left()) {
+            painter->drawLine(r.left(), r.center().y(), lineRight, r.center().y());
+        }
+        painter->setFont(labelFont);
+        painter->drawText(r, Qt::AlignRight | Qt::AlignVCenter, label);
     }
 
     if (layout.header) {

@@ -10,8 +10,10 @@
 // joins, departures and errors. A message from the same sender within a few minutes of the
 // previous one continues it without repeating the header. The first row of each day carries a
 // date separator; messages from the stored history are dimmed and say so, and messages still on
-// their way to the server say "sending". Colours derive from the palette, so light and dark
-// themes both work.
+// their way to the server say "sending". Above the first unread message (UnreadMarkerRole) runs a
+// thin red "New messages" line, below the date separator if the row has both; that message
+// shows its header even if it continues the previous one. Colours derive from the palette, so
+// light and dark themes both work.
 class MessageDelegate : public QStyledItemDelegate
 {
     Q_OBJECT
@@ -28,12 +30,16 @@ public:
         const QStyleOptionViewItem &option, const QModelIndex &index, const QPoint &pos) const;
 
     static QColor nameColor(const QString &name, const QPalette &palette);
+    // The colour of the "new messages" line and its label.
+    static QColor unreadMarkerColor(const QPalette &palette);
     // Forget measured heights (the model was reset).
     void clearCache();
     // Keep measured heights in step with rows inserted or removed (the row after them may
     // change too: whether it continues the previous one or starts a new day).
     void rowsInserted(int first, int count);
     void rowsRemoved(int first, int count);
+    // Forget the measured heights of rows whose data changed (the unread marker moved).
+    void rowsChanged(int first, int count);
 
 private:
     struct Layout; // the geometry of one row, shared by paint, sizeHint and linkAt
