@@ -2,14 +2,17 @@
 # Takes the README's screenshots of the real client under Xvfb: a server, a few scripted
 # people chatting, and `natter` connected to it. Writes docs/screenshots/{chat,quiz,time}.png
 # and, for accounts, connect-dialog.png (a sign-in refused), account-menu.png and
-# change-password.png.
-# Usage: scripts/screenshots.sh [all|chat|accounts]   (default: all)
+# change-password.png; for rooms, rooms.png (unread rooms, a mention, a private message),
+# direct.png (a private conversation) and join-room.png.
+# Usage: scripts/screenshots.sh [all|chat|accounts|rooms]   (default: all)
 # Needs the build (scripts/build.sh; NATTER_BUILD=build/<dir> uses that one instead of building
 # build/default) and installs its own tools (Xvfb, openbox, xdotool, imagemagick, an emoji font).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
-case $mode in all | chat | accounts) ;; *) echo "usage: $0 [all|chat|accounts]" >&2; exit 2 ;; esac
+case $mode in all | chat | accounts | rooms) ;;
+*) echo "usage: $0 [all|chat|accounts|rooms]" >&2; exit 2 ;;
+esac
 scripts/deps.sh xvfb xauth openbox xdotool x11-utils imagemagick fonts-noto-color-emoji \
     fonts-dejavu-core
 build=${NATTER_BUILD:-build/default}
@@ -45,8 +48,8 @@ lines = [("bob", "Morning! Is the retro still on for tomorrow?"),
          ("dave", "I'll bring the sticky notes.")]
 with sqlite3.connect(sys.argv[1]) as db:
     for i, (name, text) in enumerate(lines, 1):
-        db.execute("INSERT INTO messages (id, sender, text, ts) VALUES (?, ?, ?, ?)",
-                   (i, name, text, yesterday + i * 60000))
+        db.execute("INSERT INTO messages (id, sender, text, ts, room) VALUES (?, ?, ?, ?, ?)",
+                   (i, name, text, yesterday + i * 60000, "general"))
 PY
 "$build"/server/natter-server --bind 127.0.0.1 --port $port --quiz-seed 11 --db "$db" \
     >/dev/null 2>&1 & pids+=($!)
@@ -62,6 +65,9 @@ shot_area() {
     import -window root -crop "${w}x${h}+${x}+${y}" +repage "$out/$1.png"
 }
 
+# The main window ($window), with its frame.
+shot() { import -window "$window" -frame "$out/$1.png"; }
+
 if [ "$mode" = all ] || [ "$mode" = chat ]; then
 
 # Three people who were there first; the quiz players put scores on the leaderboard.
@@ -74,7 +80,6 @@ window=$(xdotool search --sync --onlyvisible --class natter | tail -1)
 xdotool windowsize "$window" 980 640 windowmove "$window" 40 40
 sleep 6 # the peers' conversation plays out
 
-shot() { import -window "$window" -frame "$out/$1.png"; }
 xdotool windowactivate --sync "$window"
 xdotool type --delay 40 "Sounds good, see you all at the retro"
 xdotool key Return
@@ -156,6 +161,39 @@ xdotool type --delay 20 "a new pasword"
 xdotool key Return
 sleep 0.8
 import -window "$password" -frame "$out/change-password.png"
+xdotool key Escape
+fi
+
+if [ "$mode" = all ] || [ "$mode" = rooms ]; then
+python3 scripts/screenshot_rooms.py $port setup
+python3 scripts/screenshot_rooms.py $port talk 5 & pids+=($!)
+alice_home=$(mktemp -d)
+HOME=$alice_home XDG_DATA_HOME=$alice_home/.local/share XDG_CONFIG_HOME=$alice_home/.config \
+    USER=alice "$build"/client/natter --host 127.0.0.1 --port $port & pids+=($!)
+dialog=$(xdotool search --sync --onlyvisible --name "Connect to Natter" | tail -1)
+sleep 0.5
+xdotool windowactivate --sync "$dialog"
+xdotool type --delay 20 "alice's password"
+xdotool key Return
+sleep 1.5
+window=$(xdotool search --sync --onlyvisible --class natter | tail -1)
+xdotool windowsize "$window" 1000 640 windowmove "$window" 40 40
+xdotool windowactivate --sync "$window"
+sleep 6 # the others talk in general, dev, design and random; carol writes to alice
+shot rooms
+
+xdotool type --delay 30 "/msg carol"
+xdotool key Return
+sleep 1
+xdotool type --delay 30 "sure, after lunch"
+xdotool key Return
+sleep 1
+shot direct
+
+xdotool key ctrl+j
+sleep 1.2
+join=$(xdotool search --sync --onlyvisible --name "Join a room" | tail -1)
+import -window "$join" -frame "$out/join-room.png"
 xdotool key Escape
 fi
 echo "screenshots in $out"

@@ -929,6 +929,7 @@ void ChatClient::syncConversations(const QJsonObject &welcome)
         Conversation *conversation = m_conversations.addRoom(room.value("room"_L1).toString());
         conversation->members()->setSelf(name());
         conversation->setTopic(room.value("topic"_L1).toString());
+        conversation->setPrivate(room.value("private"_L1).toBool());
         conversation->setUnread(room.value("unread"_L1).toInt());
         listed.insert(conversation->key());
     }

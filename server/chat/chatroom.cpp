@@ -95,8 +95,8 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     QJsonArray rooms;
     for (const QString &room : person->rooms.keys()) {
         const RoomDirectory::Room *info = m_directory.find(room);
-        rooms.append(QJsonObject{
-            {"room"_L1, info ? info->name : room}, {"topic"_L1, info ? info->topic : QString()}});
+        rooms.append(QJsonObject{{"room"_L1, info ? info->name : room},
+            {"topic"_L1, info ? info->topic : QString()}, {"private"_L1, info && info->isPrivate}});
     }
     QJsonObject welcomeFrame = Frames::welcome(person->name, joined.users, joined.userCount, motd,
         joined.lastId, newcomer.account, newcomer.token);
@@ -434,8 +434,8 @@ ChatRoom::Posted ChatRoom::postLocked(
     if (const auto id = m_cids.find(sender->identity, message.cid)) {
         // A retry of something already posted: the sender gets the stored copy again (clients
         // drop an id they already have), and nobody else hears of it.
-        queueForLocked(
-            member, readEvent({Read::Kind::Resend, resendQuery(sender->identity, *id), {}, {}, {}}));
+        queueForLocked(member,
+            readEvent({Read::Kind::Resend, resendQuery(sender->identity, *id), {}, {}, {}}));
         return {ErrorCode::None, *id, true};
     }
     Event event;

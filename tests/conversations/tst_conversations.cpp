@@ -35,6 +35,7 @@ private slots:
     void readMarkersFollowTheAccount();
     void joinAndLeaveNoticesAreNotUnread();
     void privateRoomByInvitation();
+    void privateRoomsAreMarkedAtSignIn();
     void partingRemovesTheRoomEverywhere();
     void historyPagesPerConversation();
     void directConversationsAreRemembered();
@@ -357,6 +358,26 @@ void tst_Conversations::privateRoomByInvitation()
     QTRY_COMPARE(refused.count(), 2);
     QCOMPARE(refused.at(1).at(1).toString(), u"not_owner"_s);
     QCOMPARE(alice->current()->topic(), u"pager rota"_s);
+}
+
+void tst_Conversations::privateRoomsAreMarkedAtSignIn()
+{
+    {
+        auto alice = account(u"alice"_s);
+        QVERIFY(alice);
+        QVERIFY(alice->createRoom(u"ops"_s, u"on call"_s, true));
+        QTRY_COMPARE(alice->current()->key(), u"ops"_s);
+        QVERIFY(join(*alice, u"dev"_s));
+    }
+    auto alice = account(u"alice"_s);
+    QVERIFY(alice);
+    QVERIFY(alice->conversations()->room(u"ops"_s)->isPrivate());
+    QCOMPARE(alice->conversations()->room(u"ops"_s)->topic(), u"on call"_s);
+    QVERIFY(!alice->conversations()->room(u"dev"_s)->isPrivate());
+    QVERIFY(alice->conversations()
+                ->indexOf(alice->conversations()->room(u"ops"_s))
+                .data(ConversationList::PrivateRole)
+                .toBool());
 }
 
 void tst_Conversations::partingRemovesTheRoomEverywhere()
