@@ -72,6 +72,7 @@ if [ "$mode" = all ] || [ "$mode" = chat ]; then
 
 # Three people who were there first; the quiz players put scores on the leaderboard.
 python3 scripts/screenshot_peers.py $port & pids+=($!)
+peers=$!
 sleep 1.5
 "$build"/client/natter --host 127.0.0.1 --port $port --name alice & pids+=($!)
 alice=$!
@@ -102,7 +103,7 @@ sleep 0.5
 xdotool key alt+i # Time
 sleep 1
 shot time
-kill $alice
+kill $alice $peers # their names are free again for the other scenes
 sleep 0.5
 fi
 
