@@ -4,6 +4,7 @@
 #include "connectdialog.h"
 #include "conversationsidebar.h"
 #include "frames.h"
+#include "joinroomdialog.h"
 #include "mainwindow.h"
 #include "messagedelegate.h"
 #include "messageview.h"
@@ -63,6 +64,7 @@ private slots:
     void viewFollowsNewMessagesUnlessScrolledUp();
     void clickingALinkActivatesIt();
     void nameColoursAreStable();
+    void roomsFromTheJoinDialogAndTheSidebar();
 
     void signInWithTheDialogThenStartWithoutIt();
     void createAccountInTheDialog();
@@ -561,6 +563,71 @@ void tst_MainWindow::scrollingToTheTopLoadsEarlierMessages()
     view->verticalScrollBar()->setValue(0);
     QTRY_COMPARE(model->entry(0).text, u"earlier 1"_s);
     QVERIFY(!m_client->hasOlder());
+}
+
+void tst_MainWindow::roomsFromTheJoinDialogAndTheSidebar()
+{
+    m_bob->send(Frames::create(u"dev"_s, false, u"builds and releases"_s));
+    QVERIFY(m_bob->waitForFrames(u"room"_s, 1));
+    openWindow();
+    ChatPage *chat = m_window->chatPage();
+    ConversationSidebar *sidebar = chat->sidebar();
+
+    // Ctrl+J: the dialog lists the rooms; a double-click joins, and the window shows the room.
+    QTest::keyClick(m_window.get(), Qt::Key_J, Qt::ControlModifier);
+    JoinRoomDialog *dialog = m_window->joinRoomDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    QTRY_COMPARE(dialog->view()->model()->rowCount(), 2); // dev and general
+    QTest::keyClicks(dialog->filterEdit(), u"build"_s); // by topic
+    QCOMPARE(dialog->view()->model()->rowCount(), 1);
+    const QModelIndex dev = dialog->view()->model()->index(0, 0);
+    QTest::mouseClick(
+        dialog->view()->viewport(), Qt::LeftButton, {}, dialog->view()->visualRect(dev).center());
+    QTest::mouseDClick(
+        dialog->view()->viewport(), Qt::LeftButton, {}, dialog->view()->visualRect(dev).center());
+    QTRY_VERIFY(!dialog->isVisible());
+    Conversation *devRoom = m_client->conversations()->room(u"dev"_s);
+    QVERIFY(devRoom);
+    QCOMPARE(m_client->current(), devRoom);
+    QCOMPARE(sidebar->current(), devRoom);
+    QVERIFY(chat->header()->text().contains(u"builds and releases"_s));
+    QTRY_COMPARE(chat->userView()->model()->rowCount(), 2); // alice and bob
+
+    // What is typed goes to the room shown.
+    QTest::keyClicks(chat->entry(), u"hello dev"_s);
+    QTest::keyClick(chat->entry(), Qt::Key_Return);
+    const QJsonObject said = m_bob->waitForNext(u"message"_s);
+    QCOMPARE(said.value("room"_L1).toString(), u"dev"_s);
+    QCOMPARE(said.value("text"_L1).toString(), u"hello dev"_s);
+
+    // A message in general while dev is shown: general's badge, not dev's; clicking general
+    // shows its own view and reads it.
+    m_bob->send(Frames::say(u"over in general"_s));
+    QTRY_COMPARE(m_client->general()->unread(), 1);
+    const QModelIndex generalRow = m_client->conversations()->indexOf(m_client->general());
+    QCOMPARE(generalRow.data(ConversationList::UnreadRole).toInt(), 1);
+    MessageView *devView = chat->messageView();
+    QTest::mouseClick(sidebar->view()->viewport(), Qt::LeftButton, {},
+        sidebar->view()->visualRect(generalRow).center());
+    QCOMPARE(m_client->current(), m_client->general());
+    QVERIFY(chat->messageView() != devView);
+    QCOMPARE(chat->messageView()->model(), m_client->general()->messages());
+    QVERIFY(hasRow(u"over in general"_s));
+    m_window->activateWindow();
+    if (QTest::qWaitForWindowActive(m_window.get())) { // what the person sees is read
+        QTRY_COMPARE(m_client->general()->unread(), 0);
+        QCOMPARE(m_window->unreadCount(), 0);
+    }
+
+    // Leave room, from the context menu.
+    std::unique_ptr<QMenu> menu(sidebar->contextMenuFor(devRoom));
+    QAction *leave = menu->findChild<QAction *>(u"leave"_s);
+    QVERIFY(leave);
+    leave->trigger();
+    QTRY_COMPARE(m_client->conversations()->room(u"dev"_s), nullptr);
+    const QJsonObject left = m_bob->waitForNext(u"left"_s);
+    QCOMPARE(left.value("reason"_L1).toString(), u"part"_s);
+    QCOMPARE(m_client->current(), m_client->general());
 }
 
 void tst_MainWindow::signInWithTheDialogThenStartWithoutIt()
