@@ -201,6 +201,13 @@ Protocol::ErrorCode ChatRoom::joinRoom(qint64 member, const QString &room)
     return ErrorCode::None;
 }
 
+bool ChatRoom::isIn(qint64 member, const QString &room) const
+{
+    std::unique_lock locker(m_mutex);
+    const Person *person = personLocked(member);
+    return person && person->rooms.contains(RoomDirectory::key(room));
+}
+
 void ChatRoom::queueRoomLocked(qint64 member, const Person &person, const QJsonObject &frame)
 {
     Read read{Read::Kind::Room, {}, frame, {}, {}};

@@ -124,6 +124,8 @@ public:
     // connections included); an account's rooms are kept in the store.
     // A private room can be joined only by those invited to it (NotInvited).
     Protocol::ErrorCode joinRoom(qint64 member, const QString &room);
+    // Whether the membership's person is in the room (a key or a name).
+    bool isIn(qint64 member, const QString &room) const;
     Protocol::ErrorCode partRoom(qint64 member, const QString &room);
     // A new room, its maker in it and its owner; RoomExists if the name is taken.
     Protocol::ErrorCode createRoom(

@@ -408,43 +408,47 @@ void Session::onSay(const QJsonObject &frame)
 
 void Session::sendRoomError(ErrorCode code, const QString &room, const QString &cid)
 {
+    const QJsonObject about = room.isEmpty() ? QJsonObject() : QJsonObject{{"room"_L1, room}};
     switch (code) {
     case ErrorCode::NoSuchRoom:
-        sendError(code, u"there is no room %1; join it to make it"_s.arg(room), cid, room);
+        sendError(code, u"there is no room %1; join it to make it"_s.arg(room), cid, about);
         break;
     case ErrorCode::NotMember:
-        sendError(code, u"you are not in %1; join it first"_s.arg(room), cid, room);
+        sendError(code, u"you are not in %1; join it first"_s.arg(room), cid, about);
         break;
     case ErrorCode::RoomExists:
-        sendError(code, u"there is a room %1 already"_s.arg(room), cid, room);
+        sendError(code, u"there is a room %1 already"_s.arg(room), cid, about);
         break;
     case ErrorCode::NotInvited:
-        sendError(code, u"%1 is private: a member must invite you first"_s.arg(room), cid, room);
+        sendError(code, u"%1 is private: a member must invite you first"_s.arg(room), cid, about);
         break;
     case ErrorCode::NotOwner:
-        sendError(code, u"only the owner of %1 may do that"_s.arg(room), cid, room);
+        sendError(code, u"only the owner of %1 may do that"_s.arg(room), cid, about);
         break;
     case ErrorCode::TooManyRooms:
         sendError(code,
             u"you are in %1 rooms, or the server has %2, the most there may be"_s
                 .arg(Protocol::MaxRoomsPerPerson)
                 .arg(ChatRoom::MaxRooms),
-            cid, room);
+            cid, about);
         break;
     case ErrorCode::None:
         break;
     default:
-        sendError(code, u"the server is shutting down"_s, cid, room);
+        sendError(code, u"the server is shutting down"_s, cid, about);
         break;
     }
 }
 
 void Session::onJoin(const QJsonObject &frame)
 {
-    if (!admitRequest()) {
+    const QString room = frame.value("room"_L1).toString();
+    // A join of a room one is in changes nothing: it asks who is in it now, a read, and counts
+    // against the history allowance rather than chat's.
+    if (m_context.room.isIn(m_member, room) ? !admitHistoryRequest(room, {})
+                                            : !admitRequest()) {
         return;
     }
-    const QString room = frame.value("room"_L1).toString();
     const ErrorCode code = m_context.room.joinRoom(m_member, room);
     if (code == ErrorCode::None) {
         m_room = RoomDirectory::key(room);
@@ -532,9 +536,11 @@ void Session::withAccount(
         });
 }
 
-void Session::sendNoSuchUser(const QString &name)
+void Session::sendNoSuchUser(const QString &name, bool history)
 {
-    sendError(ErrorCode::NoSuchUser, u"nobody called %1 is online, and no account is"_s.arg(name));
+    // Answering history, it names the conversation that has nobody on the other end.
+    sendError(ErrorCode::NoSuchUser, u"nobody called %1 is online, and no account is"_s.arg(name),
+        {}, history ? QJsonObject{{"with"_L1, name}} : QJsonObject{});
 }
 
 void Session::onTopic(const QJsonObject &frame)
@@ -605,11 +611,7 @@ void Session::onHistory(const QJsonObject &frame)
     }
     // A page can be hundreds of kilobytes of other people's words: reading and sending them
     // is the most a client can make the server do for one line.
-    if (m_historyGuard.admit() != FloodGuard::Verdict::Allowed) {
-        sendError(ErrorCode::RateLimited,
-            u"slow down: at most %1 history requests a second (%2 at once)"_s
-                .arg(m_context.settings.historyRate)
-                .arg(m_context.settings.historyBurst));
+    if (!admitHistoryRequest(frame.value("room"_L1).toString(), frame.value("with"_L1).toString())) {
         return;
     }
     MessageStore::Query query;
@@ -629,6 +631,22 @@ void Session::onHistory(const QJsonObject &frame)
     sendRoomError(m_context.room.sendHistory(m_member, query, room), room);
 }
 
+bool Session::admitHistoryRequest(const QString &room, const QString &with)
+{
+    if (m_historyGuard.admit() == FloodGuard::Verdict::Allowed) {
+        return true;
+    }
+    sendError(ErrorCode::RateLimited,
+        u"slow down: at most %1 history requests a second (%2 at once)"_s
+            .arg(m_context.settings.historyRate)
+            .arg(m_context.settings.historyBurst),
+        {},
+        !room.isEmpty()       ? QJsonObject{{"room"_L1, room}}
+            : !with.isEmpty() ? QJsonObject{{"with"_L1, with}}
+                              : QJsonObject{});
+    return false;
+}
+
 void Session::historyWith(const QString &name, const MessageStore::Query &query)
 {
     if (const auto online = m_context.room.identityOf(name)) {
@@ -640,7 +658,7 @@ void Session::historyWith(const QString &name, const MessageStore::Query &query)
         if (account) {
             m_context.room.sendConversation(m_member, query, account->identity, name);
         } else {
-            sendNoSuchUser(name);
+            sendNoSuchUser(name, true);
         }
     });
 }
@@ -700,17 +718,21 @@ void Session::send(const QJsonObject &frame)
 }
 
 void Session::sendError(
-    ErrorCode code, const QString &message, const QString &cid, const QString &room)
+    ErrorCode code, const QString &message, const QString &cid, const QJsonObject &about)
 {
     // Messages quote what the client sent; a lone surrogate in it must not reach the wire
     // (converting to UTF-8 and back replaces it).
-    const QString clean = message.isValidUtf16() ? message : QString::fromUtf8(message.toUtf8());
+    const auto cleaned = [](const QString &text) {
+        return text.isValidUtf16() ? text : QString::fromUtf8(text.toUtf8());
+    };
+    const QString clean = cleaned(message);
     if (code != ErrorCode::FrameTooLarge) {
         qCInfo(lcChat).noquote() << m_connection->peer() << Protocol::errorCodeName(code) << clean;
     }
     QJsonObject error = Frames::error(code, clean, cid);
-    if (!room.isEmpty()) {
-        error.insert("room"_L1, room); // which conversation it is about, for clients with several
+    // What it is about (a room, a person), for clients with several conversations.
+    for (auto field = about.constBegin(); field != about.constEnd(); ++field) {
+        error.insert(field.key(), cleaned(field.value().toString()));
     }
     send(error);
 }

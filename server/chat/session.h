@@ -98,7 +98,10 @@ private:
     void withAccount(
         const QString &name, std::function<void(const std::optional<ChatRoom::Offline> &)> then);
     // no_such_user: name is neither online nor an account.
-    void sendNoSuchUser(const QString &name);
+    // history: the answer to a history request naming the person (with).
+    void sendNoSuchUser(const QString &name, bool history = false);
+    // The history allowance (--history-rate); a refusal names the room or person asked for.
+    bool admitHistoryRequest(const QString &room, const QString &with);
     // Holds input until the account step under way answers; resume() goes on.
     void suspend();
     void resume();
@@ -120,8 +123,9 @@ private:
     // Writes frame after whatever the room has queued for this client.
     void send(const QJsonObject &frame);
     // cid: the failed say's or dm's, so the client knows which of its messages was refused.
+    // about: fields naming what the error is about (room, with), copied into the frame.
     void sendError(Protocol::ErrorCode code, const QString &message, const QString &cid = {},
-        const QString &room = {});
+        const QJsonObject &about = {});
     void leaveRoom(const QString &reason);
     // Says bye with reason, lets queued bytes drain, then closes. Others see leaveReason.
     void closeWithBye(const QString &reason, const QString &leaveReason);

@@ -39,6 +39,7 @@ private slots:
     void roomsPerPersonAreBounded();
     void retriedSayInARoomIsAnsweredOnce();
     void aRegisteringGuestKeepsItsRooms();
+    void askingAboutARoomIsARead();
 
 private:
     ChatServer *startServer();
@@ -89,6 +90,37 @@ void tst_Rooms::init()
 void tst_Rooms::cleanup()
 {
     m_server.reset();
+}
+
+void tst_Rooms::askingAboutARoomIsARead()
+{
+    ServerConfig config;
+    config.historyBurst = 3;
+    config.historyRate = 0.01; // nothing comes back during the test
+    m_server = startTestServer(*m_dir, config);
+    QVERIFY(m_server);
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    // A join of a room one is in answers who is in it; it draws on the history allowance, and a
+    // refusal says which room it was about.
+    for (int i = 0; i < 5; ++i) {
+        alice->send(Frames::join(u"general"_s));
+    }
+    QVERIFY(alice->waitForFrames(u"room"_s, 3));
+    QVERIFY(alice->waitForFrames(u"error"_s, 2));
+    for (const QJsonObject &error : alice->framesOfType(u"error"_s)) {
+        QCOMPARE(error.value("code"_L1).toString(), u"rate_limited"_s);
+        QCOMPARE(error.value("room"_L1).toString(), u"general"_s);
+    }
+    QJsonObject history = Frames::historyRequest(0);
+    history.insert("with"_L1, u"bob"_s);
+    alice->send(history);
+    QVERIFY(alice->waitForFrames(u"error"_s, 3));
+    QCOMPARE(alice->framesOfType(u"error"_s).at(2).value("with"_L1).toString(), u"bob"_s);
+    // Joining a room one is not in is chat's allowance still: it goes through.
+    alice->send(Frames::join(u"dev"_s));
+    QVERIFY(alice->waitForFrames(u"room"_s, 4));
+    QCOMPARE(alice->framesOfType(u"room"_s).at(3).value("room"_L1).toString(), u"dev"_s);
 }
 
 ChatServer *tst_Rooms::startServer()
@@ -598,6 +630,7 @@ void tst_Rooms::historyOfAConversation()
     alice->send(unknown);
     QVERIFY(alice->waitForFrames(u"error"_s, 1));
     QCOMPARE(code(*alice), u"no_such_user"_s);
+    QCOMPARE(alice->lastOfType(u"error"_s).value("with"_L1).toString(), u"nobody"_s);
 }
 
 void tst_Rooms::roomsPerPersonAreBounded()
