@@ -10,7 +10,6 @@
 #include <QPointer>
 #include <QRegularExpression>
 #include <QScopedValueRollback>
-#include <QSettings>
 #include <QUuid>
 
 using Protocol::ErrorCode;
@@ -44,14 +43,21 @@ ChatClient::ChatClient(QObject *parent)
     , m_leaderboard(this)
     , m_signOutTimer(this)
     , m_readTimer(this)
+    , m_retryTimer(this)
 {
     connect(&m_conversations, &QAbstractItemModel::rowsInserted, this,
         [this](const QModelIndex &, int first, int last) {
             for (int row = first; row <= last; ++row) {
                 if (Conversation *conversation = m_conversations.at(m_conversations.index(row))) {
-                    applyPreferences(conversation);
+                    if (isOnline()) { // else the welcome applies them, for the right person
+                        applyPreferences(conversation);
+                    }
                     connect(conversation, &Conversation::preferencesChanged, this,
-                        &ChatClient::savePreferences);
+                        [this, conversation] {
+                            if (!m_applyingPreferences) {
+                                memory().save(conversation);
+                            }
+                        });
                 }
             }
         });
@@ -61,6 +67,9 @@ ChatClient::ChatClient(QObject *parent)
     m_readTimer.setSingleShot(true);
     m_readTimer.setInterval(2000);
     connect(&m_readTimer, &QTimer::timeout, this, &ChatClient::reportRead);
+    m_retryTimer.setSingleShot(true);
+    m_retryTimer.setInterval(1000);
+    connect(&m_retryTimer, &QTimer::timeout, this, [this] { load(current()); });
     m_signOutTimer.setSingleShot(true);
     m_signOutTimer.setInterval(5000);
     connect(&m_signOutTimer, &QTimer::timeout, this, [this] {
@@ -105,10 +114,10 @@ ChatClient::ChatClient(QObject *parent)
                 tr("The connection was lost before the server answered. Try again once "
                    "reconnected."));
         }
-        for (Conversation *conversation : m_conversations.rooms()) {
-            // Who came and went meanwhile is not replayed: asked again when next shown.
-            conversation->members()->reset({});
-            conversation->setHasDetails(false);
+        for (Conversation *conversation : m_conversations.all()) {
+            // Who came and went meanwhile is not replayed, and unanswered requests went with
+            // the connection: asked again when next shown.
+            conversation->forgetRequests();
         }
         if (m_quiz.phase() == QuizState::Phase::Running) {
             m_quiz.reset();
@@ -125,6 +134,8 @@ void ChatClient::open(const QString &host, quint16 port, const ChatConnection::S
     m_signOutToken.clear();
     m_accountRequest = AccountRequest::None;
     m_welcomedBefore = false;
+    // Typed by whoever was signed in before: never sent under this sign-in.
+    m_unconfirmed.clear();
     resetConversations();
     m_connection.open(host, port, signIn, retryFirstConnect, tls);
 }
@@ -202,9 +213,8 @@ void ChatClient::leave()
 
 void ChatClient::dropSession()
 {
-    for (Conversation *conversation : m_conversations.rooms()) {
-        conversation->members()->reset({});
-        conversation->setHasDetails(false);
+    for (Conversation *conversation : m_conversations.all()) {
+        conversation->forgetRequests();
     }
     m_accountRequest = AccountRequest::None;
     // Whatever was still on its way is not lost silently: the text stays on screen.
@@ -251,6 +261,8 @@ void ChatClient::onSessionEnded(SessionEnd why, const QString &token, const QStr
         m_credentials.removeIfUnchanged(credentialKey(), token);
     }
     dropSession();
+    // Signed out: what was this person's is not left on screen for whoever comes next.
+    resetConversations();
     switch (why) {
     case SessionEnd::SignedOut:
         addNotice(tr("You signed out."));
@@ -357,6 +369,9 @@ bool ChatClient::submit(const QString &input)
         return post(command.frame);
     case FrameType::Join:
         return joinRoom(command.frame.value("room"_L1).toString());
+    case FrameType::Rooms:
+        m_roomsTyped = true; // answered here, where it was typed
+        return sendFrame(command.frame);
     default:
         return sendFrame(command.frame);
     }
@@ -505,7 +520,7 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
     }
     // What a resumed welcome counts as unread includes the replay that follows it.
     m_replayedUpTo = resumed && m_connection.isAccount() ? lastId : 0;
-    syncConversations(welcome);
+    syncConversations(welcome, resumed);
     if (m_welcomedBefore) {
         const int replayed = welcome.value("replayed"_L1).toInt();
         addNotice(replayed > 0
@@ -539,6 +554,7 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
     m_welcomedBefore = true;
     load(current()); // the rest when first shown
     seen(current());
+    reportRead(); // what was read while the connection was down
     requestLeaderboard();
     // What is unconfirmed goes (again) now, in order: typed while offline, or sent just before
     // the connection dropped. The server posts each cid once and answers a repeat with the
@@ -563,11 +579,15 @@ ChatEntry ChatClient::chatEntry(const QJsonObject &frame) const
     return entry;
 }
 
-bool ChatClient::mentionsMe(const QString &text) const
+bool ChatClient::mentionsMe(const QString &text)
 {
-    const QRegularExpression word(u"(^|\\W)%1($|\\W)"_s.arg(QRegularExpression::escape(name())),
-        QRegularExpression::CaseInsensitiveOption);
-    return word.match(text).hasMatch();
+    if (m_mentionFor != name()) { // made once per name, not per message
+        m_mentionFor = name();
+        m_mention
+            = QRegularExpression(u"(^|\\W)%1($|\\W)"_s.arg(QRegularExpression::escape(name())),
+                QRegularExpression::CaseInsensitiveOption);
+    }
+    return m_mention.match(text).hasMatch();
 }
 
 void ChatClient::onFrames(const QList<QJsonObject> &frames)
@@ -642,6 +662,11 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             onRoom(frame);
             break;
         case FrameType::Rooms:
+            if (std::exchange(m_roomsTyped, false)) {
+                entry.kind = ChatEntry::Kind::Notice;
+                entry.text = roomListText(frame.value("rooms"_L1).toArray());
+                rowsFor(current()).push_back(std::move(entry));
+            }
             emit roomListReceived(frame.value("rooms"_L1).toArray());
             break;
         case FrameType::Topic:
@@ -694,12 +719,12 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
                         != AccountRequest::None) {
                     emit accountRequestFailed(code, message); // and the notice below, for all
                 }
-                if (frame.contains("room"_L1)) {
-                    onRoomError(frame);
+                Conversation *where = onRefusal(frame);
+                if (!where) {
+                    break; // an automatic request, asked again shortly
                 }
                 entry.kind = ChatEntry::Kind::Error;
                 entry.text = message;
-                Conversation *where = current();
                 // A refused say or dm: keep what was typed on screen with the reason, where
                 // it was typed.
                 const QString cid = frame.value("cid"_L1).toString();
@@ -765,6 +790,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
 
 void ChatClient::resetConversations()
 {
+    m_current = nullptr;
     m_conversations.clear();
     m_joining.clear();
     m_unreported.clear();
@@ -786,9 +812,9 @@ void ChatClient::setCurrent(Conversation *conversation)
         m_current->messages()->setUnreadMarker(0); // placed again if it is unread next time
     }
     m_current = conversation;
-    emit currentChanged(conversation);
     load(conversation);
-    seen(conversation);
+    seen(conversation); // the "new messages" line is in place before it is shown
+    emit currentChanged(conversation);
 }
 
 Conversation *ChatClient::openDirect(const QString &name)
@@ -860,9 +886,6 @@ void ChatClient::deliver(Conversation *conversation, std::vector<ChatEntry> rows
     } else {
         conversation->addUnread(fresh, addressed);
     }
-    if (fresh > 0) {
-        emit chatActivity(fresh);
-    }
 }
 
 void ChatClient::load(Conversation *conversation)
@@ -870,14 +893,15 @@ void ChatClient::load(Conversation *conversation)
     if (!isOnline()) {
         return;
     }
-    if (conversation->isRoom() && !conversation->hasDetails()) {
+    if (conversation->isRoom() && conversation->isMember()
+        && conversation->details() == Conversation::Fetch::NotAsked) {
         // A join of a room one is in changes nothing on the server; its answer tells who is in
-        // it now.
-        conversation->setHasDetails(true);
+        // it now (and counts as a read, not as chat).
+        conversation->setDetails(Conversation::Fetch::Asked);
         m_connection.send(Frames::join(conversation->name()));
     }
-    if (conversation->history() == Conversation::History::NotAsked) {
-        conversation->setHistory(Conversation::History::Asked);
+    if (conversation->history() == Conversation::Fetch::NotAsked) {
+        conversation->setHistory(Conversation::Fetch::Asked);
         m_connection.send(conversation->isRoom()
                 ? Frames::roomHistoryRequest(conversation->name(), 0)
                 : Frames::conversationHistoryRequest(conversation->name(), 0));
@@ -887,7 +911,7 @@ void ChatClient::load(Conversation *conversation)
 void ChatClient::seen(Conversation *conversation)
 {
     if (conversation != current() || !m_viewing
-        || conversation->history() != Conversation::History::Loaded) {
+        || conversation->history() != Conversation::Fetch::Loaded) {
         return;
     }
     if (conversation->unread() > 0) {
@@ -908,34 +932,54 @@ void ChatClient::seen(Conversation *conversation)
 
 void ChatClient::reportRead()
 {
-    for (const QString &key : std::exchange(m_unreported, {})) {
-        Conversation *room = m_conversations.room(key);
-        if (!room || !isOnline()) {
-            continue;
-        }
-        const qint64 newest = room->messages()->maxId();
-        if (newest > room->reportedRead()) {
+    if (!isOnline()) {
+        return; // kept for the next welcome
+    }
+    // A few per tick: reads count against chat's allowance, and the rest wait for the next.
+    constexpr int PerTick = 3;
+    for (int sent = 0; sent < PerTick && !m_unreported.isEmpty();) {
+        Conversation *room = m_conversations.room(m_unreported.takeFirst());
+        const qint64 newest = room ? room->messages()->maxId() : 0;
+        if (room && newest > room->reportedRead()) {
             room->setReportedRead(newest);
             m_connection.send(Frames::read(room->name(), newest));
+            ++sent;
         }
+    }
+    if (!m_unreported.isEmpty()) {
+        m_readTimer.start();
     }
 }
 
-void ChatClient::syncConversations(const QJsonObject &welcome)
+void ChatClient::syncConversations(const QJsonObject &welcome, bool resumed)
 {
+    const bool account = isAccount();
     QSet<QString> listed;
     for (const QJsonValue &value : welcome.value("rooms"_L1).toArray()) {
         const QJsonObject room = value.toObject();
         Conversation *conversation = m_conversations.addRoom(room.value("room"_L1).toString());
         conversation->members()->setSelf(name());
+        conversation->setMember(true);
         conversation->setTopic(room.value("topic"_L1).toString());
         conversation->setPrivate(room.value("private"_L1).toBool());
-        conversation->setUnread(room.value("unread"_L1).toInt());
+        if (account) { // a guest's count is the server's 0: the one here is truer
+            conversation->setUnread(room.value("unread"_L1).toInt());
+        }
         listed.insert(conversation->key());
     }
     for (Conversation *conversation : m_conversations.rooms()) {
-        // Left on another device while this one was away (general stays, see general()).
-        if (!listed.contains(conversation->key()) && conversation != general()) {
+        if (listed.contains(conversation->key()) || !conversation->isMember()) {
+            continue;
+        }
+        if (!account && resumed) {
+            // A guest that reconnects is a new session, in general alone: back into its rooms,
+            // before anything unsent goes to them (a private one needs a new invitation).
+            conversation->setDetails(Conversation::Fetch::Asked);
+            m_connection.send(Frames::join(conversation->name()));
+        } else if (conversation == general()) {
+            conversation->setMember(false); // left, and kept readable (see general())
+        } else {
+            // Left on another device while this one was away.
             if (conversation == current()) {
                 setCurrent(general());
             }
@@ -945,9 +989,11 @@ void ChatClient::syncConversations(const QJsonObject &welcome)
     // Everyone online is in welcome; it is general's member list.
     general()->members()->setSelf(name());
     general()->members()->reset(toStringList(welcome.value("users"_L1)));
-    general()->setHasDetails(listed.contains(general()->key()));
-    if (isAccount()) {
-        for (const QString &person : QSettings().value(settingsKey()).toStringList()) {
+    if (general()->isMember()) {
+        general()->setDetails(Conversation::Fetch::Loaded);
+    }
+    if (account) {
+        for (const QString &person : memory().directs()) {
             openDirect(person);
         }
     }
@@ -956,59 +1002,26 @@ void ChatClient::syncConversations(const QJsonObject &welcome)
     }
 }
 
+ConversationMemory ChatClient::memory() const
+{
+    return ConversationMemory(isAccount() ? credentialKey() : QString());
+}
+
 void ChatClient::applyPreferences(Conversation *conversation)
 {
-    if (!isAccount()) {
-        return;
-    }
-    const QSettings settings;
-    const QString id = conversation->isRoom() ? conversation->key() : u"@"_s + conversation->key();
     const QScopedValueRollback applying(m_applyingPreferences, true); // not a new choice
-    conversation->setMuted(settings.value(settingsKey() + u"-muted"_s).toStringList().contains(id));
-    conversation->setShowsPresence(
-        !settings.value(settingsKey() + u"-nopresence"_s).toStringList().contains(id));
-}
-
-void ChatClient::savePreferences() const
-{
-    if (!isAccount() || m_applyingPreferences) {
-        return;
-    }
-    QStringList muted;
-    QStringList noPresence;
-    for (const Conversation *conversation : m_conversations.all()) {
-        const QString id
-            = conversation->isRoom() ? conversation->key() : u"@"_s + conversation->key();
-        if (conversation->isMuted()) {
-            muted.append(id);
-        }
-        if (!conversation->showsPresence()) {
-            noPresence.append(id);
-        }
-    }
-    QSettings settings;
-    settings.setValue(settingsKey() + u"-muted"_s, muted);
-    settings.setValue(settingsKey() + u"-nopresence"_s, noPresence);
-}
-
-QString ChatClient::settingsKey() const
-{
-    return u"conversations/%1"_s.arg(QString::fromLatin1(credentialKey().toUtf8().toBase64(
-        QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)));
+    memory().apply(conversation);
 }
 
 void ChatClient::rememberDirects() const
 {
-    if (!isAccount()) {
-        return; // a guest's private messages are gone with it
-    }
     QStringList people;
     for (Conversation *conversation : m_conversations.all()) {
         if (!conversation->isRoom()) {
             people.append(conversation->name());
         }
     }
-    QSettings().setValue(settingsKey(), people);
+    memory().setDirects(people);
 }
 
 void ChatClient::onRoom(const QJsonObject &frame)
@@ -1018,13 +1031,15 @@ void ChatClient::onRoom(const QJsonObject &frame)
     conversation->setPrivate(frame.value("private"_L1).toBool());
     conversation->members()->setSelf(name());
     conversation->members()->reset(toStringList(frame.value("members"_L1)));
-    conversation->setHasDetails(true);
-    if (conversation->history() != Conversation::History::Loaded) {
+    conversation->setDetails(Conversation::Fetch::Loaded);
+    conversation->setMember(true);
+    if (conversation->history() != Conversation::Fetch::Loaded) {
         conversation->setUnread(frame.value("unread"_L1).toInt());
     }
     if (conversation->key() == m_joining) {
         m_joining.clear();
         setCurrent(conversation);
+        emit roomOpened(conversation);
     }
 }
 
@@ -1044,8 +1059,8 @@ void ChatClient::onHistory(const QJsonObject &frame)
     conversation->messages()->insertHistory(0, std::move(older));
     conversation->setHasOlder(frame.value("more"_L1).toBool());
     conversation->setFetchingOlder(false);
-    if (conversation->history() != Conversation::History::Loaded) {
-        conversation->setHistory(Conversation::History::Loaded);
+    if (conversation->history() != Conversation::Fetch::Loaded) {
+        conversation->setHistory(Conversation::Fetch::Loaded);
         seen(conversation);
     }
 }
@@ -1061,6 +1076,9 @@ void ChatClient::onPresence(const QJsonObject &frame, bool joined)
         conversation = m_conversations.addRoom(room);
         conversation->members()->setSelf(name());
     }
+    if (me && joined && conversation) {
+        conversation->setMember(true);
+    }
     if (!conversation) {
         return;
     }
@@ -1068,9 +1086,9 @@ void ChatClient::onPresence(const QJsonObject &frame, bool joined)
         if (conversation == current()) {
             setCurrent(general());
         }
+        conversation->setMember(false);
         if (conversation == general()) {
             conversation->members()->reset({});
-            conversation->setHasDetails(false);
             addNotice(conversation, tr("You left %1.").arg(conversation->name()));
         } else {
             addNotice(tr("You left %1.").arg(conversation->name()));
@@ -1110,30 +1128,81 @@ void ChatClient::onTopic(const QJsonObject &frame)
                         : tr("%1 set the topic: %2").arg(by, topic));
 }
 
-void ChatClient::onRoomError(const QJsonObject &frame)
+Conversation *ChatClient::onRefusal(const QJsonObject &frame)
 {
+    const QString codeName = frame.value("code"_L1).toString();
+    const ErrorCode code = Protocol::errorCodeFromName(codeName);
+    const QString message = frame.value("message"_L1).toString();
     const QString room = frame.value("room"_L1).toString();
-    if (Conversation::keyOf(room) == m_joining) {
-        m_joining.clear();
+    const QString with = frame.value("with"_L1).toString();
+    Conversation *about = !room.isEmpty() ? m_conversations.room(room)
+        : !with.isEmpty()                 ? m_conversations.direct(with)
+                                          : nullptr;
+    // The answer to a join or create the person asked for. Refusals of its topic, or of the
+    // request itself for flooding, name no room.
+    const bool unnamed = room.isEmpty() && with.isEmpty() && !frame.contains("cid"_L1)
+        && (code == ErrorCode::RateLimited || code == ErrorCode::BadText
+            || code == ErrorCode::TextTooLong);
+    if (!m_joining.isEmpty() && (Conversation::keyOf(room) == m_joining || unnamed)) {
+        emit joinFailed(std::exchange(m_joining, {}), codeName, message);
     }
-    emit roomRequestFailed(
-        room, frame.value("code"_L1).toString(), frame.value("message"_L1).toString());
+    if (!room.isEmpty()) {
+        emit roomRequestFailed(room, codeName, message);
+    }
+    if (!about) {
+        return current();
+    }
+    switch (code) {
+    case ErrorCode::RateLimited: {
+        // What the client asked by itself (a first page, who is in a room) is asked again
+        // shortly, without troubling the person; an older page, when they scroll up again.
+        const bool automatic = about->history() == Conversation::Fetch::Asked
+            || about->details() == Conversation::Fetch::Asked || about->isFetchingOlder();
+        about->forgetRequests();
+        if (automatic) {
+            m_retryTimer.start();
+            return nullptr;
+        }
+        break;
+    }
+    case ErrorCode::NoSuchUser:
+        // Nobody on the other end: nothing to page, and nothing more to ask.
+        about->setHistory(Conversation::Fetch::Loaded);
+        about->setHasOlder(false);
+        seen(about);
+        break;
+    case ErrorCode::NotMember:
+    case ErrorCode::NotInvited:
+    case ErrorCode::NoSuchRoom:
+        about->setMember(false);
+        break;
+    default:
+        break;
+    }
+    return about;
 }
 
 bool ChatClient::joinRoom(const QString &room)
 {
-    if (Conversation *known = m_conversations.room(room); known && known->hasDetails()) {
+    if (Conversation *known = m_conversations.room(room); known && known->isMember()) {
         setCurrent(known); // in it already
+        emit roomOpened(known);
         return true;
     }
+    if (!sendFrame(Frames::join(room))) {
+        return false;
+    }
     m_joining = Conversation::keyOf(room);
-    return sendFrame(Frames::join(room));
+    return true;
 }
 
 bool ChatClient::createRoom(const QString &room, const QString &topic, bool isPrivate)
 {
+    if (!sendFrame(Frames::create(room, isPrivate, topic))) {
+        return false;
+    }
     m_joining = Conversation::keyOf(room);
-    return sendFrame(Frames::create(room, isPrivate, topic));
+    return true;
 }
 
 bool ChatClient::partRoom(const QString &room)
@@ -1154,4 +1223,24 @@ bool ChatClient::invite(const QString &room, const QString &name)
 bool ChatClient::requestRoomList()
 {
     return sendFrame(Frames::roomsRequest());
+}
+
+QString ChatClient::roomListText(const QJsonArray &rooms)
+{
+    QStringList lines{tr("Rooms (/join ROOM to go to one):")};
+    for (const QJsonValue &value : rooms) {
+        const QJsonObject room = value.toObject();
+        const int members = room.value("members"_L1).toInt();
+        QString line = u"  %1%2 — %3"_s.arg(room.value("private"_L1).toBool() ? u"🔒 "_s : u"#"_s,
+            room.value("room"_L1).toString(),
+            members == 1 ? tr("1 member") : tr("%1 members").arg(members));
+        if (room.value("joined"_L1).toBool()) {
+            line += tr(", joined");
+        }
+        if (const QString topic = room.value("topic"_L1).toString(); !topic.isEmpty()) {
+            line += u": "_s + topic;
+        }
+        lines.append(line);
+    }
+    return lines.join(u'\n');
 }

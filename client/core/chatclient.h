@@ -2,6 +2,7 @@
 
 #include "chatconnection.h"
 #include "conversationlist.h"
+#include "conversationmemory.h"
 #include "credentialstore.h"
 #include "leaderboardmodel.h"
 #include "messagemodel.h"
@@ -9,6 +10,7 @@
 #include "userlistmodel.h"
 
 #include <QObject>
+#include <QRegularExpression>
 #include <QTimer>
 
 // The client core: everything the desktop client does, without a widget in sight. It owns the
@@ -159,15 +161,17 @@ signals:
     // A time frame, or a time error (code unknown_query / unknown_zone).
     void timeReceived(const QJsonObject &reply);
     void timeFailed(const QString &code, const QString &message);
-    // New chat rows arrived (for unread counts).
-    void chatActivity(int newRows);
     // Something addressed to the person: a private message or a mention of their name.
     void attention(const QString &title, const QString &text);
     void currentChanged(Conversation *conversation);
     void roomListReceived(const QJsonArray &rooms);
-    // join, create, part, topic or invite was refused (code: room_exists, not_invited, ...).
+    // A request about a room was refused (code: room_exists, not_invited, not_owner, ...).
     void roomRequestFailed(const QString &room, const QString &code, const QString &message);
+    // The join or create the person asked for (joinRoom, createRoom) was refused.
+    void joinFailed(const QString &room, const QString &code, const QString &message);
     void invited(const QString &room, const QString &by);
+    // The room the person asked to join or create (joinRoom, createRoom) is shown now.
+    void roomOpened(Conversation *conversation);
 
 private:
     enum class AccountRequest { None, Register, Password };
@@ -198,16 +202,19 @@ private:
     void seen(Conversation *conversation);
     // Makes a fresh list with general in it: a new sign-in shows nothing of the last one.
     void resetConversations();
-    void onRoomError(const QJsonObject &frame);
+    // An error frame about a room, a conversation or a join the person asked for: what it
+    // means for them. Returns where to show it; null when it is not for the person (an
+    // automatic request refused for flooding is asked again shortly).
+    Conversation *onRefusal(const QJsonObject &frame);
     // Sends read for the current room, if it shows something newer than the server was told.
     void reportRead();
     // The conversations of the rooms in welcome, and the private ones kept on this computer.
-    void syncConversations(const QJsonObject &welcome);
+    // resumed: this welcome follows a dropped connection of the same session.
+    void syncConversations(const QJsonObject &welcome, bool resumed);
     void rememberDirects() const;
-    // Muting and hidden joins and leaves, kept per account on this computer.
+    // What is kept on this computer for the account signed in (nothing for a guest).
+    ConversationMemory memory() const;
     void applyPreferences(Conversation *conversation);
-    void savePreferences() const;
-    QString settingsKey() const;
     bool sendFrame(const QJsonObject &frame);
     // Shows a say or dm as pending and sends it, now or once the connection is back.
     bool post(QJsonObject frame);
@@ -215,7 +222,8 @@ private:
     // The server answered the say or dm with this cid (its copy, or an error): it is not sent
     // again, and its pending row goes (returned, if there was one).
     std::optional<ChatEntry> settle(const QString &cid);
-    bool mentionsMe(const QString &text) const;
+    bool mentionsMe(const QString &text);
+    static QString roomListText(const QJsonArray &rooms);
 
     ChatConnection m_connection;
     CredentialStore m_credentials;
@@ -232,6 +240,10 @@ private:
     QTimer m_signOutTimer; // a server that does not answer logout is not waited on forever
     QString m_signOutToken; // the token signOut() is revoking, until the session has ended
     QTimer m_readTimer; // read markers go at most every two seconds
+    QTimer m_retryTimer; // asks again what an allowance refused
+    bool m_roomsTyped = false; // /rooms was typed: its answer is shown in the chat
+    QString m_mentionFor;
+    QRegularExpression m_mention; // the name m_mentionFor as a word
     QStringList m_unreported; // keys of the rooms read further than the server was told
     bool m_applyingPreferences = false;
     qint64 m_replayedUpTo = 0; // a resumed account's welcome counted these as unread already

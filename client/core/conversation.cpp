@@ -48,24 +48,43 @@ void Conversation::addUnread(int count, bool mention)
 
 void Conversation::markRead()
 {
+    m_readUpTo = std::max(m_readUpTo, m_messages.maxId());
     setUnread(0);
 }
 
 void Conversation::placeUnreadMarker()
 {
-    // The oldest of the newest `unread` messages from someone else that are shown.
     qint64 first = 0;
     int left = m_unread;
     for (int row = m_messages.rowCount() - 1; row >= 0 && left > 0; --row) {
         const ChatEntry &entry = m_messages.entry(row);
         const bool message
             = entry.kind == ChatEntry::Kind::Message || entry.kind == ChatEntry::Kind::Private;
-        if (message && entry.id > 0 && !entry.own) {
-            first = entry.id;
-            --left;
+        if (!message || entry.id <= 0 || entry.own) {
+            continue;
         }
+        if (m_readUpTo > 0 && entry.id <= m_readUpTo) {
+            break; // read here before: what came since is what is new
+        }
+        first = entry.id;
+        left -= m_readUpTo > 0 ? 0 : 1;
     }
     m_messages.setUnreadMarker(first);
+    if (first != 0) {
+        emit unreadMarkerPlaced();
+    }
+}
+
+void Conversation::forgetRequests()
+{
+    if (m_history == Fetch::Asked) {
+        m_history = Fetch::NotAsked;
+    }
+    m_details = Fetch::NotAsked;
+    m_fetchingOlder = false;
+    if (isRoom()) {
+        m_members.reset({});
+    }
 }
 
 void Conversation::setMuted(bool muted)

@@ -45,11 +45,12 @@ public:
     bool hasMention() const { return m_mention; }
     void setUnread(int count);
     void addUnread(int count, bool mention);
-    // Everything up to here is read: the "new messages" line stays where it is until
+    // Everything shown is read: the "new messages" line stays where it is until
     // placeUnreadMarker() moves it.
     void markRead();
-    // Puts the "new messages" line above the first of the unread messages shown (none if
-    // nothing is unread).
+    // Puts the "new messages" line above the first unread message shown: the first from
+    // someone else after what was last read here, or, in a conversation not read here before,
+    // the oldest of the newest unread() ones (none if nothing is unread).
     void placeUnreadMarker();
     // The newest id the server was told is read (read frames), so none is sent twice.
     qint64 reportedRead() const { return m_reportedRead; }
@@ -62,25 +63,32 @@ public:
     bool showsPresence() const { return m_showsPresence; }
     void setShowsPresence(bool shows);
 
-    // History paging: a first page was asked for (loaded once it arrived), and whether the
-    // server has older messages than the oldest shown.
-    enum class History { NotAsked, Asked, Loaded };
-    History history() const { return m_history; }
-    void setHistory(History history) { m_history = history; }
+    // What was asked of the server when the conversation was first shown: its first page of
+    // history, and (a room) who is in it. Asked again after a refusal or a lost connection.
+    enum class Fetch { NotAsked, Asked, Loaded };
+    Fetch history() const { return m_history; }
+    void setHistory(Fetch history) { m_history = history; }
+    Fetch details() const { return m_details; }
+    void setDetails(Fetch details) { m_details = details; }
+    // Whether the person is in this room (a room left is kept on the list only if it is
+    // general, whose history stays readable).
+    bool isMember() const { return m_member; }
+    void setMember(bool member) { m_member = member; }
     bool hasOlder() const { return m_hasOlder; }
     void setHasOlder(bool hasOlder) { m_hasOlder = hasOlder; }
     bool isFetchingOlder() const { return m_fetchingOlder; }
     void setFetchingOlder(bool fetching) { m_fetchingOlder = fetching; }
-    // A room's members and topic came with a room frame (the answer to join): until then,
-    // they are what welcome said, if anything.
-    bool hasDetails() const { return m_details; }
-    void setHasDetails(bool details) { m_details = details; }
+    // The connection went: what was asked and not answered is asked again when next shown,
+    // and who is in it may have changed meanwhile.
+    void forgetRequests();
 
 signals:
     // Something the sidebar or the window shows changed: unread, topic, muted, ...
     void changed();
     // Muted, or joins and leaves shown or hidden: the person's choices, which are kept.
     void preferencesChanged();
+    // The "new messages" line was put above a message: the view scrolls to it.
+    void unreadMarkerPlaced();
 
 private:
     Kind m_kind = Kind::Room;
@@ -95,8 +103,10 @@ private:
     qint64 m_reportedRead = 0;
     bool m_muted = false;
     bool m_showsPresence = true;
-    History m_history = History::NotAsked;
+    qint64 m_readUpTo = 0; // the newest id shown while this conversation was read
+    Fetch m_history = Fetch::NotAsked;
+    Fetch m_details = Fetch::NotAsked;
+    bool m_member = true;
     bool m_hasOlder = false;
     bool m_fetchingOlder = false;
-    bool m_details = false;
 };

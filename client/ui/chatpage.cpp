@@ -7,6 +7,7 @@
 #include <QDesktopServices>
 #include <QHBoxLayout>
 #include <QInputDialog>
+#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -134,6 +135,9 @@ void ChatPage::showCurrent()
             [](const QString &url) { QDesktopServices::openUrl(QUrl(url)); });
         connect(view, &MessageView::reachedTop, this,
             [this, conversation] { m_client.fetchOlder(conversation); });
+        // The line goes in when the conversation is opened, or when its first page arrives.
+        connect(conversation, &Conversation::unreadMarkerPlaced, view,
+            &MessageView::scrollToUnreadMarker);
         connect(conversation, &Conversation::changed, this, [this, conversation] {
             if (conversation == m_client.current()) {
                 updateHeader();
@@ -148,7 +152,11 @@ void ChatPage::showCurrent()
     if (m_users->model()) {
         m_users->model()->disconnect(this);
     }
+    QItemSelectionModel *selection = m_users->selectionModel();
     m_users->setModel(conversation->members());
+    if (selection) {
+        selection->deleteLater(); // setModel makes a new one and leaves the old to the view
+    }
     UserListModel *members = conversation->members();
     connect(members, &QAbstractItemModel::modelReset, this, &ChatPage::updateUsersTitle);
     connect(members, &QAbstractItemModel::rowsInserted, this, &ChatPage::updateUsersTitle);

@@ -451,17 +451,26 @@ void MainWindow::wireJoinDialog()
     connect(
         m_joinDialog, &JoinRoomDialog::refreshRequested, &m_client, &ChatClient::requestRoomList);
     connect(&m_client, &ChatClient::roomListReceived, m_joinDialog, &JoinRoomDialog::setRooms);
-    connect(m_joinDialog, &JoinRoomDialog::joinRequested, &m_client, &ChatClient::joinRoom);
-    connect(m_joinDialog, &JoinRoomDialog::createRequested, &m_client, &ChatClient::createRoom);
+    const auto offline = [this](bool sent) {
+        if (!sent) {
+            m_joinDialog->showError(tr("Not connected: try again once the connection is back."));
+        }
+    };
+    connect(m_joinDialog, &JoinRoomDialog::joinRequested, this,
+        [this, offline](const QString &room) { offline(m_client.joinRoom(room)); });
+    connect(m_joinDialog, &JoinRoomDialog::createRequested, this,
+        [this, offline](const QString &room, const QString &topic, bool isPrivate) {
+            offline(m_client.createRoom(room, topic, isPrivate));
+        });
     // The room is shown once the server has said yes: then the dialog has done its job.
-    connect(&m_client, &ChatClient::currentChanged, m_joinDialog, [this] {
-        if (m_joinDialog->isVisible() && m_joinDialog->isBusy()) {
+    connect(&m_client, &ChatClient::roomOpened, m_joinDialog, [this] {
+        if (m_joinDialog->isVisible()) {
             m_joinDialog->accept();
         }
     });
-    connect(&m_client, &ChatClient::roomRequestFailed, m_joinDialog,
+    connect(&m_client, &ChatClient::joinFailed, m_joinDialog,
         [this](const QString &, const QString &code, const QString &message) {
-            if (m_joinDialog->isVisible() && m_joinDialog->isBusy()) {
+            if (m_joinDialog->isVisible()) {
                 m_joinDialog->showRefusal(code, message);
             }
         });

@@ -285,7 +285,6 @@ void tst_ChatClient::chatBetweenTwoClients()
     auto alice = online(u"alice"_s);
     auto bob = online(u"bob"_s);
     QVERIFY(alice && bob);
-    QSignalSpy activity(bob.get(), &ChatClient::chatActivity);
     QSignalSpy attention(bob.get(), &ChatClient::attention);
 
     QVERIFY(alice->say(u"hello bob"_s));
@@ -298,7 +297,6 @@ void tst_ChatClient::chatBetweenTwoClients()
     QVERIFY(!row.own);
     QVERIFY(row.id > 0);
     QVERIFY(alice->messages()->entry(alice->messages()->rowCount() - 1).own);
-    QVERIFY(activity.count() >= 1);
     QCOMPARE(attention.count(), 1); // "hello bob" mentions bob
     QCOMPARE(attention.at(0).at(0).toString(), u"alice mentioned you in general"_s);
 
@@ -514,7 +512,7 @@ void tst_ChatClient::laterGuestWithTheNameSeesNoPrivateMessages()
     QCOMPARE(later->conversations()->all().size(), 1); // no conversation with carol
     // Opened, the conversation with carol (still online) is empty.
     later->setCurrent(later->openDirect(u"carol"_s));
-    QTRY_COMPARE(later->current()->history(), Conversation::History::Loaded);
+    QTRY_COMPARE(later->current()->history(), Conversation::Fetch::Loaded);
     QCOMPARE(later->messages()->rowCount(), 0);
 }
 
@@ -925,7 +923,7 @@ void tst_ChatClient::waitingPrivateMessagesDoNotHideTheHistory()
     QVERIFY(alice->fetchOlder());
     QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Message, u"public 1"_s));
     alice->setCurrent(alice->conversations()->direct(u"bob"_s));
-    QTRY_COMPARE(alice->current()->history(), Conversation::History::Loaded);
+    QTRY_COMPARE(alice->current()->history(), Conversation::Fetch::Loaded);
     QCOMPARE(countText(*alice, u"while you were away"_s), 1); // live and in history: shown once
     alice->setCurrent(alice->general());
     QVERIFY(hasRow(

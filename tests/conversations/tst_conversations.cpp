@@ -42,6 +42,14 @@ private slots:
     void resumeAcrossRooms();
     void mutedRoomsStayQuietAndStayMuted();
     void roomCommandsNeedARoom();
+    void refusedRequestsAreAskedAgain();
+    void partingGeneralSticks();
+    void unsentIsNotSentUnderTheNextSignIn();
+    void signingOutLeavesNothingOnScreen();
+    void oneAccountsChoicesAreNotTheNextOnes();
+    void readWhileOfflineReachesTheServer();
+    void aGuestKeepsItsRoomsAcrossAReconnect();
+    void typedRoomsAnswerInTheChat();
 
 private:
     std::unique_ptr<ChatClient> guest(const QString &name, quint16 port = 0);
@@ -128,7 +136,7 @@ bool tst_Conversations::join(ChatClient &client, const QString &room)
     }
     return QTest::qWaitFor([&] {
         return client.current()->key() == room
-            && client.current()->history() == Conversation::History::Loaded;
+            && client.current()->history() == Conversation::Fetch::Loaded;
     });
 }
 
@@ -444,7 +452,7 @@ void tst_Conversations::directConversationsAreRemembered()
     QVERIFY(alice);
     Conversation *withBob = alice->conversations()->direct(u"bob"_s);
     QVERIFY(withBob); // listed at once, loaded when opened
-    QCOMPARE(withBob->history(), Conversation::History::NotAsked);
+    QCOMPARE(withBob->history(), Conversation::Fetch::NotAsked);
     alice->setCurrent(withBob);
     QTRY_VERIFY(hasText(withBob, u"yes"_s));
     QVERIFY(hasText(withBob, u"are you there?"_s));
@@ -529,6 +537,183 @@ void tst_Conversations::roomCommandsNeedARoom()
     QCOMPARE(alice->messages()->entry(0).kind, ChatEntry::Kind::Error);
     QVERIFY(alice->messages()->entry(0).text.contains(u"private conversation"_s));
     QCOMPARE(alice->general()->topic(), QString()); // nothing reached general
+}
+
+void tst_Conversations::refusedRequestsAreAskedAgain()
+{
+    // The finding: rooms opened faster than the history allowance stayed empty for good.
+    ServerConfig config;
+    config.historyBurst = 2;
+    config.historyRate = 20;
+    m_server = startTestServer(*m_dir, config);
+    QVERIFY(m_server);
+    auto alice = account(u"alice"_s);
+    QVERIFY(alice);
+    QStringList rooms;
+    for (int i = 1; i <= 6; ++i) {
+        rooms.append(u"room-%1"_s.arg(i));
+        QVERIFY(alice->joinRoom(rooms.last()));
+        QTRY_COMPARE(alice->current()->key(), rooms.last());
+    }
+    // Shown one after another at once: most of what they ask for is refused at first.
+    for (const QString &room : std::as_const(rooms)) {
+        alice->setCurrent(alice->conversations()->room(room));
+    }
+    alice->setCurrent(alice->general());
+    for (const QString &room : std::as_const(rooms)) {
+        Conversation *conversation = alice->conversations()->room(room);
+        alice->setCurrent(conversation);
+        QTRY_COMPARE(conversation->history(), Conversation::Fetch::Loaded);
+        QTRY_COMPARE(conversation->details(), Conversation::Fetch::Loaded);
+        QCOMPARE(conversation->members()->names(), QStringList{u"alice"_s});
+    }
+    for (int row = 0; row < alice->messages()->rowCount(); ++row) { // asked quietly
+        QVERIFY(!alice->messages()->entry(row).text.contains(u"slow down"_s));
+    }
+}
+
+void tst_Conversations::partingGeneralSticks()
+{
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    TestClient bob;
+    QVERIFY(bob.join(m_server->serverPort(), u"bob"_s));
+    bob.send(Frames::join(u"dev"_s));
+    QVERIFY(bob.waitForFrames(u"room"_s, 1));
+    QVERIFY(alice->submit(u"/part"_s)); // general
+    QCOMPARE(bob.waitForNext(u"left"_s).value("reason"_L1).toString(), u"part"_s);
+    QTRY_VERIFY(!alice->general()->isMember());
+    QVERIFY(join(*alice, u"dev"_s));
+    alice->setCurrent(alice->general()); // still readable; nobody is told anything
+    alice->setCurrent(alice->conversations()->room(u"dev"_s));
+    alice->say(u"marker"_s);
+    QCOMPARE(bob.waitForNext(u"message"_s).value("text"_L1).toString(), u"marker"_s);
+    for (const QJsonObject &joined : bob.framesOfType(u"joined"_s)) {
+        QVERIFY2(joined.value("room"_L1).toString() != u"general"_s, "alice joined general again");
+    }
+}
+
+void tst_Conversations::unsentIsNotSentUnderTheNextSignIn()
+{
+    TestClient watcher;
+    QVERIFY(watcher.join(m_server->serverPort(), u"watcher"_s));
+    TcpProxy proxy(m_server->serverPort());
+    auto client = guest(u"alice"_s, proxy.port());
+    QVERIFY(client);
+    proxy.setRefusing(true);
+    proxy.cutAll();
+    QTRY_VERIFY(!client->isOnline());
+    QVERIFY(client->say(u"typed by alice"_s)); // waits for the connection
+    client->connectToServer(u"127.0.0.1"_s, m_server->serverPort(), u"bob"_s);
+    QTRY_VERIFY(client->isOnline());
+    QCOMPARE(client->name(), u"bob"_s);
+    client->say(u"said by bob"_s);
+    QCOMPARE(watcher.waitForNext(u"message"_s).value("text"_L1).toString(), u"said by bob"_s);
+    QCOMPARE(watcher.framesOfType(u"message"_s).size(), 1);
+}
+
+void tst_Conversations::signingOutLeavesNothingOnScreen()
+{
+    auto bob = guest(u"bob"_s);
+    auto alice = account(u"alice"_s);
+    QVERIFY(alice && bob);
+    QVERIFY(join(*alice, u"dev"_s));
+    QVERIFY(alice->submit(u"/msg bob a secret"_s));
+    QTRY_VERIFY(hasText(alice->current(), u"a secret"_s));
+    QSignalSpy ended(alice.get(), &ChatClient::sessionEnded);
+    alice->signOut();
+    QTRY_COMPARE(ended.count(), 1);
+    QCOMPARE(alice->conversations()->all().size(), 1); // a new, empty general
+    QCOMPARE(alice->current(), alice->general());
+    for (int row = 0; row < alice->messages()->rowCount(); ++row) {
+        QCOMPARE(alice->messages()->entry(row).kind, ChatEntry::Kind::Notice);
+    }
+}
+
+void tst_Conversations::oneAccountsChoicesAreNotTheNextOnes()
+{
+    auto client = account(u"carol"_s);
+    QVERIFY(client);
+    client->general()->setMuted(true);
+    client->leave();
+    client->connectToServer(u"127.0.0.1"_s, m_server->serverPort(), u"dave"_s); // a guest
+    QTRY_VERIFY(client->isOnline());
+    QVERIFY(!client->general()->isMuted());
+    client->leave();
+    client->signIn(u"127.0.0.1"_s, m_server->serverPort(), u"carol"_s, Password);
+    QTRY_VERIFY(client->isOnline());
+    QVERIFY(client->general()->isMuted()); // carol's, again
+}
+
+void tst_Conversations::readWhileOfflineReachesTheServer()
+{
+    TcpProxy proxy(m_server->serverPort());
+    auto alice = account(u"alice"_s, proxy.port());
+    auto bob = guest(u"bob"_s);
+    QVERIFY(alice && bob);
+    QVERIFY(join(*alice, u"dev"_s));
+    QVERIFY(join(*bob, u"dev"_s));
+    alice->setCurrent(alice->general());
+    alice->setViewing(false);
+    bob->say(u"read while offline"_s);
+    Conversation *dev = alice->conversations()->room(u"dev"_s);
+    QTRY_COMPARE(dev->unread(), 1);
+    proxy.cutAll();
+    QTRY_VERIFY(!alice->isOnline());
+    alice->setCurrent(dev);
+    alice->setViewing(true);
+    QCOMPARE(dev->unread(), 0);
+    QTRY_VERIFY(alice->isOnline());
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [this] {
+            auto phone = account(u"alice"_s);
+            return phone && phone->conversations()->room(u"dev"_s)->unread() == 0;
+        }(),
+        10000);
+}
+
+void tst_Conversations::aGuestKeepsItsRoomsAcrossAReconnect()
+{
+    TcpProxy proxy(m_server->serverPort());
+    auto alice = guest(u"alice"_s, proxy.port());
+    auto bob = guest(u"bob"_s);
+    QVERIFY(alice && bob);
+    QVERIFY(join(*alice, u"dev"_s));
+    QVERIFY(join(*bob, u"dev"_s));
+    alice->setCurrent(alice->general());
+    bob->say(u"unread before"_s);
+    QTRY_COMPARE(alice->conversations()->room(u"dev"_s)->unread(), 1);
+    proxy.cutAll();
+    QTRY_VERIFY(!alice->isOnline());
+    QTRY_VERIFY(alice->isOnline());
+    Conversation *dev = alice->conversations()->room(u"dev"_s);
+    QVERIFY(dev);
+    QCOMPARE(dev->unread(), 1); // a guest's welcome says 0: the count here stays
+    QTRY_COMPARE(dev->details(), Conversation::Fetch::Loaded); // back in it
+    alice->setCurrent(dev);
+    alice->say(u"back in dev"_s);
+    QTRY_VERIFY(hasText(bob->conversations()->room(u"dev"_s), u"back in dev"_s));
+}
+
+void tst_Conversations::typedRoomsAnswerInTheChat()
+{
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    QVERIFY(alice->createRoom(u"dev"_s, u"builds"_s, false));
+    QTRY_COMPARE(alice->current()->key(), u"dev"_s);
+    QVERIFY(alice->submit(u"/rooms"_s));
+    const auto listing = [&alice] {
+        for (int row = 0; row < alice->messages()->rowCount(); ++row) {
+            const ChatEntry &entry = alice->messages()->entry(row);
+            if (entry.kind == ChatEntry::Kind::Notice && entry.text.startsWith(u"Rooms"_s)) {
+                return entry.text;
+            }
+        }
+        return QString();
+    };
+    QTRY_VERIFY(!listing().isEmpty());
+    QCOMPARE(listing().split(u'\n').value(1), u"  #dev — 1 member, joined: builds"_s);
+    QVERIFY(listing().contains(u"#general"_s));
 }
 
 QTEST_MAIN(tst_Conversations)

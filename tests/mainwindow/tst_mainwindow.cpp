@@ -593,6 +593,16 @@ void tst_MainWindow::roomsFromTheJoinDialogAndTheSidebar()
     QVERIFY(chat->header()->text().contains(u"builds and releases"_s));
     QTRY_COMPARE(chat->userView()->model()->rowCount(), 2); // alice and bob
 
+    // Open on the room shown: nothing to wait for, the dialog closes.
+    m_window->joinRoomAction()->trigger();
+    QTRY_VERIFY(dialog->isVisible());
+    QTRY_COMPARE(dialog->view()->model()->rowCount(), 2);
+    QTest::keyClicks(dialog->filterEdit(), u"dev"_s);
+    QTRY_VERIFY(dialog->joinButton()->isEnabled());
+    QTest::mouseClick(dialog->joinButton(), Qt::LeftButton);
+    QTRY_VERIFY(!dialog->isVisible());
+    QCOMPARE(m_client->current(), devRoom);
+
     // What is typed goes to the room shown.
     QTest::keyClicks(chat->entry(), u"hello dev"_s);
     QTest::keyClick(chat->entry(), Qt::Key_Return);
