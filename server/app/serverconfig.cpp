@@ -125,8 +125,12 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst, motd, quizSeed, tlsCert,
         tlsKey, db, dbSync, workerThreads, presenceLimit, guests, tokenExpiry, hashThreads});
 
-    const auto usageError = [&parser](const QString &message) {
-        return Exit{message + u"\n\n"_s + parser.helpText(), 2};
+    // The error and where to read more, not the 60 lines of help that would scroll it away.
+    const auto usageError = [](QString message) {
+        if (!message.isEmpty()) {
+            message[0] = message.at(0).toLower(); // Qt's own errors begin in capitals
+        }
+        return Exit{u"natter-server: %1\ntry 'natter-server --help'\n"_s.arg(message), 2};
     };
 
     if (!parser.parse(arguments)) {
@@ -141,7 +145,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
             0};
     }
     if (!parser.positionalArguments().isEmpty()) {
-        return usageError(u"Unexpected argument: %1"_s.arg(parser.positionalArguments().first()));
+        return usageError(u"unexpected argument: %1"_s.arg(parser.positionalArguments().first()));
     }
     if (parser.isSet(bind)) {
         const QString text = parser.value(bind);

@@ -29,6 +29,7 @@ private slots:
     void helpAndVersion();
     void badArguments_data();
     void badArguments();
+    void readmeShowsEveryOption();
     void portInUse();
     void badTlsFilesStopTheServer();
     void signalStopsCleanly_data();
@@ -200,7 +201,7 @@ void tst_ServerProcess::badArguments_data()
     QTest::addColumn<QString>("mentions");
 
     QTest::newRow("port not a number") << QStringList{u"--port"_s, u"http"_s} << u"--port"_s;
-    QTest::newRow("port too big") << QStringList{u"--port"_s, u"70000"_s} << u"--port"_s;
+    QTest::newRow("port too big") << QStringList{u"--port"_s, u"99999"_s} << u"--port"_s;
     QTest::newRow("bad address") << QStringList{u"--bind"_s, u"300.1.1.1"_s} << u"--bind"_s;
     QTest::newRow("zero clients") << QStringList{u"--max-clients"_s, u"0"_s} << u"--max-clients"_s;
     QTest::newRow("tiny frame") << QStringList{u"--max-frame"_s, u"10"_s} << u"--max-frame"_s;
@@ -222,6 +223,8 @@ void tst_ServerProcess::badArguments_data()
     QTest::newRow("no hash threads")
         << QStringList{u"--hash-threads"_s, u"0"_s} << u"--hash-threads"_s;
     QTest::newRow("unknown option") << QStringList{u"--colour"_s} << u"colour"_s;
+    QTest::newRow("bogus option") << QStringList{u"--bogus"_s} << u"unknown option 'bogus'"_s;
+    QTest::newRow("missing value") << QStringList{u"--port"_s} << u"--port"_s;
     QTest::newRow("stray argument") << QStringList{u"extra"_s} << u"extra"_s;
 }
 
@@ -231,8 +234,50 @@ void tst_ServerProcess::badArguments()
     QFETCH(QString, mentions);
     const Result result = runToEnd(arguments);
     QCOMPARE(result.exitCode, 2);
-    QVERIFY2(result.err.contains(mentions), qPrintable(result.err));
     QVERIFY(result.out.isEmpty());
+    // The error, and one line saying where the options are: not the help, which would scroll
+    // the error out of sight.
+    const QStringList lines = result.err.split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY2(lines.at(0).startsWith(u"natter-server: "_s), qPrintable(result.err));
+    QVERIFY2(lines.at(0).contains(mentions), qPrintable(result.err));
+    QVERIFY2(!lines.at(0).at(15).isUpper(), qPrintable(result.err));
+    QCOMPARE(lines.at(1), u"try 'natter-server --help'"_s);
+}
+
+void tst_ServerProcess::readmeShowsEveryOption()
+{
+    // README.md's synopsis and table name every option --help does, and the synopsis's lines
+    // line up under the first option.
+    QFile file(QStringLiteral(NATTER_TLS_FIXTURES) + u"/../../../README.md"_s);
+    QVERIFY2(file.open(QIODevice::ReadOnly), qPrintable(file.fileName()));
+    const QString readme = QString::fromUtf8(file.readAll());
+    const qsizetype start = readme.indexOf(u"```\nnatter-server ["_s);
+    QVERIFY(start >= 0);
+    const QString synopsis = readme.mid(start + 4, readme.indexOf(u"```"_s, start + 4) - start - 4);
+    const QStringList lines = synopsis.split(u'\n', Qt::SkipEmptyParts);
+    const QString indent(qsizetype(qstrlen("natter-server ")), u' ');
+    for (const QString &line : lines.mid(1)) {
+        QVERIFY2(line.startsWith(indent + u'['), qPrintable(line));
+    }
+
+    const Result help = runToEnd({u"--help"_s});
+    QCOMPARE(help.exitCode, 0);
+    static const QRegularExpression option(
+        uR"(^\s+(?:-\w, )?--([a-z-]+))"_s, QRegularExpression::MultilineOption);
+    qsizetype options = 0;
+    for (auto match = option.globalMatch(help.out); match.hasNext();) {
+        const QString name = match.next().captured(1);
+        if (name == "help"_L1 || name == "help-all"_L1 || name == "version"_L1) {
+            continue;
+        }
+        ++options;
+        QVERIFY2(synopsis.contains(u"[--"_s + name) || synopsis.contains(u" --"_s + name),
+            qPrintable(name));
+        QVERIFY2(readme.contains(u"`--"_s + name + u' ') || readme.contains(u"`--"_s + name + u'`'),
+            qPrintable(name)); // in the table
+    }
+    QVERIFY(options >= 20);
 }
 
 void tst_ServerProcess::portInUse()
