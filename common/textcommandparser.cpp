@@ -3,6 +3,10 @@
 #include "frames.h"
 
 #include <QRegularExpression>
+#include <QStringList>
+
+#include <algorithm>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -35,22 +39,39 @@ QJsonObject sayHere(const QString &text, const TextCommandParser::Context &conte
 
 QString TextCommandParser::helpText()
 {
-    return u"Commands:\n"
-           "  TEXT                  say TEXT to everyone\n"
-           "  /msg NAME TEXT        private message (or %NAME%TEXT)\n"
-           "  /users                who is online\n"
-           "  /day /date /time [ZONE]  the server's day, date or time (ZONE: Europe/Paris...)\n"
-           "  /quiz                 10 arithmetic questions: answer with numbers, /stop ends it\n"
-           "  /top                  the quiz leaderboard\n"
-           "  /echo TEXT            the server sends TEXT back\n"
-           "  /say TEXT             say TEXT (during a quiz, or to start with '/')\n"
-           "  /register PASSWORD    make your name your account (8 characters or more)\n"
-           "  /password OLD NEW     change your account's password\n"
-           "  /logout               sign out of this connection and leave\n"
-           "  /join ROOM, /part     go to a room (made if there is none), leave the current one\n"
-           "  /rooms, /topic TEXT   the rooms; set the current room's topic\n"
-           "  /invite NAME [ROOM]   let NAME join a private room (the current one)\n"
-           "  /quit                 leave (or quit, exit)"_s;
+    // Every command parse() knows, but for the aliases in brackets; the descriptions line up.
+    static const std::pair<const char *, const char *> commands[] = {
+        {"TEXT", "say TEXT in the current room"},
+        {"/msg NAME TEXT, %NAME%TEXT", "a private message to NAME"},
+        {"/users, /who", "who is online"},
+        {"/join ROOM", "go to ROOM (made if there is none)"},
+        {"/part [ROOM]", "leave ROOM (the current one) [/leave]"},
+        {"/rooms", "the rooms there are"},
+        {"/topic TEXT", "set the current room's topic"},
+        {"/invite NAME [ROOM]", "let NAME into a private room (the current one)"},
+        {"/day, /date, /time [ZONE]", "the server's day, date or time, or in ZONE"},
+        {"/quiz", "10 arithmetic questions: answer with numbers"},
+        {"/stop", "stop the quiz"},
+        {"/top", "the quiz leaderboard [/leaderboard]"},
+        {"/echo TEXT", "the server sends TEXT back"},
+        {"/ping", "the server answers pong"},
+        {"/say TEXT, //TEXT", "say TEXT even during a quiz; say /TEXT"},
+        {"/register PASSWORD", "make your name an account (8 characters or more)"},
+        {"/password OLD NEW", "change your account's password"},
+        {"/logout", "sign out of this connection and leave"},
+        {"/help", "this list"},
+        {"/quit", "leave [/exit, or quit or exit alone on a line]"},
+    };
+    qsizetype width = 0;
+    for (const auto &[command, description] : commands) {
+        width = std::max(width, qsizetype(qstrlen(command)));
+    }
+    QStringList lines{u"Commands:"_s};
+    for (const auto &[command, description] : commands) {
+        lines.append(u"  "_s + QString::fromUtf8(command).leftJustified(width + 2)
+            + QString::fromUtf8(description));
+    }
+    return lines.join(u'\n');
 }
 
 TextCommandParser::Command TextCommandParser::parse(const QString &line, const Context &context)
@@ -92,7 +113,7 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
             return frame(Frames::ping());
         }
         if (!context.registered) {
-            return reply(u"! Choose a name first: type it and press Enter."_s);
+            return reply(u"! choose a name first: type it and press Enter"_s);
         }
         if (command == "/users"_L1 || command == "/who"_L1) {
             return frame(Frames::usersRequest());
@@ -168,12 +189,14 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
     if (!context.registered) {
         return frame(Frames::hello(trimmed));
     }
-    // The terse private-message form: %NAME%text.
+    // The terse private-message form: %NAME%text (with no text, a mistake, not a message).
     static const QRegularExpression percentDm(
-        uR"(^%([^%\s]+)%(.+)$)"_s, QRegularExpression::DotMatchesEverythingOption);
+        uR"(^%([^%\s]+)%(.*)$)"_s, QRegularExpression::DotMatchesEverythingOption);
     const QRegularExpressionMatch dm = percentDm.match(trimmed);
     if (dm.hasMatch()) {
-        return frame(Frames::dm(dm.captured(1), dm.captured(2)));
+        const QString text = dm.captured(2).trimmed();
+        return text.isEmpty() ? reply(u"! usage: %NAME%TEXT, or /msg NAME TEXT"_s)
+                              : frame(Frames::dm(dm.captured(1), text));
     }
     if (context.openQuestion > 0) {
         return frame(Frames::quizAnswer(context.openQuestion, trimmed));

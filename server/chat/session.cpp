@@ -22,11 +22,20 @@ namespace {
 // hello at once and never see the prompt.
 constexpr std::chrono::milliseconds NamePromptDelay{1500};
 
+// What a person who joins sees of what was said in general before.
+constexpr int RecentLinesOnJoin = 10;
+
 // Until a connection's first line chooses its format, what it is sent is JSON.
 const WireFormat &defaultWire()
 {
     static const JsonWire wire;
     return wire;
+}
+
+// "64 KB" for 65536, a size a person can picture.
+QString sizeInWords(qsizetype bytes)
+{
+    return bytes % 1024 == 0 ? u"%1 KB"_s.arg(bytes / 1024) : u"%1 bytes"_s.arg(bytes);
 }
 
 } // namespace
@@ -141,16 +150,19 @@ void Session::start()
 void Session::onFrameTooLarge(qsizetype maxBytes)
 {
     qCInfo(lcChat).noquote() << m_connection->peer() << "sent a frame over" << maxBytes << "bytes";
-    sendError(
-        ErrorCode::FrameTooLarge, u"a frame may hold at most %1 bytes; closing"_s.arg(maxBytes));
+    sendError(ErrorCode::FrameTooLarge,
+        wire().forPeople() ? u"that line is too long (over %1)"_s.arg(sizeInWords(maxBytes))
+                           : u"a frame may hold at most %1 bytes; closing"_s.arg(maxBytes));
     closeWithBye(u"frame_too_large"_s, u"error"_s);
 }
 
 void Session::onFrameTimedOut()
 {
+    const double seconds = m_context.settings.limits.frameTimeout.count() / 1000.0;
     sendError(ErrorCode::FrameTimeout,
-        u"a frame must be finished within %1 s of its first byte; closing"_s.arg(
-            m_context.settings.limits.frameTimeout.count() / 1000.0));
+        wire().forPeople()
+            ? u"that line was begun but not finished within %1 s"_s.arg(seconds)
+            : u"a frame must be finished within %1 s of its first byte; closing"_s.arg(seconds));
     closeWithBye(u"frame_timeout"_s, u"error"_s);
 }
 
@@ -195,7 +207,7 @@ void Session::handleLine(const QByteArray &line)
     }
     if (!m_wire) {
         m_wire = WireFormat::forFirstLine(line);
-        if (!m_wire->answersPings()) {
+        if (m_wire->forPeople()) {
             qCInfo(lcChat).noquote() << m_connection->peer() << "speaks plain text";
         }
     }
@@ -300,6 +312,18 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
     m_state = State::Registered;
     qCInfo(lcChat).noquote() << m_connection->peer() << "registered as" << who.name
                              << (who.account ? "(account)" : "(guest)");
+    if (wire().forPeople()) {
+        showRecentHistory();
+    }
+}
+
+void Session::showRecentHistory()
+{
+    // A JSON client asks for the history it wants; a person is shown the last few lines, after
+    // the welcome (the page comes through the room, behind it).
+    MessageStore::Query query;
+    query.limit = RecentLinesOnJoin;
+    m_context.room.sendHistory(m_member, query, QString::fromLatin1(Protocol::DefaultRoom));
 }
 
 void Session::onRegister(const QJsonObject &frame)

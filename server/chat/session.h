@@ -112,6 +112,8 @@ private:
     // Counts a say, dm or room request against the flood guard; false (with an error, or a
     // bye for flooding) if it must be refused.
     bool admitRequest(const QString &cid = {});
+    // A person who joins sees the last lines said in general, marked as earlier.
+    void showRecentHistory();
     void onIdle();
     void onFrameTooLarge(qsizetype maxBytes);
     void onFrameTimedOut();

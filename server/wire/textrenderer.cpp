@@ -4,6 +4,7 @@
 #include "protocol.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QJsonArray>
 #include <QStringList>
 
@@ -52,6 +53,45 @@ QString roomMark(const QJsonObject &frame, const QString &current)
     const QString here = current.isEmpty() ? QString::fromLatin1(Protocol::DefaultRoom) : current;
     return room.isEmpty() || room.compare(here, Qt::CaseInsensitive) == 0 ? QString()
                                                                           : u"#%1 "_s.arg(room);
+}
+
+// Why the server said goodbye, in words; the error before it, if any, has said more.
+QString bye(const QString &reason)
+{
+    static const QHash<QString, QString> reasons{
+        {u"quit"_s, {}},
+        {u"logout"_s, u"logout"_s},
+        {u"shutdown"_s, u"the server is shutting down"_s},
+        {u"timeout"_s, u"time is up"_s},
+        {u"frame_too_large"_s, u"that line was too long"_s},
+        {u"frame_timeout"_s, u"a line was never finished"_s},
+        {u"flood"_s, u"too many lines too fast"_s},
+        {u"session_revoked"_s, u"your password was changed elsewhere: sign in again"_s},
+        {u"server_full"_s, u"the server is full"_s},
+        {u"too_many_connections"_s, u"too many connections from your address"_s},
+    };
+    const auto known = reasons.constFind(reason);
+    const QString words
+        = known != reasons.constEnd() ? *known : QString(reason).replace(u'_', u' ');
+    return words.isEmpty() ? u"* Bye!"_s : u"* Bye! (%1)"_s.arg(words);
+}
+
+QString renderLines(const QJsonObject &frame, const QString &self, const QString &room);
+
+// A history page, as what was said before the reader came: a heading, then the messages
+// indented under it, so that they do not pass for live ones. Nothing at all for an empty page.
+QString earlier(const QJsonObject &frame, const QString &self, const QString &room)
+{
+    const QJsonArray messages = frame.value("messages"_L1).toArray();
+    if (messages.isEmpty()) {
+        return {};
+    }
+    const QString where = field(frame, "room"_L1);
+    QString text = where.isEmpty() ? u"* Earlier:"_s : u"* Earlier in #%1:"_s.arg(where);
+    for (const QJsonValue &message : messages) {
+        text += u"\n  "_s + renderLines(message.toObject(), self, room).replace(u'\n', "\n  "_L1);
+    }
+    return text;
 }
 
 QString renderLines(const QJsonObject &frame, const QString &self, const QString &room)
@@ -104,10 +144,8 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
         }
         return text;
     }
-    case FrameType::Bye: {
-        const QString reason = field(frame, "reason"_L1);
-        return reason == "quit"_L1 ? u"* Bye!"_s : u"* Bye! (%1)"_s.arg(reason);
-    }
+    case FrameType::Bye:
+        return bye(field(frame, "reason"_L1));
     case FrameType::Pong:
         return u"* pong"_s;
     case FrameType::Registered:
@@ -148,10 +186,11 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
         }
         return text;
     }
-    // Never sent to a text client: the server does not ping a person, and history is asked for
-    // by JSON clients only. Shown by name, should one arrive.
-    case FrameType::Ping:
     case FrameType::History:
+        return earlier(frame, self, room);
+    // Never sent to a text client: the server does not ping a person. Shown by name, should one
+    // arrive.
+    case FrameType::Ping:
     // Client to server only: not rendered, beyond their name.
     case FrameType::Hello:
     case FrameType::Say:
@@ -193,10 +232,6 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
 
 QByteArray TextRenderer::render(const QJsonObject &frame, const QString &self, const QString &room)
 {
-    return (renderLines(frame, self, room) + u'\n').toUtf8();
-}
-
-QByteArray TextRenderer::namePrompt()
-{
-    return "Welcome to Natter (plain-text mode). What is your name?\n";
+    const QString lines = renderLines(frame, self, room);
+    return lines.isEmpty() ? QByteArray() : (lines + u'\n').toUtf8();
 }

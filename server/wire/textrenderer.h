@@ -9,9 +9,9 @@
 class TextRenderer
 {
 public:
-    // UTF-8 lines, each ending in "\n". self is the reader's name (to tell its own dms apart);
-    // room the reader's current room: what happens in another is marked "#room".
+    // UTF-8 lines, each ending in "\n" (none at all for an empty history page). self is the
+    // reader's name (to tell its own dms apart); room the reader's current room: what happens
+    // in another is marked "#room".
     static QByteArray render(
         const QJsonObject &frame, const QString &self, const QString &room = {});
-    static QByteArray namePrompt();
 };

@@ -26,7 +26,14 @@ WireFormat::Decoded TextWire::decode(const QByteArray &line, const Context &cont
     }
     decoded.frame = command.frame;
     if (!command.reply.isEmpty()) {
-        decoded.reply = (command.reply + u'\n').toUtf8();
+        QString reply = command.reply;
+        // Plain text's errors ("! ...") are all in lower case, as the server's own are. The
+        // parser's are also the desktop client's notices, where some read as sentences; its
+        // replies never begin with a name, so the first letter may be lowered.
+        if (reply.startsWith("! "_L1) && reply.size() > 2) {
+            reply[2] = reply.at(2).toLower();
+        }
+        decoded.reply = (reply + u'\n').toUtf8();
     }
     return decoded;
 }
@@ -44,7 +51,11 @@ QList<QByteArray> TextWire::encodeShared(
     QList<QByteArray> lines;
     lines.reserve(jsonFrames.size());
     for (const QByteArray &frame : jsonFrames) {
-        lines.append(TextRenderer::render(FrameCodec::decode(frame.chopped(1)).frame, self, room));
+        const QByteArray rendered
+            = TextRenderer::render(FrameCodec::decode(frame.chopped(1)).frame, self, room);
+        if (!rendered.isEmpty()) {
+            lines.append(rendered); // an empty history page shows nothing
+        }
     }
     return lines;
 }

@@ -14,4 +14,5 @@ public:
     QList<QByteArray> encodeShared(const QList<QByteArray> &jsonFrames, const QString &self,
         const QString &room = {}) const override;
     bool answersPings() const override { return false; }
+    bool forPeople() const override { return true; }
 };

@@ -51,4 +51,7 @@ public:
         const QString &room = {}) const = 0;
     // Whether the client can answer keep-alive pings (a person at nc cannot).
     virtual bool answersPings() const = 0;
+    // Whether a person reads it (plain text): the session then shows what was said before
+    // joining, and says what went wrong in words.
+    virtual bool forPeople() const = 0;
 };

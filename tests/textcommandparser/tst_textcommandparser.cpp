@@ -2,6 +2,8 @@
 #include "textcommandparser.h"
 #include "textrenderer.h"
 
+#include <QJsonArray>
+#include <QRegularExpression>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -16,6 +18,7 @@ private slots:
     void parse();
     void render_data();
     void render();
+    void helpIsAlignedAndNamesRealCommands();
 };
 
 void tst_TextCommandParser::parse_data()
@@ -48,6 +51,8 @@ void tst_TextCommandParser::parse_data()
     row("percent dm", u"%bob%hi there"_s, true, 0, Frames::dm(u"bob"_s, u"hi there"_s));
     row("percent dm during quiz", u"%bob%5"_s, true, 3, Frames::dm(u"bob"_s, u"5"_s));
     row("not a percent dm", u"100% sure"_s, true, 0, Frames::say(u"100% sure"_s));
+    row("percent dm without text", u"%bob%"_s, true, 0, {}, u"usage: %NAME%TEXT"_s);
+    row("percent dm with only spaces", u"%bob%   "_s, true, 0, {}, u"usage: %NAME%TEXT"_s);
     row("quiz", u"/quiz"_s, true, 0, Frames::quizStart());
     row("answer", u"42"_s, true, 3, Frames::quizAnswer(3, u"42"_s));
     row("non-numeric answer still goes to the quiz", u"dunno"_s, true, 3,
@@ -113,8 +118,25 @@ void tst_TextCommandParser::render_data()
         u"taken"_s) << QString() << uR"(^! taken\nWhat is your name\?\n$)"_s;
     QTest::newRow("users") << Frames::users({u"alice"_s, u"bob"_s}, 2) << u"alice"_s
                            << uR"(^\* 2 online: alice, bob\n$)"_s;
-    QTest::newRow("bye") << Frames::bye(u"shutdown"_s) << u"alice"_s
-                         << uR"(^\* Bye! \(shutdown\)\n$)"_s;
+    QTest::newRow("bye") << Frames::bye(u"quit"_s) << u"alice"_s << uR"(^\* Bye!\n$)"_s;
+    QTest::newRow("bye at shutdown") << Frames::bye(u"shutdown"_s) << u"alice"_s
+                                     << uR"(^\* Bye! \(the server is shutting down\)\n$)"_s;
+    QTest::newRow("bye for a long line") << Frames::bye(u"frame_too_large"_s) << u"alice"_s
+                                         << uR"(^\* Bye! \(that line was too long\)\n$)"_s;
+    QTest::newRow("bye for flooding")
+        << Frames::bye(u"flood"_s) << u"alice"_s << uR"(^\* Bye! \(too many lines too fast\)\n$)"_s;
+    QTest::newRow("bye for a new reason") << Frames::bye(u"some_new_reason"_s) << u"alice"_s
+                                          << uR"(^\* Bye! \(some new reason\)\n$)"_s;
+    QJsonObject page = Frames::history({Frames::message(1, u"alice"_s, u"hi"_s, ts),
+                                           Frames::message(2, u"bob"_s, u"one\ntwo"_s, ts)},
+        false);
+    page.insert("room"_L1, u"general"_s);
+    QTest::newRow("history, as earlier lines")
+        << page << u"carol"_s
+        << uR"(^\* Earlier in #general:\n  \[\d\d:\d\d\] alice: hi\n)"
+           uR"(  \[\d\d:\d\d\] bob: one\n      two\n$)"_s;
+    QTest::newRow("empty history shows nothing")
+        << Frames::history({}, false) << u"carol"_s << u"^$"_s;
 }
 
 void tst_TextCommandParser::render()
@@ -124,6 +146,34 @@ void tst_TextCommandParser::render()
     QFETCH(QString, expected);
     const QString text = QString::fromUtf8(TextRenderer::render(frame, self));
     QVERIFY2(QRegularExpression(expected).match(text).hasMatch(), qPrintable(text));
+}
+
+void tst_TextCommandParser::helpIsAlignedAndNamesRealCommands()
+{
+    const QStringList lines = TextCommandParser::helpText().split(u'\n');
+    QCOMPARE(lines.value(0), u"Commands:"_s);
+    const QRegularExpression row(uR"(^  (\S.*?\S)\s{2,}(\S.*)$)"_s);
+    qsizetype column = -1;
+    QStringList named;
+    for (const QString &line : lines.mid(1)) {
+        const QRegularExpressionMatch match = row.match(line);
+        QVERIFY2(match.hasMatch(), qPrintable(line));
+        QVERIFY2(column < 0 || match.capturedStart(2) == column, qPrintable(line));
+        column = match.capturedStart(2);
+        QVERIFY2(line.size() <= 80, qPrintable(line)); // a terminal's width
+        for (const QString &word : match.captured(1).split(u' ')) {
+            if (word.startsWith(u'/') && !word.startsWith("//"_L1)) {
+                named.append(word.chopped(word.endsWith(u',') ? 1 : 0));
+            }
+        }
+    }
+    QVERIFY(named.size() >= 20);
+    for (const QString &command : named) {
+        const TextCommandParser::Command parsed
+            = TextCommandParser::parse(command + u" bob dev"_s, {true, 0, {}, {}});
+        QVERIFY2(!parsed.reply.contains(u"Unknown command"_s), qPrintable(command));
+        QVERIFY2(!parsed.frame.isEmpty() || !parsed.reply.isEmpty(), qPrintable(command));
+    }
 }
 
 QTEST_APPLESS_MAIN(tst_TextCommandParser)

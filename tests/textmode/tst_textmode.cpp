@@ -26,8 +26,14 @@ private slots:
     void badInputInPlainText();
     void shutdownInPlainText();
     void braceQuitFirstLeaves();
+    void errorsAreInLowerCase();
+    void helpListsEveryCommand();
+    void joiningShowsRecentHistory();
 
 private:
+    // A person who typed name and was welcomed.
+    std::unique_ptr<TextClient> person(const QString &name);
+
     std::unique_ptr<ChatServer> m_server;
     quint16 m_port = 0;
 };
@@ -49,6 +55,19 @@ void tst_TextMode::init()
 void tst_TextMode::cleanup()
 {
     m_server.reset();
+}
+
+std::unique_ptr<TextClient> tst_TextMode::person(const QString &name)
+{
+    auto client = std::make_unique<TextClient>();
+    if (!client->connectTo(m_port)) {
+        return nullptr;
+    }
+    client->type(name);
+    if (client->waitForLine(u"Welcome, %1!"_s.arg(name)).isEmpty()) {
+        return nullptr;
+    }
+    return client;
 }
 
 void tst_TextMode::silentConnectionIsAskedForItsName()
@@ -186,9 +205,10 @@ void tst_TextMode::badInputInPlainText()
     person.type(u"still fine"_s);
     QCOMPARE(frank.waitForNext(u"message"_s).value("text"_L1).toString(), u"still fine"_s);
 
-    // The frame limit holds in text mode too.
+    // The frame limit holds in text mode too, said in words.
     person.type(QString(2000, u'x'));
-    QVERIFY(!person.waitForLine(u"! a frame may hold at most 1024 bytes"_s).isEmpty());
+    QVERIFY(!person.waitForLine(u"! that line is too long (over 1 KB)"_s).isEmpty());
+    QVERIFY(!person.waitForLine(u"* Bye! (that line was too long)"_s).isEmpty());
     QVERIFY(person.waitForDisconnected());
 }
 
@@ -199,7 +219,7 @@ void tst_TextMode::shutdownInPlainText()
     person.type(u"henry"_s);
     QVERIFY(!person.waitForLine(u"Welcome, henry!"_s).isEmpty());
     m_server->shutdown();
-    QVERIFY(!person.waitForLine(u"* Bye! (shutdown)"_s).isEmpty());
+    QVERIFY(!person.waitForLine(u"* Bye! (the server is shutting down)"_s).isEmpty());
     QVERIFY(person.waitForDisconnected());
 }
 
@@ -210,6 +230,91 @@ void tst_TextMode::braceQuitFirstLeaves()
     person.type(u"{quit}"_s); // the old chat programs' goodbye, even before a name
     QVERIFY(!person.waitForLine(u"* Bye!"_s).isEmpty());
     QVERIFY(person.waitForDisconnected());
+}
+
+void tst_TextMode::errorsAreInLowerCase()
+{
+    TestClient bob;
+    QVERIFY(bob.join(m_port, u"bob"_s));
+    TextClient lee;
+    QVERIFY(lee.connectTo(m_port));
+    lee.type(u"/users"_s);
+    QVERIFY(!lee.waitForLine(u"! choose a name first"_s).isEmpty());
+    lee.type(u"lee"_s);
+    QVERIFY(!lee.waitForLine(u"Welcome, lee!"_s).isEmpty());
+    lee.type(u"/dance"_s);
+    QVERIFY(!lee.waitForLine(u"! unknown command /dance; type /help for the list."_s).isEmpty());
+    // "%bob%" with nothing to say is a mistake, not a message to everyone.
+    lee.type(u"%bob%"_s);
+    QVERIFY(!lee.waitForLine(u"! usage: %NAME%TEXT, or /msg NAME TEXT"_s).isEmpty());
+    lee.type(u"/msg bob"_s);
+    QVERIFY(!lee.waitForLine(u"! usage: /msg NAME TEXT"_s).isEmpty());
+    lee.type(u"%bob%psst"_s);
+    QCOMPARE(bob.waitForNext(u"dm"_s).value("text"_L1).toString(), u"psst"_s);
+    QCOMPARE(bob.countOfType(u"message"_s), 0);
+    qsizetype errors = 0;
+    for (const QString &line : lee.lines()) {
+        if (line.startsWith(u"! "_s)) {
+            ++errors;
+            QVERIFY2(!line.at(2).isUpper(), qPrintable(line));
+        }
+    }
+    QCOMPARE(errors, 4);
+}
+
+void tst_TextMode::helpListsEveryCommand()
+{
+    auto may = person(u"may"_s);
+    QVERIFY(may);
+    may->type(u"/help"_s);
+    QVERIFY(!may->waitForLine(u"Commands:"_s).isEmpty());
+    QVERIFY(!may->waitForLine(u"/quit"_s).isEmpty());
+    const QStringList lines = may->lines();
+    const QStringList help = lines.mid(lines.indexOf(u"Commands:"_s) + 1);
+    const QString all = help.join(u'\n');
+    for (const char *command : {"/msg", "%NAME%", "/users", "/who", "/join", "/part", "/rooms",
+             "/topic", "/invite", "/day", "/date", "/time", "/quiz", "/stop", "/top", "/echo",
+             "/ping", "/say", "//", "/register", "/password", "/logout", "/help", "/quit"}) {
+        QVERIFY2(all.contains(QLatin1StringView(command)), command);
+    }
+    // The descriptions start in one column.
+    const QRegularExpression row(uR"(^  (\S.*?\S)\s{2,}(\S.*)$)"_s);
+    qsizetype column = -1;
+    for (const QString &line : help) {
+        const QRegularExpressionMatch match = row.match(line);
+        QVERIFY2(match.hasMatch(), qPrintable(line));
+        QVERIFY2(column < 0 || match.capturedStart(2) == column, qPrintable(line));
+        column = match.capturedStart(2);
+        QVERIFY2(line.size() <= 80, qPrintable(line));
+    }
+}
+
+void tst_TextMode::joiningShowsRecentHistory()
+{
+    TestClient bob;
+    QVERIFY(bob.join(m_port, u"bob"_s));
+    for (int i = 1; i <= 12; ++i) {
+        bob.send(Frames::say(u"old %1"_s.arg(i)));
+    }
+    QVERIFY(bob.waitForFrames(u"message"_s, 12));
+    auto nat = person(u"nat"_s);
+    QVERIFY(nat);
+    QVERIFY(!nat->waitForLine(u"* Earlier in #general:"_s).isEmpty());
+    QVERIFY(!nat->waitForLine(u"bob: old 12"_s).isEmpty());
+    const QStringList lines = nat->lines();
+    const qsizetype heading = lines.indexOf(u"* Earlier in #general:"_s);
+    QVERIFY(lines.indexOf(u"* Type to chat; /help lists commands, /quit leaves."_s) < heading);
+    const QRegularExpression earlier(uR"(^  \[\d\d:\d\d\] bob: old (\d+)$)"_s);
+    for (int i = 0; i < 10; ++i) {
+        const QRegularExpressionMatch match = earlier.match(lines.value(heading + 1 + i));
+        QVERIFY2(match.hasMatch(), qPrintable(lines.value(heading + 1 + i)));
+        QCOMPARE(match.captured(1).toInt(), i + 3); // the last 10 of 12
+    }
+    // What is said now is not indented.
+    bob.send(Frames::say(u"new"_s));
+    QVERIFY(QRegularExpression(uR"(^\[\d\d:\d\d\] bob: new$)"_s)
+                .match(nat->waitForLine(u"bob: new"_s))
+                .hasMatch());
 }
 
 QTEST_GUILESS_MAIN(tst_TextMode)
