@@ -7,7 +7,6 @@
 
 #include <QDateTime>
 #include <QJsonArray>
-#include <QPointer>
 #include <QRegularExpression>
 #include <QScopedValueRollback>
 #include <QUuid>
@@ -38,38 +37,19 @@ QStringList toStringList(const QJsonValue &array)
 ChatClient::ChatClient(QObject *parent)
     : QObject(parent)
     , m_connection(this)
-    , m_conversations(this)
+    , m_router(m_connection, this)
     , m_quiz(this)
     , m_leaderboard(this)
     , m_signOutTimer(this)
-    , m_readTimer(this)
-    , m_retryTimer(this)
 {
-    connect(&m_conversations, &QAbstractItemModel::rowsInserted, this,
-        [this](const QModelIndex &, int first, int last) {
-            for (int row = first; row <= last; ++row) {
-                if (Conversation *conversation = m_conversations.at(m_conversations.index(row))) {
-                    if (isOnline()) { // else the welcome applies them, for the right person
-                        applyPreferences(conversation);
-                    }
-                    connect(conversation, &Conversation::preferencesChanged, this,
-                        [this, conversation] {
-                            if (!m_applyingPreferences) {
-                                memory().save(conversation);
-                            }
-                        });
-                }
-            }
-        });
-    resetConversations();
-    // The server counts read against the same flood allowance as chat: one at most every two
-    // seconds, however busy the room.
-    m_readTimer.setSingleShot(true);
-    m_readTimer.setInterval(2000);
-    connect(&m_readTimer, &QTimer::timeout, this, &ChatClient::reportRead);
-    m_retryTimer.setSingleShot(true);
-    m_retryTimer.setInterval(1000);
-    connect(&m_retryTimer, &QTimer::timeout, this, [this] { load(current()); });
+    connect(&m_router, &ConversationRouter::currentChanged, this, &ChatClient::currentChanged);
+    connect(&m_router, &ConversationRouter::roomListReceived, this, &ChatClient::roomListReceived);
+    connect(
+        &m_router, &ConversationRouter::roomRequestFailed, this, &ChatClient::roomRequestFailed);
+    connect(&m_router, &ConversationRouter::joinFailed, this, &ChatClient::joinFailed);
+    connect(&m_router, &ConversationRouter::invited, this, &ChatClient::invited);
+    connect(&m_router, &ConversationRouter::roomOpened, this, &ChatClient::roomOpened);
+    connect(&m_router, &ConversationRouter::attention, this, &ChatClient::attention);
     m_signOutTimer.setSingleShot(true);
     m_signOutTimer.setInterval(5000);
     connect(&m_signOutTimer, &QTimer::timeout, this, [this] {
@@ -114,11 +94,7 @@ ChatClient::ChatClient(QObject *parent)
                 tr("The connection was lost before the server answered. Try again once "
                    "reconnected."));
         }
-        for (Conversation *conversation : m_conversations.all()) {
-            // Who came and went meanwhile is not replayed, and unanswered requests went with
-            // the connection: asked again when next shown.
-            conversation->forgetRequests();
-        }
+        m_router.onConnectionLost();
         if (m_quiz.phase() == QuizState::Phase::Running) {
             m_quiz.reset();
             m_quiz.setError(tr("The connection dropped and the quiz with it."));
@@ -136,7 +112,7 @@ void ChatClient::open(const QString &host, quint16 port, const ChatConnection::S
     m_welcomedBefore = false;
     // Typed by whoever was signed in before: never sent under this sign-in.
     m_unconfirmed.clear();
-    resetConversations();
+    m_router.reset();
     m_connection.open(host, port, signIn, retryFirstConnect, tls);
 }
 
@@ -213,15 +189,13 @@ void ChatClient::leave()
 
 void ChatClient::dropSession()
 {
-    for (Conversation *conversation : m_conversations.all()) {
-        conversation->forgetRequests();
-    }
+    m_router.onConnectionLost();
     m_accountRequest = AccountRequest::None;
     // Whatever was still on its way is not lost silently: the text stays on screen.
     m_unconfirmed.clear();
-    for (Conversation *conversation : m_conversations.all()) {
+    for (Conversation *conversation : conversations()->all()) {
         for (const ChatEntry &entry : conversation->messages()->takeAllPending()) {
-            addNotice(conversation,
+            m_router.addNotice(conversation,
                 tr("Not confirmed by the server before you left: “%1”").arg(entry.text),
                 ChatEntry::Kind::Error);
         }
@@ -262,7 +236,7 @@ void ChatClient::onSessionEnded(SessionEnd why, const QString &token, const QStr
     }
     dropSession();
     // Signed out: what was this person's is not left on screen for whoever comes next.
-    resetConversations();
+    m_router.reset();
     switch (why) {
     case SessionEnd::SignedOut:
         addNotice(tr("You signed out."));
@@ -325,11 +299,7 @@ ChatClient::PasswordProblem ChatClient::checkNewPassword(
 
 bool ChatClient::sendFrame(const QJsonObject &frame)
 {
-    if (m_connection.send(frame)) {
-        return true;
-    }
-    addNotice(tr("Not sent: you are offline."), ChatEntry::Kind::Error);
-    return false;
+    return m_router.send(frame);
 }
 
 bool ChatClient::submit(const QString &input)
@@ -370,8 +340,7 @@ bool ChatClient::submit(const QString &input)
     case FrameType::Join:
         return joinRoom(command.frame.value("room"_L1).toString());
     case FrameType::Rooms:
-        m_roomsTyped = true; // answered here, where it was typed
-        return sendFrame(command.frame);
+        return m_router.requestRoomList(true); // answered here, where it was typed
     default:
         return sendFrame(command.frame);
     }
@@ -404,7 +373,7 @@ bool ChatClient::post(QJsonObject frame)
     entry.to = frame.value("to"_L1).toString();
     entry.text = frame.value("text"_L1).toString();
     entry.msecsSinceEpoch = QDateTime::currentMSecsSinceEpoch();
-    Conversation *conversation = conversationFor(frame);
+    Conversation *conversation = m_router.conversationFor(frame);
     if (!conversation) {
         addNotice(tr("Not sent: you are not in %1.").arg(frame.value("room"_L1).toString()),
             ChatEntry::Kind::Error);
@@ -425,7 +394,7 @@ std::optional<ChatEntry> ChatClient::settle(const QString &cid)
     }
     m_unconfirmed.removeIf(
         [&cid](const QJsonObject &frame) { return frame.value("cid"_L1).toString() == cid; });
-    for (Conversation *conversation : m_conversations.all()) {
+    for (Conversation *conversation : conversations()->all()) {
         if (auto entry = conversation->messages()->resolvePending(cid)) {
             return entry;
         }
@@ -456,41 +425,19 @@ bool ChatClient::stopQuiz()
     return sendFrame(Frames::quizStop());
 }
 
-bool ChatClient::requestLeaderboard()
+void ChatClient::addNotice(const QString &text, ChatEntry::Kind kind)
 {
-    return sendFrame(Frames::leaderboardRequest());
+    m_router.addNotice(text, kind);
 }
 
 bool ChatClient::fetchOlder()
 {
-    return fetchOlder(current());
+    return m_router.fetchOlder(current());
 }
 
-bool ChatClient::fetchOlder(Conversation *conversation)
+bool ChatClient::requestLeaderboard()
 {
-    const qint64 oldest = conversation->messages()->minId();
-    if (!conversation->hasOlder() || conversation->isFetchingOlder() || !isOnline()
-        || oldest <= 0) {
-        return false;
-    }
-    conversation->setFetchingOlder(true);
-    return m_connection.send(conversation->isRoom()
-            ? Frames::roomHistoryRequest(conversation->name(), oldest)
-            : Frames::conversationHistoryRequest(conversation->name(), oldest));
-}
-
-void ChatClient::addNotice(const QString &text, ChatEntry::Kind kind)
-{
-    addNotice(current(), text, kind);
-}
-
-void ChatClient::addNotice(Conversation *conversation, const QString &text, ChatEntry::Kind kind)
-{
-    ChatEntry entry;
-    entry.kind = kind;
-    entry.msecsSinceEpoch = QDateTime::currentMSecsSinceEpoch();
-    entry.text = text;
-    conversation->messages()->append(std::move(entry));
+    return sendFrame(Frames::leaderboardRequest());
 }
 
 void ChatClient::onWelcome(const QJsonObject &welcome)
@@ -505,22 +452,7 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
     // "replayed" alone says nothing: an account's first welcome carries it too when private
     // messages waited for it, and those are not the room's history.
     const bool resumed = m_welcomedBefore;
-    const qint64 lastId = welcome.value("last_id"_L1).toInteger();
-    bool reset = false;
-    for (Conversation *conversation : m_conversations.all()) {
-        if (lastId < conversation->messages()->maxId()) {
-            // A server with a new database counts from 1 again: old ids must not hide new
-            // messages.
-            conversation->messages()->forgetIds();
-            reset = true;
-        }
-    }
-    if (reset) {
-        addNotice(tr("The server's history was reset."));
-    }
-    // What a resumed welcome counts as unread includes the replay that follows it.
-    m_replayedUpTo = resumed && m_connection.isAccount() ? lastId : 0;
-    syncConversations(welcome, resumed);
+    m_router.onWelcome(welcome, resumed);
     if (m_welcomedBefore) {
         const int replayed = welcome.value("replayed"_L1).toInt();
         addNotice(replayed > 0
@@ -552,9 +484,6 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
         }
     }
     m_welcomedBefore = true;
-    load(current()); // the rest when first shown
-    seen(current());
-    reportRead(); // what was read while the connection was down
     requestLeaderboard();
     // What is unconfirmed goes (again) now, in order: typed while offline, or sent just before
     // the connection dropped. The server posts each cid once and answers a repeat with the
@@ -565,35 +494,10 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
     emit accountChanged(m_connection.isAccount());
 }
 
-ChatEntry ChatClient::chatEntry(const QJsonObject &frame) const
-{
-    ChatEntry entry;
-    entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
-    entry.kind = Protocol::frameType(frame) == FrameType::Dm ? ChatEntry::Kind::Private
-                                                             : ChatEntry::Kind::Message;
-    entry.id = frame.value("id"_L1).toInteger();
-    entry.from = frame.value("from"_L1).toString();
-    entry.to = frame.value("to"_L1).toString();
-    entry.text = frame.value("text"_L1).toString();
-    entry.own = entry.from.compare(name(), Qt::CaseInsensitive) == 0;
-    return entry;
-}
-
-bool ChatClient::mentionsMe(const QString &text)
-{
-    if (m_mentionFor != name()) { // made once per name, not per message
-        m_mentionFor = name();
-        m_mention
-            = QRegularExpression(u"(^|\\W)%1($|\\W)"_s.arg(QRegularExpression::escape(name())),
-                QRegularExpression::CaseInsensitiveOption);
-    }
-    return m_mention.match(text).hasMatch();
-}
-
 void ChatClient::onFrames(const QList<QJsonObject> &frames)
 {
     // Rows are gathered per conversation, so each view gets one insert per read.
-    std::vector<std::pair<QPointer<Conversation>, std::vector<ChatEntry>>> batches;
+    std::vector<std::pair<Conversation *, std::vector<ChatEntry>>> batches;
     const auto rowsFor = [&batches](Conversation *conversation) -> std::vector<ChatEntry> & {
         for (auto &batch : batches) {
             if (batch.first == conversation) {
@@ -604,8 +508,9 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
     };
     const auto flush = [this, &batches] {
         for (auto &[conversation, rows] : std::exchange(batches, {})) {
-            if (conversation) {
-                deliver(conversation, std::move(rows));
+            // Not if a part or a welcome in this read took the conversation away.
+            if (conversations()->indexOf(conversation).isValid()) {
+                m_router.deliver(conversation, std::move(rows));
             }
         }
     };
@@ -617,11 +522,11 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         switch (type) {
         case FrameType::Message:
         case FrameType::Dm: {
-            entry = chatEntry(frame);
+            entry = m_router.entryFor(frame);
             if (entry.own) {
                 settle(frame.value("cid"_L1).toString());
             }
-            Conversation *conversation = conversationFor(frame);
+            Conversation *conversation = m_router.conversationFor(frame);
             if (!conversation || conversation->messages()->containsId(entry.id)) {
                 continue; // a room left since, the stored copy of a retried send, or a replay
             }
@@ -631,7 +536,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Joined:
         case FrameType::Left:
             flush(); // a conversation may come or go
-            onPresence(frame, type == FrameType::Joined);
+            m_router.onPresence(frame, type == FrameType::Joined);
             break;
         case FrameType::Users:
             users()->reset(toStringList(frame.value("users"_L1)));
@@ -655,35 +560,23 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::History:
             // Live rows before it go in first: where both have an id, the live copy stays.
             flush();
-            onHistory(frame);
+            m_router.onHistory(frame);
             break;
         case FrameType::Room:
             flush();
-            onRoom(frame);
+            m_router.onRoom(frame);
             break;
         case FrameType::Rooms:
-            if (std::exchange(m_roomsTyped, false)) {
-                entry.kind = ChatEntry::Kind::Notice;
-                entry.text = roomListText(frame.value("rooms"_L1).toArray());
-                rowsFor(current()).push_back(std::move(entry));
-            }
-            emit roomListReceived(frame.value("rooms"_L1).toArray());
+            m_router.onRooms(frame);
             break;
         case FrameType::Topic:
             flush();
-            onTopic(frame);
+            m_router.onTopic(frame);
             break;
-        case FrameType::Invited: {
-            const QString room = frame.value("room"_L1).toString();
-            const QString by = frame.value("by"_L1).toString();
-            entry.kind = ChatEntry::Kind::Notice;
-            entry.text
-                = tr("%1 invited you to the private room %2: /join %2 to enter it.").arg(by, room);
-            rowsFor(current()).push_back(std::move(entry));
-            emit invited(room, by);
-            emit attention(tr("%1 invited you to %2").arg(by, room), tr("/join %1").arg(room));
+        case FrameType::Invited:
+            flush();
+            m_router.onInvited(frame);
             break;
-        }
         case FrameType::Error: {
             const QString code = frame.value("code"_L1).toString();
             const QString message = frame.value("message"_L1).toString();
@@ -719,7 +612,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
                         != AccountRequest::None) {
                     emit accountRequestFailed(code, message); // and the notice below, for all
                 }
-                Conversation *where = onRefusal(frame);
+                Conversation *where = m_router.onRefusal(frame);
                 if (!where) {
                     break; // an automatic request, asked again shortly
                 }
@@ -728,7 +621,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
                 // A refused say or dm: keep what was typed on screen with the reason, where
                 // it was typed.
                 const QString cid = frame.value("cid"_L1).toString();
-                for (Conversation *conversation : m_conversations.all()) {
+                for (Conversation *conversation : conversations()->all()) {
                     if (conversation->messages()->hasPending(cid)) {
                         where = conversation;
                     }
@@ -786,461 +679,4 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         }
     }
     flush();
-}
-
-void ChatClient::resetConversations()
-{
-    m_current = nullptr;
-    m_conversations.clear();
-    m_joining.clear();
-    m_unreported.clear();
-    setCurrent(m_conversations.addRoom(QString::fromLatin1(Protocol::DefaultRoom)));
-}
-
-Conversation *ChatClient::general() const
-{
-    // Kept even after parting it: the history stays readable, and /join general comes back.
-    return m_conversations.room(QString::fromLatin1(Protocol::DefaultRoom));
-}
-
-void ChatClient::setCurrent(Conversation *conversation)
-{
-    if (!conversation || conversation == m_current) {
-        return;
-    }
-    if (m_current) {
-        m_current->messages()->setUnreadMarker(0); // placed again if it is unread next time
-    }
-    m_current = conversation;
-    load(conversation);
-    seen(conversation); // the "new messages" line is in place before it is shown
-    emit currentChanged(conversation);
-}
-
-Conversation *ChatClient::openDirect(const QString &name)
-{
-    Conversation *conversation = m_conversations.direct(name);
-    if (!conversation) {
-        conversation = m_conversations.addDirect(name);
-        conversation->members()->setSelf(this->name());
-        conversation->members()->reset({this->name(), name});
-        rememberDirects();
-    }
-    return conversation;
-}
-
-void ChatClient::closeDirect(Conversation *conversation)
-{
-    if (!conversation || conversation->isRoom()) {
-        return;
-    }
-    if (conversation == current()) {
-        setCurrent(general());
-    }
-    m_conversations.remove(conversation);
-    rememberDirects();
-}
-
-void ChatClient::setViewing(bool viewing)
-{
-    m_viewing = viewing;
-    seen(current());
-}
-
-Conversation *ChatClient::conversationFor(const QJsonObject &frame)
-{
-    if (Protocol::frameType(frame) == FrameType::Dm) {
-        const QString from = frame.value("from"_L1).toString();
-        const bool own = from.isEmpty() || from.compare(name(), Qt::CaseInsensitive) == 0;
-        return openDirect(own ? frame.value("to"_L1).toString() : from);
-    }
-    const QString room = frame.value("room"_L1).toString();
-    return room.isEmpty() ? general() : m_conversations.room(room);
-}
-
-void ChatClient::deliver(Conversation *conversation, std::vector<ChatEntry> rows)
-{
-    int fresh = 0;
-    bool addressed = false;
-    for (const ChatEntry &entry : rows) {
-        const bool message
-            = entry.kind == ChatEntry::Kind::Message || entry.kind == ChatEntry::Kind::Private;
-        // The server counts a room's unread, not a private conversation's.
-        const bool counted = conversation->isRoom() && entry.id <= m_replayedUpTo;
-        if (!message || entry.own || counted) {
-            continue;
-        }
-        ++fresh;
-        const bool toMe = entry.kind == ChatEntry::Kind::Private || mentionsMe(entry.text);
-        addressed = addressed || toMe;
-        if (toMe && !conversation->isMuted()) {
-            emit attention(entry.kind == ChatEntry::Kind::Private
-                    ? tr("Private message from %1").arg(entry.from)
-                    : tr("%1 mentioned you in %2").arg(entry.from, conversation->name()),
-                entry.text);
-        }
-    }
-    conversation->messages()->append(std::move(rows));
-    if (conversation == current() && m_viewing) {
-        seen(conversation);
-    } else {
-        conversation->addUnread(fresh, addressed);
-    }
-}
-
-void ChatClient::load(Conversation *conversation)
-{
-    if (!isOnline()) {
-        return;
-    }
-    if (conversation->isRoom() && conversation->isMember()
-        && conversation->details() == Conversation::Fetch::NotAsked) {
-        // A join of a room one is in changes nothing on the server; its answer tells who is in
-        // it now (and counts as a read, not as chat).
-        conversation->setDetails(Conversation::Fetch::Asked);
-        m_connection.send(Frames::join(conversation->name()));
-    }
-    if (conversation->history() == Conversation::Fetch::NotAsked) {
-        conversation->setHistory(Conversation::Fetch::Asked);
-        m_connection.send(conversation->isRoom()
-                ? Frames::roomHistoryRequest(conversation->name(), 0)
-                : Frames::conversationHistoryRequest(conversation->name(), 0));
-    }
-}
-
-void ChatClient::seen(Conversation *conversation)
-{
-    if (conversation != current() || !m_viewing
-        || conversation->history() != Conversation::Fetch::Loaded) {
-        return;
-    }
-    if (conversation->unread() > 0) {
-        conversation->placeUnreadMarker();
-        conversation->markRead();
-    }
-    if (conversation->isRoom() && isAccount()
-        && conversation->messages()->maxId() > conversation->reportedRead()) {
-        if (!m_unreported.contains(conversation->key())) {
-            m_unreported.append(conversation->key());
-        }
-        if (!m_readTimer.isActive()) {
-            reportRead();
-            m_readTimer.start();
-        }
-    }
-}
-
-void ChatClient::reportRead()
-{
-    if (!isOnline()) {
-        return; // kept for the next welcome
-    }
-    // A few per tick: reads count against chat's allowance, and the rest wait for the next.
-    constexpr int PerTick = 3;
-    for (int sent = 0; sent < PerTick && !m_unreported.isEmpty();) {
-        Conversation *room = m_conversations.room(m_unreported.takeFirst());
-        const qint64 newest = room ? room->messages()->maxId() : 0;
-        if (room && newest > room->reportedRead()) {
-            room->setReportedRead(newest);
-            m_connection.send(Frames::read(room->name(), newest));
-            ++sent;
-        }
-    }
-    if (!m_unreported.isEmpty()) {
-        m_readTimer.start();
-    }
-}
-
-void ChatClient::syncConversations(const QJsonObject &welcome, bool resumed)
-{
-    const bool account = isAccount();
-    QSet<QString> listed;
-    for (const QJsonValue &value : welcome.value("rooms"_L1).toArray()) {
-        const QJsonObject room = value.toObject();
-        Conversation *conversation = m_conversations.addRoom(room.value("room"_L1).toString());
-        conversation->members()->setSelf(name());
-        conversation->setMember(true);
-        conversation->setTopic(room.value("topic"_L1).toString());
-        conversation->setPrivate(room.value("private"_L1).toBool());
-        if (account) { // a guest's count is the server's 0: the one here is truer
-            conversation->setUnread(room.value("unread"_L1).toInt());
-        }
-        listed.insert(conversation->key());
-    }
-    for (Conversation *conversation : m_conversations.rooms()) {
-        if (listed.contains(conversation->key()) || !conversation->isMember()) {
-            continue;
-        }
-        if (!account && resumed) {
-            // A guest that reconnects is a new session, in general alone: back into its rooms,
-            // before anything unsent goes to them (a private one needs a new invitation).
-            conversation->setDetails(Conversation::Fetch::Asked);
-            m_connection.send(Frames::join(conversation->name()));
-        } else if (conversation == general()) {
-            conversation->setMember(false); // left, and kept readable (see general())
-        } else {
-            // Left on another device while this one was away.
-            if (conversation == current()) {
-                setCurrent(general());
-            }
-            m_conversations.remove(conversation);
-        }
-    }
-    // Everyone online is in welcome; it is general's member list.
-    general()->members()->setSelf(name());
-    general()->members()->reset(toStringList(welcome.value("users"_L1)));
-    if (general()->isMember()) {
-        general()->setDetails(Conversation::Fetch::Loaded);
-    }
-    if (account) {
-        for (const QString &person : memory().directs()) {
-            openDirect(person);
-        }
-    }
-    for (Conversation *conversation : m_conversations.all()) {
-        applyPreferences(conversation); // the account is known only now
-    }
-}
-
-ConversationMemory ChatClient::memory() const
-{
-    return ConversationMemory(isAccount() ? credentialKey() : QString());
-}
-
-void ChatClient::applyPreferences(Conversation *conversation)
-{
-    const QScopedValueRollback applying(m_applyingPreferences, true); // not a new choice
-    memory().apply(conversation);
-}
-
-void ChatClient::rememberDirects() const
-{
-    QStringList people;
-    for (Conversation *conversation : m_conversations.all()) {
-        if (!conversation->isRoom()) {
-            people.append(conversation->name());
-        }
-    }
-    memory().setDirects(people);
-}
-
-void ChatClient::onRoom(const QJsonObject &frame)
-{
-    Conversation *conversation = m_conversations.addRoom(frame.value("room"_L1).toString());
-    conversation->setTopic(frame.value("topic"_L1).toString());
-    conversation->setPrivate(frame.value("private"_L1).toBool());
-    conversation->members()->setSelf(name());
-    conversation->members()->reset(toStringList(frame.value("members"_L1)));
-    conversation->setDetails(Conversation::Fetch::Loaded);
-    conversation->setMember(true);
-    if (conversation->history() != Conversation::Fetch::Loaded) {
-        conversation->setUnread(frame.value("unread"_L1).toInt());
-    }
-    if (conversation->key() == m_joining) {
-        m_joining.clear();
-        setCurrent(conversation);
-        emit roomOpened(conversation);
-    }
-}
-
-void ChatClient::onHistory(const QJsonObject &frame)
-{
-    Conversation *conversation = frame.contains("with"_L1)
-        ? m_conversations.direct(frame.value("with"_L1).toString())
-        : frame.contains("room"_L1) ? m_conversations.room(frame.value("room"_L1).toString())
-                                    : general();
-    if (!conversation) {
-        return; // left meanwhile
-    }
-    std::vector<ChatEntry> older;
-    for (const QJsonValue &message : frame.value("messages"_L1).toArray()) {
-        older.push_back(chatEntry(message.toObject()));
-    }
-    conversation->messages()->insertHistory(0, std::move(older));
-    conversation->setHasOlder(frame.value("more"_L1).toBool());
-    conversation->setFetchingOlder(false);
-    if (conversation->history() != Conversation::Fetch::Loaded) {
-        conversation->setHistory(Conversation::Fetch::Loaded);
-        seen(conversation);
-    }
-}
-
-void ChatClient::onPresence(const QJsonObject &frame, bool joined)
-{
-    const QString person = frame.value("name"_L1).toString();
-    const QString room = frame.value("room"_L1).toString();
-    const bool me = person.compare(name(), Qt::CaseInsensitive) == 0;
-    Conversation *conversation = room.isEmpty() ? general() : m_conversations.room(room);
-    if (me && joined && !conversation) {
-        // Joined on another device: shown here too.
-        conversation = m_conversations.addRoom(room);
-        conversation->members()->setSelf(name());
-    }
-    if (me && joined && conversation) {
-        conversation->setMember(true);
-    }
-    if (!conversation) {
-        return;
-    }
-    if (me && !joined && frame.value("reason"_L1).toString() == "part"_L1) {
-        if (conversation == current()) {
-            setCurrent(general());
-        }
-        conversation->setMember(false);
-        if (conversation == general()) {
-            conversation->members()->reset({});
-            addNotice(conversation, tr("You left %1.").arg(conversation->name()));
-        } else {
-            addNotice(tr("You left %1.").arg(conversation->name()));
-            m_conversations.remove(conversation);
-        }
-        return;
-    }
-    ChatEntry entry;
-    entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
-    entry.from = person;
-    if (joined) {
-        entry.kind = ChatEntry::Kind::Joined;
-        conversation->members()->add(person);
-    } else {
-        entry.kind = ChatEntry::Kind::Left;
-        entry.text = frame.value("reason"_L1).toString();
-        conversation->members()->remove(person);
-    }
-    if (conversation->showsPresence()) {
-        std::vector<ChatEntry> rows;
-        rows.push_back(std::move(entry));
-        deliver(conversation, std::move(rows));
-    }
-}
-
-void ChatClient::onTopic(const QJsonObject &frame)
-{
-    Conversation *conversation = m_conversations.room(frame.value("room"_L1).toString());
-    if (!conversation) {
-        return;
-    }
-    const QString topic = frame.value("topic"_L1).toString();
-    conversation->setTopic(topic);
-    const QString by = frame.value("by"_L1).toString();
-    addNotice(conversation,
-        topic.isEmpty() ? tr("%1 cleared the topic.").arg(by)
-                        : tr("%1 set the topic: %2").arg(by, topic));
-}
-
-Conversation *ChatClient::onRefusal(const QJsonObject &frame)
-{
-    const QString codeName = frame.value("code"_L1).toString();
-    const ErrorCode code = Protocol::errorCodeFromName(codeName);
-    const QString message = frame.value("message"_L1).toString();
-    const QString room = frame.value("room"_L1).toString();
-    const QString with = frame.value("with"_L1).toString();
-    Conversation *about = !room.isEmpty() ? m_conversations.room(room)
-        : !with.isEmpty()                 ? m_conversations.direct(with)
-                                          : nullptr;
-    // The answer to a join or create the person asked for. Refusals of its topic, or of the
-    // request itself for flooding, name no room.
-    const bool unnamed = room.isEmpty() && with.isEmpty() && !frame.contains("cid"_L1)
-        && (code == ErrorCode::RateLimited || code == ErrorCode::BadText
-            || code == ErrorCode::TextTooLong);
-    if (!m_joining.isEmpty() && (Conversation::keyOf(room) == m_joining || unnamed)) {
-        emit joinFailed(std::exchange(m_joining, {}), codeName, message);
-    }
-    if (!room.isEmpty()) {
-        emit roomRequestFailed(room, codeName, message);
-    }
-    if (!about) {
-        return current();
-    }
-    switch (code) {
-    case ErrorCode::RateLimited: {
-        // What the client asked by itself (a first page, who is in a room) is asked again
-        // shortly, without troubling the person; an older page, when they scroll up again.
-        const bool automatic = about->history() == Conversation::Fetch::Asked
-            || about->details() == Conversation::Fetch::Asked || about->isFetchingOlder();
-        about->forgetRequests();
-        if (automatic) {
-            m_retryTimer.start();
-            return nullptr;
-        }
-        break;
-    }
-    case ErrorCode::NoSuchUser:
-        // Nobody on the other end: nothing to page, and nothing more to ask.
-        about->setHistory(Conversation::Fetch::Loaded);
-        about->setHasOlder(false);
-        seen(about);
-        break;
-    case ErrorCode::NotMember:
-    case ErrorCode::NotInvited:
-    case ErrorCode::NoSuchRoom:
-        about->setMember(false);
-        break;
-    default:
-        break;
-    }
-    return about;
-}
-
-bool ChatClient::joinRoom(const QString &room)
-{
-    if (Conversation *known = m_conversations.room(room); known && known->isMember()) {
-        setCurrent(known); // in it already
-        emit roomOpened(known);
-        return true;
-    }
-    if (!sendFrame(Frames::join(room))) {
-        return false;
-    }
-    m_joining = Conversation::keyOf(room);
-    return true;
-}
-
-bool ChatClient::createRoom(const QString &room, const QString &topic, bool isPrivate)
-{
-    if (!sendFrame(Frames::create(room, isPrivate, topic))) {
-        return false;
-    }
-    m_joining = Conversation::keyOf(room);
-    return true;
-}
-
-bool ChatClient::partRoom(const QString &room)
-{
-    return sendFrame(Frames::part(room));
-}
-
-bool ChatClient::setTopic(const QString &room, const QString &topic)
-{
-    return sendFrame(Frames::topic(room, topic));
-}
-
-bool ChatClient::invite(const QString &room, const QString &name)
-{
-    return sendFrame(Frames::invite(room, name));
-}
-
-bool ChatClient::requestRoomList()
-{
-    return sendFrame(Frames::roomsRequest());
-}
-
-QString ChatClient::roomListText(const QJsonArray &rooms)
-{
-    QStringList lines{tr("Rooms (/join ROOM to go to one):")};
-    for (const QJsonValue &value : rooms) {
-        const QJsonObject room = value.toObject();
-        const int members = room.value("members"_L1).toInt();
-        QString line = u"  %1%2 — %3"_s.arg(room.value("private"_L1).toBool() ? u"🔒 "_s : u"#"_s,
-            room.value("room"_L1).toString(),
-            members == 1 ? tr("1 member") : tr("%1 members").arg(members));
-        if (room.value("joined"_L1).toBool()) {
-            line += tr(", joined");
-        }
-        if (const QString topic = room.value("topic"_L1).toString(); !topic.isEmpty()) {
-            line += u": "_s + topic;
-        }
-        lines.append(line);
-    }
-    return lines.join(u'\n');
 }

@@ -1,8 +1,7 @@
 #pragma once
 
 #include "chatconnection.h"
-#include "conversationlist.h"
-#include "conversationmemory.h"
+#include "conversationrouter.h"
 #include "credentialstore.h"
 #include "leaderboardmodel.h"
 #include "messagemodel.h"
@@ -10,7 +9,6 @@
 #include "userlistmodel.h"
 
 #include <QObject>
-#include <QRegularExpression>
 #include <QTimer>
 
 // The client core: everything the desktop client does, without a widget in sight. It owns the
@@ -96,31 +94,39 @@ public:
     // Asks for the page of history before the oldest message shown (the view calls it when
     // the reader scrolls to the top). False when there is nothing more, or a page is on its way.
     bool fetchOlder();
-    bool fetchOlder(Conversation *conversation);
+    bool fetchOlder(Conversation *conversation) { return m_router.fetchOlder(conversation); }
     bool hasOlder() const { return current()->hasOlder(); }
 
-    ConversationList *conversations() { return &m_conversations; }
+    // Rooms and private conversations (ConversationRouter).
+    ConversationList *conversations() { return m_router.conversations(); }
     // Where typed messages go and notices appear; general after a sign-in.
-    Conversation *current() const { return m_current; }
-    void setCurrent(Conversation *conversation);
+    Conversation *current() const { return m_router.current(); }
+    void setCurrent(Conversation *conversation) { m_router.setCurrent(conversation); }
+    Conversation *general() const { return m_router.general(); }
     // The private conversation with name (made, and remembered, if there is none; nothing is
     // sent until something is said in it).
-    Conversation *openDirect(const QString &name);
+    Conversation *openDirect(const QString &name) { return m_router.openDirect(name); }
     // Takes a private conversation off the list (its messages stay on the server; it comes
     // back with the next message, or when opened again).
-    void closeDirect(Conversation *conversation);
+    void closeDirect(Conversation *conversation) { m_router.closeDirect(conversation); }
     // Whether the person sees the current conversation (the window is active): its messages
     // then count as read, and the server is told so.
-    void setViewing(bool viewing);
-    bool isViewing() const { return m_viewing; }
+    void setViewing(bool viewing) { m_router.setViewing(viewing); }
+    bool isViewing() const { return m_router.isViewing(); }
     // Joins (or makes) a public room; once the server answers, it becomes the current one.
-    bool joinRoom(const QString &room);
-    bool createRoom(const QString &room, const QString &topic, bool isPrivate);
-    bool partRoom(const QString &room);
-    bool setTopic(const QString &room, const QString &topic);
-    bool invite(const QString &room, const QString &name);
+    bool joinRoom(const QString &room) { return m_router.joinRoom(room); }
+    bool createRoom(const QString &room, const QString &topic, bool isPrivate)
+    {
+        return m_router.createRoom(room, topic, isPrivate);
+    }
+    bool partRoom(const QString &room) { return m_router.partRoom(room); }
+    bool setTopic(const QString &room, const QString &topic)
+    {
+        return m_router.setTopic(room, topic);
+    }
+    bool invite(const QString &room, const QString &name) { return m_router.invite(room, name); }
     // Asks for every room one may join (roomListReceived).
-    bool requestRoomList();
+    bool requestRoomList() { return m_router.requestRoomList(); }
 
     State state() const { return m_connection.state(); }
     bool isOnline() const { return state() == State::Online; }
@@ -138,7 +144,6 @@ public:
     MessageModel *messages() { return current()->messages(); }
     // Who is online in general (everyone, unless they left it).
     UserListModel *users() { return general()->members(); }
-    Conversation *general() const;
     QuizState *quiz() { return &m_quiz; }
     LeaderboardModel *leaderboard() { return &m_leaderboard; }
 
@@ -185,52 +190,16 @@ private:
     void dropSession();
     void onFrames(const QList<QJsonObject> &frames);
     void addNotice(const QString &text, ChatEntry::Kind kind = ChatEntry::Kind::Notice);
-    void addNotice(Conversation *conversation, const QString &text,
-        ChatEntry::Kind kind = ChatEntry::Kind::Notice);
-    // Rows that arrived for a conversation: shown, counted as unread unless the person sees them.
-    void deliver(Conversation *conversation, std::vector<ChatEntry> rows);
-    // Where a frame belongs: its room (general without one), or the other person of a dm.
-    Conversation *conversationFor(const QJsonObject &frame);
-    // Asks for what a conversation shown for the first time needs: history, members, topic.
-    void load(Conversation *conversation);
-    void onRoom(const QJsonObject &frame);
-    void onHistory(const QJsonObject &frame);
-    void onPresence(const QJsonObject &frame, bool joined);
-    void onTopic(const QJsonObject &frame);
-    // The person sees this conversation now: what was unread is marked (the "new messages"
-    // line) and read, and the server is told.
-    void seen(Conversation *conversation);
-    // Makes a fresh list with general in it: a new sign-in shows nothing of the last one.
-    void resetConversations();
-    // An error frame about a room, a conversation or a join the person asked for: what it
-    // means for them. Returns where to show it; null when it is not for the person (an
-    // automatic request refused for flooding is asked again shortly).
-    Conversation *onRefusal(const QJsonObject &frame);
-    // Sends read for the current room, if it shows something newer than the server was told.
-    void reportRead();
-    // The conversations of the rooms in welcome, and the private ones kept on this computer.
-    // resumed: this welcome follows a dropped connection of the same session.
-    void syncConversations(const QJsonObject &welcome, bool resumed);
-    void rememberDirects() const;
-    // What is kept on this computer for the account signed in (nothing for a guest).
-    ConversationMemory memory() const;
-    void applyPreferences(Conversation *conversation);
     bool sendFrame(const QJsonObject &frame);
     // Shows a say or dm as pending and sends it, now or once the connection is back.
     bool post(QJsonObject frame);
-    ChatEntry chatEntry(const QJsonObject &frame) const;
     // The server answered the say or dm with this cid (its copy, or an error): it is not sent
     // again, and its pending row goes (returned, if there was one).
     std::optional<ChatEntry> settle(const QString &cid);
-    bool mentionsMe(const QString &text);
-    static QString roomListText(const QJsonArray &rooms);
 
     ChatConnection m_connection;
     CredentialStore m_credentials;
-    ConversationList m_conversations;
-    Conversation *m_current = nullptr;
-    bool m_viewing = true;
-    QString m_joining; // the room key the person asked to join or create: shown once it is
+    ConversationRouter m_router;
     QuizState m_quiz;
     LeaderboardModel m_leaderboard;
     bool m_welcomedBefore = false;
@@ -239,12 +208,4 @@ private:
     int m_attempt = 0; // counts ways in, so a late saved-token read does not start a stale one
     QTimer m_signOutTimer; // a server that does not answer logout is not waited on forever
     QString m_signOutToken; // the token signOut() is revoking, until the session has ended
-    QTimer m_readTimer; // read markers go at most every two seconds
-    QTimer m_retryTimer; // asks again what an allowance refused
-    bool m_roomsTyped = false; // /rooms was typed: its answer is shown in the chat
-    QString m_mentionFor;
-    QRegularExpression m_mention; // the name m_mentionFor as a word
-    QStringList m_unreported; // keys of the rooms read further than the server was told
-    bool m_applyingPreferences = false;
-    qint64 m_replayedUpTo = 0; // a resumed account's welcome counted these as unread already
 };

@@ -77,14 +77,12 @@ void Conversation::placeUnreadMarker()
 
 void Conversation::forgetRequests()
 {
-    if (m_history == Fetch::Asked) {
-        m_history = Fetch::NotAsked;
+    for (Fetch *fetch : {&m_history, &m_details}) {
+        if (*fetch == Fetch::Asked) {
+            *fetch = Fetch::NotAsked;
+        }
     }
-    m_details = Fetch::NotAsked;
     m_fetchingOlder = false;
-    if (isRoom()) {
-        m_members.reset({});
-    }
 }
 
 void Conversation::setMuted(bool muted)

@@ -78,8 +78,8 @@ public:
     void setHasOlder(bool hasOlder) { m_hasOlder = hasOlder; }
     bool isFetchingOlder() const { return m_fetchingOlder; }
     void setFetchingOlder(bool fetching) { m_fetchingOlder = fetching; }
-    // The connection went: what was asked and not answered is asked again when next shown,
-    // and who is in it may have changed meanwhile.
+    // What was asked and not answered (refused, or the connection went) is asked again when
+    // next shown.
     void forgetRequests();
 
 signals:
