@@ -813,7 +813,9 @@ void Session::closeWithBye(const QString &reason, const QString &leaveReason)
     leaveRoom(leaveReason);
     send(Frames::bye(reason));
     m_state = State::Closing;
-    m_connection->close();
+    // nc exits when the connection is reset, not when it reads the end of the stream.
+    m_connection->close(
+        wire().forPeople() ? Connection::Ending::ResetWhenRead : Connection::Ending::Linger);
 }
 
 void Session::onClosed()

@@ -13,6 +13,11 @@ constexpr qint64 ReadChunkBytes = 64 * 1024;
 // A client whose replies pile up unread is not read from until they drain (at most half the
 // slow-consumer cap: a client that floods and reads slowly is throttled before it is cut off).
 constexpr qint64 ReadPauseBytes = 1024 * 1024;
+// Ending::ResetWhenRead: how often the peer's acknowledgements are checked. The reset goes out
+// at the second check that finds everything acknowledged, so the peer has had at least this
+// long to read our last bytes (nc reads as soon as they arrive; one that had not yet read them
+// would lose them to the reset).
+constexpr std::chrono::milliseconds AcknowledgeCheck{100};
 
 } // namespace
 
@@ -24,7 +29,10 @@ Connection::Connection(
     , m_readPauseBytes(std::min(ReadPauseBytes, limits.maxPendingBytes / 2))
     , m_reader(limits.maxFrameBytes)
     , m_frameTimer(this)
+    , m_acknowledgeTimer(this)
 {
+    m_acknowledgeTimer.setInterval(AcknowledgeCheck);
+    connect(&m_acknowledgeTimer, &QTimer::timeout, this, &Connection::resetIfAcknowledged);
     m_frameTimer.setSingleShot(true);
     m_frameTimer.setInterval(m_limits.frameTimeout);
     connect(&m_frameTimer, &QTimer::timeout, this, [this] {
@@ -170,12 +178,13 @@ void Connection::resumeInput()
     QMetaObject::invokeMethod(this, &Connection::readInput, Qt::QueuedConnection);
 }
 
-void Connection::close()
+void Connection::close(Ending ending)
 {
     if (m_closing || m_closed) {
         return;
     }
     m_closing = true;
+    m_resetWhenRead = ending == Ending::ResetWhenRead;
     m_stopped = true;
     m_frameTimer.stop();
     m_transport->setReading(true); // to discard, not to read
@@ -199,7 +208,27 @@ void Connection::onDrained()
     // cannot turn into a reset, so there is no reason to wait for the peer.
     if (m_transport->unsentBytes() == 0) {
         while (!m_transport->read(ReadChunkBytes).isEmpty()) { }
+        if (m_resetWhenRead) {
+            if (!m_acknowledgeTimer.isActive()) {
+                m_acknowledgeTimer.start();
+            }
+            return;
+        }
         m_transport->abort(false);
+    }
+}
+
+void Connection::resetIfAcknowledged()
+{
+    if (m_closed) {
+        m_acknowledgeTimer.stop();
+        return;
+    }
+    const bool acknowledged
+        = m_transport->unsentBytes() == 0 && m_transport->unacknowledgedBytes() == 0;
+    if (std::exchange(m_acknowledged, acknowledged) && acknowledged) {
+        m_acknowledgeTimer.stop();
+        m_transport->abort(true);
     }
 }
 
@@ -219,5 +248,6 @@ void Connection::onClosed()
         return;
     }
     m_frameTimer.stop();
+    m_acknowledgeTimer.stop();
     emit closed();
 }

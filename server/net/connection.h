@@ -48,10 +48,21 @@ public:
     void write(const QList<QByteArray> &chunks);
     qint64 unsentBytes() const;
 
+    // How close() ends the connection once the peer has our last bytes.
+    enum class Ending {
+        // Closed: the peer reads the end of the stream, and may go on writing into the void.
+        Linger,
+        // Reset, once the peer's kernel has acknowledged everything (FIN included) and a moment
+        // has passed for the peer to read it. For a person at nc, which reads the end of the
+        // stream but exits only when its terminal does or the connection is reset. (A reset
+        // that overtook our last bytes, or came before nc read them, would lose them.)
+        ResetWhenRead,
+    };
+
     // Lingering close (as nginx does): send what is queued, then FIN; discard the peer's input
     // until it closes too or the grace runs out. Closing a socket that still holds unread input
     // would make the kernel send a reset, which can destroy the peer's copy of our last frames.
-    void close();
+    void close(Ending ending = Ending::Linger);
     // Cut off now with a TCP reset, dropping what is queued.
     void reset();
     bool isClosing() const { return m_closing; }
@@ -84,6 +95,8 @@ private:
     void onInputEnded();
     void onDrained();
     void onClosed();
+    // Ending::ResetWhenRead: resets once everything sent has been acknowledged for a while.
+    void resetIfAcknowledged();
 
     const Limits m_limits;
     const std::optional<QSslConfiguration> m_tls;
@@ -91,10 +104,13 @@ private:
     Transport *m_transport = nullptr;
     FrameReader m_reader;
     QTimer m_frameTimer;
+    QTimer m_acknowledgeTimer; // Ending::ResetWhenRead: checks whether the peer has it all
     QString m_peer;
     bool m_stopped = false; // no more lines: overflow, timeout or closing
     bool m_inputEnded = false;
     bool m_paused = false;
     bool m_closing = false;
     bool m_closed = false;
+    bool m_resetWhenRead = false;
+    bool m_acknowledged = false; // everything was acknowledged at the last check
 };

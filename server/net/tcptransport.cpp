@@ -5,8 +5,10 @@
 #include <array>
 #include <cerrno>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -155,6 +157,12 @@ void TcpTransport::sendQueued()
     if (m_queue.empty() && std::exchange(m_shutdownPending, false)) {
         ::shutdown(m_fd, SHUT_WR);
     }
+}
+
+qint64 TcpTransport::unacknowledgedBytes() const
+{
+    int bytes = 0; // SIOCOUTQ: sent and not acknowledged, or not sent yet (Linux)
+    return m_fd >= 0 && ::ioctl(m_fd, SIOCOUTQ, &bytes) == 0 ? bytes : 0;
 }
 
 void TcpTransport::shutdownWrite()

@@ -24,6 +24,7 @@ public:
     void setReading(bool reading) override;
     void write(const QList<QByteArray> &chunks) override;
     qint64 unsentBytes() const override { return m_unsent; }
+    qint64 unacknowledgedBytes() const override;
     void shutdownWrite() override;
     void abort(bool reset) override;
     QHostAddress peerAddress() const override { return m_peerAddress; }

@@ -2,6 +2,8 @@
 
 #include <QSslSocket>
 
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,6 +77,13 @@ qint64 TlsTransport::unsentBytes() const
     // buffer.
     return m_closed || m_aborting ? 0
                                   : m_socket->bytesToWrite() + m_socket->encryptedBytesToWrite();
+}
+
+qint64 TlsTransport::unacknowledgedBytes() const
+{
+    int bytes = 0; // SIOCOUTQ: sent and not acknowledged, or not sent yet (Linux)
+    const int fd = m_closed || m_aborting ? -1 : int(m_socket->socketDescriptor());
+    return fd >= 0 && ::ioctl(fd, SIOCOUTQ, &bytes) == 0 ? bytes : 0;
 }
 
 void TlsTransport::onBytesWritten()

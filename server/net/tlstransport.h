@@ -21,6 +21,7 @@ public:
     void setReading(bool reading) override;
     void write(const QList<QByteArray> &chunks) override;
     qint64 unsentBytes() const override;
+    qint64 unacknowledgedBytes() const override;
     void shutdownWrite() override;
     void abort(bool reset) override;
     QHostAddress peerAddress() const override;

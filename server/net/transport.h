@@ -25,6 +25,9 @@ public:
     virtual void write(const QList<QByteArray> &chunks) = 0;
     // Bytes written that the peer has not taken yet.
     virtual qint64 unsentBytes() const = 0;
+    // Bytes the kernel has sent (or holds) that the peer's kernel has not acknowledged yet, the
+    // end of the stream (FIN) included; 0 when that cannot be known.
+    virtual qint64 unacknowledgedBytes() const = 0;
     // Sends FIN once everything queued is out: the peer reads the end of the stream.
     virtual void shutdownWrite() = 0;
     // Closes now, dropping what is queued. reset: with a TCP reset (SO_LINGER 0), so the peer

@@ -52,6 +52,7 @@ public:
     // Whether the client can answer keep-alive pings (a person at nc cannot).
     virtual bool answersPings() const = 0;
     // Whether a person reads it (plain text): the session then shows what was said before
-    // joining, and says what went wrong in words.
+    // joining, says what went wrong in words, and resets the connection after its bye so that
+    // nc exits.
     virtual bool forPeople() const = 0;
 };

@@ -4,8 +4,18 @@
 #include "testclient.h"
 #include "textclient.h"
 
+#include <QProcess>
 #include <QRegularExpression>
+#include <QScopeGuard>
+#include <QStandardPaths>
 #include <QTest>
+
+#include <arpa/inet.h>
+#include <cerrno>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 using namespace Qt::StringLiterals;
 
@@ -29,6 +39,8 @@ private slots:
     void errorsAreInLowerCase();
     void helpListsEveryCommand();
     void joiningShowsRecentHistory();
+    void byeResetsTheConnectionSoNcExits();
+    void ncExitsAfterQuit();
 
 private:
     // A person who typed name and was welcomed.
@@ -315,6 +327,77 @@ void tst_TextMode::joiningShowsRecentHistory()
     QVERIFY(QRegularExpression(uR"(^\[\d\d:\d\d\] bob: new$)"_s)
                 .match(nat->waitForLine(u"bob: new"_s))
                 .hasMatch());
+}
+
+void tst_TextMode::byeResetsTheConnectionSoNcExits()
+{
+    // nc reads the end of the stream but keeps running while its terminal is open: it exits
+    // when poll() reports the connection hung up, which a FIN alone never makes it do. This
+    // client does what nc does, on a raw socket.
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    QVERIFY(fd >= 0);
+    const auto closeFd = qScopeGuard([fd] { ::close(fd); });
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(m_port);
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    QVERIFY(::connect(fd, reinterpret_cast<const sockaddr *>(&address), sizeof address) == 0
+        || errno == EINPROGRESS);
+    const auto polled = [fd](short events) {
+        pollfd entry{fd, events, 0};
+        return ::poll(&entry, 1, 0) == 1 ? entry.revents : short(0);
+    };
+    QVERIFY(QTest::qWaitFor([&] { return polled(POLLOUT) & POLLOUT; }, 10000));
+
+    QByteArray received;
+    bool ended = false;
+    const auto readAll = [&] {
+        char buffer[4096];
+        ssize_t n = 0;
+        while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) {
+            received.append(buffer, n);
+        }
+        ended = ended || n == 0;
+    };
+    QVERIFY(::send(fd, "olive\n", 6, MSG_NOSIGNAL) == 6);
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            readAll();
+            return received.contains("Welcome, olive!");
+        },
+        10000));
+    QVERIFY(::send(fd, "/quit\n", 6, MSG_NOSIGNAL) == 6);
+    QVERIFY(QTest::qWaitFor(
+        [&] {
+            readAll();
+            return ended;
+        },
+        10000));
+    QVERIFY2(received.endsWith("* Bye!\n"), received.constData());
+    QVERIFY(QTest::qWaitFor([&] { return polled(POLLIN | POLLOUT) & (POLLHUP | POLLERR); }, 5000));
+}
+
+void tst_TextMode::ncExitsAfterQuit()
+{
+    const QString nc = QStandardPaths::findExecutable(u"nc"_s);
+    if (nc.isEmpty()) {
+        QSKIP("nc is not installed (byeResetsTheConnectionSoNcExits covers what it needs)");
+    }
+    // Its standard input stays open, as a terminal's does.
+    QProcess process;
+    process.start(nc, {u"127.0.0.1"_s, QString::number(m_port)});
+    QVERIFY(process.waitForStarted());
+    QByteArray out;
+    const auto outContains = [&](const QByteArray &text) {
+        out += process.readAllStandardOutput();
+        return out.contains(text);
+    };
+    process.write("pat\n");
+    QVERIFY2(QTest::qWaitFor([&] { return outContains("Welcome, pat!"); }, 10000), out.constData());
+    process.write("/quit\n");
+    QVERIFY2(QTest::qWaitFor([&] { return process.state() == QProcess::NotRunning; }, 10000),
+        out.constData());
+    QVERIFY2(outContains("* Bye!\n"), out.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_TextMode)
