@@ -84,18 +84,35 @@ void MessageModel::append(ChatEntry entry)
 
 void MessageModel::append(std::vector<ChatEntry> entries)
 {
+    const qint64 newest = m_maxId;
+    dropSeen(entries);
+    // Live rows come in the order they happened. Only a message older than one shown (a late
+    // copy, a replay after a page of newer history) has to find its place.
+    const auto late = std::stable_partition(entries.begin(), entries.end(),
+        [newest](const ChatEntry &entry) { return entry.id <= 0 || entry.id > newest; });
+    std::vector<ChatEntry> older(
+        std::make_move_iterator(late), std::make_move_iterator(entries.end()));
+    entries.erase(late, entries.end());
     insertAt(firstPendingRow(), std::move(entries));
+    place(std::move(older));
 }
 
-void MessageModel::insertHistory(int row, std::vector<ChatEntry> entries)
+void MessageModel::insertHistory(std::vector<ChatEntry> entries)
 {
     for (ChatEntry &entry : entries) {
         entry.history = true;
     }
-    insertAt(std::clamp(row, 0, firstPendingRow()), std::move(entries));
+    dropSeen(entries);
+    place(std::move(entries));
 }
 
-void MessageModel::insertAt(int row, std::vector<ChatEntry> entries)
+void MessageModel::insertHistory(int row, std::vector<ChatEntry> entries)
+{
+    Q_UNUSED(row);
+    insertHistory(std::move(entries));
+}
+
+void MessageModel::dropSeen(std::vector<ChatEntry> &entries)
 {
     const auto seen = [this](const ChatEntry &entry) {
         if (entry.id <= 0) {
@@ -110,6 +127,10 @@ void MessageModel::insertAt(int row, std::vector<ChatEntry> entries)
         return false;
     };
     entries.erase(std::remove_if(entries.begin(), entries.end(), seen), entries.end());
+}
+
+void MessageModel::insertAt(int row, std::vector<ChatEntry> entries)
+{
     if (entries.empty()) {
         return;
     }
@@ -120,6 +141,68 @@ void MessageModel::insertAt(int row, std::vector<ChatEntry> entries)
     m_entries.insert(m_entries.begin() + row, std::make_move_iterator(entries.begin()),
         std::make_move_iterator(entries.end()));
     endInsertRows();
+}
+
+int MessageModel::rowForTime(qint64 msecsSinceEpoch) const
+{
+    int row = firstPendingRow();
+    while (
+        row > m_orderedFrom && m_entries[std::size_t(row - 1)].msecsSinceEpoch > msecsSinceEpoch) {
+        --row;
+    }
+    return row;
+}
+
+void MessageModel::place(std::vector<ChatEntry> entries)
+{
+    if (entries.empty()) {
+        return;
+    }
+    // Rows without an id (none come from the server, but the model takes them) go by time.
+    const auto timed = std::stable_partition(
+        entries.begin(), entries.end(), [](const ChatEntry &entry) { return entry.id > 0; });
+    std::vector<ChatEntry> notices(
+        std::make_move_iterator(timed), std::make_move_iterator(entries.end()));
+    entries.erase(timed, entries.end());
+    std::stable_sort(entries.begin(), entries.end(),
+        [](const ChatEntry &a, const ChatEntry &b) { return a.id < b.id; });
+
+    // Where each message goes, in rows of the model as it is now. One walk down the rows: the
+    // messages are in id order, and so are the rows that hold messages.
+    const int end = firstPendingRow();
+    std::vector<int> rows(entries.size());
+    int next = m_orderedFrom; // the first message row with an id above the current entry's
+    int lowest = m_orderedFrom; // positions never go back up: ids stay in order
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        const ChatEntry &entry = entries[i];
+        while (next < end && m_entries[std::size_t(next)].id <= entry.id) {
+            ++next;
+        }
+        // The notices between the message before it and the one after it: it goes after those
+        // that happened before it.
+        int row = next;
+        while (row > lowest && m_entries[std::size_t(row - 1)].id <= 0
+            && m_entries[std::size_t(row - 1)].msecsSinceEpoch > entry.msecsSinceEpoch) {
+            --row;
+        }
+        rows[i] = lowest = std::max(row, lowest);
+    }
+    // One insert per place, from the bottom up so that the rows above keep their numbers.
+    std::size_t last = entries.size();
+    while (last > 0) {
+        std::size_t first = last - 1;
+        while (first > 0 && rows[first - 1] == rows[last - 1]) {
+            --first;
+        }
+        insertAt(rows[first],
+            std::vector<ChatEntry>(std::make_move_iterator(entries.begin() + std::ptrdiff_t(first)),
+                std::make_move_iterator(entries.begin() + std::ptrdiff_t(last))));
+        last = first;
+    }
+    for (ChatEntry &notice : notices) {
+        const int row = rowForTime(notice.msecsSinceEpoch);
+        insertAt(row, {std::move(notice)});
+    }
 }
 
 void MessageModel::appendPending(ChatEntry entry, const QString &cid)
@@ -175,6 +258,7 @@ void MessageModel::clear()
     m_entries.shrink_to_fit();
     m_pendingCids.clear();
     forgetIds();
+    m_orderedFrom = 0;
     endResetModel();
 }
 
@@ -183,6 +267,7 @@ void MessageModel::forgetIds()
     m_ids.clear();
     m_maxId = 0;
     m_minId = 0;
+    m_orderedFrom = firstPendingRow();
 }
 
 int MessageModel::rowOfId(qint64 id) const

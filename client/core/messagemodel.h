@@ -14,9 +14,15 @@
 // insert per read from the network), and a row costs little more than its text: entries are
 // stored by value in one vector and sender names are interned.
 //
-// Messages the person typed stay at the bottom as pending rows until the server's copy arrives
-// (resolvePending); everything else goes in above them. A message id is shown once: a copy that
-// arrives again (a replay, a retried send, overlapping history) is dropped.
+// Rows stay in the order things happened. Messages (and private messages) are ordered by their
+// server id; a row without an id (a local notice: connected, you left, an error) sits where it
+// happened in time relative to them. Live rows arrive in that order already and go in at the
+// bottom; a page of history, or a message whose id is older than one shown, goes in by its id,
+// and among the notices between two messages by its time: a notice stays between the messages
+// it happened between. Messages the person typed stay at the bottom as pending rows until the
+// server's copy arrives (resolvePending). A message id is shown once: a copy that arrives again
+// (a replay, a retried send, overlapping history) is dropped.
+
 class MessageModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -43,9 +49,13 @@ public:
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;
 
+    // Live rows, in the order they arrived: at the bottom (above pending rows), except a message
+    // older than one shown, which goes where its id puts it.
     void append(ChatEntry entry);
     void append(std::vector<ChatEntry> entries);
-    // Inserts older messages (marked as history) at row, in the order given.
+    // Messages from the stored history (marked as such), each where its id and time put it.
+    void insertHistory(std::vector<ChatEntry> entries);
+    // The same; row is not used (rows go where their ids put them). Kept for existing callers.
     void insertHistory(int row, std::vector<ChatEntry> entries);
     // Adds a row for a message on its way to the server, known by the client's cid.
     void appendPending(ChatEntry entry, const QString &cid);
@@ -74,12 +84,22 @@ public:
 
 private:
     void intern(ChatEntry &entry);
+    // Drops the entries whose id is shown already (or repeated in entries), noting the others.
+    void dropSeen(std::vector<ChatEntry> &entries);
     void insertAt(int row, std::vector<ChatEntry> entries);
+    // Inserts each entry where its id (messages) or its time (notices) puts it, in as few
+    // inserts as there are places.
+    void place(std::vector<ChatEntry> entries);
+    // The row before which an entry without an id goes: after every row not newer than it.
+    int rowForTime(qint64 msecsSinceEpoch) const;
     int rowOfId(qint64 id) const;
     int firstPendingRow() const { return int(m_entries.size() - m_pendingCids.size()); }
 
     std::vector<ChatEntry> m_entries;
     std::vector<QString> m_pendingCids; // of the last rows, in order
+    // Rows above this one came before forgetIds(): their ids belong to an older history and
+    // take no part in ordering new rows.
+    int m_orderedFrom = 0;
     QSet<qint64> m_ids; // of the messages shown
     qint64 m_maxId = 0;
     qint64 m_minId = 0;

@@ -23,6 +23,10 @@ private slots:
     void eachIdIsShownOnce();
     void historyGoesInAboveAndIsMarked();
     void newDayStartsAtMidnight();
+    void rowsStayInOrderWhenHistoryArrivesLate();
+    void aLocalNoticeStaysWhereItHappened();
+    void aLateLiveMessageGoesByItsId();
+    void idsFromBeforeAResetDoNotOrderNewRows();
 };
 
 namespace {
@@ -36,6 +40,31 @@ ChatEntry message(qint64 id, const QString &from, const QString &text)
     entry.text = text;
     entry.msecsSinceEpoch = 1'790'000'000'000 + id;
     return entry;
+}
+
+ChatEntry message(qint64 id, const QString &text, const QTime &at)
+{
+    ChatEntry entry = message(id, u"bob"_s, text);
+    entry.msecsSinceEpoch = QDateTime(QDate(2026, 3, 10), at).toMSecsSinceEpoch();
+    return entry;
+}
+
+ChatEntry notice(const QString &text, const QTime &at)
+{
+    ChatEntry entry;
+    entry.kind = ChatEntry::Kind::Notice;
+    entry.text = text;
+    entry.msecsSinceEpoch = QDateTime(QDate(2026, 3, 10), at).toMSecsSinceEpoch();
+    return entry;
+}
+
+QStringList texts(const MessageModel &model)
+{
+    QStringList list;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        list.append(model.entry(row).text);
+    }
+    return list;
 }
 
 // Resident memory of this process in bytes, from /proc (Linux).
@@ -190,6 +219,7 @@ void tst_MessageModel::historyGoesInAboveAndIsMarked()
     ChatEntry notice;
     notice.kind = ChatEntry::Kind::Notice;
     notice.text = u"Connected"_s;
+    notice.msecsSinceEpoch = message(10, u"a"_s, u"live"_s).msecsSinceEpoch; // after 8 and 9
     model.append(notice);
     model.append(message(10, u"a"_s, u"live"_s));
     model.insertHistory(0,
@@ -217,6 +247,86 @@ void tst_MessageModel::newDayStartsAtMidnight()
     QVERIFY(model.index(0).data(MessageModel::NewDayRole).toBool());
     QVERIFY(!model.index(1).data(MessageModel::NewDayRole).toBool());
     QVERIFY(model.index(2).data(MessageModel::NewDayRole).toBool());
+}
+
+void tst_MessageModel::rowsStayInOrderWhenHistoryArrivesLate()
+{
+    // Notices and live messages first; the page of history the client asked for on connecting
+    // arrives after them, with older ids. Messages go by id; a notice stays between the
+    // messages it happened between.
+    MessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append(notice(u"Connected"_s, QTime(2, 20)));
+    model.append({message(20, u"twenty"_s, QTime(2, 22)), message(21, u"21"_s, QTime(2, 23))});
+    model.append(notice(u"Reconnected"_s, QTime(2, 24)));
+    model.append(message(22, u"22"_s, QTime(2, 25)));
+    model.insertHistory(0,
+        {message(15, u"15"_s, QTime(2, 10)), message(16, u"16"_s, QTime(2, 11)),
+            message(19, u"19"_s, QTime(2, 21)), message(21, u"21 again"_s, QTime(2, 23))});
+    QCOMPARE(texts(model),
+        QStringList({u"15"_s, u"16"_s, u"Connected"_s, u"19"_s, u"twenty"_s, u"21"_s,
+            u"Reconnected"_s, u"22"_s}));
+    QVERIFY(model.entry(3).history);
+    QVERIFY(!model.entry(4).history);
+
+    // An older page still: above everything.
+    model.insertHistory(0, {message(12, u"12"_s, QTime(2, 0)), message(14, u"14"_s, QTime(2, 5))});
+    QCOMPARE(texts(model).mid(0, 4), QStringList({u"12"_s, u"14"_s, u"15"_s, u"16"_s}));
+    QCOMPARE(model.minId(), 12);
+}
+
+void tst_MessageModel::aLocalNoticeStaysWhereItHappened()
+{
+    // "You left the chat." at 02:25, then, signed in again, a page of history from 02:21 to
+    // 02:27: the notice goes between what was said before and after it, and what is still on
+    // its way stays at the bottom.
+    MessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append(notice(u"You left the chat."_s, QTime(2, 25)));
+    model.append(notice(u"Connected"_s, QTime(2, 30)));
+    ChatEntry mine = message(0, u"on its way"_s, QTime(2, 31));
+    mine.own = true;
+    model.appendPending(mine, u"c1"_s);
+    model.insertHistory(0,
+        {message(5, u"at 02:21"_s, QTime(2, 21)), message(6, u"at 02:24"_s, QTime(2, 24)),
+            message(7, u"at 02:27"_s, QTime(2, 27))});
+    QCOMPARE(texts(model),
+        QStringList({u"at 02:21"_s, u"at 02:24"_s, u"You left the chat."_s, u"at 02:27"_s,
+            u"Connected"_s, u"on its way"_s}));
+    QVERIFY(model.index(5).data(MessageModel::PendingRole).toBool());
+
+    // A later notice and a live message go at the bottom, above the pending row.
+    model.append(notice(u"bob joined"_s, QTime(2, 32)));
+    model.append(message(8, u"at 02:33"_s, QTime(2, 33)));
+    QCOMPARE(texts(model).mid(5), QStringList({u"bob joined"_s, u"at 02:33"_s, u"on its way"_s}));
+}
+
+void tst_MessageModel::aLateLiveMessageGoesByItsId()
+{
+    MessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.append(message(10, u"10"_s, QTime(9, 0)));
+    model.append(notice(u"Reconnected"_s, QTime(9, 5)));
+    model.append(message(12, u"12"_s, QTime(9, 6)));
+    model.append(notice(u"later notice"_s, QTime(9, 7)));
+    // 11 was said before the reconnection, and arrives after 12 (say, in a replay).
+    model.append(message(11, u"11"_s, QTime(9, 4)));
+    QCOMPARE(texts(model),
+        QStringList({u"10"_s, u"11"_s, u"Reconnected"_s, u"12"_s, u"later notice"_s}));
+}
+
+void tst_MessageModel::idsFromBeforeAResetDoNotOrderNewRows()
+{
+    // A server with a new database counts from 1 again: its messages go below the old ones.
+    MessageModel model;
+    model.append({message(40, u"old 40"_s, QTime(8, 0)), message(41, u"old 41"_s, QTime(8, 1))});
+    model.forgetIds();
+    model.append(notice(u"The server's history was reset."_s, QTime(8, 5)));
+    model.append(message(2, u"new 2"_s, QTime(8, 6)));
+    model.insertHistory(0, {message(1, u"new 1"_s, QTime(8, 4))});
+    QCOMPARE(texts(model),
+        QStringList({u"old 40"_s, u"old 41"_s, u"new 1"_s, u"The server's history was reset."_s,
+            u"new 2"_s}));
 }
 
 QTEST_APPLESS_MAIN(tst_MessageModel)
