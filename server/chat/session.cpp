@@ -8,6 +8,7 @@
 #include "jsonwire.h"
 #include "sessionsettings.h"
 #include "storeworker.h"
+#include "textwire.h"
 #include "workerhost.h"
 
 #include <QPointer>
@@ -22,13 +23,26 @@ namespace {
 // hello at once and never see the prompt.
 constexpr std::chrono::milliseconds NamePromptDelay{1500};
 
+// A person at nc reads the prompt, thinks of a name, mistypes it, is asked for a password: it
+// gets this many times --hello-timeout (60 s by default). A silent connection may be held this
+// long too, but what bounds such connections is --max-per-ip, not this time: anyone can
+// send one line of plain text to be given it.
+constexpr int PersonHelloFactor = 3;
+
 // What a person who joins sees of what was said in general before.
 constexpr int RecentLinesOnJoin = 10;
 
-// Until a connection's first line chooses its format, what it is sent is JSON.
+// Until a connection's first line chooses its format, what it is sent is JSON ...
 const WireFormat &defaultWire()
 {
     static const JsonWire wire;
+    return wire;
+}
+
+// ... unless it was asked for its name in plain text.
+const WireFormat &promptedWire()
+{
+    static const TextWire wire;
     return wire;
 }
 
@@ -108,6 +122,7 @@ void Session::start()
         return;
     }
     qCInfo(lcChat).noquote() << m_connection->peer() << "connected";
+    m_connectedFor.start();
     m_authenticator = new Authenticator(
         m_context, Authenticator::throttleAddress(m_connection->peerAddress()), this);
     connect(m_connection, &Connection::lineReceived, this, &Session::handleLine);
@@ -124,22 +139,28 @@ void Session::start()
     connect(m_connection, &Connection::inputEnded, this, &Session::onInputEnded);
     connect(m_connection, &Connection::closed, this, &Session::onClosed);
 
-    QTimer::singleShot(NamePromptDelay, this, [this] {
-        if (!m_wire && !m_receivedAny && m_state == State::AwaitingHello) {
-            m_connection->write(WireFormat::namePrompt());
-        }
-    });
     // Slowloris: a connection that never registers gives its place back.
     m_helloTimer.setSingleShot(true);
     m_helloTimer.setInterval(settings.helloTimeoutMs);
     connect(&m_helloTimer, &QTimer::timeout, this, [this] {
         if (m_state == State::AwaitingHello || m_state == State::Authenticating) {
+            const double seconds = helloAllowanceMs() / 1000.0;
             sendError(ErrorCode::NotRegistered,
-                u"no hello within %1 s; closing"_s.arg(m_context.settings.helloTimeoutMs / 1000.0));
+                wire().forPeople()
+                    ? u"no hello within %1 s: connect again, and type your name sooner"_s.arg(
+                        seconds)
+                    : u"no hello within %1 s; closing"_s.arg(seconds));
             closeWithBye(u"timeout"_s, u"timeout"_s);
         }
     });
     m_helloTimer.start();
+    QTimer::singleShot(NamePromptDelay, this, [this] {
+        if (!m_wire && !m_receivedAny && m_state == State::AwaitingHello) {
+            m_prompted = true;
+            m_connection->write(WireFormat::namePrompt());
+            givePersonTime();
+        }
+    });
     if (settings.idleTimeoutMs > 0) {
         m_idleTimer.setInterval(settings.idleTimeoutMs);
         connect(&m_idleTimer, &QTimer::timeout, this, &Session::onIdle);
@@ -164,6 +185,20 @@ void Session::onFrameTimedOut()
             ? u"that line was begun but not finished within %1 s"_s.arg(seconds)
             : u"a frame must be finished within %1 s of its first byte; closing"_s.arg(seconds));
     closeWithBye(u"frame_timeout"_s, u"error"_s);
+}
+
+void Session::givePersonTime()
+{
+    if (std::exchange(m_personTime, true) || !m_helloTimer.isActive()) {
+        return;
+    }
+    m_helloTimer.start(int(std::max<qint64>(0, helloAllowanceMs() - m_connectedFor.elapsed())));
+}
+
+qint64 Session::helloAllowanceMs() const
+{
+    const qint64 hello = m_context.settings.helloTimeoutMs;
+    return m_personTime ? PersonHelloFactor * hello : hello;
 }
 
 void Session::onOverloaded(qint64 unsentBytes)
@@ -209,6 +244,7 @@ void Session::handleLine(const QByteArray &line)
         m_wire = WireFormat::forFirstLine(line);
         if (m_wire->forPeople()) {
             qCInfo(lcChat).noquote() << m_connection->peer() << "speaks plain text";
+            givePersonTime();
         }
     }
     const WireFormat::Decoded decoded = m_wire->decode(
@@ -265,7 +301,7 @@ void Session::onHello(const QJsonObject &frame)
                 // once: asking again and again must not keep a connection unregistered.
                 m_passwordFor = frame.value("name"_L1).toString();
                 if (!std::exchange(m_helloExtended, true)) {
-                    m_helloTimer.start();
+                    m_helloTimer.start(int(helloAllowanceMs()));
                 }
             }
             onSignedIn(outcome, since);
@@ -729,7 +765,16 @@ void Session::onQuit(const QJsonObject &)
 
 const WireFormat &Session::wire() const
 {
-    return m_wire ? *m_wire : defaultWire();
+    if (m_wire) {
+        return *m_wire;
+    }
+    // Before the first line nobody knows the format. A connection that said nothing at all for
+    // NamePromptDelay was taken for a person and asked its name in plain text, so what it is
+    // told next (the hello timeout) is plain text too: a person at nc is far likelier than a
+    // JSON client that says nothing, and such a client, already shown the prompt, is
+    // confused no more by one more line before the connection closes. JSON clients say hello
+    // at once and never get here.
+    return m_prompted ? promptedWire() : defaultWire();
 }
 
 void Session::send(const QJsonObject &frame)

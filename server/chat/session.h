@@ -10,6 +10,7 @@
 #include "servicedesk.h"
 #include "wireformat.h"
 
+#include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
 #include <QTimer>
@@ -112,6 +113,11 @@ private:
     // Counts a say, dm or room request against the flood guard; false (with an error, or a
     // bye for flooding) if it must be refused.
     bool admitRequest(const QString &cid = {});
+    // The connection is taken for a person at nc (it was asked its name, or its first line was
+    // plain text): from then on it has PersonHelloFactor times the hello time, from connecting.
+    void givePersonTime();
+    // The time to register, from connecting (before any password prompt's second chance).
+    qint64 helloAllowanceMs() const;
     // A person who joins sees the last lines said in general, marked as earlier.
     void showRecentHistory();
     void onIdle();
@@ -142,6 +148,7 @@ private:
     ServiceDesk m_services;
     FloodGuard m_chatGuard;
     FloodGuard m_historyGuard;
+    QElapsedTimer m_connectedFor;
     QTimer m_idleTimer;
     QTimer m_helloTimer; // to register, from connecting (or from being asked for a password)
     State m_state = State::AwaitingHello;
@@ -149,6 +156,8 @@ private:
     Authenticator::Identity m_identity; // set once registered
     QString m_passwordFor; // plain text: the account whose password the next line is
     bool m_helloExtended = false; // the hello time was given again for a password
+    bool m_prompted = false; // asked for a name in plain text, before any line came
+    bool m_personTime = false; // given a person's time to register
     qint64 m_member = 0; // the room membership, while in the room
     QString m_room; // the room joined last (a key), where plain text's lines go; empty: general
     bool m_inRoom = false;

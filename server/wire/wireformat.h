@@ -51,8 +51,8 @@ public:
         const QString &room = {}) const = 0;
     // Whether the client can answer keep-alive pings (a person at nc cannot).
     virtual bool answersPings() const = 0;
-    // Whether a person reads it (plain text): the session then shows what was said before
-    // joining, says what went wrong in words, and resets the connection after its bye so that
-    // nc exits.
+    // Whether a person reads it (plain text): the session then gives more time to type a name,
+    // shows what was said before joining, says what went wrong in words, and resets the
+    // connection after its bye so that nc exits.
     virtual bool forPeople() const = 0;
 };

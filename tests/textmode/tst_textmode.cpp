@@ -36,6 +36,7 @@ private slots:
     void badInputInPlainText();
     void shutdownInPlainText();
     void braceQuitFirstLeaves();
+    void silentPersonIsToldInPlainTextAndGivenMoreTime();
     void errorsAreInLowerCase();
     void helpListsEveryCommand();
     void joiningShowsRecentHistory();
@@ -43,6 +44,8 @@ private slots:
     void ncExitsAfterQuit();
 
 private:
+    // Replaces the server init() started with one on config.
+    bool restart(ServerConfig config);
     // A person who typed name and was welcomed.
     std::unique_ptr<TextClient> person(const QString &name);
 
@@ -67,6 +70,17 @@ void tst_TextMode::init()
 void tst_TextMode::cleanup()
 {
     m_server.reset();
+}
+
+bool tst_TextMode::restart(ServerConfig config)
+{
+    m_server.reset();
+    config.bindAddress = QHostAddress::LocalHost;
+    config.port = 0;
+    config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
+    m_server = std::make_unique<ChatServer>(config);
+    m_port = m_server->start() ? m_server->serverPort() : 0;
+    return m_port != 0;
 }
 
 std::unique_ptr<TextClient> tst_TextMode::person(const QString &name)
@@ -242,6 +256,41 @@ void tst_TextMode::braceQuitFirstLeaves()
     person.type(u"{quit}"_s); // the old chat programs' goodbye, even before a name
     QVERIFY(!person.waitForLine(u"* Bye!"_s).isEmpty());
     QVERIFY(person.waitForDisconnected());
+}
+
+void tst_TextMode::silentPersonIsToldInPlainTextAndGivenMoreTime()
+{
+    // A person reads the prompt and thinks: it is never sent JSON, and it has three times the
+    // hello time (6 s here) where a program has 2 s.
+    ServerConfig config;
+    config.helloTimeoutMs = 2000;
+    QVERIFY(restart(config));
+    TextClient thinker;
+    TextClient dawdler;
+    QVERIFY(thinker.connectTo(m_port));
+    QVERIFY(dawdler.connectTo(m_port));
+    QVERIFY(!thinker.waitForLine(u"What is your name?"_s).isEmpty());
+    QVERIFY(!dawdler.waitForLine(u"What is your name?"_s).isEmpty());
+
+    // A program that began a JSON line (so was not asked its name) connected after them, and
+    // is cut off at its 2 s: by then the people have been waiting longer than that.
+    TestClient program;
+    QVERIFY(program.connectTo(m_port));
+    program.sendRaw("{");
+    QCOMPARE(program.waitForNext(u"bye"_s).value("reason"_L1).toString(), u"timeout"_s);
+    QCOMPARE(program.lastOfType(u"error"_s).value("code"_L1).toString(), u"not_registered"_s);
+    QVERIFY(program.badLines().isEmpty());
+
+    thinker.type(u"thinker"_s);
+    QVERIFY(!thinker.waitForLine(u"Welcome, thinker!"_s).isEmpty());
+
+    // The one that never types is told, in words, at 6 s.
+    QVERIFY(!dawdler.waitForLine(u"! no hello within 6 s: connect again"_s).isEmpty());
+    QVERIFY(!dawdler.waitForLine(u"* Bye! (time is up)"_s).isEmpty());
+    QVERIFY(dawdler.waitForDisconnected());
+    for (const QString &line : dawdler.lines()) {
+        QVERIFY2(!line.startsWith(u'{'), qPrintable(line));
+    }
 }
 
 void tst_TextMode::errorsAreInLowerCase()
