@@ -310,24 +310,53 @@ bool ChatClient::submit(const QString &input)
         setCurrent(openDirect(open.captured(1)));
         return true;
     }
+    const QString command0 = input.trimmed().section(u' ', 0, 0).toLower();
+    if (command0 == "/help"_L1) {
+        emit helpRequested(); // the window's own help, not the terminal's
+        return true;
+    }
+    if (command0 == "/ping"_L1) {
+        addNotice(isOnline() ? tr("Round trip to the server: %1 ms.").arg(roundTripMs())
+                             : tr("Not connected."));
+        return isOnline();
+    }
     const bool inRoom = current()->isRoom();
     const TextCommandParser::Command command = TextCommandParser::parse(
         input, {true, 0, {}, inRoom ? current()->name() : QString(), !inRoom});
     if (!command.reply.isEmpty()) {
         QString reply = command.reply;
         reply.remove(QRegularExpression(u"^! "_s));
-        addNotice(reply,
-            reply == TextCommandParser::helpText() ? ChatEntry::Kind::Notice
-                                                   : ChatEntry::Kind::Error);
+        addNotice(reply, ChatEntry::Kind::Error);
         return false;
     }
     if (command.frame.isEmpty()) {
         return false;
     }
-    switch (Protocol::frameType(command.frame)) {
+    const FrameType type = Protocol::frameType(command.frame);
+    switch (type) {
     case FrameType::Quit:
-        leave();
+        if (!input.trimmed().startsWith(u'/')) {
+            // "quit" or "exit" alone is a word in a chat window; leaving is /quit or Leave.
+            return post(inRoom ? Frames::sayIn(current()->name(), input.trimmed())
+                               : Frames::dm(current()->name(), input.trimmed()));
+        }
+        emit leaveCommanded();
+        leave(); // if nobody did on the signal
         return true;
+    case FrameType::Users:
+    case FrameType::Time:
+    case FrameType::Echo:
+        // Answered where it was typed (the Time tab shows times too).
+        if (!sendFrame(command.frame)) {
+            return false;
+        }
+        m_typed.append(type);
+        return true;
+    case FrameType::QuizStart:
+    case FrameType::QuizStop:
+    case FrameType::Leaderboard:
+        emit quizCommanded(); // the Quiz tab shows the quiz and the leaderboard
+        return sendFrame(command.frame);
     case FrameType::Say:
         if (!inRoom && !command.frame.contains("room"_L1)) {
             // In a private conversation, a line goes to the other person.
@@ -540,9 +569,22 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             break;
         case FrameType::Users:
             users()->reset(toStringList(frame.value("users"_L1)));
+            if (m_typed.removeOne(type)) {
+                const QStringList names = toStringList(frame.value("users"_L1));
+                entry.kind = ChatEntry::Kind::Notice;
+                entry.text = tr("Online (%1): %2")
+                                 .arg(frame.value("user_count"_L1).toInt(int(names.size())))
+                                 .arg(names.join(u", "_s));
+                rowsFor(current()).push_back(std::move(entry));
+            }
             break;
         case FrameType::Time:
             emit timeReceived(frame);
+            if (m_typed.removeOne(type)) {
+                entry.kind = ChatEntry::Kind::Notice;
+                entry.text = timeText(frame);
+                rowsFor(current()).push_back(std::move(entry));
+            }
             break;
         case FrameType::QuizQuestion:
         case FrameType::QuizResult:
@@ -584,6 +626,11 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             case ErrorCode::UnknownQuery:
             case ErrorCode::UnknownZone:
                 emit timeFailed(code, message);
+                if (m_typed.removeOne(FrameType::Time)) {
+                    entry.kind = ChatEntry::Kind::Error;
+                    entry.text = message;
+                    rowsFor(current()).push_back(std::move(entry));
+                }
                 break;
             case ErrorCode::AuthFailed:
             case ErrorCode::AuthRequired:
@@ -640,8 +687,13 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Ping:
         case FrameType::Pong:
         case FrameType::Bye:
-        // A typed /echo is a round-trip probe: its answer has nothing to show.
         case FrameType::Echo:
+            if (m_typed.removeOne(type)) {
+                entry.kind = ChatEntry::Kind::Notice;
+                entry.text = tr("The server echoes: %1").arg(frame.value("text"_L1).toString());
+                rowsFor(current()).push_back(std::move(entry));
+            }
+            break;
         // The server never sends these.
         case FrameType::Hello:
         case FrameType::Say:
@@ -679,4 +731,17 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         }
     }
     flush();
+}
+
+QString ChatClient::timeText(const QJsonObject &reply)
+{
+    const QString value = reply.value("value"_L1).toString();
+    const QString zone = reply.value("zone"_L1).toString();
+    const QString abbreviation = reply.value("abbreviation"_L1).toString();
+    const QString query = reply.value("query"_L1).toString();
+    const QString what = query == "day"_L1 ? tr("Day")
+        : query == "date"_L1               ? tr("Date")
+                                           : tr("Time");
+    return abbreviation.isEmpty() ? tr("%1 on the server (%2): %3").arg(what, zone, value)
+                                  : tr("%1 in %2 (%3): %4").arg(what, zone, abbreviation, value);
 }

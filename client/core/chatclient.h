@@ -3,6 +3,7 @@
 #include "chatconnection.h"
 #include "conversationrouter.h"
 #include "credentialstore.h"
+#include "frametype.h"
 #include "leaderboardmodel.h"
 #include "messagemodel.h"
 #include "quizstate.h"
@@ -169,6 +170,12 @@ signals:
     // Something addressed to the person: a private message or a mention of their name.
     void attention(const QString &title, const QString &text);
     void currentChanged(Conversation *conversation);
+    // /quit was typed (the client has left): the window offers a way back.
+    void leaveCommanded();
+    // /help was typed: the window shows its own help.
+    void helpRequested();
+    // /quiz, /stop or /top was typed: the Quiz tab shows the answer.
+    void quizCommanded();
     void roomListReceived(const QJsonArray &rooms);
     // A request about a room was refused (code: room_exists, not_invited, not_owner, ...).
     void roomRequestFailed(const QString &room, const QString &code, const QString &message);
@@ -196,6 +203,8 @@ private:
     // The server answered the say or dm with this cid (its copy, or an error): it is not sent
     // again, and its pending row goes (returned, if there was one).
     std::optional<ChatEntry> settle(const QString &cid);
+    // A time answer in words, for the chat.
+    static QString timeText(const QJsonObject &reply);
 
     ChatConnection m_connection;
     CredentialStore m_credentials;
@@ -204,6 +213,7 @@ private:
     LeaderboardModel m_leaderboard;
     bool m_welcomedBefore = false;
     QList<QJsonObject> m_unconfirmed; // says and dms not yet answered by the server, in order
+    QList<Protocol::FrameType> m_typed; // commands typed, answered in the chat when they come
     AccountRequest m_accountRequest = AccountRequest::None; // register or password, unanswered
     int m_attempt = 0; // counts ways in, so a late saved-token read does not start a stale one
     QTimer m_signOutTimer; // a server that does not answer logout is not waited on forever

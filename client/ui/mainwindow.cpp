@@ -172,27 +172,12 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     connect(&client, &ChatClient::attention, this, &MainWindow::onAttention);
     connect(m_tabs, &QTabWidget::currentChanged, this, &MainWindow::updateViewing);
     connect(m_chat, &ChatPage::joinRoomRequested, m_joinDialog, &QDialog::open);
-    connect(m_chat, &ChatPage::leaveRequested, this, [this] {
-        // An account's token stays kept, and Sign in then needs no password; but only the store
-        // knows whether it was kept (writeFailed), so it is asked, after the writes before.
-        const bool account = m_client.isAccount();
-        const QString key = m_client.credentialKey();
-        m_client.leave();
-        if (account) {
-            m_dialog->setValues(m_client.host(), m_client.port(), m_client.name());
-        }
-        m_dialog->setSavedSignIn(false);
-        showConnectDialog({}, ConnectDialog::Field::Password);
-        if (account) {
-            m_client.credentials().read(key, m_dialog, [this, key](const QString &token) {
-                // Not if the person has typed another server or name meanwhile.
-                if (CredentialStore::key(m_dialog->host(), m_dialog->port(), m_dialog->name())
-                    == key) {
-                    m_dialog->setSavedSignIn(!token.isEmpty());
-                }
-            });
-        }
-    });
+    connect(m_chat, &ChatPage::leaveRequested, this, &MainWindow::leaveChat);
+    // /quit typed: as the Leave button, back to the dialog.
+    connect(&client, &ChatClient::leaveCommanded, this, &MainWindow::leaveChat);
+    connect(&client, &ChatClient::helpRequested, this, &MainWindow::showHelp);
+    connect(
+        &client, &ChatClient::quizCommanded, this, [this] { m_tabs->setCurrentWidget(m_quiz); });
 
     connect(m_dialog, &ConnectDialog::signInRequested, this, [this] {
         m_dialog->setBusy(tr("Signing in to %1:%2…").arg(m_dialog->host()).arg(m_dialog->port()));
@@ -513,6 +498,58 @@ void MainWindow::changeEvent(QEvent *event)
     if (event->type() == QEvent::ActivationChange) {
         updateViewing();
     }
+}
+
+void MainWindow::leaveChat()
+{
+    // An account's token stays kept, and Sign in then needs no password; but only the store
+    // knows whether it was kept (writeFailed), so it is asked, after the writes before.
+    const bool account = m_client.isAccount();
+    const QString key = m_client.credentialKey();
+    m_client.leave();
+    if (account) {
+        m_dialog->setValues(m_client.host(), m_client.port(), m_client.name());
+    }
+    m_dialog->setSavedSignIn(false);
+    showConnectDialog({}, ConnectDialog::Field::Password);
+    if (account) {
+        m_client.credentials().read(key, m_dialog, [this, key](const QString &token) {
+            // Not if the person has typed another server or name meanwhile.
+            if (CredentialStore::key(m_dialog->host(), m_dialog->port(), m_dialog->name()) == key) {
+                m_dialog->setSavedSignIn(!token.isEmpty());
+            }
+        });
+    }
+}
+
+void MainWindow::showHelp()
+{
+    QMessageBox help(this);
+    help.setWindowTitle(tr("Natter help"));
+    help.setTextFormat(Qt::RichText);
+    help.setText(tr("<b>Typing in the entry field</b>"));
+    const QList<std::pair<QString, QString>> commands{
+        {tr("Enter"), tr("send what you typed to the room or person shown")},
+        {tr("/msg NAME [TEXT]"), tr("open a private conversation with NAME (and say TEXT)")},
+        {tr("%NAME%TEXT"), tr("say TEXT to NAME privately")},
+        {tr("/join ROOM"), tr("go to a room, making it if there is none (Ctrl+J lists them)")},
+        {tr("/part"), tr("leave the room shown")},
+        {tr("/topic TEXT"), tr("set the room's topic")},
+        {tr("/invite NAME"), tr("let NAME into the private room shown")},
+        {tr("/rooms"), tr("list the rooms here")},
+        {tr("/users"), tr("who is online, here")},
+        {tr("/day, /date, /time [ZONE]"), tr("the server's day, date or time, here")},
+        {tr("/quiz, /stop, /top"), tr("the quiz and its leaderboard, on the Quiz tab")},
+        {tr("/echo TEXT, /ping"), tr("test the connection")},
+        {tr("/quit"), tr("leave the chat, as the Leave button does")},
+    };
+    QString rows;
+    for (const auto &[command, meaning] : commands) {
+        rows += u"<tr><td style='padding-right:16px'><code>%1</code></td><td>%2</td></tr>"_s.arg(
+            command.toHtmlEscaped(), meaning.toHtmlEscaped());
+    }
+    help.setInformativeText(u"<table>%1</table>"_s.arg(rows));
+    help.exec();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -75,6 +75,10 @@ private:
     void updateStorage();
     void onStateChanged();
     void updateUnread();
+    // Leave (the button, or /quit): back to the connect dialog, ready to come back.
+    void leaveChat();
+    // The commands of the entry field, in a dialog (/help).
+    void showHelp();
     void wireJoinDialog();
     void onAttention(const QString &title, const QString &text);
     void askToTrust(

@@ -450,9 +450,43 @@ void tst_ChatClient::slashCommandsAndOfflineSends()
     QVERIFY(!alice->submit(u"/frobnicate"_s));
     QVERIFY(hasRow(*alice, ChatEntry::Kind::Error,
         u"Unknown command /frobnicate; type /help for the list."_s));
-    QVERIFY(!alice->submit(u"/help"_s));
-    QVERIFY(hasRow(*alice, ChatEntry::Kind::Notice, TextCommandParser::helpText()));
+    // The window has its own help: the terminal's is not squashed into the chat.
+    QSignalSpy help(alice.get(), &ChatClient::helpRequested);
+    const int rows = alice->messages()->rowCount();
+    QVERIFY(alice->submit(u"/help"_s));
+    QCOMPARE(help.count(), 1);
+    QCOMPARE(alice->messages()->rowCount(), rows);
+
+    // What a command answers is shown where it was typed.
+    auto bob = online(u"bob"_s);
+    QVERIFY(bob);
+    QVERIFY(alice->submit(u"/users"_s));
+    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Notice, u"Online (2): alice, bob"_s));
+    QVERIFY(alice->submit(u"/time UTC"_s));
+    QTRY_VERIFY(countKind(*alice, ChatEntry::Kind::Notice) > 0
+        && alice->messages()
+               ->entry(alice->messages()->rowCount() - 1)
+               .text.startsWith(u"Time in UTC"_s));
+    QVERIFY(alice->submit(u"/time Mars/Olympus"_s));
+    QTRY_COMPARE(
+        alice->messages()->entry(alice->messages()->rowCount() - 1).kind, ChatEntry::Kind::Error);
+    QVERIFY(alice->submit(u"/echo are you there"_s));
+    QTRY_VERIFY(hasRow(*alice, ChatEntry::Kind::Notice, u"The server echoes: are you there"_s));
+    QSignalSpy quiz(alice.get(), &ChatClient::quizCommanded);
+    QVERIFY(alice->submit(u"/top"_s));
+    QCOMPARE(quiz.count(), 1);
+
+    // In a chat window, quit and exit alone are words; leaving is /quit.
+    QSignalSpy leaving(alice.get(), &ChatClient::leaveCommanded);
+    for (const QString &word : {u"quit"_s, u"exit"_s, u"QUIT"_s}) {
+        QVERIFY(alice->submit(word));
+    }
+    QTRY_VERIFY(hasRow(*bob, ChatEntry::Kind::Message, u"QUIT"_s));
+    QVERIFY(hasRow(*bob, ChatEntry::Kind::Message, u"quit"_s));
+    QVERIFY(alice->isOnline());
+    QCOMPARE(leaving.count(), 0);
     QVERIFY(alice->submit(u"/quit"_s));
+    QCOMPARE(leaving.count(), 1);
     QCOMPARE(alice->state(), State::Disconnected);
     QVERIFY(!alice->say(u"into the void"_s));
     QVERIFY(hasRow(*alice, ChatEntry::Kind::Error, u"Not sent: you are offline."_s));
