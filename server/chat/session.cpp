@@ -3,6 +3,7 @@
 #include "chatlog.h"
 #include "chatroom.h"
 #include "connection.h"
+#include "framecodec.h"
 #include "frames.h"
 #include "framevalidator.h"
 #include "jsonwire.h"
@@ -100,6 +101,8 @@ Session::Session(qintptr descriptor, const ServerContext &context, WorkerHost *h
     , m_services(context.leaderboard, context.settings.quizSeed)
     , m_chatGuard(context.settings.chatRate, context.settings.chatBurst)
     , m_historyGuard(context.settings.historyRate, context.settings.historyBurst)
+    , m_pasteGuard(context.settings.chatRate, context.settings.chatBurst)
+    , m_pasteTimer(this)
     , m_idleTimer(this)
     , m_helloTimer(this)
 {
@@ -159,6 +162,13 @@ void Session::start()
             m_prompted = true;
             m_connection->write(WireFormat::namePrompt());
             givePersonTime();
+        }
+    });
+    m_pasteTimer.setSingleShot(true);
+    m_pasteTimer.setInterval(PasteGuard::QuietMs);
+    connect(&m_pasteTimer, &QTimer::timeout, this, [this] {
+        if (const auto ended = m_pasteGuard.end()) {
+            onPasteEnded(*ended);
         }
     });
     if (settings.idleTimeoutMs > 0) {
@@ -246,6 +256,15 @@ void Session::handleLine(const QByteArray &line)
             qCInfo(lcChat).noquote() << m_connection->peer() << "speaks plain text";
             givePersonTime();
         }
+    }
+    if (m_wire->forPeople() && m_state == State::Registered) {
+        if (const auto ended = m_pasteGuard.lineArrived()) {
+            onPasteEnded(*ended);
+            if (m_state != State::Registered) {
+                return; // disconnected for flooding
+            }
+        }
+        m_pasteTimer.start();
     }
     const WireFormat::Decoded decoded = m_wire->decode(
         line, {m_state == State::Registered, m_services.openQuestion(), m_passwordFor, m_room});
@@ -432,6 +451,10 @@ bool Session::admitChat(const QString &text, const QString &cid)
 
 bool Session::admitRequest(const QString &cid)
 {
+    if (wire().forPeople()) {
+        // A person's line is dropped without a word here; its paste says how many were, once.
+        return m_pasteGuard.admit();
+    }
     const SessionSettings &settings = m_context.settings;
     switch (m_chatGuard.admit()) {
     case FloodGuard::Verdict::Allowed:
@@ -449,6 +472,33 @@ bool Session::admitRequest(const QString &cid)
         return false;
     }
     return false;
+}
+
+void Session::onPasteEnded(const PasteGuard::Paste &paste)
+{
+    if (paste.dropped == 0 || m_state != State::Registered) {
+        return;
+    }
+    const QString rate = QString::number(m_pasteGuard.rate());
+    if (paste.flooding) {
+        sendError(ErrorCode::RateLimited,
+            u"still sending more than %1 lines a second after %2 pastes were cut short; closing"_s
+                .arg(rate)
+                .arg(m_pasteGuard.strikes()));
+        closeWithBye(u"flood"_s, u"flood"_s);
+        return;
+    }
+    const QString what = paste.lines == 1 ? u"that line was not sent"_s
+        : paste.dropped == 1
+        ? u"1 of those %1 lines was not sent"_s.arg(paste.lines)
+        : u"%1 of those %2 lines were not sent"_s.arg(paste.dropped).arg(paste.lines);
+    const QString message = u"slow down: %1 (%2 lines at once, then %3 a second)"_s.arg(
+        what, QString::number(m_pasteGuard.pasteLines()), rate);
+    qCInfo(lcChat).noquote() << m_connection->peer()
+                             << Protocol::errorCodeName(ErrorCode::RateLimited) << message;
+    // Behind the lines that did go through, which reach the person through the room too.
+    m_context.room.sendAfterQueued(
+        m_member, FrameCodec::encode(Frames::error(ErrorCode::RateLimited, message)));
 }
 
 void Session::onSay(const QJsonObject &frame)

@@ -6,6 +6,7 @@
 #include "frametype.h"
 #include "hostedclient.h"
 #include "outbox.h"
+#include "pasteguard.h"
 #include "servercontext.h"
 #include "servicedesk.h"
 #include "wireformat.h"
@@ -111,8 +112,10 @@ private:
 
     bool admitChat(const QString &text, const QString &cid);
     // Counts a say, dm or room request against the flood guard; false (with an error, or a
-    // bye for flooding) if it must be refused.
+    // bye for flooding) if it must be refused. A person's lines count by the paste instead.
     bool admitRequest(const QString &cid = {});
+    // Tells a person how many lines of a paste were dropped, or disconnects it for flooding.
+    void onPasteEnded(const PasteGuard::Paste &paste);
     // The connection is taken for a person at nc (it was asked its name, or its first line was
     // plain text): from then on it has PersonHelloFactor times the hello time, from connecting.
     void givePersonTime();
@@ -148,6 +151,8 @@ private:
     ServiceDesk m_services;
     FloodGuard m_chatGuard;
     FloodGuard m_historyGuard;
+    PasteGuard m_pasteGuard; // instead of m_chatGuard, for a person
+    QTimer m_pasteTimer; // a paste ends when the lines stop for PasteGuard::QuietMs
     QElapsedTimer m_connectedFor;
     QTimer m_idleTimer;
     QTimer m_helloTimer; // to register, from connecting (or from being asked for a password)

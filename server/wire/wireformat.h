@@ -52,7 +52,7 @@ public:
     // Whether the client can answer keep-alive pings (a person at nc cannot).
     virtual bool answersPings() const = 0;
     // Whether a person reads it (plain text): the session then gives more time to type a name,
-    // shows what was said before joining, says what went wrong in words, and resets the
-    // connection after its bye so that nc exits.
+    // counts a paste rather than each line, shows what was said before joining, says what went
+    // wrong in words, and resets the connection after its bye so that nc exits.
     virtual bool forPeople() const = 0;
 };

@@ -1,5 +1,6 @@
 #include "chatserver.h"
 #include "frames.h"
+#include "pasteguard.h"
 #include "quizgenerator.h"
 #include "testclient.h"
 #include "textclient.h"
@@ -10,6 +11,7 @@
 #include <QStandardPaths>
 #include <QTest>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <cerrno>
 #include <netinet/in.h>
@@ -37,6 +39,10 @@ private slots:
     void shutdownInPlainText();
     void braceQuitFirstLeaves();
     void silentPersonIsToldInPlainTextAndGivenMoreTime();
+    void pasteGoesThroughWhole();
+    void pasteTooLongSaysOnceWhatWasDropped();
+    void floodingAcrossPastesDisconnects();
+    void pasteGuardOnAClock();
     void errorsAreInLowerCase();
     void helpListsEveryCommand();
     void joiningShowsRecentHistory();
@@ -52,6 +58,32 @@ private:
     std::unique_ptr<ChatServer> m_server;
     quint16 m_port = 0;
 };
+
+namespace {
+
+// "line 1" ... "line count", prefixed, as one write: a paste in a terminal arrives so.
+QByteArray paste(const QString &prefix, int count)
+{
+    QByteArray bytes;
+    for (int i = 1; i <= count; ++i) {
+        bytes += u"%1 %2\n"_s.arg(prefix).arg(i).toUtf8();
+    }
+    return bytes;
+}
+
+qsizetype countContaining(const QStringList &lines, const QString &text)
+{
+    return std::count_if(
+        lines.cbegin(), lines.cend(), [&text](const QString &line) { return line.contains(text); });
+}
+
+qsizetype countStartingWith(const QStringList &lines, const QString &text)
+{
+    return std::count_if(lines.cbegin(), lines.cend(),
+        [&text](const QString &line) { return line.startsWith(text); });
+}
+
+} // namespace
 
 void tst_TextMode::init()
 {
@@ -291,6 +323,138 @@ void tst_TextMode::silentPersonIsToldInPlainTextAndGivenMoreTime()
     for (const QString &line : dawdler.lines()) {
         QVERIFY2(!line.startsWith(u'{'), qPrintable(line));
     }
+}
+
+void tst_TextMode::pasteGoesThroughWhole()
+{
+    // 41 lines pasted at once (JSON's burst is 20): every one is said, with no "slow down",
+    // and the person stays.
+    TestClient bob;
+    QVERIFY(bob.join(m_port, u"bob"_s));
+    auto ivy = person(u"ivy"_s);
+    QVERIFY(ivy);
+    ivy->socket().write(paste(u"pasted"_s, 41));
+    QVERIFY(!ivy->waitForLine(u"ivy: pasted 41"_s).isEmpty());
+    QVERIFY(bob.waitForFrames(u"message"_s, 41));
+    QCOMPARE(bob.framesOfType(u"message"_s).value(40).value("text"_L1).toString(), u"pasted 41"_s);
+    ivy->type(u"/echo still here"_s);
+    QVERIFY(!ivy->waitForLine(u"* echo: still here"_s).isEmpty());
+    QCOMPARE(countStartingWith(ivy->lines(), u"! "_s), 0);
+    QVERIFY(ivy->socket().state() == QAbstractSocket::ConnectedState);
+}
+
+void tst_TextMode::pasteTooLongSaysOnceWhatWasDropped()
+{
+    // 150 lines at once: the paste allowance (100, refilled at 5 a second) lets the first 100
+    // through; the rest are dropped, and said so once, after the ones that went.
+    TestClient bob;
+    QVERIFY(bob.join(m_port, u"bob"_s));
+    auto jack = person(u"jack"_s);
+    QVERIFY(jack);
+    jack->socket().write(paste(u"pasted"_s, 150));
+    const QString notice = jack->waitForLine(u"slow down"_s);
+    const QRegularExpressionMatch dropped
+        = QRegularExpression(uR"(^! slow down: (\d+) of those 150 lines were not sent )"
+                             uR"(\(100 lines at once, then 5 a second\)$)"_s)
+              .match(notice);
+    QVERIFY2(dropped.hasMatch(), qPrintable(notice));
+    const qsizetype said = countContaining(jack->lines(), u"jack: pasted "_s);
+    QCOMPARE(said + dropped.captured(1).toInt(), 150);
+    // The bucket refills while the paste is read: a line more may go through.
+    QVERIFY2(said >= 100 && said <= 102, qPrintable(QString::number(said)));
+    QVERIFY(bob.waitForFrames(u"message"_s, said));
+    jack->type(u"/echo still here"_s);
+    QVERIFY(!jack->waitForLine(u"* echo: still here"_s).isEmpty());
+    QCOMPARE(countStartingWith(jack->lines(), u"! "_s), 1);
+    QCOMPARE(bob.countOfType(u"message"_s), said);
+}
+
+void tst_TextMode::floodingAcrossPastesDisconnects()
+{
+    // The rate still protects the server: paste after paste cut short is flooding.
+    TestClient bob;
+    QVERIFY(bob.join(m_port, u"bob"_s));
+    auto kim = person(u"kim"_s);
+    QVERIFY(kim);
+    for (int n = 1; n <= 5; ++n) {
+        kim->socket().write(paste(u"flood %1 line"_s.arg(n), 200));
+        QVERIFY2(!kim->waitForLine(u"! slow down"_s).isEmpty(), qPrintable(QString::number(n)));
+    }
+    kim->socket().write(paste(u"flood 6 line"_s, 200));
+    QVERIFY(!kim->waitForLine(u"! still sending more than 5 lines a second after 6 pastes"_s)
+                 .isEmpty());
+    QVERIFY(!kim->waitForLine(u"* Bye! (too many lines too fast)"_s).isEmpty());
+    QVERIFY(kim->waitForDisconnected());
+    QCOMPARE(bob.waitForNext(u"left"_s).value("reason"_L1).toString(), u"flood"_s);
+}
+
+void tst_TextMode::pasteGuardOnAClock()
+{
+    // PasteGuard's rules with time in the test's hands: --rate 5, --burst 20.
+    qint64 now = 1000;
+    PasteGuard guard(5, 20, [&now] { return now; });
+    QCOMPARE(guard.pasteLines(), 100.0);
+    int stray = 0; // pastes that ended in the middle of one (there must be none)
+    const auto pasteOf = [&](int lines) {
+        int admitted = 0;
+        for (int i = 0; i < lines; ++i) {
+            stray += guard.lineArrived() ? 1 : 0;
+            admitted += guard.admit() ? 1 : 0;
+        }
+        return admitted;
+    };
+    QCOMPARE(pasteOf(150), 100);
+    std::optional<PasteGuard::Paste> ended = guard.end();
+    QVERIFY(ended);
+    QCOMPARE(ended->lines, 150);
+    QCOMPARE(ended->dropped, 50);
+    QVERIFY(!ended->flooding);
+    QVERIFY(!guard.end()); // nothing more to end
+
+    // Four seconds refill 20 lines; four more pastes cut short, five strikes, not yet flooding.
+    for (int strike = 2; strike <= 5; ++strike) {
+        now += 4000;
+        QCOMPARE(pasteOf(30), 20);
+        ended = guard.end();
+        QVERIFY(ended && !ended->flooding);
+        QCOMPARE(guard.strikes(), strike);
+    }
+    // A paste that goes through whole clears them.
+    now += 4000;
+    QCOMPARE(pasteOf(10), 10);
+    QVERIFY(!guard.end()->flooding);
+    QCOMPARE(guard.strikes(), 0);
+    // Commands that take nothing (lineArrived without admit) neither clear nor add.
+    now += 600;
+    QVERIFY(!guard.lineArrived());
+    QCOMPARE(guard.end()->dropped, 0);
+    QCOMPARE(stray, 0);
+
+    // Six cut short in a row are flooding. The quiet between lines ends a paste too.
+    for (int strike = 1; strike <= 6; ++strike) {
+        now += PasteGuard::QuietMs;
+        ended = guard.lineArrived(); // the last paste ends here, this line begins the next
+        QCOMPARE(bool(ended), strike > 1);
+        if (ended) {
+            QCOMPARE(ended->flooding, false);
+        }
+        for (int i = 0; i < 200; ++i) {
+            guard.admit();
+        }
+    }
+    ended = guard.end();
+    QVERIFY(ended && ended->flooding);
+
+    // Endless input is not one endless paste: it ends every MaxPasteMs.
+    PasteGuard endless(5, 20, [&now] { return now; });
+    const qint64 start = now;
+    QVERIFY(!endless.lineArrived());
+    while (now - start < PasteGuard::MaxPasteMs - 100) {
+        now += 100;
+        QVERIFY(!endless.lineArrived());
+    }
+    now += 100;
+    QVERIFY(endless.lineArrived());
 }
 
 void tst_TextMode::errorsAreInLowerCase()
