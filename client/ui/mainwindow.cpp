@@ -524,10 +524,12 @@ void MainWindow::leaveChat()
 
 void MainWindow::showHelp()
 {
-    QMessageBox help(this);
-    help.setWindowTitle(tr("Natter help"));
-    help.setTextFormat(Qt::RichText);
-    help.setText(tr("<b>Typing in the entry field</b>"));
+    auto *help = new QMessageBox(this); // not modal to the chat: it may stay open
+    help->setAttribute(Qt::WA_DeleteOnClose);
+    help->setModal(false);
+    help->setWindowTitle(tr("Natter help"));
+    help->setTextFormat(Qt::RichText);
+    help->setText(tr("<b>Typing in the entry field</b>"));
     const QList<std::pair<QString, QString>> commands{
         {tr("Enter"), tr("send what you typed to the room or person shown")},
         {tr("/msg NAME [TEXT]"), tr("open a private conversation with NAME (and say TEXT)")},
@@ -548,8 +550,8 @@ void MainWindow::showHelp()
         rows += u"<tr><td style='padding-right:16px'><code>%1</code></td><td>%2</td></tr>"_s.arg(
             command.toHtmlEscaped(), meaning.toHtmlEscaped());
     }
-    help.setInformativeText(u"<table>%1</table>"_s.arg(rows));
-    help.exec();
+    help->setInformativeText(u"<table>%1</table>"_s.arg(rows));
+    help->show();
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)
