@@ -2,6 +2,8 @@
 
 #include <QDateTime>
 
+using namespace Qt::StringLiterals;
+
 #include <algorithm>
 
 int MessageModel::rowCount(const QModelIndex &parent) const
@@ -39,6 +41,8 @@ QVariant MessageModel::data(const QModelIndex &index, int role) const
         return e.pending;
     case UnreadMarkerRole:
         return e.id != 0 && e.id == m_unreadMarker;
+    case MentionRole:
+        return isMention(e);
     case NewDayRole: {
         if (index.row() == 0) {
             return true;
@@ -56,7 +60,8 @@ QHash<int, QByteArray> MessageModel::roleNames() const
 {
     return {{KindRole, "kind"}, {OwnRole, "own"}, {IdRole, "id"}, {TimeRole, "time"},
         {FromRole, "from"}, {ToRole, "to"}, {TextRole, "text"}, {HistoryRole, "history"},
-        {PendingRole, "pending"}, {NewDayRole, "newDay"}, {UnreadMarkerRole, "unreadMarker"}};
+        {PendingRole, "pending"}, {NewDayRole, "newDay"}, {UnreadMarkerRole, "unreadMarker"},
+        {MentionRole, "mention"}};
 }
 
 void MessageModel::intern(ChatEntry &entry)
@@ -291,4 +296,27 @@ void MessageModel::setUnreadMarker(qint64 id)
             emit dataChanged(index(row), index(row), {UnreadMarkerRole});
         }
     }
+}
+
+void MessageModel::setSelfName(const QString &name)
+{
+    if (name == m_selfName) {
+        return;
+    }
+    m_selfName = name;
+    // As ChatClient finds mentions: the name between non-word characters, ignoring case.
+    m_mention = name.isEmpty()
+        ? QRegularExpression()
+        : QRegularExpression(u"(^|\\W)%1($|\\W)"_s.arg(QRegularExpression::escape(name)),
+            QRegularExpression::CaseInsensitiveOption);
+    if (!m_entries.empty()) {
+        emit dataChanged(index(0), index(rowCount() - 1), {MentionRole});
+    }
+}
+
+bool MessageModel::isMention(const ChatEntry &entry) const
+{
+    return !m_selfName.isEmpty() && !entry.own
+        && (entry.kind == ChatEntry::Kind::Message || entry.kind == ChatEntry::Kind::Private)
+        && m_mention.match(entry.text).hasMatch();
 }

@@ -4,6 +4,7 @@
 
 #include <QAbstractListModel>
 #include <QHash>
+#include <QRegularExpression>
 #include <QSet>
 
 #include <algorithm>
@@ -22,7 +23,9 @@
 // it happened between. Messages the person typed stay at the bottom as pending rows until the
 // server's copy arrives (resolvePending). A message id is shown once: a copy that arrives again
 // (a replay, a retried send, overlapping history) is dropped.
-
+//
+// With a self name set (setSelfName), chat rows from others that mention it as a word report
+// MentionRole, which the view highlights.
 class MessageModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -41,6 +44,7 @@ public:
         PendingRole, // bool: not yet confirmed by the server
         NewDayRole, // bool: the first row of a local calendar day
         UnreadMarkerRole, // bool: the "new messages" line goes above this row
+        MentionRole, // bool: someone else's message that names the person (setSelfName)
     };
 
     using QAbstractListModel::QAbstractListModel;
@@ -79,6 +83,11 @@ public:
     void setUnreadMarker(qint64 id);
     qint64 unreadMarker() const { return m_unreadMarker; }
 
+    // The person's own name: messages from others that contain it as a word, ignoring case, are
+    // mentions ("@alice:" is one, "malice" is not).
+    void setSelfName(const QString &name);
+    QString selfName() const { return m_selfName; }
+
     const ChatEntry &entry(int row) const { return m_entries.at(std::size_t(row)); }
     void clear();
 
@@ -92,6 +101,7 @@ private:
     void place(std::vector<ChatEntry> entries);
     // The row before which an entry without an id goes: after every row not newer than it.
     int rowForTime(qint64 msecsSinceEpoch) const;
+    bool isMention(const ChatEntry &entry) const;
     int rowOfId(qint64 id) const;
     int firstPendingRow() const { return int(m_entries.size() - m_pendingCids.size()); }
 
@@ -105,4 +115,6 @@ private:
     qint64 m_minId = 0;
     qint64 m_unreadMarker = 0;
     QHash<QString, QString> m_names;
+    QString m_selfName;
+    QRegularExpression m_mention; // m_selfName as a word
 };

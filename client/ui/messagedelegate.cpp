@@ -162,6 +162,13 @@ QColor MessageDelegate::unreadMarkerColor(const QPalette &palette)
     return isDark(palette) ? QColor(255, 100, 90) : QColor(215, 45, 40);
 }
 
+QColor MessageDelegate::mentionColor(const QPalette &palette)
+{
+    QColor tint = QColor::fromHsl(45, 230, isDark(palette) ? 90 : 190);
+    tint.setAlpha(isDark(palette) ? 120 : 110);
+    return tint;
+}
+
 MessageDelegate::Layout MessageDelegate::layoutFor(
     const QStyleOptionViewItem &option, const QModelIndex &index, bool measureOnly) const
 {
@@ -308,8 +315,8 @@ void MessageDelegate::paint(
     const QString from = index.data(MessageModel::FromRole).toString();
     painter->save();
 
-    // Background: selection, or a tint for private messages and one's own messages, with an
-    // accent bar on the left in the sender's colour. The tint leaves out the date separator and
+    // Background: selection, or a tint for private messages, mentions of the person and one's
+    // own messages, with an accent bar on the left. The tint leaves out the date separator and
     // the "new messages" line: they stand between messages, not in one.
     QRect tintRect = option.rect;
     if (layout.unreadRect.isValid()) {
@@ -325,6 +332,9 @@ void MessageDelegate::paint(
         tint.setAlpha(isDark(palette) ? 110 : 90);
         painter->fillRect(tintRect, tint);
         accent = QColor::fromHsl(280, 140, isDark(palette) ? 170 : 110);
+    } else if (kind == Kind::Message && index.data(MessageModel::MentionRole).toBool()) {
+        painter->fillRect(tintRect, mentionColor(palette));
+        accent = QColor::fromHsl(35, 230, isDark(palette) ? 150 : 110);
     } else if (own && kind == Kind::Message) {
         QColor tint = palette.color(QPalette::Highlight);
         tint.setAlpha(28);

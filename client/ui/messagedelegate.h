@@ -12,8 +12,9 @@
 // date separator; messages from the stored history are dimmed and say so, and messages still on
 // their way to the server say "sending". Above the first unread message (UnreadMarkerRole) runs a
 // thin red "New messages" line, below the date separator if the row has both; that message
-// shows its header even if it continues the previous one. Colours derive from the palette, so
-// light and dark themes both work.
+// shows its header even if it continues the previous one. A message that mentions the person
+// (MentionRole) is tinted amber with an accent bar, so it stands out when scrolling back. Colours
+// derive from the palette, so light and dark themes both work.
 class MessageDelegate : public QStyledItemDelegate
 {
     Q_OBJECT
@@ -32,6 +33,8 @@ public:
     static QColor nameColor(const QString &name, const QPalette &palette);
     // The colour of the "new messages" line and its label.
     static QColor unreadMarkerColor(const QPalette &palette);
+    // The background tint of a message that mentions the person.
+    static QColor mentionColor(const QPalette &palette);
     // Forget measured heights (the model was reset).
     void clearCache();
     // Keep measured heights in step with rows inserted or removed (the row after them may

@@ -27,6 +27,7 @@ private slots:
     void aLocalNoticeStaysWhereItHappened();
     void aLateLiveMessageGoesByItsId();
     void idsFromBeforeAResetDoNotOrderNewRows();
+    void mentionsOfTheSelfName();
 };
 
 namespace {
@@ -327,6 +328,38 @@ void tst_MessageModel::idsFromBeforeAResetDoNotOrderNewRows()
     QCOMPARE(texts(model),
         QStringList({u"old 40"_s, u"old 41"_s, u"new 1"_s, u"The server's history was reset."_s,
             u"new 2"_s}));
+}
+
+void tst_MessageModel::mentionsOfTheSelfName()
+{
+    MessageModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    ChatEntry own = message(5, u"alice"_s, u"I am alice"_s);
+    own.own = true;
+    ChatEntry privately = message(6, u"bob"_s, u"Alice: a secret"_s);
+    privately.kind = ChatEntry::Kind::Private;
+    model.append({message(1, u"bob"_s, u"hi alice!"_s), message(2, u"bob"_s, u"@ALICE: look"_s),
+        message(3, u"bob"_s, u"malice and alicex"_s), message(4, u"bob"_s, u"nobody"_s), own,
+        privately});
+    QVERIFY(!model.index(0).data(MessageModel::MentionRole).toBool()); // no self name yet
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QVERIFY(changed.isValid());
+    model.setSelfName(u"alice"_s);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(2).value<QList<int>>(), QList<int>{MessageModel::MentionRole});
+    const auto mention = [&model](int row) {
+        return model.index(row).data(MessageModel::MentionRole).toBool();
+    };
+    QVERIFY(mention(0));
+    QVERIFY(mention(1));
+    QVERIFY(!mention(2)); // not as a word
+    QVERIFY(!mention(3));
+    QVERIFY(!mention(4)); // one's own message
+    QVERIFY(mention(5));
+    model.setSelfName(u"alice"_s);
+    QCOMPARE(changed.count(), 1); // the same name: nothing changed
+    model.setSelfName(u"bob"_s);
+    QVERIFY(!mention(0));
 }
 
 QTEST_APPLESS_MAIN(tst_MessageModel)

@@ -13,7 +13,8 @@ using namespace Qt::StringLiterals;
 // MessageView with a 100,000-message history on screen (offscreen platform): appending in
 // network-sized batches while following the bottom, relayout on resize, and scrolling. Prints
 // the figures written up in docs/CLIENT.md; the bounds only catch an order-of-magnitude
-// regression. Then the "new messages" line: the room it takes, drawing it, and scrolling to it.
+// regression. Then the "new messages" line: the room it takes, drawing it, and scrolling to it;
+// and the tint of a message that mentions the person.
 class tst_MessageView : public QObject
 {
     Q_OBJECT
@@ -27,6 +28,7 @@ private slots:
     void scrollToUnreadMarkerWithoutMarker();
     void unreadMarkerIsDrawn();
     void switchingModelsForgetsHeights();
+    void mentionsAreTinted();
 };
 
 void tst_MessageView::hundredThousandMessages()
@@ -373,6 +375,40 @@ void tst_MessageView::switchingModelsForgetsHeights()
     QVERIFY(rowHeight(view, 150) > plain);
     one.setUnreadMarker(0);
     QTRY_COMPARE(rowHeight(view, 150), plain);
+}
+
+void tst_MessageView::mentionsAreTinted()
+{
+    MessageModel model;
+    std::vector<ChatEntry> rows = messages(6);
+    rows[2].text = u"alice, are you there?"_s;
+    rows[4].text = u"ask Alice"_s;
+    model.append(std::move(rows));
+    MessageView view;
+    view.setModel(&model);
+    view.resize(600, 400);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+
+    // The background near the right end of a row, where these short messages leave it empty.
+    const auto background = [&](int row) {
+        const QRect rect = view.visualRect(model.index(row));
+        return view.viewport()->grab().toImage().pixelColor(rect.right() - 20, rect.center().y());
+    };
+    const QColor plain = background(1);
+    QCOMPARE(background(2), plain); // no self name yet: nothing is a mention
+    model.setSelfName(u"alice"_s);
+    QVERIFY(model.index(2).data(MessageModel::MentionRole).toBool());
+    QVERIFY(!model.index(3).data(MessageModel::MentionRole).toBool());
+    QTRY_VERIFY2(background(2) != plain, qPrintable(background(2).name()));
+    QCOMPARE(background(4), background(2));
+    QCOMPARE(background(3), plain);
+    // An amber tint, not the selection's or a private message's colour.
+    const QColor tint = background(2);
+    QVERIFY2(tint.hslHue() >= 30 && tint.hslHue() <= 60, qPrintable(tint.name()));
+
+    model.setSelfName(u"carol"_s);
+    QTRY_COMPARE(background(2), plain);
 }
 
 QTEST_MAIN(tst_MessageView)
