@@ -1,0 +1,140 @@
+#include "messageentry.h"
+
+#include <QApplication>
+#include <QClipboard>
+#include <QLineEdit>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QTest>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+// MessageEntry, the field messages are typed in, driven with keys and the clipboard offscreen:
+// Enter sends, Shift+Enter starts a new line, a paste of several lines stays one text, and the
+// field grows from one line to five.
+class tst_MessageEntry : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void enterSubmitsAndShiftEnterStartsALine();
+    void aPasteOfSeveralLinesStaysOneText();
+    void growsFromOneLineToFive();
+    void tabMovesOn();
+};
+
+namespace {
+
+// A window with the entry and a line edit after it, shown and focused on the entry.
+struct Window
+{
+    QWidget widget;
+    MessageEntry *entry = new MessageEntry(&widget);
+    QLineEdit *next = new QLineEdit(&widget);
+
+    Window()
+    {
+        auto *layout = new QVBoxLayout(&widget);
+        layout->addWidget(entry);
+        layout->addWidget(next);
+        layout->addStretch(1);
+        widget.resize(300, 300);
+        widget.show();
+    }
+};
+
+} // namespace
+
+void tst_MessageEntry::enterSubmitsAndShiftEnterStartsALine()
+{
+    Window window;
+    QVERIFY(QTest::qWaitForWindowExposed(&window.widget));
+    MessageEntry *entry = window.entry;
+    QSignalSpy submitted(entry, &MessageEntry::submitted);
+    QVERIFY(submitted.isValid());
+
+    QTest::keyClicks(entry, u"first line"_s);
+    QTest::keyClick(entry, Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(entry, u"second line"_s);
+    QCOMPARE(submitted.count(), 0);
+    QCOMPARE(entry->text(), u"first line\nsecond line"_s); // "\n", not U+2028
+    QTest::keyClick(entry, Qt::Key_Return);
+    QCOMPARE(submitted.count(), 1);
+    QCOMPARE(entry->text(), u"first line\nsecond line"_s); // the page clears it once sent
+    QTest::keyClick(entry, Qt::Key_Enter, Qt::KeypadModifier);
+    QCOMPARE(submitted.count(), 2);
+    QTest::keyClick(entry, Qt::Key_Enter, Qt::ShiftModifier | Qt::KeypadModifier);
+    QCOMPARE(submitted.count(), 2);
+    QCOMPARE(entry->text(), u"first line\nsecond line\n"_s);
+
+    entry->setText(u"replaced"_s);
+    QTest::keyClicks(entry, u" and typed on"_s); // the cursor is at the end
+    QCOMPARE(entry->text(), u"replaced and typed on"_s);
+}
+
+void tst_MessageEntry::aPasteOfSeveralLinesStaysOneText()
+{
+    Window window;
+    QVERIFY(QTest::qWaitForWindowExposed(&window.widget));
+    MessageEntry *entry = window.entry;
+    QSignalSpy submitted(entry, &MessageEntry::submitted);
+    QGuiApplication::clipboard()->setText(u"a\nb\r\nc\rd\te\x1b[31m"_s);
+    QTest::keyClick(entry, Qt::Key_V, Qt::ControlModifier);
+    // Line breaks of every system become "\n", the escape goes, the tab stays; nothing is sent.
+    QCOMPARE(entry->text(), u"a\nb\nc\nd\te[31m"_s);
+    QCOMPARE(submitted.count(), 0);
+}
+
+void tst_MessageEntry::growsFromOneLineToFive()
+{
+    Window window;
+    QVERIFY(QTest::qWaitForWindowExposed(&window.widget));
+    MessageEntry *entry = window.entry;
+    const int oneLine = entry->height();
+    QCOMPARE(entry->visibleLines(), 1);
+    QVERIFY2(oneLine < 2 * entry->fontMetrics().lineSpacing() + 12,
+        qPrintable(QString::number(oneLine)));
+
+    int previous = oneLine;
+    for (int lines = 2; lines <= MessageEntry::MaxVisibleLines; ++lines) {
+        QTest::keyClick(entry, Qt::Key_Return, Qt::ShiftModifier);
+        QTest::keyClicks(entry, u"line %1"_s.arg(lines));
+        QTRY_COMPARE(entry->visibleLines(), lines);
+        QTRY_VERIFY(entry->height() > previous);
+        previous = entry->height();
+        QCOMPARE(entry->verticalScrollBar()->maximum(), 0); // all of it in view
+    }
+    QTest::keyClick(entry, Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(entry, u"line six"_s);
+    QCOMPARE(entry->visibleLines(), MessageEntry::MaxVisibleLines);
+    QCoreApplication::processEvents();
+    QCOMPARE(entry->height(), previous); // no taller: it scrolls
+    QTRY_VERIFY(entry->verticalScrollBar()->maximum() > 0);
+
+    entry->clear();
+    QTRY_COMPARE(entry->height(), oneLine);
+
+    // One long line wraps, and each line it wraps to counts.
+    QTest::keyClicks(entry, QString(20, u'w').append(u' ').repeated(3));
+    QTRY_VERIFY(entry->visibleLines() >= 3);
+    QTRY_VERIFY(entry->height() > oneLine);
+    QTRY_COMPARE(entry->verticalScrollBar()->maximum(), 0);
+    window.widget.resize(900, 300); // wider: fewer lines
+    QTRY_VERIFY(entry->visibleLines() < 3);
+}
+
+void tst_MessageEntry::tabMovesOn()
+{
+    Window window;
+    window.widget.activateWindow();
+    window.entry->setFocus();
+    QTRY_VERIFY(window.entry->hasFocus());
+    QTest::keyClicks(window.entry, u"text"_s);
+    QTest::keyClick(window.entry, Qt::Key_Tab);
+    QTRY_VERIFY(window.next->hasFocus());
+    QCOMPARE(window.entry->text(), u"text"_s);
+}
+
+QTEST_MAIN(tst_MessageEntry)
+#include "tst_messageentry.moc"
