@@ -9,6 +9,8 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 
+#include <algorithm>
+
 using Protocol::ErrorCode;
 using Protocol::FrameType;
 using namespace Qt::StringLiterals;
@@ -21,6 +23,24 @@ constexpr qsizetype MaxServerFrameBytes = 16 * 1024 * 1024;
 constexpr int DefaultPingIntervalMs = 5000;
 // A pong this many ping intervals late means the connection is dead, even if TCP hasn't said.
 constexpr int MissedPingsBeforeDead = 3;
+// For each step of signing in: connecting, the answer to hello, the answer to register.
+constexpr int DefaultHandshakeTimeoutMs = 10000;
+
+// The start of what a server that is no Natter server said, fit to quote to a person ("HTTP/1.1
+// 400 Bad Request"); empty when it is nothing readable.
+QString quotable(const QByteArray &line)
+{
+    constexpr qsizetype MaxQuoted = 60;
+    QString text = QString::fromUtf8(line.left(MaxQuoted * 4)).simplified();
+    if (text.isEmpty()
+        || std::any_of(text.cbegin(), text.cend(), [](QChar c) { return !c.isPrint(); })) {
+        return {};
+    }
+    if (text.size() > MaxQuoted) {
+        text = text.left(MaxQuoted - 1) + u'…';
+    }
+    return text;
+}
 
 } // namespace
 
@@ -29,11 +49,15 @@ ChatConnection::ChatConnection(QObject *parent)
     , m_reader(MaxServerFrameBytes)
     , m_retryTimer(this)
     , m_pingTimer(this)
+    , m_handshakeTimer(this)
 {
     m_retryTimer.setSingleShot(true);
     m_pingTimer.setInterval(DefaultPingIntervalMs);
+    m_handshakeTimer.setSingleShot(true);
+    m_handshakeTimer.setInterval(DefaultHandshakeTimeoutMs);
     connect(&m_retryTimer, &QTimer::timeout, this, &ChatConnection::connectSocket);
     connect(&m_pingTimer, &QTimer::timeout, this, &ChatConnection::sendPing);
+    connect(&m_handshakeTimer, &QTimer::timeout, this, &ChatConnection::onHandshakeTimeout);
 }
 
 ChatConnection::~ChatConnection()
@@ -52,6 +76,11 @@ void ChatConnection::setRetryDelays(int firstMs, int maxMs)
 void ChatConnection::setPingInterval(int ms)
 {
     m_pingTimer.setInterval(ms);
+}
+
+void ChatConnection::setHandshakeTimeout(int ms)
+{
+    m_handshakeTimer.setInterval(ms);
 }
 
 void ChatConnection::open(
@@ -101,6 +130,7 @@ void ChatConnection::disconnectSocket(bool sayQuit)
 {
     m_retryTimer.stop();
     m_pingTimer.stop();
+    m_handshakeTimer.stop();
     if (m_socket) {
         QTcpSocket *socket = std::exchange(m_socket, nullptr);
         socket->disconnect(this);
@@ -149,7 +179,8 @@ void ChatConnection::connectSocket()
     m_reader = FrameReader(MaxServerFrameBytes);
     m_pingOutstanding = false;
     if (tls) {
-        // Speak only once the channel is encrypted.
+        // Speak only once the channel is encrypted; the TLS handshake is a step of its own.
+        connect(tls, &QSslSocket::connected, this, [this] { m_handshakeTimer.start(); });
         connect(tls, &QSslSocket::encrypted, this, &ChatConnection::onConnected);
         connect(tls, &QSslSocket::sslErrors, this, &ChatConnection::onSslErrors);
     } else {
@@ -164,6 +195,7 @@ void ChatConnection::connectSocket()
         }
     });
     setState(State::Connecting);
+    m_handshakeTimer.start();
     if (tls) {
         tls->connectToHostEncrypted(m_host, m_port);
     } else {
@@ -191,6 +223,7 @@ void ChatConnection::onSslErrors(const QList<QSslError> &errors)
 void ChatConnection::onConnected()
 {
     setState(State::Registering);
+    m_handshakeTimer.start(); // now for the answer to hello
     sendHello();
 }
 
@@ -216,6 +249,8 @@ void ChatConnection::onReadyRead()
         const FrameCodec::Decoded decoded = FrameCodec::decode(*line);
         if (decoded.isValid()) {
             handle(decoded.frame, batch);
+        } else if (m_state == State::Registering && m_heldWelcome.isEmpty()) {
+            onNotNatter(*line); // the first answer: an HTTP server, say
         }
         if (!m_socket) {
             break; // the frame closed the connection
@@ -225,7 +260,11 @@ void ChatConnection::onReadyRead()
         emit framesReceived(batch);
     }
     if (m_socket && m_reader.hasOverflowed()) {
-        m_socket->abort();
+        if (m_state == State::Registering && m_heldWelcome.isEmpty()) {
+            onNotNatter({});
+        } else {
+            m_socket->abort();
+        }
     }
 }
 
@@ -324,6 +363,7 @@ void ChatConnection::onRegisteringFrame(const QJsonObject &frame, QList<QJsonObj
             m_heldWelcome = frame;
             m_socket->write(
                 FrameCodec::encode(Frames::registerRequest(std::exchange(m_password, {}))));
+            m_handshakeTimer.start(); // now for the answer to register
             return;
         }
         m_password.clear(); // answered: the token does from here on
@@ -382,6 +422,7 @@ void ChatConnection::goOnline(const QJsonObject &welcome)
     }
     m_attempt = 0;
     m_wasOnline = true;
+    m_handshakeTimer.stop();
     setState(State::Online);
     emit welcomed(welcome);
     sendPing();
@@ -404,9 +445,62 @@ void ChatConnection::onSocketGone()
     const QString reason = m_socket->error() == QAbstractSocket::RemoteHostClosedError
         ? u"the server closed the connection"_s
         : m_socket->errorString();
+    if (m_state == State::Registering) {
+        // Connected, hello sent, and gone before a word: a Natter server answers every hello.
+        failAttempt(u"The server at %1:%2 closed the connection without answering: it is not a "
+                    "Natter server, or it is shutting down."_s.arg(m_host)
+                        .arg(m_port),
+            reason);
+        return;
+    }
+    failAttempt(
+        u"Cannot connect to %1:%2: %3"_s.arg(m_host).arg(m_port).arg(m_socket->errorString()),
+        reason);
+}
+
+void ChatConnection::onHandshakeTimeout()
+{
+    if (!m_socket) {
+        return;
+    }
+    const QString server = u"%1:%2"_s.arg(m_host).arg(m_port);
+    const int seconds = std::max(1, (m_handshakeTimer.interval() + 500) / 1000);
+    if (!m_heldWelcome.isEmpty()) {
+        // Whether the account came to be is unknown: as when the connection drops then.
+        close();
+        emit connectFailed(u"The server at %1 did not answer the request to create the account "
+                           "within %2 s."_s.arg(server)
+                               .arg(seconds));
+        return;
+    }
+    QString message;
+    if (m_socket->state() != QAbstractSocket::ConnectedState) {
+        message = u"Cannot connect to %1: no answer within %2 s."_s.arg(server).arg(seconds);
+    } else if (m_state == State::Connecting) { // connected, but the TLS handshake is not done
+        message = u"The server at %1 accepted the connection but did not begin TLS within %2 s: "
+                  "it may not use TLS."_s.arg(server)
+                      .arg(seconds);
+    } else {
+        message = u"The server at %1 accepted the connection but did not answer as a Natter "
+                  "server within %2 s."_s.arg(server)
+                      .arg(seconds);
+    }
+    failAttempt(message, u"the server did not answer within %1 s"_s.arg(seconds));
+}
+
+void ChatConnection::onNotNatter(const QByteArray &line)
+{
+    const QString server = u"%1:%2"_s.arg(m_host).arg(m_port);
+    const QString said = quotable(line);
+    failAttempt(said.isEmpty()
+            ? u"%1 is not a Natter server: what it answered is not a Natter frame."_s.arg(server)
+            : u"%1 is not a Natter server: it answered “%2”."_s.arg(server, said),
+        u"the server's answer is not a Natter frame"_s);
+}
+
+void ChatConnection::failAttempt(const QString &message, const QString &reason)
+{
     if (!m_wasOnline && !m_retryFirstConnect) {
-        const QString message
-            = u"Cannot connect to %1:%2: %3"_s.arg(m_host).arg(m_port).arg(m_socket->errorString());
         close();
         emit connectFailed(message);
         return;
@@ -418,6 +512,7 @@ void ChatConnection::scheduleRetry(const QString &reason)
 {
     const bool wasOnline = m_state == State::Online;
     m_pingTimer.stop();
+    m_handshakeTimer.stop();
     if (m_socket) {
         m_socket->disconnect(this);
         m_socket->abort();

@@ -25,6 +25,13 @@ class QTcpSocket;
 // create an account the hello goes as a guest and register follows at once; the welcome is
 // held back until registered arrives, so the account exists before anyone sees us online.
 //
+// Each step of signing in (the TCP or TLS connect, the answer to hello, the answer to register)
+// gets handshakeTimeout() (10 s): a server that accepts the connection and then says nothing
+// ends the attempt, as does one that answers with something that is not a Natter frame (an
+// HTTP server) or closes without answering: connectFailed says which, in plain words. Where
+// retrying was asked for, or the connection was up before, these are retried like a lost
+// connection instead.
+//
 // A refused name ends the attempt (registrationRefused) unless it happens while reconnecting,
 // where it usually means the server has not yet noticed our old connection died: then it
 // keeps retrying. A reconnect resumes: hello carries the newest id seen, and the server
@@ -83,10 +90,16 @@ public:
     // The newest message id seen; a reconnect asks the server for everything after it.
     qint64 lastId() const { return m_lastId; }
     int nextRetryMs() const { return m_retryTimer.isActive() ? m_retryTimer.remainingTime() : -1; }
+    // Welcomed since the last open(): name() is the one the server gave, not just the one asked
+    // for.
+    bool hasBeenOnline() const { return m_wasOnline; }
 
     // For tests: shorter backoff and keep-alive periods.
     void setRetryDelays(int firstMs, int maxMs);
     void setPingInterval(int ms);
+    // How long the server has for each step of signing in (10 s; tests shorten it).
+    void setHandshakeTimeout(int ms);
+    int handshakeTimeout() const { return m_handshakeTimer.interval(); }
 
 signals:
     void stateChanged(ChatConnection::State state);
@@ -126,6 +139,12 @@ private:
     void onSslErrors(const QList<QSslError> &errors);
     void onReadyRead();
     void onSocketGone();
+    void onHandshakeTimeout();
+    // What came is no Natter frame, before the welcome (line: the first one, for the message).
+    void onNotNatter(const QByteArray &line);
+    // The attempt under way ended before the welcome: reported (connectFailed with message),
+    // or retried (reason) where retrying was asked for or the connection was up before.
+    void failAttempt(const QString &message, const QString &reason);
     void handle(const QJsonObject &frame, QList<QJsonObject> &batch);
     void scheduleRetry(const QString &reason);
     void sendPing();
@@ -134,6 +153,7 @@ private:
     FrameReader m_reader;
     QTimer m_retryTimer;
     QTimer m_pingTimer;
+    QTimer m_handshakeTimer; // runs from connectSocket() to the welcome, restarted at each step
     QElapsedTimer m_pingClock;
     QString m_host;
     QString m_name;
