@@ -7,6 +7,7 @@
 #include "joinroomdialog.h"
 #include "mainwindow.h"
 #include "messagedelegate.h"
+#include "messageentry.h"
 #include "messageview.h"
 #include "passworddialog.h"
 #include "quizgenerator.h"
@@ -15,6 +16,7 @@
 #include "timepage.h"
 
 #include <QApplication>
+#include <QClipboard>
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -65,6 +67,11 @@ private slots:
     void clickingALinkActivatesIt();
     void nameColoursAreStable();
     void roomsFromTheJoinDialogAndTheSidebar();
+    void shiftEnterStartsANewLine();
+    void aPasteOfSeveralLinesIsOneMessage();
+    void anOverlongMessageStaysInTheEntry();
+    void theEntryKeepsRoomInANarrowWindow();
+    void mentionsOfMyNameAreHighlighted();
 
     void signInWithTheDialogThenStartWithoutIt();
     void createAccountInTheDialog();
@@ -235,7 +242,7 @@ void tst_MainWindow::typingAndButtonsSend()
 {
     openWindow();
     ChatPage *chat = m_window->chatPage();
-    QLineEdit *entry = chat->entry();
+    MessageEntry *entry = chat->entry();
     QVERIFY(entry->isEnabled());
 
     QTest::keyClicks(entry, u"hello from the window"_s);
@@ -638,6 +645,144 @@ void tst_MainWindow::roomsFromTheJoinDialogAndTheSidebar()
     const QJsonObject left = m_bob->waitForNext(u"left"_s);
     QCOMPARE(left.value("reason"_L1).toString(), u"part"_s);
     QCOMPARE(m_client->current(), m_client->general());
+}
+
+void tst_MainWindow::shiftEnterStartsANewLine()
+{
+    openWindow();
+    auto *entry = m_window->chatPage()->entry();
+    QTest::keyClicks(entry, u"first line"_s);
+    QTest::keyClick(entry, Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(entry, u"second line"_s);
+    QTest::keyClick(entry, Qt::Key_Return);
+    QCOMPARE(
+        m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), u"first line\nsecond line"_s);
+    QVERIFY(entry->text().isEmpty());
+    // One message, not one per line: the next one bob gets is the marker.
+    m_client->say(u"marker"_s);
+    QCOMPARE(m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), u"marker"_s);
+    QTRY_VERIFY(hasRow(u"first line\nsecond line"_s));
+}
+
+void tst_MainWindow::aPasteOfSeveralLinesIsOneMessage()
+{
+    openWindow();
+    auto *entry = m_window->chatPage()->entry();
+    QGuiApplication::clipboard()->setText(u"a\nb\nc"_s);
+    QTest::keyClick(entry, Qt::Key_V, Qt::ControlModifier);
+    QCOMPARE(entry->visibleLines(), 3); // shown as the lines it is, before it goes
+    QTest::keyClick(entry, Qt::Key_Return);
+    QCOMPARE(m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), u"a\nb\nc"_s);
+    m_client->say(u"marker"_s);
+    QCOMPARE(m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), u"marker"_s);
+    QVERIFY(entry->text().isEmpty());
+}
+
+void tst_MainWindow::anOverlongMessageStaysInTheEntry()
+{
+    openWindow();
+    ChatPage *chat = m_window->chatPage();
+    auto *entry = chat->entry();
+    QLabel *count = chat->lengthLabel();
+    QTest::keyClicks(entry, u"short"_s);
+    QVERIFY(!count->isVisible()); // far from the limit: no count
+
+    // Near the limit (a paste), the count says how much is left.
+    entry->clear();
+    QGuiApplication::clipboard()->setText(QString(ChatPage::MaxMessageLength - 10, u'a'));
+    QTest::keyClick(entry, Qt::Key_V, Qt::ControlModifier);
+    QTRY_VERIFY(count->isVisible());
+    QCOMPARE(count->text(), u"10 left"_s);
+    QVERIFY(chat->sendButton()->isEnabled());
+
+    // Past it: the count in red, Send disabled, and Enter sends nothing; the text stays.
+    QTest::keyClicks(entry, QString(12, u'b'));
+    QVERIFY2(count->text().contains(u"2 too many"_s), qPrintable(count->text()));
+    const QColor red = count->palette().color(count->foregroundRole());
+    QVERIFY2(red.red() > 150 && red.green() < 100 && red.blue() < 100, qPrintable(red.name()));
+    QVERIFY(!chat->sendButton()->isEnabled());
+    QTest::keyClick(entry, Qt::Key_Return);
+    QTest::mouseClick(chat->sendButton(), Qt::LeftButton);
+    QCOMPARE(entry->text().size(), ChatPage::MaxMessageLength + 2);
+    m_client->say(u"marker"_s);
+    QCOMPARE(m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), u"marker"_s);
+    QTRY_COMPARE(lastRowText(), u"marker"_s);
+    const MessageModel *model = m_client->messages();
+    for (int row = 0; row < model->rowCount(); ++row) {
+        QVERIFY2(
+            model->entry(row).kind != ChatEntry::Kind::Error, qPrintable(model->entry(row).text));
+    }
+
+    // Shortened to the limit, it goes.
+    QTest::keyClick(entry, Qt::Key_Backspace);
+    QTest::keyClick(entry, Qt::Key_Backspace);
+    QCOMPARE(count->text(), u"0 left"_s);
+    QVERIFY(chat->sendButton()->isEnabled());
+    QTest::keyClick(entry, Qt::Key_Return);
+    QCOMPARE(m_bob->waitForNext(u"message"_s).value("text"_L1).toString().size(),
+        ChatPage::MaxMessageLength);
+    QVERIFY(entry->text().isEmpty());
+    QVERIFY(!count->isVisible());
+}
+
+void tst_MainWindow::theEntryKeepsRoomInANarrowWindow()
+{
+    openWindow();
+    ChatPage *chat = m_window->chatPage();
+    auto *entry = chat->entry();
+    QWidget *column = chat->chatColumn();
+    QCOMPARE(entry->parentWidget(), column);
+    // Resized in one step, a window stops at the smallest size of the layout it had (the
+    // buttons beside the entry); a person dragging its edge goes on, as these steps do.
+    const auto narrow = [this] {
+        m_window->resize(480, 344);
+        return m_window->width() == 480;
+    };
+    QTRY_VERIFY(narrow());
+    QTRY_VERIFY2(entry->width() >= 0.45 * column->width(),
+        qPrintable(u"entry %1 of %2 px"_s.arg(entry->width()).arg(column->width())));
+    QVERIFY(entry->width() >= 25 * entry->fontMetrics().averageCharWidth());
+    const QRect entryRect(entry->mapTo(column, QPoint()), entry->size());
+    for (QPushButton *button :
+        {chat->sendButton(), chat->smileButton(), chat->frownButton(), chat->leaveButton()}) {
+        QVERIFY(button->isVisible());
+        const QRect rect(button->mapTo(column, QPoint()), button->size());
+        QVERIFY2(column->rect().contains(rect), qPrintable(button->text()));
+        QVERIFY2(!rect.intersects(entryRect), qPrintable(button->text()));
+    }
+    QTest::keyClicks(entry, u"from a narrow window"_s);
+    QTest::keyClick(entry, Qt::Key_Return);
+    QCOMPARE(
+        m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), u"from a narrow window"_s);
+    QTest::mouseClick(chat->smileButton(), Qt::LeftButton);
+    QCOMPARE(m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), u"🙂"_s);
+
+    // Wide: one row, the buttons with their names.
+    m_window->resize(1400, 700);
+    QTRY_COMPARE(chat->composer(), ChatPage::Composer::Wide);
+    QVERIFY(chat->smileButton()->text().remove(u'&').contains(u"Smile"_s));
+    const QRect send(chat->sendButton()->mapTo(column, QPoint()), chat->sendButton()->size());
+    QTRY_VERIFY(send.left() > entry->mapTo(column, QPoint()).x() + entry->width());
+    QVERIFY(entry->width() >= 0.45 * column->width());
+}
+
+void tst_MainWindow::mentionsOfMyNameAreHighlighted()
+{
+    openWindow();
+    m_bob->send(Frames::say(u"Alice: lunch?"_s));
+    m_bob->send(Frames::say(u"nobody in particular"_s));
+    QTRY_COMPARE(lastRowText(), u"nobody in particular"_s);
+    const MessageModel *model = m_client->messages();
+    const QModelIndex mention = model->index(model->rowCount() - 2);
+    const QModelIndex plain = model->index(model->rowCount() - 1);
+    QVERIFY(mention.data(MessageModel::MentionRole).toBool());
+    QVERIFY(!plain.data(MessageModel::MentionRole).toBool());
+    MessageView *view = m_window->chatPage()->messageView();
+    const auto background = [view](const QModelIndex &index) {
+        const QRect rect = view->visualRect(index);
+        return view->viewport()->grab().toImage().pixelColor(rect.right() - 20, rect.center().y());
+    };
+    QTRY_VERIFY(background(mention) != background(plain));
 }
 
 void tst_MainWindow::signInWithTheDialogThenStartWithoutIt()

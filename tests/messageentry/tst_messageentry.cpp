@@ -1,10 +1,16 @@
+#include "chatclient.h"
+#include "chatpage.h"
 #include "messageentry.h"
 
 #include <QApplication>
 #include <QClipboard>
+#include <QFontDatabase>
 #include <QLineEdit>
+#include <QPushButton>
+#include <QRawFont>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTest>
 #include <QVBoxLayout>
 
@@ -12,19 +18,35 @@ using namespace Qt::StringLiterals;
 
 // MessageEntry, the field messages are typed in, driven with keys and the clipboard offscreen:
 // Enter sends, Shift+Enter starts a new line, a paste of several lines stays one text, and the
-// field grows from one line to five.
+// field grows from one line to five. Then the faces on the chat page's Smile and Frown buttons,
+// which must never be empty boxes: ctest runs this suite twice, the second time with fontconfig
+// told to hide every emoji font (messageentry/no-emoji-fonts.conf, NATTER_TEST_NO_EMOJI_FONT).
 class tst_MessageEntry : public QObject
 {
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void enterSubmitsAndShiftEnterStartsALine();
     void aPasteOfSeveralLinesStaysOneText();
     void growsFromOneLineToFive();
     void tabMovesOn();
+    void facesAreNeverBoxes();
+    void messageLength_data();
+    void messageLength();
 };
 
 namespace {
+
+// Whether some installed font has a glyph for ucs4: asked of each family in turn, not of the
+// layout that ChatPage asks.
+bool someFontHas(char32_t ucs4)
+{
+    const QStringList families = QFontDatabase::families();
+    return std::any_of(families.cbegin(), families.cend(), [ucs4](const QString &family) {
+        return QRawFont::fromFont(QFont(family)).supportsCharacter(ucs4);
+    });
+}
 
 // A window with the entry and a line edit after it, shown and focused on the entry.
 struct Window
@@ -45,6 +67,12 @@ struct Window
 };
 
 } // namespace
+
+void tst_MessageEntry::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    qputenv("NATTER_CREDENTIAL_STORE", "file"); // ChatClient: no keychain
+}
 
 void tst_MessageEntry::enterSubmitsAndShiftEnterStartsALine()
 {
@@ -134,6 +162,71 @@ void tst_MessageEntry::tabMovesOn()
     QTest::keyClick(window.entry, Qt::Key_Tab);
     QTRY_VERIFY(window.next->hasFocus());
     QCOMPARE(window.entry->text(), u"text"_s);
+}
+
+void tst_MessageEntry::facesAreNeverBoxes()
+{
+    const bool emojiFont = someFontHas(U'🙂') && someFontHas(U'🙁');
+    if (qEnvironmentVariableIsSet("NATTER_TEST_NO_EMOJI_FONT")) {
+        QVERIFY2(!emojiFont, "the fontconfig file was meant to hide every emoji font");
+    } else if (!emojiFont) {
+        qWarning("no colour emoji font installed (scripts/deps.sh installs one): testing the "
+                 "fallback only");
+    }
+    ChatClient client;
+    ChatPage page(client);
+    page.resize(1400, 500); // every label in full
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    QTRY_COMPARE(page.composer(), ChatPage::Composer::Wide);
+    QCOMPARE(ChatPage::canDraw(u"🙂"_s, page.font()), emojiFont);
+
+    const auto check
+        = [&](const QPushButton *button, const QString &emoji, const QString &fallback) {
+              const QString text = button->text();
+              QVERIFY2(text.contains(emojiFont ? emoji : fallback), qPrintable(text));
+              if (!emojiFont) {
+                  QVERIFY(!text.contains(emoji));
+              }
+              for (const char32_t ucs4 : text.toUcs4()) {
+                  QVERIFY2(ucs4 == U' ' || ucs4 == U'&' || someFontHas(ucs4),
+                      qPrintable(u"no font has U+%1 in %2"_s.arg(quint32(ucs4), 0, 16).arg(text)));
+              }
+              QVERIFY(!button->toolTip().isEmpty());
+              QCOMPARE(ChatPage::canDraw(button->toolTip(), button->font()), true);
+          };
+    check(page.smileButton(), u"🙂"_s, u":-)"_s);
+    check(page.frownButton(), u"🙁"_s, u":-("_s);
+    QVERIFY(page.smileButton()->text().remove(u'&').contains(u"Smile"_s));
+
+    // Narrow: the faces alone, still never boxes.
+    page.resize(500, 500);
+    QTRY_VERIFY(page.composer() != ChatPage::Composer::Wide);
+    check(page.smileButton(), u"🙂"_s, u":-)"_s);
+    check(page.frownButton(), u"🙁"_s, u":-("_s);
+    QVERIFY(!page.smileButton()->text().remove(u'&').contains(u"Smile"_s));
+}
+
+void tst_MessageEntry::messageLength_data()
+{
+    QTest::addColumn<QString>("input");
+    QTest::addColumn<int>("length");
+    QTest::newRow("chat") << u"hello"_s << 5;
+    QTest::newRow("lines") << u"a\nb"_s << 3;
+    QTest::newRow("emoji") << u"🙂"_s << 2; // UTF-16 code units, as the server counts
+    QTest::newRow("/msg") << u"/msg bob hi there"_s << 8;
+    QTest::newRow("/MSG") << u"  /MSG  bob  hi"_s << 2;
+    QTest::newRow("%NAME%") << u"%bob%hi"_s << 2;
+    QTest::newRow("/say") << u"/say /x"_s << 2;
+    QTest::newRow("//") << u"//x"_s << 2;
+    QTest::newRow("other command") << u"/topic new"_s << 10;
+}
+
+void tst_MessageEntry::messageLength()
+{
+    QFETCH(QString, input);
+    QFETCH(int, length);
+    QCOMPARE(ChatPage::messageLength(input), length);
 }
 
 QTEST_MAIN(tst_MessageEntry)
