@@ -10,10 +10,11 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QRegularExpression>
-#include <QRegularExpressionValidator>
 #include <QSettings>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 using Protocol::ErrorCode;
 using namespace Qt::StringLiterals;
@@ -50,9 +51,8 @@ ConnectDialog::ConnectDialog(QWidget *parent)
     setWindowTitle(tr("Connect to Natter"));
     m_port->setRange(1, 65535);
     m_port->setGroupSeparatorShown(false);
-    // Only what the server accepts can be typed (docs/PROTOCOL.md, Names).
-    m_name->setValidator(new QRegularExpressionValidator(
-        QRegularExpression(u"[A-Za-z0-9_.-]{0,%1}"_s.arg(Protocol::MaxNameLength)), m_name));
+    // What the server would refuse is kept as typed and explained (checkName), not mended
+    // silently.
     m_name->setPlaceholderText(tr("letters, digits, _ - ."));
     for (QLineEdit *secret : {m_password, m_repeat}) {
         secret->setEchoMode(QLineEdit::Password);
@@ -112,7 +112,7 @@ ConnectDialog::ConnectDialog(QWidget *parent)
         showRepeat(false);
         emit guestRequested();
     });
-    connect(m_cancel, &QPushButton::clicked, this, &QDialog::reject);
+    connect(m_cancel, &QPushButton::clicked, this, &ConnectDialog::reject);
     // Another server: its own kept sign-in, and perhaps guests. Another name: its own sign-in.
     connect(m_host, &QLineEdit::textEdited, this, [this] {
         setSavedSignIn(false);
@@ -123,9 +123,11 @@ ConnectDialog::ConnectDialog(QWidget *parent)
         setGuestsAllowed(true);
     });
     connect(m_name, &QLineEdit::textEdited, this, [this] { setSavedSignIn(false); });
+    connect(m_name, &QLineEdit::textChanged, this, &ConnectDialog::checkName);
     for (QLineEdit *field : {m_host, m_name, m_password, m_repeat}) {
         connect(field, &QLineEdit::textChanged, this, &ConnectDialog::updateButtons);
     }
+    setStatus({}, false); // no empty line where the status goes
     setSavedSignIn(false);
 }
 
@@ -133,9 +135,7 @@ void ConnectDialog::setValues(const QString &host, quint16 port, const QString &
 {
     m_host->setText(host);
     m_port->setValue(port);
-    QString valid = name;
-    int position = 0;
-    if (m_name->validator()->validate(valid, position) == QValidator::Acceptable) {
+    if (nameProblem(name).isEmpty()) {
         m_name->setText(name);
     }
 }
@@ -222,8 +222,32 @@ void ConnectDialog::showNotice(const QString &message, Field focus)
     m_busy = false;
     setStatus(message, false);
     setFieldsEnabled(true);
-    focusField(focus);
+    if (QLineEdit *empty = firstEmptyField()) {
+        empty->setFocus();
+    } else {
+        focusField(focus);
+    }
     updateButtons();
+}
+
+void ConnectDialog::reject()
+{
+    if (m_busy) {
+        emit cancelRequested();
+        return;
+    }
+    QDialog::reject();
+}
+
+void ConnectDialog::showEvent(QShowEvent *event)
+{
+    QDialog::showEvent(event);
+    // An error points at its own culprit (showError); otherwise, what is still to be filled in.
+    if (!m_busy && !m_statusIsError) {
+        if (QLineEdit *empty = firstEmptyField()) {
+            empty->setFocus();
+        }
+    }
 }
 
 void ConnectDialog::showRefusal(const QString &code, const QString &message)
@@ -273,6 +297,37 @@ void ConnectDialog::showRefusal(const QString &code, const QString &message)
         showError(tr("The server did not let you in: %1").arg(message), Field::Name);
         return;
     }
+}
+
+QString ConnectDialog::nameProblem(const QString &name)
+{
+    const auto allowed = [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9')
+            || c == u'_' || c == u'-' || c == u'.';
+    };
+    const QString rule = tr("use letters, digits, _ - and .");
+    if (std::any_of(name.cbegin(), name.cend(), [](QChar c) { return c.isSpace(); })) {
+        QString suggestion = name.simplified().replace(u' ', u'_');
+        if (!suggestion.isEmpty() && suggestion.size() <= Protocol::MaxNameLength
+            && std::all_of(suggestion.cbegin(), suggestion.cend(), allowed)) {
+            return tr("A name cannot contain spaces: %1 (%2, for example).").arg(rule, suggestion);
+        }
+        return tr("A name cannot contain spaces: %1").arg(rule);
+    }
+    QStringList refused;
+    for (QChar c : name) {
+        const QString quoted = u"“%1”"_s.arg(c.isPrint() ? QString(c) : tr("a control character"));
+        if (!allowed(c) && !refused.contains(quoted)) {
+            refused.append(quoted);
+        }
+    }
+    if (!refused.isEmpty()) {
+        return tr("A name cannot contain %1: %2").arg(refused.join(u", "_s), rule);
+    }
+    if (name.size() > Protocol::MaxNameLength) {
+        return tr("A name has at most %1 characters.").arg(Protocol::MaxNameLength);
+    }
+    return {};
 }
 
 QString ConnectDialog::throttleText(const QString &message)
@@ -350,6 +405,8 @@ void ConnectDialog::showRepeat(bool shown)
 
 void ConnectDialog::setStatus(const QString &text, bool error)
 {
+    m_statusIsError = error && !text.isEmpty();
+    m_nameProblemShown = false;
     m_status->setStyleSheet(error ? u"color: #c0392b;"_s : QString());
     m_status->setText(text);
     m_status->setVisible(!text.isEmpty());
@@ -374,9 +431,36 @@ void ConnectDialog::focusField(Field field)
     target->selectAll();
 }
 
+QLineEdit *ConnectDialog::firstEmptyField() const
+{
+    if (host().isEmpty()) {
+        return m_host;
+    }
+    if (name().isEmpty()) {
+        return m_name;
+    }
+    if (password().isEmpty() && !m_savedSignIn) {
+        return m_password;
+    }
+    return nullptr;
+}
+
+void ConnectDialog::checkName()
+{
+    const QString problem = nameProblem(name());
+    if (!problem.isEmpty()) {
+        setStatus(problem, true);
+        m_nameProblemShown = true;
+    } else if (m_nameProblemShown) {
+        setStatus({}, false); // mended
+    }
+    updateButtons();
+}
+
 void ConnectDialog::updateButtons()
 {
-    const bool named = !host().isEmpty() && !name().isEmpty();
+    // Nothing goes to the server under a name it would refuse.
+    const bool named = !host().isEmpty() && !name().isEmpty() && nameProblem(name()).isEmpty();
     const bool canSignIn = !password().isEmpty() || m_savedSignIn;
     m_signIn->setEnabled(!m_busy && named && canSignIn);
     m_createAccount->setEnabled(!m_busy && named && m_guestsAllowed);

@@ -12,7 +12,10 @@ class QSpinBox;
 // account (Create account: the password twice), or a name alone (Continue as guest, unless the
 // server said it takes no guests). Remembers the server and the name (QSettings), never the
 // password. It stays open while connecting so that a refusal can be explained in plain words
-// and corrected on the spot, and it says where the sign-in will be kept.
+// and corrected on the spot, and it says where the sign-in will be kept. Cancel while connecting
+// ends the attempt and keeps the dialog (cancelRequested); a name the server would refuse (a
+// space in it) is explained as it is typed, and nothing is sent until it is mended. It opens
+// with the focus in the first empty field.
 class ConnectDialog : public QDialog
 {
     Q_OBJECT
@@ -60,11 +63,21 @@ public:
 
     // Plain words for a too_many_attempts message ("... try again in 4 s").
     static QString throttleText(const QString &message);
+    // Why the server would refuse this name (docs/PROTOCOL.md, Names); empty if it would not.
+    static QString nameProblem(const QString &name);
+
+    // While busy, Cancel (Esc, closing) asks for the attempt to end and keeps the dialog.
+    void reject() override;
 
 signals:
     void signInRequested();
     void createAccountRequested();
     void guestRequested();
+    // Cancel while busy: the attempt under way should end (then showNotice or showError).
+    void cancelRequested();
+
+protected:
+    void showEvent(QShowEvent *event) override;
 
 private:
     void onCreateAccount();
@@ -72,6 +85,9 @@ private:
     void setStatus(const QString &text, bool error);
     void setFieldsEnabled(bool enabled);
     void focusField(Field field);
+    // The first of server, name and password (unless a kept sign-in needs none) that is empty.
+    QLineEdit *firstEmptyField() const;
+    void checkName();
     void updateButtons();
 
     QLineEdit *m_host = nullptr;
@@ -91,4 +107,6 @@ private:
     bool m_savedSignIn = false;
     bool m_guestsAllowed = true;
     bool m_signingInWithSaved = false; // the request under way used the kept token
+    bool m_statusIsError = false;
+    bool m_nameProblemShown = false; // the status explains what is wrong with the name
 };

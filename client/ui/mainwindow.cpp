@@ -209,6 +209,17 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
             close();
         }
     });
+    // Cancel during an attempt ends it and keeps the dialog (hiding it left an empty window
+    // saying "Signing in…"). Nothing was joined: no "You left the chat." for the connection,
+    // but a kept sign-in still being read is dropped (leave()).
+    connect(m_dialog, &ConnectDialog::cancelRequested, this, [this] {
+        if (m_client.state() == State::Disconnected) {
+            m_client.leave();
+        } else {
+            m_client.connection().close();
+        }
+        m_dialog->showNotice(tr("Cancelled: not connected."), ConnectDialog::Field::Host);
+    });
     connect(&client, &ChatClient::connectFailed, this,
         [this](const QString &message) { showConnectDialog(message); });
     connect(&client, &ChatClient::registrationRefused, this,
@@ -406,7 +417,11 @@ void MainWindow::onStateChanged()
         : m_client.state() == State::Disconnected ? u"#999999"_s
                                                   : u"#d68910"_s;
     m_stateLabel->setStyleSheet(u"color: %1;"_s.arg(colour));
+    // A name only once the server took it: not one it refused, nor one still being tried.
+    const bool signedIn
+        = m_client.state() != State::Disconnected && m_client.connection().hasBeenOnline();
     m_serverLabel->setText(m_client.host().isEmpty() ? QString()
+            : !signedIn ? u"%1:%2"_s.arg(m_client.host()).arg(m_client.port())
             : m_client.isOnline() && !m_client.isAccount()
             ? tr("%1 (guest) on %2:%3").arg(m_client.name(), m_client.host()).arg(m_client.port())
             : tr("%1 on %2:%3").arg(m_client.name(), m_client.host()).arg(m_client.port()));
@@ -484,8 +499,11 @@ void MainWindow::updateViewing()
 
 void MainWindow::updateTitle()
 {
-    // Qt appends the application's display name ("— Natter") itself.
-    QString title = m_client.name();
+    // Qt appends the application's display name ("— Natter") itself. A name only once signed
+    // in: not one the server refused, nor one still being tried.
+    const bool signedIn
+        = m_client.state() != State::Disconnected && m_client.connection().hasBeenOnline();
+    QString title = signedIn ? m_client.name() : QString();
     if (unreadCount() > 0) {
         title.prepend(u"(%1) "_s.arg(unreadCount()));
     }

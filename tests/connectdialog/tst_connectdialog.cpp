@@ -35,6 +35,15 @@ private slots:
     void busyLocksTheFields();
     void changePasswordChecksBeforeSending();
     void createAccountDialogHasNoCurrentPassword();
+
+    void focusStartsInTheFirstEmptyField_data();
+    void focusStartsInTheFirstEmptyField();
+    void aNoticeFocusesTheFirstEmptyField();
+    void aNameWithASpaceIsExplainedAndNotSent();
+    void nameProblems_data();
+    void nameProblems();
+    void aLongErrorIsShownWhole();
+    void cancelWhileBusyKeepsTheDialog();
 };
 
 void tst_ConnectDialog::initTestCase()
@@ -332,6 +341,189 @@ void tst_ConnectDialog::createAccountDialogHasNoCurrentPassword()
     QTest::mouseClick(dialog.okButton(), Qt::LeftButton);
     QCOMPARE(submitted.count(), 1);
     QCOMPARE(dialog.newPassword(), u"gina's own"_s);
+}
+
+void tst_ConnectDialog::focusStartsInTheFirstEmptyField_data()
+{
+    QTest::addColumn<QString>("host");
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("kept");
+    QTest::addColumn<QString>("focused"); // the field's object name, set below
+    QTest::newRow("no server") << QString() << u"alice"_s << false << u"host"_s;
+    QTest::newRow("no name") << u"127.0.0.1"_s << QString() << false << u"name"_s;
+    QTest::newRow("no password") << u"127.0.0.1"_s << u"alice"_s << false << u"password"_s;
+    QTest::newRow("no server, no name") << QString() << QString() << false << u"host"_s;
+    QTest::newRow("kept sign-in, no name") << u"127.0.0.1"_s << QString() << true << u"name"_s;
+}
+
+void tst_ConnectDialog::focusStartsInTheFirstEmptyField()
+{
+    QFETCH(QString, host);
+    QFETCH(QString, name);
+    QFETCH(bool, kept);
+    QFETCH(QString, focused);
+    ConnectDialog dialog;
+    dialog.setValues(host, 9990, name);
+    dialog.nameField()->setText(name); // whatever QSettings held from another test
+    dialog.setSavedSignIn(kept);
+    dialog.hostField()->setObjectName(u"host"_s);
+    dialog.nameField()->setObjectName(u"name"_s);
+    dialog.passwordField()->setObjectName(u"password"_s);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QVERIFY(dialog.focusWidget());
+    QCOMPARE(dialog.focusWidget()->objectName(), focused);
+}
+
+void tst_ConnectDialog::aNoticeFocusesTheFirstEmptyField()
+{
+    // The window asks for the name (no name remembered), but the server is missing too.
+    ConnectDialog dialog;
+    dialog.setValues(QString(), 9990, QString());
+    dialog.nameField()->clear();
+    dialog.showNotice({}, ConnectDialog::Field::Name);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QCOMPARE(dialog.focusWidget(), dialog.hostField());
+
+    // An error still points at its culprit, filled in or not.
+    dialog.hostField()->setText(u"example.org"_s);
+    dialog.showError(u"Cannot connect to example.org:9990: Host not found"_s);
+    QCOMPARE(dialog.focusWidget(), dialog.hostField());
+}
+
+void tst_ConnectDialog::aNameWithASpaceIsExplainedAndNotSent()
+{
+    ConnectDialog dialog;
+    dialog.setValues(u"127.0.0.1"_s, 9990, QString());
+    dialog.nameField()->clear();
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QSignalSpy signIn(&dialog, &ConnectDialog::signInRequested);
+    QSignalSpy create(&dialog, &ConnectDialog::createAccountRequested);
+    QSignalSpy guest(&dialog, &ConnectDialog::guestRequested);
+    QVERIFY(signIn.isValid() && create.isValid() && guest.isValid());
+
+    QTest::keyClicks(dialog.nameField(), u"bob smith"_s);
+    QCOMPARE(dialog.nameField()->text(), u"bob smith"_s); // as typed, not "bobsmith"
+    QCOMPARE(dialog.statusLabel()->text(),
+        u"A name cannot contain spaces: use letters, digits, _ - and . (bob_smith, for "
+        "example)."_s);
+    QVERIFY(dialog.statusLabel()->isVisible());
+    QVERIFY(dialog.statusLabel()->styleSheet().contains(u"color"_s)); // shown as an error
+    QVERIFY(!dialog.guestButton()->isEnabled());
+    QVERIFY(!dialog.createAccountButton()->isEnabled());
+
+    // Nothing goes out, whichever way the person tries.
+    QTest::keyClick(dialog.nameField(), Qt::Key_Return);
+    QTest::keyClicks(dialog.passwordField(), u"secret12"_s);
+    QVERIFY(!dialog.signInButton()->isEnabled());
+    QTest::keyClick(dialog.passwordField(), Qt::Key_Return);
+    QTest::mouseClick(dialog.signInButton(), Qt::LeftButton);
+    QTest::mouseClick(dialog.guestButton(), Qt::LeftButton);
+    QTest::mouseClick(dialog.createAccountButton(), Qt::LeftButton);
+    QCOMPARE(signIn.count() + create.count() + guest.count(), 0);
+    QCOMPARE(dialog.nameField()->text(), u"bob smith"_s);
+
+    // Mended, the explanation goes and the name is used as it stands.
+    dialog.nameField()->selectAll();
+    QTest::keyClicks(dialog.nameField(), u"bob_smith"_s);
+    QVERIFY(dialog.statusLabel()->text().isEmpty());
+    QVERIFY(dialog.signInButton()->isEnabled());
+    QTest::keyClick(dialog.passwordField(), Qt::Key_Return);
+    QCOMPARE(signIn.count(), 1);
+    QCOMPARE(dialog.name(), u"bob_smith"_s);
+}
+
+void tst_ConnectDialog::nameProblems_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("problem");
+    QTest::newRow("fine") << u"Bob_Smith-2.0"_s << QString();
+    QTest::newRow("32 characters") << QString(32, u'a') << QString();
+    QTest::newRow("33 characters") << QString(33, u'a') << u"A name has at most 32 characters."_s;
+    QTest::newRow("spaces") << u" bob  smith "_s
+                            << u"A name cannot contain spaces: use letters, digits, _ - and . "
+                               "(bob_smith, for example)."_s;
+    QTest::newRow("spaces and more") << u"bob the 2nd!"_s
+                                     << u"A name cannot contain spaces: use letters, digits, _ "
+                                        "- and ."_s;
+    QTest::newRow("punctuation") << u"bob!?!"_s
+                                 << u"A name cannot contain “!”, “?”: use letters, digits, _ - "
+                                    "and ."_s;
+    QTest::newRow("not ASCII") << u"josé"_s
+                               << u"A name cannot contain “é”: use letters, digits, _ - and ."_s;
+}
+
+void tst_ConnectDialog::nameProblems()
+{
+    QFETCH(QString, name);
+    QFETCH(QString, problem);
+    QCOMPARE(ConnectDialog::nameProblem(name), problem);
+}
+
+void tst_ConnectDialog::aLongErrorIsShownWhole()
+{
+    ConnectDialog dialog;
+    dialog.setValues(u"127.0.0.1"_s, 9990, u"alice"_s);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    const int before = dialog.height();
+    const QString message = u"The server at natter.example.org:9990 accepted the connection but "
+                            "did not answer as a Natter server within 10 s."_s;
+    dialog.showError(message);
+    QLabel *status = dialog.statusLabel();
+    // Wrapped onto more lines, all of them inside the label, and the label inside the dialog.
+    QTRY_VERIFY(dialog.height() > before);
+    QVERIFY(status->wordWrap());
+    const int lineHeight = status->fontMetrics().lineSpacing();
+    QVERIFY2(status->heightForWidth(status->width()) >= 2 * lineHeight,
+        qPrintable(u"%1 px for %2 px lines"_s.arg(status->heightForWidth(status->width()))
+                       .arg(lineHeight)));
+    QVERIFY2(status->height() >= status->heightForWidth(status->width()),
+        qPrintable(u"%1 px high, %2 px needed"_s.arg(status->height())
+                       .arg(status->heightForWidth(status->width()))));
+    QVERIFY(dialog.rect().contains(status->geometry()));
+    QVERIFY(status->geometry().bottom() < dialog.storageLabel()->geometry().top()
+        || dialog.storageLabel()->text().isEmpty());
+
+    // And back to its size once the error is gone.
+    dialog.showNotice({});
+    QTRY_COMPARE(dialog.height(), before);
+}
+
+void tst_ConnectDialog::cancelWhileBusyKeepsTheDialog()
+{
+    ConnectDialog dialog;
+    dialog.setValues(u"127.0.0.1"_s, 9990, u"alice"_s);
+    dialog.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&dialog));
+    QSignalSpy cancel(&dialog, &ConnectDialog::cancelRequested);
+    QSignalSpy rejected(&dialog, &QDialog::rejected);
+    QVERIFY(cancel.isValid() && rejected.isValid());
+    QPushButton *cancelButton = nullptr;
+    for (QPushButton *button : dialog.findChildren<QPushButton *>()) {
+        if (button->text() == u"Cancel"_s) {
+            cancelButton = button;
+        }
+    }
+    QVERIFY(cancelButton);
+
+    dialog.setBusy(u"Connecting to 127.0.0.1:9990…"_s);
+    QVERIFY(cancelButton->isEnabled());
+    QTest::mouseClick(cancelButton, Qt::LeftButton);
+    QCOMPARE(cancel.count(), 1);
+    QTest::keyClick(&dialog, Qt::Key_Escape);
+    QCOMPARE(cancel.count(), 2);
+    QCOMPARE(rejected.count(), 0);
+    QVERIFY(dialog.isVisible());
+
+    // Not busy: Cancel closes the dialog as before.
+    dialog.showNotice(u"Cancelled: not connected."_s);
+    QTest::mouseClick(cancelButton, Qt::LeftButton);
+    QCOMPARE(rejected.count(), 1);
+    QCOMPARE(cancel.count(), 2);
+    QVERIFY(!dialog.isVisible());
 }
 
 QTEST_MAIN(tst_ConnectDialog)
