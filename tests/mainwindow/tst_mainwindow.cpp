@@ -34,6 +34,8 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTcpServer>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -83,6 +85,11 @@ private slots:
     void passwordChangedElsewhereAsksAgain();
     void leavingKeepsTheSignIn();
     void aSignInThatCannotBeKeptIsNotClaimed();
+
+    void cancelWhileConnectingReturnsToTheDialog();
+    void aSilentServerIsExplained();
+    void notANatterServerIsExplained();
+    void aRefusedNameStaysOutOfTheTitle();
 
 private:
     void openWindow(const QString &name = u"alice"_s);
@@ -364,10 +371,14 @@ void tst_MainWindow::dialogExplainsATakenName()
     QVERIFY(dialog->isVisible());
     QVERIFY(dialog->nameField()->isEnabled());
 
-    // The validator only lets through what the server accepts.
+    // A name the server would refuse is kept as typed and explained, not silently mended
+    // (issue 14; tst_connectdialog::aNameWithASpaceIsExplainedAndNotSent); mended, it is used.
     dialog->nameField()->clear();
     QTest::keyClicks(dialog->nameField(), u"bob the 2nd!"_s);
-    QCOMPARE(dialog->nameField()->text(), u"bobthe2nd"_s);
+    QCOMPARE(dialog->nameField()->text(), u"bob the 2nd!"_s);
+    QVERIFY(dialog->statusLabel()->text().startsWith(u"A name cannot contain spaces"_s));
+    dialog->nameField()->clear();
+    QTest::keyClicks(dialog->nameField(), u"bobthe2nd"_s);
     QTest::keyClick(dialog->nameField(), Qt::Key_Return);
     QTRY_VERIFY(m_client->isOnline());
     QTRY_VERIFY(!dialog->isVisible());
@@ -1048,6 +1059,126 @@ void tst_MainWindow::aSignInThatCannotBeKeptIsNotClaimed()
     QTRY_VERIFY(m_client->isOnline());
     QTRY_VERIFY2(m_window->storageAction()->text().startsWith(u"Sign-ins kept in: "_s),
         qPrintable(m_window->storageAction()->text()));
+}
+
+namespace {
+
+// The Cancel button of the connect dialog.
+QPushButton *cancelButton(ConnectDialog *dialog)
+{
+    for (QPushButton *button : dialog->findChildren<QPushButton *>()) {
+        if (button->text() == u"Cancel"_s) {
+            return button;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+void tst_MainWindow::cancelWhileConnectingReturnsToTheDialog()
+{
+    QTcpServer silent; // accepts, and never says a word
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    startWindow();
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    dialog->hostField()->setText(u"127.0.0.1"_s);
+    dialog->portField()->setValue(silent.serverPort());
+    dialog->nameField()->clear();
+    QTest::keyClicks(dialog->nameField(), u"alice"_s);
+    QTest::mouseClick(dialog->guestButton(), Qt::LeftButton);
+    QTRY_COMPARE(m_client->state(), ChatClient::State::Registering); // hello sent, no answer
+    QVERIFY(!dialog->nameField()->isEnabled());
+    QTRY_COMPARE(m_window->stateLabel()->text(), u"● Signing in…"_s);
+
+    QPushButton *cancel = cancelButton(dialog);
+    QVERIFY(cancel);
+    QVERIFY(cancel->isEnabled());
+    QTest::mouseClick(cancel, Qt::LeftButton);
+    // Back in the dialog, ready for another try; not an empty window saying "Signing in…".
+    QCOMPARE(m_client->state(), ChatClient::State::Disconnected);
+    QVERIFY(dialog->isVisible());
+    QVERIFY(dialog->nameField()->isEnabled());
+    QVERIFY(dialog->guestButton()->isEnabled());
+    QCOMPARE(dialog->statusLabel()->text(), u"Cancelled: not connected."_s);
+    QCOMPARE(m_window->stateLabel()->text(), u"● Offline"_s);
+    QVERIFY(m_window->isVisible());
+
+    dialog->portField()->setValue(m_port);
+    QTest::mouseClick(dialog->guestButton(), Qt::LeftButton);
+    QTRY_VERIFY(m_client->isOnline());
+    QTRY_VERIFY(!dialog->isVisible());
+    QCOMPARE(m_client->name(), u"alice"_s);
+}
+
+void tst_MainWindow::aSilentServerIsExplained()
+{
+    QTcpServer silent;
+    QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+    startWindow();
+    m_client->connection().setHandshakeTimeout(1000);
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    dialog->hostField()->setText(u"127.0.0.1"_s);
+    dialog->portField()->setValue(silent.serverPort());
+    dialog->nameField()->clear();
+    QTest::keyClicks(dialog->nameField(), u"alice"_s);
+    QTest::mouseClick(dialog->guestButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(dialog->statusLabel()->text(),
+        u"The server at 127.0.0.1:%1 accepted the connection but did not answer as a Natter "
+        "server within 1 s."_s.arg(silent.serverPort()),
+        15000);
+    QVERIFY(dialog->isVisible());
+    QVERIFY(dialog->guestButton()->isEnabled());
+    QCOMPARE(m_client->state(), ChatClient::State::Disconnected);
+    QCOMPARE(m_window->stateLabel()->text(), u"● Offline"_s);
+}
+
+void tst_MainWindow::notANatterServerIsExplained()
+{
+    QTcpServer http; // what a web server says to a line it does not understand
+    QVERIFY(http.listen(QHostAddress::LocalHost, 0));
+    connect(&http, &QTcpServer::newConnection, &http, [&http] {
+        while (QTcpSocket *socket = http.nextPendingConnection()) {
+            socket->write("HTTP/1.1 400 Bad Request\r\n\r\n");
+        }
+    });
+    startWindow();
+    ConnectDialog *dialog = m_window->connectDialog();
+    QTRY_VERIFY(dialog->isVisible());
+    dialog->hostField()->setText(u"127.0.0.1"_s);
+    dialog->portField()->setValue(http.serverPort());
+    dialog->nameField()->clear();
+    QTest::keyClicks(dialog->nameField(), u"alice"_s);
+    QTest::mouseClick(dialog->guestButton(), Qt::LeftButton);
+    QTRY_COMPARE(dialog->statusLabel()->text(),
+        u"127.0.0.1:%1 is not a Natter server: it answered “HTTP/1.1 400 Bad Request”."_s.arg(
+            http.serverPort()));
+    QVERIFY(dialog->isVisible());
+    QVERIFY(dialog->hostField()->isEnabled());
+    QCOMPARE(m_client->state(), ChatClient::State::Disconnected);
+}
+
+void tst_MainWindow::aRefusedNameStaysOutOfTheTitle()
+{
+    startWindow();
+    ConnectDialog *dialog = m_window->connectDialog();
+    fillDialog(u"BOB"_s, QString()); // bob is online already
+    QTest::mouseClick(dialog->guestButton(), Qt::LeftButton);
+    QTRY_VERIFY(dialog->statusLabel()->text().contains(u"taken"_s));
+    QVERIFY2(!m_window->windowTitle().contains(u"BOB"_s), qPrintable(m_window->windowTitle()));
+    QCOMPARE(m_window->stateLabel()->text(), u"● Offline"_s);
+
+    // Signed in, the name is the title; gone again once left.
+    dialog->nameField()->clear();
+    QTest::keyClicks(dialog->nameField(), u"alice"_s);
+    QTest::mouseClick(dialog->guestButton(), Qt::LeftButton);
+    QTRY_VERIFY(m_client->isOnline());
+    QTRY_COMPARE(m_window->windowTitle(), u"alice"_s);
+    QTest::mouseClick(m_window->chatPage()->leaveButton(), Qt::LeftButton);
+    QTRY_COMPARE(m_client->state(), ChatClient::State::Disconnected);
+    QVERIFY2(!m_window->windowTitle().contains(u"alice"_s), qPrintable(m_window->windowTitle()));
 }
 
 QTEST_MAIN(tst_MainWindow)
