@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QCompleter>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
@@ -90,6 +91,8 @@ private slots:
     void aSilentServerIsExplained();
     void notANatterServerIsExplained();
     void aRefusedNameStaysOutOfTheTitle();
+    void theTimeTicks();
+    void typingATimeZoneKeepsWhatWasTyped();
 
 private:
     void openWindow(const QString &name = u"alice"_s);
@@ -1180,6 +1183,56 @@ void tst_MainWindow::aRefusedNameStaysOutOfTheTitle()
     QTest::mouseClick(m_window->chatPage()->leaveButton(), Qt::LeftButton);
     QTRY_COMPARE(m_client->state(), ChatClient::State::Disconnected);
     QVERIFY2(!m_window->windowTitle().contains(u"alice"_s), qPrintable(m_window->windowTitle()));
+}
+
+void tst_MainWindow::theTimeTicks()
+{
+    openWindow();
+    QTest::keyClick(m_window.get(), Qt::Key_3, Qt::ControlModifier);
+    TimePage *page = m_window->timePage();
+    QCOMPARE(m_window->tabs()->currentWidget(), page);
+    QTest::mouseClick(page->timeButton(), Qt::LeftButton);
+    QTRY_VERIFY(QTime::fromString(page->answerLabel()->text(), u"HH:mm:ss"_s).isValid());
+
+    // The seconds go on from the server's answer, without asking again.
+    const QString first = page->answerLabel()->text();
+    QTRY_VERIFY(page->answerLabel()->text() != first);
+    const QString second = page->answerLabel()->text();
+    QTRY_VERIFY(page->answerLabel()->text() != second);
+    // The server runs here, in this computer's zone: the time shown is this computer's.
+    const QTime shown = QTime::fromString(page->answerLabel()->text(), u"HH:mm:ss"_s);
+    QVERIFY(shown.isValid());
+    const int apart = std::abs(shown.secsTo(QTime::currentTime()));
+    QVERIFY2(std::min(apart, 86400 - apart) <= 2,
+        qPrintable(u"%1 shown at %2"_s.arg(shown.toString(), QTime::currentTime().toString())));
+}
+
+void tst_MainWindow::typingATimeZoneKeepsWhatWasTyped()
+{
+    openWindow();
+    QTest::keyClick(m_window.get(), Qt::Key_3, Qt::ControlModifier);
+    TimePage *page = m_window->timePage();
+    QLineEdit *zone = page->zoneBox()->lineEdit();
+    QVERIFY(zone);
+    zone->setFocus();
+    zone->clear();
+    QTest::keyClicks(zone, u"Tokyo"_s);
+    QCOMPARE(zone->text(), u"Tokyo"_s); // not "TokyoTokyo"
+
+    // The zones that contain it are offered, and one is picked from the list.
+    QCompleter *completer = page->zoneBox()->completer();
+    QTRY_VERIFY(completer->popup()->isVisible());
+    QCOMPARE(completer->completionModel()->index(0, 0).data().toString(), u"Asia/Tokyo"_s);
+    QTest::keyClick(completer->popup(), Qt::Key_Down);
+    QTest::keyClick(completer->popup(), Qt::Key_Return);
+    QTRY_COMPARE(zone->text(), u"Asia/Tokyo"_s);
+    QTest::mouseClick(page->timeButton(), Qt::LeftButton);
+    QTRY_VERIFY(page->detailLabel()->text().contains(u"Asia/Tokyo"_s));
+
+    // Typing in the middle does not add to it either.
+    zone->clear();
+    QTest::keyClicks(zone, u"paris"_s);
+    QCOMPARE(zone->text(), u"paris"_s);
 }
 
 QTEST_MAIN(tst_MainWindow)
