@@ -20,6 +20,15 @@ QVariant LeaderboardModel::data(const QModelIndex &index, int role) const
         return {};
     }
     const QJsonObject entry = m_entries.at(index.row()).toObject();
+    if (role == Qt::ToolTipRole) {
+        // The whole row, for when a narrow window shows only some of its columns.
+        return tr("%1: %2 points, %3 right, %4 wrong, in %5 s")
+            .arg(entry.value("name"_L1).toString(),
+                QString::number(entry.value("score"_L1).toDouble()))
+            .arg(entry.value("right"_L1).toInt())
+            .arg(entry.value("wrong"_L1).toInt())
+            .arg(entry.value("seconds"_L1).toDouble(), 0, 'f', 1);
+    }
     if (role == Qt::TextAlignmentRole) {
         return index.column() == Name ? QVariant(Qt::AlignLeft | Qt::AlignVCenter)
                                       : QVariant(Qt::AlignRight | Qt::AlignVCenter);

@@ -3,7 +3,8 @@
 #include <QAbstractTableModel>
 #include <QJsonArray>
 
-// The quiz leaderboard as the server last sent it: rank, name, score, time, right and wrong.
+// The quiz leaderboard as the server last sent it: rank, name, score, time, right and wrong;
+// each row's tooltip says all of it (a narrow window hides some columns).
 class LeaderboardModel : public QAbstractTableModel
 {
     Q_OBJECT

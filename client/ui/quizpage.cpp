@@ -2,6 +2,7 @@
 
 #include "chatclient.h"
 
+#include <QEvent>
 #include <QGridLayout>
 #include <QGroupBox>
 #include <QHeaderView>
@@ -78,6 +79,8 @@ QuizPage::QuizPage(ChatClient &client, QWidget *parent)
     m_leaderboard->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     m_leaderboard->horizontalHeader()->setSectionResizeMode(
         LeaderboardModel::Name, QHeaderView::Stretch);
+    m_leaderboard->viewport()->installEventFilter(this);
+    connect(client.leaderboard(), &QAbstractItemModel::modelReset, this, &QuizPage::fitLeaderboard);
     m_leaderboard->setSelectionMode(QAbstractItemView::NoSelection);
     m_leaderboard->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_leaderboard->setAccessibleName(tr("Leaderboard"));
@@ -123,6 +126,42 @@ void QuizPage::showEvent(QShowEvent *event)
     // Others may have played since we last looked.
     if (m_client.isOnline()) {
         m_client.requestLeaderboard();
+    }
+}
+
+bool QuizPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_leaderboard->viewport() && event->type() == QEvent::Resize) {
+        fitLeaderboard();
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void QuizPage::fitLeaderboard()
+{
+    QHeaderView *header = m_leaderboard->horizontalHeader();
+    const QAbstractItemView *view = m_leaderboard; // sizeHintForColumn is public there
+    m_headerWidths.resize(LeaderboardModel::ColumnCount);
+    for (int column = 0; column < LeaderboardModel::ColumnCount; ++column) {
+        if (!header->isSectionHidden(column)) {
+            m_headerWidths[column] = header->sectionSizeHint(column);
+        }
+    }
+    const auto needed = [this, view](int column) {
+        return std::max(m_headerWidths.at(column), view->sizeHintForColumn(column));
+    };
+    int total = 0;
+    for (int column = 0; column < LeaderboardModel::ColumnCount; ++column) {
+        total += needed(column);
+    }
+    // The least telling first: the score says more than the counts behind it.
+    const int available = m_leaderboard->viewport()->width();
+    for (int column : {LeaderboardModel::Wrong, LeaderboardModel::Right, LeaderboardModel::Time}) {
+        const bool hide = total > available;
+        header->setSectionHidden(column, hide);
+        if (hide) {
+            total -= needed(column);
+        }
     }
 }
 

@@ -13,7 +13,8 @@ class QTableView;
 
 // The Quiz tab: Start, a 3-2-1 countdown, each question with its number, an answer
 // field that takes Enter, right/wrong feedback with the running score, the score card at the
-// end, and the leaderboard.
+// end, and the leaderboard. In a narrow window the leaderboard keeps the names whole: the
+// right and wrong counts, then the time, give way (they stay in each row's tooltip).
 class QuizPage : public QWidget
 {
     Q_OBJECT
@@ -33,12 +34,15 @@ public:
 
 protected:
     void showEvent(QShowEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
     void startOrStop();
     void tick();
     void submit();
     void refresh();
+    // Shows the leaderboard's columns that fit beside whole names, hiding the others.
+    void fitLeaderboard();
 
     ChatClient &m_client;
     QTimer m_countdown;
@@ -55,4 +59,6 @@ private:
     QGroupBox *m_cardBox = nullptr;
     QLabel *m_card = nullptr;
     QTableView *m_leaderboard = nullptr;
+    // Each leaderboard header's width, as measured while it was shown (a hidden one has none).
+    QList<int> m_headerWidths;
 };

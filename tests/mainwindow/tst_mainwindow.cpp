@@ -21,6 +21,8 @@
 #include <QCompleter>
 #include <QDir>
 #include <QFile>
+#include <QHeaderView>
+#include <QJsonArray>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -93,6 +95,7 @@ private slots:
     void aRefusedNameStaysOutOfTheTitle();
     void theTimeTicks();
     void typingATimeZoneKeepsWhatWasTyped();
+    void leaderboardNamesFitANarrowWindow();
 
 private:
     void openWindow(const QString &name = u"alice"_s);
@@ -1233,6 +1236,51 @@ void tst_MainWindow::typingATimeZoneKeepsWhatWasTyped()
     zone->clear();
     QTest::keyClicks(zone, u"paris"_s);
     QCOMPARE(zone->text(), u"paris"_s);
+}
+
+void tst_MainWindow::leaderboardNamesFitANarrowWindow()
+{
+    openWindow();
+    m_window->resize(640, 480);
+    QTRY_COMPARE(m_window->width(), 640);
+    QuizPage *page = m_window->quizPage();
+    QSignalSpy answered(m_client->leaderboard(), &QAbstractItemModel::modelReset);
+    QVERIFY(answered.isValid());
+    QTest::keyClick(m_window.get(), Qt::Key_2, Qt::ControlModifier);
+    QCOMPARE(m_window->tabs()->currentWidget(), page);
+    QTRY_VERIFY(answered.count() >= 1); // the server's (empty) leaderboard, asked on showing
+    // As the server would send it after a few games.
+    const QStringList names{u"dana"_s, u"alexandra"_s, u"christopher_r"_s, u"bob"_s};
+    QJsonArray entries;
+    for (int rank = 1; rank <= names.size(); ++rank) {
+        entries.append(QJsonObject{{u"rank"_s, rank}, {u"name"_s, names.at(rank - 1)},
+            {u"score"_s, 10.0 - rank * 1.25}, {u"seconds"_s, 12.5 + rank * 7.3},
+            {u"right"_s, 10 - rank}, {u"wrong"_s, rank}});
+    }
+    m_client->leaderboard()->reset(entries);
+
+    QTableView *view = page->leaderboardView();
+    QHeaderView *header = view->horizontalHeader();
+    const int nameWidth
+        = static_cast<QAbstractItemView *>(view)->sizeHintForColumn(LeaderboardModel::Name);
+    QTRY_VERIFY2(view->columnWidth(LeaderboardModel::Name) >= nameWidth,
+        qPrintable(u"the Name column is %1 px, the names need %2 px"_s
+                       .arg(view->columnWidth(LeaderboardModel::Name))
+                       .arg(nameWidth)));
+    QVERIFY(!header->isSectionHidden(LeaderboardModel::Rank));
+    QVERIFY(!header->isSectionHidden(LeaderboardModel::Score));
+    QVERIFY(header->length() <= view->viewport()->width()); // nothing cut off at the right
+    // What a hidden column said is in the row's tooltip.
+    QCOMPARE(view->model()->index(1, LeaderboardModel::Name).data(Qt::ToolTipRole).toString(),
+        u"alexandra: 7.5 points, 8 right, 2 wrong, in 27.1 s"_s);
+
+    // A wide window shows every column.
+    m_window->resize(1100, 620);
+    QTRY_VERIFY(!header->isSectionHidden(LeaderboardModel::Wrong));
+    QVERIFY(!header->isSectionHidden(LeaderboardModel::Right));
+    QVERIFY(!header->isSectionHidden(LeaderboardModel::Time));
+    QVERIFY(view->columnWidth(LeaderboardModel::Name) >= nameWidth);
+    QCOMPARE(view->model()->rowCount(), names.size()); // still ours, not a later answer
 }
 
 QTEST_MAIN(tst_MainWindow)
