@@ -8,6 +8,10 @@ packages=(
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libgl-dev tzdata
     libsodium-dev qtkeychain-qt6-dev
 )
+# What the desktop client needs at run time besides Qt: a colour emoji font, for emoji in
+# messages and the faces on Smile and Frown (without one, messages show boxes where emoji are and
+# the buttons fall back to ":-)" and ":-("). Packages built with cpack depend on it too.
+packages+=(fonts-noto-color-emoji)
 # Extra packages for a caller that needs them (e.g. xvfb for screenshots).
 packages+=("$@")
 

@@ -5,10 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 display=${DISPLAY:-}${WAYLAND_DISPLAY:-}
-if [ -n "$display" ]; then
-    scripts/deps.sh fonts-noto-color-emoji # so Smile and Frown show as faces
-fi
-scripts/build.sh default
+scripts/build.sh default # installs what is missing first, the client's emoji font included
 
 port=9990
 args=("$@")
