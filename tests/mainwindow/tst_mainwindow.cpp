@@ -62,6 +62,7 @@ private slots:
     void emptyInputIsNotSent();
     void privateMessageByDoubleClick();
     void leaveReturnsToTheDialog();
+    void quitWordsAreChatAndSlashQuitLeaves();
     void dialogExplainsATakenName();
     void fullQuizInTheQuizTab();
     void timeTab();
@@ -358,6 +359,28 @@ void tst_MainWindow::leaveReturnsToTheDialog()
     QTRY_VERIFY(m_client->isOnline());
     QTRY_VERIFY(!m_window->connectDialog()->isVisible());
     QCOMPARE(m_bob->waitForNext(u"joined"_s).value("name"_L1).toString(), u"alice"_s);
+}
+
+void tst_MainWindow::quitWordsAreChatAndSlashQuitLeaves()
+{
+    // The finding: exit, quit or QUIT typed alone left the chat, and the window stayed
+    // "Offline" with no way back.
+    openWindow();
+    ChatPage *chat = m_window->chatPage();
+    for (const QString &word : {u"exit"_s, u"quit"_s, u"QUIT"_s}) {
+        QTest::keyClicks(chat->entry(), word);
+        QTest::keyClick(chat->entry(), Qt::Key_Return);
+        QCOMPARE(m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), word);
+    }
+    QVERIFY(m_client->isOnline());
+    QVERIFY(!m_window->connectDialog()->isVisible());
+    // /quit leaves as the Leave button does: back to the dialog, which connects again.
+    QTest::keyClicks(chat->entry(), u"/quit"_s);
+    QTest::keyClick(chat->entry(), Qt::Key_Return);
+    QCOMPARE(m_bob->waitForNext(u"left"_s).value("reason"_L1).toString(), u"quit"_s);
+    QTRY_VERIFY(m_window->connectDialog()->isVisible());
+    QTest::mouseClick(m_window->connectDialog()->guestButton(), Qt::LeftButton);
+    QTRY_VERIFY(m_client->isOnline());
 }
 
 void tst_MainWindow::dialogExplainsATakenName()
