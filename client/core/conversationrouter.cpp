@@ -451,7 +451,7 @@ void ConversationRouter::onHistory(const QJsonObject &frame)
     for (const QJsonValue &message : frame.value("messages"_L1).toArray()) {
         older.push_back(entryFor(message.toObject()));
     }
-    conversation->messages()->insertHistory(0, std::move(older));
+    conversation->messages()->insertHistory(std::move(older));
     conversation->setHasOlder(frame.value("more"_L1).toBool());
     conversation->setFetchingOlder(false);
     if (conversation->history() != Conversation::Fetch::Loaded) {

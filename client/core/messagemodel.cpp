@@ -111,12 +111,6 @@ void MessageModel::insertHistory(std::vector<ChatEntry> entries)
     place(std::move(entries));
 }
 
-void MessageModel::insertHistory(int row, std::vector<ChatEntry> entries)
-{
-    Q_UNUSED(row);
-    insertHistory(std::move(entries));
-}
-
 void MessageModel::dropSeen(std::vector<ChatEntry> &entries)
 {
     const auto seen = [this](const ChatEntry &entry) {

@@ -59,8 +59,6 @@ public:
     void append(std::vector<ChatEntry> entries);
     // Messages from the stored history (marked as such), each where its id and time put it.
     void insertHistory(std::vector<ChatEntry> entries);
-    // The same; row is not used (rows go where their ids put them). Kept for existing callers.
-    void insertHistory(int row, std::vector<ChatEntry> entries);
     // Adds a row for a message on its way to the server, known by the client's cid.
     void appendPending(ChatEntry entry, const QString &cid);
     // Removes and returns the pending row of cid (its message was confirmed or refused).

@@ -223,9 +223,8 @@ void tst_MessageModel::historyGoesInAboveAndIsMarked()
     notice.msecsSinceEpoch = message(10, u"a"_s, u"live"_s).msecsSinceEpoch; // after 8 and 9
     model.append(notice);
     model.append(message(10, u"a"_s, u"live"_s));
-    model.insertHistory(0,
-        {message(8, u"a"_s, u"old"_s), message(9, u"a"_s, u"older"_s),
-            message(10, u"a"_s, u"live, again"_s)});
+    model.insertHistory({message(8, u"a"_s, u"old"_s), message(9, u"a"_s, u"older"_s),
+        message(10, u"a"_s, u"live, again"_s)});
     QCOMPARE(model.rowCount(), 4);
     QCOMPARE(model.entry(0).text, u"old"_s);
     QVERIFY(model.entry(0).history);
@@ -261,9 +260,8 @@ void tst_MessageModel::rowsStayInOrderWhenHistoryArrivesLate()
     model.append({message(20, u"twenty"_s, QTime(2, 22)), message(21, u"21"_s, QTime(2, 23))});
     model.append(notice(u"Reconnected"_s, QTime(2, 24)));
     model.append(message(22, u"22"_s, QTime(2, 25)));
-    model.insertHistory(0,
-        {message(15, u"15"_s, QTime(2, 10)), message(16, u"16"_s, QTime(2, 11)),
-            message(19, u"19"_s, QTime(2, 21)), message(21, u"21 again"_s, QTime(2, 23))});
+    model.insertHistory({message(15, u"15"_s, QTime(2, 10)), message(16, u"16"_s, QTime(2, 11)),
+        message(19, u"19"_s, QTime(2, 21)), message(21, u"21 again"_s, QTime(2, 23))});
     QCOMPARE(texts(model),
         QStringList({u"15"_s, u"16"_s, u"Connected"_s, u"19"_s, u"twenty"_s, u"21"_s,
             u"Reconnected"_s, u"22"_s}));
@@ -271,7 +269,7 @@ void tst_MessageModel::rowsStayInOrderWhenHistoryArrivesLate()
     QVERIFY(!model.entry(4).history);
 
     // An older page still: above everything.
-    model.insertHistory(0, {message(12, u"12"_s, QTime(2, 0)), message(14, u"14"_s, QTime(2, 5))});
+    model.insertHistory({message(12, u"12"_s, QTime(2, 0)), message(14, u"14"_s, QTime(2, 5))});
     QCOMPARE(texts(model).mid(0, 4), QStringList({u"12"_s, u"14"_s, u"15"_s, u"16"_s}));
     QCOMPARE(model.minId(), 12);
 }
@@ -288,9 +286,8 @@ void tst_MessageModel::aLocalNoticeStaysWhereItHappened()
     ChatEntry mine = message(0, u"on its way"_s, QTime(2, 31));
     mine.own = true;
     model.appendPending(mine, u"c1"_s);
-    model.insertHistory(0,
-        {message(5, u"at 02:21"_s, QTime(2, 21)), message(6, u"at 02:24"_s, QTime(2, 24)),
-            message(7, u"at 02:27"_s, QTime(2, 27))});
+    model.insertHistory({message(5, u"at 02:21"_s, QTime(2, 21)),
+        message(6, u"at 02:24"_s, QTime(2, 24)), message(7, u"at 02:27"_s, QTime(2, 27))});
     QCOMPARE(texts(model),
         QStringList({u"at 02:21"_s, u"at 02:24"_s, u"You left the chat."_s, u"at 02:27"_s,
             u"Connected"_s, u"on its way"_s}));
@@ -324,7 +321,7 @@ void tst_MessageModel::idsFromBeforeAResetDoNotOrderNewRows()
     model.forgetIds();
     model.append(notice(u"The server's history was reset."_s, QTime(8, 5)));
     model.append(message(2, u"new 2"_s, QTime(8, 6)));
-    model.insertHistory(0, {message(1, u"new 1"_s, QTime(8, 4))});
+    model.insertHistory({message(1, u"new 1"_s, QTime(8, 4))});
     QCOMPARE(texts(model),
         QStringList({u"old 40"_s, u"old 41"_s, u"new 1"_s, u"The server's history was reset."_s,
             u"new 2"_s}));
