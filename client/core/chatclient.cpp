@@ -1,5 +1,6 @@
 #include "chatclient.h"
 
+#include "framefields.h"
 #include "frames.h"
 #include "frametype.h"
 #include "protocol.h"
@@ -14,25 +15,6 @@
 using Protocol::ErrorCode;
 using Protocol::FrameType;
 using namespace Qt::StringLiterals;
-
-namespace {
-
-qint64 parseTimestamp(const QJsonValue &ts)
-{
-    const QDateTime when = QDateTime::fromString(ts.toString(), Qt::ISODateWithMs);
-    return when.isValid() ? when.toMSecsSinceEpoch() : QDateTime::currentMSecsSinceEpoch();
-}
-
-QStringList toStringList(const QJsonValue &array)
-{
-    QStringList list;
-    for (const QJsonValue &value : array.toArray()) {
-        list.append(value.toString());
-    }
-    return list;
-}
-
-} // namespace
 
 ChatClient::ChatClient(QObject *parent)
     : QObject(parent)
@@ -546,7 +528,7 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
     for (const QJsonObject &frame : frames) {
         const FrameType type = Protocol::frameType(frame);
         ChatEntry entry;
-        entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
+        entry.msecsSinceEpoch = FrameFields::timestamp(frame.value("ts"_L1));
         // No default: a new frame type must be handled here, or ignored on purpose.
         switch (type) {
         case FrameType::Message:
@@ -568,9 +550,9 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             m_router.onPresence(frame, type == FrameType::Joined);
             break;
         case FrameType::Users:
-            users()->reset(toStringList(frame.value("users"_L1)));
+            users()->reset(FrameFields::names(frame.value("users"_L1)));
             if (m_typed.removeOne(type)) {
-                const QStringList names = toStringList(frame.value("users"_L1));
+                const QStringList names = FrameFields::names(frame.value("users"_L1));
                 entry.kind = ChatEntry::Kind::Notice;
                 entry.text = tr("Online (%1): %2")
                                  .arg(frame.value("user_count"_L1).toInt(int(names.size())))

@@ -1,6 +1,7 @@
 #include "conversationrouter.h"
 
 #include "credentialstore.h"
+#include "framefields.h"
 #include "frames.h"
 #include "frametype.h"
 #include "protocol.h"
@@ -13,25 +14,6 @@
 using Protocol::ErrorCode;
 using Protocol::FrameType;
 using namespace Qt::StringLiterals;
-
-namespace {
-
-qint64 parseTimestamp(const QJsonValue &ts)
-{
-    const QDateTime when = QDateTime::fromString(ts.toString(), Qt::ISODateWithMs);
-    return when.isValid() ? when.toMSecsSinceEpoch() : QDateTime::currentMSecsSinceEpoch();
-}
-
-QStringList toStringList(const QJsonValue &array)
-{
-    QStringList list;
-    for (const QJsonValue &value : array.toArray()) {
-        list.append(value.toString());
-    }
-    return list;
-}
-
-} // namespace
 
 ConversationRouter::ConversationRouter(ChatConnection &connection, QObject *parent)
     : QObject(parent)
@@ -99,7 +81,7 @@ void ConversationRouter::addNotice(
 ChatEntry ConversationRouter::entryFor(const QJsonObject &frame) const
 {
     ChatEntry entry;
-    entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
+    entry.msecsSinceEpoch = FrameFields::timestamp(frame.value("ts"_L1));
     entry.kind = Protocol::frameType(frame) == FrameType::Dm ? ChatEntry::Kind::Private
                                                              : ChatEntry::Kind::Message;
     entry.id = frame.value("id"_L1).toInteger();
@@ -338,7 +320,7 @@ void ConversationRouter::onWelcome(const QJsonObject &welcome, bool resumed)
     }
     // Everyone online is in welcome; it is general's member list.
     general()->members()->setSelf(m_connection.name());
-    general()->members()->reset(toStringList(welcome.value("users"_L1)));
+    general()->members()->reset(FrameFields::names(welcome.value("users"_L1)));
     if (general()->isMember()) {
         general()->setDetails(Conversation::Fetch::Loaded);
     }
@@ -425,7 +407,7 @@ void ConversationRouter::onRoom(const QJsonObject &frame)
     conversation->setTopic(frame.value("topic"_L1).toString());
     conversation->setPrivate(frame.value("private"_L1).toBool());
     conversation->members()->setSelf(m_connection.name());
-    conversation->members()->reset(toStringList(frame.value("members"_L1)));
+    conversation->members()->reset(FrameFields::names(frame.value("members"_L1)));
     conversation->setDetails(Conversation::Fetch::Loaded);
     conversation->setMember(true);
     if (conversation->history() != Conversation::Fetch::Loaded) {
@@ -492,7 +474,7 @@ void ConversationRouter::onPresence(const QJsonObject &frame, bool joined)
         return;
     }
     ChatEntry entry;
-    entry.msecsSinceEpoch = parseTimestamp(frame.value("ts"_L1));
+    entry.msecsSinceEpoch = FrameFields::timestamp(frame.value("ts"_L1));
     entry.from = person;
     if (joined) {
         entry.kind = ChatEntry::Kind::Joined;
