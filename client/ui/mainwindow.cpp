@@ -550,6 +550,7 @@ void MainWindow::showHelp()
     help->setText(tr("<b>Typing in the entry field</b>"));
     const QList<std::pair<QString, QString>> commands{
         {tr("Enter"), tr("send what you typed to the room or person shown")},
+        {tr("Shift+Enter"), tr("start a new line in the message")},
         {tr("/msg NAME [TEXT]"), tr("open a private conversation with NAME (and say TEXT)")},
         {tr("%NAME%TEXT"), tr("say TEXT to NAME privately")},
         {tr("/join ROOM"), tr("go to a room, making it if there is none (Ctrl+J lists them)")},
