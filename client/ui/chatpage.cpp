@@ -390,12 +390,29 @@ void ChatPage::askWhoToMessage()
     dialog->open();
 }
 
+QString ChatPage::typed() const
+{
+    // Blank lines before or after the message are not part of it. (No regular expression: one
+    // with nested repeats took seconds over a paste with many blank lines.)
+    const QString text = m_entry->text();
+    qsizetype first = 0;
+    qsizetype end = text.size();
+    for (qsizetype i = 0; i < text.size() && text.at(i).isSpace(); ++i) {
+        if (text.at(i) == u'\n') {
+            first = i + 1;
+        }
+    }
+    for (qsizetype i = text.size() - 1; i >= first && text.at(i).isSpace(); --i) {
+        if (text.at(i) == u'\n') {
+            end = i;
+        }
+    }
+    return text.mid(first, end - first);
+}
+
 void ChatPage::send()
 {
-    QString text = m_entry->text();
-    // Blank lines before or after the message are not part of it.
-    static const QRegularExpression blankLines(u"^(\\s*\n)+|(\n\\s*)+$"_s);
-    text.remove(blankLines);
+    const QString text = typed();
     if (text.trimmed().isEmpty() || m_client.state() == ChatClient::State::Disconnected
         || isTooLong()) {
         return; // too long: it stays, with the count in red, to be shortened
@@ -421,12 +438,12 @@ int ChatPage::messageLength(const QString &input)
 
 bool ChatPage::isTooLong() const
 {
-    return messageLength(m_entry->text()) > MaxMessageLength;
+    return messageLength(typed()) > MaxMessageLength;
 }
 
 void ChatPage::updateCount()
 {
-    const int left = MaxMessageLength - messageLength(m_entry->text());
+    const int left = MaxMessageLength - messageLength(typed());
     m_count->setVisible(left <= CountFrom);
     if (left > CountFrom) {
         return;

@@ -53,6 +53,8 @@ public:
     static bool canDraw(const QString &text, const QFont &font);
     // The count of characters left (hidden while far from the limit).
     QLabel *lengthLabel() const { return m_count; }
+    // What Send would send: the entry without blank lines before or after.
+    QString typed() const;
     bool isTooLong() const;
     Composer composer() const { return m_composer; }
     // The column with the topic, the messages and the entry.

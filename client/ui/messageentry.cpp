@@ -116,8 +116,8 @@ void MessageEntry::insertFromMimeData(const QMimeData *source)
     }
     // Line breaks from any system become "\n"; other control characters (which the server
     // refuses in a message) are dropped. Tabs stay.
-    static const QRegularExpression lineBreak(u"\r\n?"_s);
-    static const QRegularExpression control(u"[\\x00-\\x08\\x0b-\\x1f\\x7f]"_s);
+    static const QRegularExpression lineBreak(u"\r\n?|\u0085|\u2028|\u2029"_s);
+    static const QRegularExpression control(u"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f]"_s);
     QString text = source->text();
     text.replace(lineBreak, u"\n"_s);
     text.remove(control);

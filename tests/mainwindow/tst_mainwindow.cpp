@@ -76,6 +76,7 @@ private slots:
     void shiftEnterStartsANewLine();
     void aPasteOfSeveralLinesIsOneMessage();
     void anOverlongMessageStaysInTheEntry();
+    void blankLinesAroundAMessageAreNotSent();
     void theEntryKeepsRoomInANarrowWindow();
     void mentionsOfMyNameAreHighlighted();
 
@@ -718,6 +719,19 @@ void tst_MainWindow::aPasteOfSeveralLinesIsOneMessage()
     QVERIFY(entry->text().isEmpty());
 }
 
+void tst_MainWindow::blankLinesAroundAMessageAreNotSent()
+{
+    openWindow();
+    auto *entry = m_window->chatPage()->entry();
+    // Many blank lines inside stay; those before and after go. (A regular expression used
+    // here took seconds over such a paste.)
+    const QString inside = u"a"_s + QString(40, u'\n') + u"b"_s;
+    QGuiApplication::clipboard()->setText(u"\n \n"_s + inside + u"\n\n  \n"_s);
+    QTest::keyClick(entry, Qt::Key_V, Qt::ControlModifier);
+    QTest::keyClick(entry, Qt::Key_Return);
+    QCOMPARE(m_bob->waitForNext(u"message"_s).value("text"_L1).toString(), inside);
+}
+
 void tst_MainWindow::anOverlongMessageStaysInTheEntry()
 {
     openWindow();
@@ -734,6 +748,14 @@ void tst_MainWindow::anOverlongMessageStaysInTheEntry()
     QTRY_VERIFY(count->isVisible());
     QCOMPARE(count->text(), u"10 left"_s);
     QVERIFY(chat->sendButton()->isEnabled());
+
+    // Blank lines after it are not sent, so they do not count.
+    QTest::keyClick(entry, Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClick(entry, Qt::Key_Return, Qt::ShiftModifier);
+    QCOMPARE(count->text(), u"10 left"_s);
+    QVERIFY(chat->sendButton()->isEnabled());
+    QTest::keyClick(entry, Qt::Key_Backspace);
+    QTest::keyClick(entry, Qt::Key_Backspace);
 
     // Past it: the count in red, Send disabled, and Enter sends nothing; the text stays.
     QTest::keyClicks(entry, QString(12, u'b'));

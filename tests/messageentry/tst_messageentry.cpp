@@ -112,6 +112,12 @@ void tst_MessageEntry::aPasteOfSeveralLinesStaysOneText()
     // Line breaks of every system become "\n", the escape goes, the tab stays; nothing is sent.
     QCOMPARE(entry->text(), u"a\nb\nc\nd\te[31m"_s);
     QCOMPARE(submitted.count(), 0);
+    // A next line from old systems is a line break too; other C1 controls, which the server
+    // refuses, go.
+    entry->clear();
+    QGuiApplication::clipboard()->setText(u"f\u0085g\u009bh"_s);
+    QTest::keyClick(entry, Qt::Key_V, Qt::ControlModifier);
+    QCOMPARE(entry->text(), u"f\ngh"_s);
 }
 
 void tst_MessageEntry::growsFromOneLineToFive()
