@@ -315,9 +315,14 @@ QString ConnectDialog::nameProblem(const QString &name)
         return tr("A name cannot contain spaces: %1").arg(rule);
     }
     QStringList refused;
-    for (QChar c : name) {
-        const QString quoted = u"“%1”"_s.arg(c.isPrint() ? QString(c) : tr("a control character"));
-        if (!allowed(c) && !refused.contains(quoted)) {
+    // By code point: an emoji is two UTF-16 halves, neither of them printable alone.
+    for (const char32_t c : name.toUcs4()) {
+        if (c < 0x10000 && allowed(QChar(char16_t(c)))) {
+            continue;
+        }
+        const QString quoted = u"“%1”"_s.arg(
+            QChar::isPrint(c) ? QString::fromUcs4(&c, 1) : tr("a control character"));
+        if (!refused.contains(quoted)) {
             refused.append(quoted);
         }
     }

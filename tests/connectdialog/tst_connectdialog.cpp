@@ -453,6 +453,11 @@ void tst_ConnectDialog::nameProblems_data()
                                     "and ."_s;
     QTest::newRow("not ASCII") << u"josé"_s
                                << u"A name cannot contain “é”: use letters, digits, _ - and ."_s;
+    QTest::newRow("emoji") << u"bob😀"_s
+                           << u"A name cannot contain “😀”: use letters, digits, _ - and ."_s;
+    QTest::newRow("control") << u"bob\u0007"_s
+                             << u"A name cannot contain “a control character”: use letters, "
+                                "digits, _ - and ."_s;
 }
 
 void tst_ConnectDialog::nameProblems()
