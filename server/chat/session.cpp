@@ -555,8 +555,7 @@ void Session::onJoin(const QJsonObject &frame)
     const QString room = frame.value("room"_L1).toString();
     // A join of a room one is in changes nothing: it asks who is in it now, a read, and counts
     // against the history allowance rather than chat's.
-    if (m_context.room.isIn(m_member, room) ? !admitHistoryRequest(room, {})
-                                            : !admitRequest()) {
+    if (m_context.room.isIn(m_member, room) ? !admitHistoryRequest(room, {}) : !admitRequest()) {
         return;
     }
     const ErrorCode code = m_context.room.joinRoom(m_member, room);
@@ -721,7 +720,8 @@ void Session::onHistory(const QJsonObject &frame)
     }
     // A page can be hundreds of kilobytes of other people's words: reading and sending them
     // is the most a client can make the server do for one line.
-    if (!admitHistoryRequest(frame.value("room"_L1).toString(), frame.value("with"_L1).toString())) {
+    if (!admitHistoryRequest(
+            frame.value("room"_L1).toString(), frame.value("with"_L1).toString())) {
         return;
     }
     MessageStore::Query query;
