@@ -266,6 +266,18 @@ QJsonObject left(const QString &name, const QString &reason, const QString &ts, 
         room);
 }
 
+QJsonObject presence(
+    const QString &room, const QStringList &joined, const QJsonArray &left, const QString &ts)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Presence)}, {"room"_L1, room},
+        {"joined"_L1, QJsonArray::fromStringList(joined)}, {"left"_L1, left}, {"ts"_L1, ts}};
+}
+
+QJsonObject presenceDeparture(const QString &name, const QString &reason)
+{
+    return {{"name"_L1, name}, {"reason"_L1, reason}};
+}
+
 QJsonObject rooms(const QJsonArray &rooms)
 {
     return {{"type"_L1, frameTypeName(FrameType::Rooms)}, {"rooms"_L1, rooms}};

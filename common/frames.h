@@ -75,6 +75,13 @@ QJsonObject privateMessage(qint64 id, const QString &from, const QString &to, co
 QJsonObject history(const QJsonArray &messages, bool more);
 QJsonObject left(
     const QString &name, const QString &reason, const QString &ts, const QString &room = {});
+// The net change of a big room's people over a short window, instead of a joined or left per
+// person: joined, those who came and are still there; left, presenceDeparture rows of those who
+// were there and have gone. Both in the order it happened; either may be empty.
+QJsonObject presence(
+    const QString &room, const QStringList &joined, const QJsonArray &left, const QString &ts);
+// One row of presence's left (not a frame of its own): who, and why (as left's reason).
+QJsonObject presenceDeparture(const QString &name, const QString &reason);
 // rooms: roomEntry objects.
 QJsonObject rooms(const QJsonArray &rooms);
 // One row of rooms (not a frame of its own); members: how many belong to it.

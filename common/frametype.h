@@ -53,7 +53,8 @@
     X(Invite,       "invite",        ClientToServer)           \
     X(Invited,      "invited",       ServerToClient)           \
     X(Topic,        "topic",         Both)                     \
-    X(Read,         "read",          ClientToServer)
+    X(Read,         "read",          ClientToServer)           \
+    X(Presence,     "presence",      ServerToClient)
 // clang-format on
 
 namespace Protocol {

@@ -2,6 +2,8 @@
 
 #include "frametype.h"
 
+#include <QJsonArray>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -89,6 +91,7 @@ Fields clientFields(FrameType type)
     case FrameType::PasswordChanged:
     case FrameType::Room:
     case FrameType::Invited:
+    case FrameType::Presence:
         return {};
     }
     return {};
@@ -184,6 +187,37 @@ FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &f
     if (!cid.isUndefined() && !isValidCid(cid.toString())) {
         return reject(ErrorCode::BadFrame,
             u"\"cid\" must hold 1 to %1 printable ASCII characters"_s.arg(Protocol::MaxCidLength));
+    }
+    return {};
+}
+
+FrameValidator::Verdict FrameValidator::validatePresence(const QJsonObject &frame)
+{
+    if (Protocol::frameType(frame) != FrameType::Presence) {
+        return reject(ErrorCode::BadFrame, u"not a presence frame"_s);
+    }
+    const QJsonValue room = frame.value("room"_L1);
+    if (!room.isString() || !validateRoom(room.toString()).isValid()) {
+        return reject(ErrorCode::BadFrame, u"\"presence\" needs a valid \"room\""_s);
+    }
+    const QJsonValue joined = frame.value("joined"_L1);
+    const QJsonValue left = frame.value("left"_L1);
+    if (!joined.isArray() || !left.isArray()) {
+        return reject(ErrorCode::BadFrame, u"\"presence\" needs arrays \"joined\" and \"left\""_s);
+    }
+    for (const QJsonValue &name : joined.toArray()) {
+        if (!name.isString() || !validateName(name.toString()).isValid()) {
+            return reject(ErrorCode::BadFrame, u"\"joined\" of \"presence\" holds names only"_s);
+        }
+    }
+    for (const QJsonValue &value : left.toArray()) {
+        const QJsonObject departure = value.toObject();
+        const QJsonValue name = departure.value("name"_L1);
+        if (!value.isObject() || !name.isString() || !validateName(name.toString()).isValid()
+            || !departure.value("reason"_L1).isString()) {
+            return reject(ErrorCode::BadFrame,
+                u"\"left\" of \"presence\" holds {\"name\", \"reason\"} objects only"_s);
+        }
     }
     return {};
 }

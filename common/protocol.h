@@ -10,8 +10,8 @@
 //   object := {"type": string, ...fields}
 //
 //   client to server:  hello say quit quiz_start quiz_answer quiz_stop
-//   server to client:  welcome message joined left bye error quiz_question quiz_result
-//                      quiz_finished
+//   server to client:  welcome message joined left presence bye error quiz_question
+//                      quiz_result quiz_finished
 //   both ways:         dm history users ping pong echo time leaderboard
 // clang-format on
 //
@@ -45,6 +45,10 @@ inline constexpr int MaxHistoryPage = 200;
 inline constexpr int DefaultHistoryPage = 50;
 // The most missed messages a hello with "since" replays; an older gap is flagged in welcome.
 inline constexpr int MaxReplay = 1000;
+// The most names one presence frame carries, joined and left together; more make several
+// frames. A departure is at most ~70 bytes ({"name":32 characters,"reason":"slow_consumer"}),
+// so a frame stays near 35 KB, well inside DefaultMaxFrameBytes.
+inline constexpr int MaxPresenceNames = 500;
 
 // Error codes carried by {"type":"error","code":...}: X(enumerator, wire name). The wire names
 // are a contract: a code may be added, never renamed.

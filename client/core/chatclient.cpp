@@ -547,7 +547,11 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Joined:
         case FrameType::Left:
             flush(); // a conversation may come or go
-            m_router.onPresence(frame, type == FrameType::Joined);
+            m_router.onJoinedOrLeft(frame, type == FrameType::Joined);
+            break;
+        case FrameType::Presence:
+            flush(); // a conversation may come or go
+            m_router.onPresence(frame);
             break;
         case FrameType::Users:
             users()->reset(FrameFields::names(frame.value("users"_L1)));

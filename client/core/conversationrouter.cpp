@@ -4,6 +4,7 @@
 #include "framefields.h"
 #include "frames.h"
 #include "frametype.h"
+#include "framevalidator.h"
 #include "protocol.h"
 
 #include <QDateTime>
@@ -442,10 +443,9 @@ void ConversationRouter::onHistory(const QJsonObject &frame)
     }
 }
 
-void ConversationRouter::onPresence(const QJsonObject &frame, bool joined)
+Conversation *ConversationRouter::applyPresence(
+    const QString &room, const QString &person, bool joined, const QString &reason)
 {
-    const QString person = frame.value("name"_L1).toString();
-    const QString room = frame.value("room"_L1).toString();
     const bool me = person.compare(m_connection.name(), Qt::CaseInsensitive) == 0;
     Conversation *conversation = room.isEmpty() ? general() : m_conversations.room(room);
     if (me && joined && !conversation) {
@@ -457,9 +457,9 @@ void ConversationRouter::onPresence(const QJsonObject &frame, bool joined)
         conversation->setMember(true);
     }
     if (!conversation) {
-        return;
+        return nullptr;
     }
-    if (me && !joined && frame.value("reason"_L1).toString() == "part"_L1) {
+    if (me && !joined && reason == "part"_L1) {
         if (conversation == current()) {
             setCurrent(general());
         }
@@ -471,24 +471,91 @@ void ConversationRouter::onPresence(const QJsonObject &frame, bool joined)
             addNotice(tr("You left %1.").arg(conversation->name()));
             m_conversations.remove(conversation);
         }
+        return nullptr;
+    }
+    if (joined) {
+        conversation->members()->add(person);
+    } else {
+        conversation->members()->remove(person);
+    }
+    return conversation;
+}
+
+void ConversationRouter::onJoinedOrLeft(const QJsonObject &frame, bool joined)
+{
+    const QString person = frame.value("name"_L1).toString();
+    const QString reason = frame.value("reason"_L1).toString();
+    Conversation *conversation
+        = applyPresence(frame.value("room"_L1).toString(), person, joined, reason);
+    if (!conversation || !conversation->showsPresence()) {
         return;
     }
     ChatEntry entry;
     entry.msecsSinceEpoch = FrameFields::timestamp(frame.value("ts"_L1));
     entry.from = person;
-    if (joined) {
-        entry.kind = ChatEntry::Kind::Joined;
-        conversation->members()->add(person);
-    } else {
-        entry.kind = ChatEntry::Kind::Left;
-        entry.text = frame.value("reason"_L1).toString();
-        conversation->members()->remove(person);
+    entry.kind = joined ? ChatEntry::Kind::Joined : ChatEntry::Kind::Left;
+    entry.text = reason;
+    std::vector<ChatEntry> rows;
+    rows.push_back(std::move(entry));
+    deliver(conversation, std::move(rows));
+}
+
+QString ConversationRouter::someNames(const QStringList &names)
+{
+    constexpr qsizetype Shown = 5;
+    if (names.size() <= 1) {
+        return names.value(0);
     }
-    if (conversation->showsPresence()) {
-        std::vector<ChatEntry> rows;
-        rows.push_back(std::move(entry));
-        deliver(conversation, std::move(rows));
+    if (names.size() <= Shown) {
+        return tr("%1 and %2").arg(names.first(names.size() - 1).join(tr(", ")), names.last());
     }
+    const qsizetype others = names.size() - Shown;
+    const QString shown = names.first(Shown).join(tr(", "));
+    return others == 1 ? tr("%1 and 1 other").arg(shown)
+                       : tr("%1 and %2 others").arg(shown).arg(others);
+}
+
+void ConversationRouter::onPresence(const QJsonObject &frame)
+{
+    if (!FrameValidator::validatePresence(frame).isValid()) {
+        return; // nothing in it can be trusted to change the lists
+    }
+    const QString room = frame.value("room"_L1).toString();
+    const QStringList joined = FrameFields::names(frame.value("joined"_L1));
+    QStringList left;
+    QSet<QString> reasons;
+    for (const QString &person : joined) {
+        applyPresence(room, person, true, {});
+    }
+    for (const QJsonValue &value : frame.value("left"_L1).toArray()) {
+        const QJsonObject departure = value.toObject();
+        left.append(departure.value("name"_L1).toString());
+        reasons.insert(departure.value("reason"_L1).toString());
+        applyPresence(room, left.last(), false, departure.value("reason"_L1).toString());
+    }
+    // Looked up again: the person's own part may have taken it away.
+    Conversation *conversation = m_conversations.room(room);
+    if (!conversation || !conversation->showsPresence() || (joined.isEmpty() && left.isEmpty())) {
+        return;
+    }
+    // One row for the whole frame, however many names: a row each would bury the chat.
+    QStringList parts;
+    if (!joined.isEmpty()) {
+        parts.append(tr("→ %1 joined").arg(someNames(joined)));
+    }
+    if (!left.isEmpty()) {
+        const QString reason = reasons.size() == 1 ? *reasons.cbegin() : QString();
+        parts.append(reason.isEmpty() || reason == "quit"_L1
+                ? tr("← %1 left").arg(someNames(left))
+                : tr("← %1 left (%2)").arg(someNames(left), reason));
+    }
+    ChatEntry entry;
+    entry.kind = ChatEntry::Kind::Notice;
+    entry.msecsSinceEpoch = FrameFields::timestamp(frame.value("ts"_L1));
+    entry.text = parts.join(tr("; "));
+    std::vector<ChatEntry> rows;
+    rows.push_back(std::move(entry));
+    deliver(conversation, std::move(rows));
 }
 
 void ConversationRouter::onTopic(const QJsonObject &frame)

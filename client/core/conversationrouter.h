@@ -61,7 +61,11 @@ public:
     void onConnectionLost();
     void onRoom(const QJsonObject &frame);
     void onHistory(const QJsonObject &frame);
-    void onPresence(const QJsonObject &frame, bool joined);
+    // A joined or left frame.
+    void onJoinedOrLeft(const QJsonObject &frame, bool joined);
+    // A big room's presence frame: every name changes the room's members; one summary row, if
+    // the conversation shows joins and leaves.
+    void onPresence(const QJsonObject &frame);
     void onTopic(const QJsonObject &frame);
     void onInvited(const QJsonObject &frame);
     void onRooms(const QJsonObject &frame);
@@ -102,8 +106,15 @@ private:
     // What is kept on this computer for the account signed in (nothing for a guest).
     ConversationMemory memory() const;
     void applyPreferences(Conversation *conversation);
+    // person came into (joined) or left room (empty: general), for reason: the room's members,
+    // and for the person's own arrival or part, the conversation itself. Returns the room's
+    // conversation, or null if there is none (any more).
+    Conversation *applyPresence(
+        const QString &room, const QString &person, bool joined, const QString &reason);
     bool mentionsMe(const QString &text);
     static QString roomListText(const QJsonArray &rooms);
+    // "alice, bob and carol"; past five, "a, b, c, d, e and 3 others".
+    static QString someNames(const QStringList &names);
 
     ChatConnection &m_connection;
     ConversationList m_conversations;

@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QJsonArray>
+#include <QSet>
 #include <QStringList>
 
 using Protocol::ErrorCode;
@@ -76,6 +77,49 @@ QString bye(const QString &reason)
     return words.isEmpty() ? u"* Bye!"_s : u"* Bye! (%1)"_s.arg(words);
 }
 
+// "alice", "alice and bob", "alice, bob and carol"; past five names "a, b, c, d, e and 3
+// others": a thousand arrivals are one short line, not a screenful.
+QString someNames(const QStringList &names)
+{
+    constexpr qsizetype Shown = 5;
+    if (names.size() <= 1) {
+        return names.value(0);
+    }
+    if (names.size() <= Shown) {
+        return u"%1 and %2"_s.arg(names.first(names.size() - 1).join(u", "_s), names.last());
+    }
+    const qsizetype others = names.size() - Shown;
+    return u"%1 and %2 %3"_s.arg(names.first(Shown).join(u", "_s))
+        .arg(others)
+        .arg(others == 1 ? u"other"_s : u"others"_s);
+}
+
+// A big room's presence frame: a line for who came, a line for who went (with the reason, if
+// they all went for the same one).
+QString presence(const QJsonObject &frame)
+{
+    const QString room = field(frame, "room"_L1);
+    QStringList lines;
+    QStringList joined;
+    for (const QJsonValue &name : frame.value("joined"_L1).toArray()) {
+        joined.append(name.toString());
+    }
+    if (!joined.isEmpty()) {
+        lines.append(u"* %1 joined #%2"_s.arg(someNames(joined), room));
+    }
+    QStringList left;
+    QSet<QString> reasons;
+    for (const QJsonValue &value : frame.value("left"_L1).toArray()) {
+        left.append(field(value.toObject(), "name"_L1));
+        reasons.insert(field(value.toObject(), "reason"_L1));
+    }
+    if (!left.isEmpty()) {
+        const QString why = reasons.size() == 1 ? u" (%1)"_s.arg(*reasons.cbegin()) : QString();
+        lines.append(u"* %1 left #%2%3"_s.arg(someNames(left), room, why));
+    }
+    return lines.join(u'\n');
+}
+
 QString renderLines(const QJsonObject &frame, const QString &self, const QString &room);
 
 // A history page, as what was said before the reader came: a heading, then the messages
@@ -116,6 +160,8 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
         const QString who = roomMark(frame, room) + field(frame, "name"_L1);
         return reason == "quit"_L1 ? u"* %1 left"_s.arg(who) : u"* %1 left (%2)"_s.arg(who, reason);
     }
+    case FrameType::Presence:
+        return presence(frame);
     case FrameType::Topic:
         return u"* #%1's topic, from %2: %3"_s.arg(
             field(frame, "room"_L1), field(frame, "by"_L1), field(frame, "topic"_L1));

@@ -32,6 +32,8 @@ private slots:
     void errorCodeWireNames();
     void otherErrorNamesAreUnknown_data();
     void otherErrorNamesAreUnknown();
+    void presenceFrames_data();
+    void presenceFrames();
 };
 
 namespace {
@@ -115,6 +117,9 @@ QJsonObject sample(FrameType type)
         return Frames::topic(u"ops"_s, u"on call"_s);
     case FrameType::Read:
         return Frames::read(u"ops"_s, 41);
+    case FrameType::Presence:
+        return Frames::presence(u"general"_s, {u"alice"_s},
+            {Frames::presenceDeparture(u"carol"_s, u"quit"_s)}, Protocol::timestampNow());
     case FrameType::Unknown:
         break;
     }
@@ -170,6 +175,7 @@ void tst_FrameType::wireNamesAreTheDocumentedOnes_data()
     row(FrameType::QuizStop, "quiz_stop", true, false);
     row(FrameType::QuizFinished, "quiz_finished", false, true);
     row(FrameType::Leaderboard, "leaderboard", true, true);
+    row(FrameType::Presence, "presence", false, true);
 }
 
 void tst_FrameType::wireNamesAreTheDocumentedOnes()
@@ -229,7 +235,7 @@ void tst_FrameType::dispatchTableSize()
 {
     // Unknown is 0 and the rest follow in order, so a table of FrameTypeCount covers them all.
     QCOMPARE(std::size_t(Protocol::FrameTypeCount), Protocol::AllFrameTypes.size() + 1);
-    QCOMPARE(Protocol::FrameTypeCount, 1 + 37); // Unknown and the documented ones
+    QCOMPARE(Protocol::FrameTypeCount, 1 + 38); // Unknown and the documented ones
     QCOMPARE(int(FrameType::Unknown), 0);
     for (std::size_t i = 0; i < Protocol::AllFrameTypes.size(); ++i) {
         QCOMPARE(std::size_t(Protocol::AllFrameTypes[i]), i + 1);
@@ -343,6 +349,66 @@ void tst_FrameType::otherErrorNamesAreUnknown()
 {
     QFETCH(QString, name);
     QCOMPARE(Protocol::errorCodeFromName(name), ErrorCode::Unknown);
+}
+
+void tst_FrameType::presenceFrames_data()
+{
+    QTest::addColumn<QJsonObject>("frame");
+    QTest::addColumn<bool>("valid");
+
+    const QString ts = Protocol::timestampNow();
+    const QJsonObject good = Frames::presence(u"general"_s, {u"alice"_s, u"bob"_s},
+        {Frames::presenceDeparture(u"carol"_s, u"quit"_s)}, ts);
+    const auto with = [&good](QLatin1StringView field, const QJsonValue &value) {
+        QJsonObject frame = good;
+        if (value.isUndefined()) {
+            frame.remove(field);
+        } else {
+            frame.insert(field, value);
+        }
+        return frame;
+    };
+    QTest::newRow("good") << good << true;
+    QTest::newRow("only arrivals") << Frames::presence(u"dev"_s, {u"alice"_s}, {}, ts) << true;
+    QTest::newRow("only departures")
+        << Frames::presence(u"dev"_s, {}, {Frames::presenceDeparture(u"bob"_s, u"part"_s)}, ts)
+        << true;
+    QTest::newRow("unknown field") << with("extra"_L1, 1) << true;
+    QTest::newRow("not presence") << with("type"_L1, u"joined"_s) << false;
+    QTest::newRow("no room") << with("room"_L1, QJsonValue::Undefined) << false;
+    QTest::newRow("room not a string") << with("room"_L1, 3) << false;
+    QTest::newRow("bad room") << with("room"_L1, u"no room"_s) << false;
+    QTest::newRow("no joined") << with("joined"_L1, QJsonValue::Undefined) << false;
+    QTest::newRow("joined not an array") << with("joined"_L1, u"alice"_s) << false;
+    QTest::newRow("joined holds a number") << with("joined"_L1, QJsonArray{u"alice"_s, 2}) << false;
+    QTest::newRow("joined holds a bad name") << with("joined"_L1, QJsonArray{u"a b"_s}) << false;
+    QTest::newRow("no left") << with("left"_L1, QJsonValue::Undefined) << false;
+    QTest::newRow("left not an array") << with("left"_L1, QJsonObject{}) << false;
+    QTest::newRow("left holds a name") << with("left"_L1, QJsonArray{u"carol"_s}) << false;
+    QTest::newRow("left without reason")
+        << with("left"_L1, QJsonArray{QJsonObject{{"name"_L1, u"carol"_s}}}) << false;
+    QTest::newRow("left reason not a string") << with(
+        "left"_L1, QJsonArray{QJsonObject{{"name"_L1, u"carol"_s}, {"reason"_L1, QJsonArray{}}}})
+                                              << false;
+    QTest::newRow("left without name")
+        << with("left"_L1, QJsonArray{QJsonObject{{"reason"_L1, u"quit"_s}}}) << false;
+    QTest::newRow("left with a bad name")
+        << with("left"_L1, QJsonArray{Frames::presenceDeparture(QString(40, u'x'), u"quit"_s)})
+        << false;
+}
+
+// A client checks a presence frame before it changes member lists with it.
+void tst_FrameType::presenceFrames()
+{
+    QFETCH(QJsonObject, frame);
+    QFETCH(bool, valid);
+
+    const FrameValidator::Verdict verdict = FrameValidator::validatePresence(frame);
+    QCOMPARE(verdict.isValid(), valid);
+    if (!valid) {
+        QCOMPARE(verdict.error, ErrorCode::BadFrame);
+        QVERIFY(!verdict.message.isEmpty());
+    }
 }
 
 QTEST_APPLESS_MAIN(tst_FrameType)

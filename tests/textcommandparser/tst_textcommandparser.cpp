@@ -112,6 +112,40 @@ void tst_TextCommandParser::render_data()
                           << uR"(^\* bob left\n$)"_s;
     QTest::newRow("dropped") << Frames::left(u"bob"_s, u"disconnected"_s, ts) << u"alice"_s
                              << uR"(^\* bob left \(disconnected\)\n$)"_s;
+    const auto departures = [](const QStringList &names, const QString &reason) {
+        QJsonArray left;
+        for (const QString &name : names) {
+            left.append(Frames::presenceDeparture(name, reason));
+        }
+        return left;
+    };
+    QTest::newRow("presence: one joined") << Frames::presence(u"general"_s, {u"alice"_s}, {}, ts)
+                                          << u"carol"_s << uR"(^\* alice joined #general\n$)"_s;
+    QTest::newRow("presence: two joined") << Frames::presence(u"general"_s, {u"alice"_s, u"bob"_s},
+        {}, ts) << u"carol"_s << uR"(^\* alice and bob joined #general\n$)"_s;
+    QTest::newRow("presence: five joined")
+        << Frames::presence(u"dev"_s, {u"a"_s, u"b"_s, u"c"_s, u"d"_s, u"e"_s}, {}, ts)
+        << u"carol"_s << uR"(^\* a, b, c, d and e joined #dev\n$)"_s;
+    QTest::newRow("presence: many joined") << Frames::presence(u"general"_s,
+        {u"a"_s, u"b"_s, u"c"_s, u"d"_s, u"e"_s, u"f"_s, u"g"_s}, {},
+        ts) << u"carol"_s << uR"(^\* a, b, c, d, e and 2 others joined #general\n$)"_s;
+    QTest::newRow("presence: one other")
+        << Frames::presence(u"general"_s, {u"a"_s, u"b"_s, u"c"_s, u"d"_s, u"e"_s, u"f"_s}, {}, ts)
+        << u"carol"_s << uR"(^\* a, b, c, d, e and 1 other joined #general\n$)"_s;
+    QTest::newRow("presence: left")
+        << Frames::presence(u"general"_s, {}, departures({u"carol"_s}, u"quit"_s), ts) << u"alice"_s
+        << uR"(^\* carol left #general \(quit\)\n$)"_s;
+    QTest::newRow("presence: left for different reasons") << Frames::presence(u"general"_s, {},
+        QJsonArray{Frames::presenceDeparture(u"carol"_s, u"quit"_s),
+            Frames::presenceDeparture(u"dave"_s, u"timeout"_s)},
+        ts) << u"alice"_s << uR"(^\* carol and dave left #general\n$)"_s;
+    QTest::newRow("presence: both")
+        << Frames::presence(
+               u"general"_s, {u"alice"_s, u"bob"_s}, departures({u"carol"_s}, u"part"_s), ts)
+        << u"erin"_s
+        << uR"(^\* alice and bob joined #general\n\* carol left #general \(part\)\n$)"_s;
+    QTest::newRow("presence: nothing shows nothing")
+        << Frames::presence(u"general"_s, {}, {}, ts) << u"carol"_s << u"^$"_s;
     QTest::newRow("error") << Frames::error(Protocol::ErrorCode::NoSuchUser, u"nobody"_s)
                            << u"alice"_s << uR"(^! nobody\n$)"_s;
     QTest::newRow("name taken asks again") << Frames::error(Protocol::ErrorCode::NameTaken,
