@@ -25,7 +25,7 @@ SessionSettings sessionSettings(const ServerConfig &config)
 ChatServer::ChatServer(ServerConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-    , m_room(m_config.motd, m_config.presenceLimit)
+    , m_room(m_config.motd, m_config.presenceLimit, m_config.presenceBatch)
     , m_leaderboard(std::make_unique<MemoryLeaderboard>())
     , m_store(std::make_unique<StoreWorker>(m_room, *m_leaderboard,
           MessageStore::Options{
@@ -35,6 +35,9 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     , m_settings(sessionSettings(m_config))
 {
     m_store->moveToThread(m_storeThread);
+    m_presenceTimer.setInterval(m_config.presenceIntervalMs);
+    connect(&m_presenceTimer, &QTimer::timeout, this, &ChatServer::flushPresence);
+    m_presenceTimer.start();
 }
 
 ChatServer::~ChatServer()

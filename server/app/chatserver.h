@@ -10,6 +10,7 @@
 #include "storeworker.h"
 
 #include <QObject>
+#include <QTimer>
 
 #include <memory>
 
@@ -40,6 +41,9 @@ public:
     quint16 serverPort() const;
     int connectionCount() const { return m_listener ? m_listener->connectionCount() : 0; }
     const ChatRoom &room() const { return m_room; }
+    // Tells each big room who came and went since the last time (ChatRoom::flushPresence). A
+    // timer calls it every presenceIntervalMs; a test with a long interval calls it itself.
+    void flushPresence() { m_room.flushPresence(); }
     Leaderboard &leaderboard() { return *m_leaderboard; }
     const ServerConfig &config() const { return m_config; }
 
@@ -54,6 +58,7 @@ private:
 
     const ServerConfig m_config;
     ChatRoom m_room;
+    QTimer m_presenceTimer; // flushPresence()
     std::unique_ptr<Leaderboard> m_leaderboard;
     // Not parented: it lives in m_storeThread and is deleted once that thread has stopped.
     std::unique_ptr<StoreWorker> m_store;

@@ -109,6 +109,11 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"With more people online than this, joins and departures are not announced and "
         "welcome lists this many names (default: %1)."_s.arg(config.presenceLimit),
         u"count"_s);
+    const QCommandLineOption presenceBatch(u"presence-batch"_s,
+        u"In a room of more people than this, joins and departures are announced together, "
+        "in one presence frame every %1 ms (default: %2)."_s.arg(config.presenceIntervalMs)
+            .arg(config.presenceBatch),
+        u"count"_s);
     const QCommandLineOption guests(u"guests"_s,
         u"on: a name that is not an account may be used without a password, as a guest; off: "
         "everyone signs in to an account (default: on)."_s,
@@ -123,7 +128,8 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"count"_s);
     parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
         helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst, motd, quizSeed, tlsCert,
-        tlsKey, db, dbSync, workerThreads, presenceLimit, guests, tokenExpiry, hashThreads});
+        tlsKey, db, dbSync, workerThreads, presenceLimit, presenceBatch, guests, tokenExpiry,
+        hashThreads});
 
     // The error and where to read more, not the 60 lines of help that would scroll it away.
     const auto usageError = [](QString message) {
@@ -198,6 +204,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         {frameTimeout, 1, 3600, &config.frameTimeoutMs, 1000},
         {workerThreads, 0, 256, &config.workerThreads, 1},
         {presenceLimit, 1, 1'000'000, &config.presenceLimit, 1},
+        {presenceBatch, 0, 1'000'000, &config.presenceBatch, 1},
         {tokenExpiry, 1, 36500, &config.tokenExpiryDays, 1},
         {hashThreads, 1, 64, &config.hashThreads, 1},
     };

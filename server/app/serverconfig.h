@@ -30,6 +30,11 @@ struct ServerConfig
     // Past this many people online, joins and departures are not announced one by one and
     // welcome lists only this many names (with the total), or every join would cost O(N).
     int presenceLimit = 1000;
+    // In a room of more than this many people, joins and departures are told in one presence
+    // frame per room every presenceIntervalMs, not a joined or left each: 1,000 people arriving
+    // would otherwise cost half a million frames.
+    int presenceBatch = 100;
+    int presenceIntervalMs = 250; // tests only: a long one lets a test end the window itself
     std::optional<quint32> quizSeed; // fixed quiz questions, for tests and demos
     bool guestsAllowed = true; // a name that is no account's may be used without a password
     int tokenExpiryDays = 90; // a sign-in token unused this long stops working

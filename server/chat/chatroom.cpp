@@ -49,9 +49,10 @@ ChatRoom::Event ChatRoom::readEvent(Read read)
     return event;
 }
 
-ChatRoom::ChatRoom(QString motd, int presenceLimit)
+ChatRoom::ChatRoom(QString motd, int presenceLimit, int presenceBatch)
     : m_motd(std::move(motd))
     , m_presenceLimit(presenceLimit)
+    , m_presenceBatch(presenceBatch)
 {
 }
 
@@ -80,6 +81,7 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
         // The newcomer's own joined is the last event it does not receive.
         const Person arriving{newcomer.name, newcomer.identity, {}, {}, rooms};
         for (auto room = rooms.cbegin(); room != rooms.cend(); ++room) {
+            ++m_roomSizes[room.key()];
             announceLocked(arriving, room.key());
         }
         person = m_people.insert(k, arriving);
@@ -138,6 +140,7 @@ void ChatRoom::leave(qint64 member, const QString &reason)
     m_identityKeys.remove(person->formerIdentity);
     m_people.erase(person);
     for (const QString &room : gone.rooms.keys()) {
+        leftRoomLocked(room);
         announceLocked(gone, room, reason);
     }
 }
@@ -145,17 +148,109 @@ void ChatRoom::leave(qint64 member, const QString &reason)
 void ChatRoom::announceLocked(
     const Person &person, const QString &room, const QString &reason, const QString &alsoTo)
 {
-    if (m_closed || m_people.size() >= m_presenceLimit) {
+    if (m_closed) {
         return;
     }
+    if (m_people.size() >= m_presenceLimit) {
+        // Nothing is announced from here on; what waited happened before, and is told first,
+        // so no window stays open over changes it never heard of.
+        queueAllPresenceLocked();
+        return;
+    }
+    const bool joined = reason.isEmpty();
     const RoomDirectory::Room *info = m_directory.find(room);
     const QString name = info ? info->name : room;
-    Event event = roomEvent(reason.isEmpty()
-            ? Frames::joined(person.name, Protocol::timestampNow(), name)
-            : Frames::left(person.name, reason, Protocol::timestampNow(), name),
-        room);
+    const auto frame = [&] {
+        return joined ? Frames::joined(person.name, Protocol::timestampNow(), name)
+                      : Frames::left(person.name, reason, Protocol::timestampNow(), name);
+    };
+    // The people in the room, the one coming or going included.
+    if (m_roomSizes.value(room) + (joined ? 0 : 1) > m_presenceBatch) {
+        // A frame per person for each of N people is O(N) frames per arrival: in a big room
+        // they wait for flushPresence() instead, which tells everyone at once.
+        if (joined) {
+            m_presence.arrived(room, person.name);
+        } else {
+            m_presence.departed(room, person.name, reason);
+        }
+        if (!alsoTo.isEmpty()) {
+            // A part: its own connections are out of the room, where the presence frame goes,
+            // and need to know now that they have left it.
+            Event event = frameEvent(frame());
+            event.to = alsoTo;
+            queueLocked(std::move(event));
+        }
+        return;
+    }
+    if (m_presence.isPending(room)) {
+        // The room has just become small: what waited comes first, so its changes are read in
+        // the order they happened.
+        queuePresenceLocked(m_presence.take(room));
+    }
+    Event event = roomEvent(frame(), room);
     event.alsoTo = alsoTo;
     queueLocked(std::move(event));
+}
+
+void ChatRoom::leftRoomLocked(const QString &room)
+{
+    const auto size = m_roomSizes.find(room);
+    if (size != m_roomSizes.end() && --*size <= 0) {
+        m_roomSizes.erase(size);
+    }
+}
+
+void ChatRoom::queuePresenceLocked(const PresenceBatch::Change &change)
+{
+    if (change.joined.isEmpty() && change.left.isEmpty()) {
+        return; // they came and went, or went and came back
+    }
+    const RoomDirectory::Room *info = m_directory.find(change.room);
+    const QString name = info ? info->name : change.room;
+    const QString ts = Protocol::timestampNow();
+    // One event, so the frames of a big change stay together in the room's order.
+    Event event;
+    event.room = change.room;
+    qsizetype joined = 0;
+    qsizetype left = 0;
+    while (joined < change.joined.size() || left < change.left.size()) {
+        const QStringList arriving = change.joined.mid(joined, Protocol::MaxPresenceNames);
+        joined += arriving.size();
+        QJsonArray leaving;
+        for (; left < change.left.size()
+             && arriving.size() + leaving.size() < Protocol::MaxPresenceNames;
+             ++left) {
+            leaving.append(
+                Frames::presenceDeparture(change.left.at(left).name, change.left.at(left).reason));
+        }
+        event.frames.append(FrameCodec::encode(Frames::presence(name, arriving, leaving, ts)));
+    }
+    queueLocked(std::move(event));
+}
+
+void ChatRoom::flushPresence()
+{
+    std::unique_lock locker(m_mutex);
+    flushPresenceLocked();
+}
+
+void ChatRoom::flushPresenceLocked()
+{
+    if (m_presence.isEmpty()) {
+        return;
+    }
+    if (m_closed || m_people.size() >= m_presenceLimit) {
+        m_presence.clear(); // past the limit nothing is announced
+        return;
+    }
+    queueAllPresenceLocked();
+}
+
+void ChatRoom::queueAllPresenceLocked()
+{
+    for (const PresenceBatch::Change &change : m_presence.takeAll()) {
+        queuePresenceLocked(change);
+    }
 }
 
 QStringList ChatRoom::roomMembersLocked(const QString &room) const
@@ -227,6 +322,7 @@ void ChatRoom::enterLocked(Person &person, const QString &room, Event changes)
     const bool entering = !person.rooms.contains(room);
     if (entering) {
         person.rooms.insert(room, m_lastSeq);
+        ++m_roomSizes[room];
         if (person.identity.startsWith(u"a:"_s)) {
             m_directory.addAccount(room, person.identity);
             changes.roomChanges.append(
@@ -363,6 +459,7 @@ Protocol::ErrorCode ChatRoom::partRoom(qint64 member, const QString &room)
         return ErrorCode::NotMember;
     }
     person.rooms.remove(k);
+    leftRoomLocked(k);
     // Its own connections hear of it too.
     announceLocked(person, k, u"part"_s, person.identity);
     if (person.identity.startsWith(u"a:"_s)) {
@@ -644,6 +741,7 @@ qint64 ChatRoom::lastId() const
 void ChatRoom::close()
 {
     std::unique_lock locker(m_mutex);
+    flushPresenceLocked(); // the last word on who was there, before the byes
     m_closed = true;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "presencebatch.h"
 #include "protocol.h"
 #include "roomdirectory.h"
 #include "sentcids.h"
@@ -44,7 +45,10 @@ class ChatRoom : public StorePipeline
 public:
     // motd is sent in each welcome, with "{name}" replaced by the newcomer's name. Past
     // presenceLimit people, joins and departures are not announced, and name lists stop there.
-    explicit ChatRoom(QString motd = {}, int presenceLimit = std::numeric_limits<int>::max());
+    // In a room of more than presenceBatch people, they are announced by flushPresence(), as
+    // one presence frame per room.
+    explicit ChatRoom(QString motd = {}, int presenceLimit = std::numeric_limits<int>::max(),
+        int presenceBatch = std::numeric_limits<int>::max());
 
     struct Newcomer
     {
@@ -160,7 +164,13 @@ public:
     int userCount() const;
     qint64 lastId() const;
 
-    // Stops all traffic for a shutdown: joins fail and leaves are no longer announced.
+    // Queues a presence frame (or a few, for many names) for each room whose joins and
+    // departures waited since the last call; each comes in the room's order like a joined. The
+    // server calls it every ServerConfig::presenceIntervalMs; when nothing waits it costs a lock.
+    void flushPresence();
+
+    // Stops all traffic for a shutdown: what waits in flushPresence() goes first, then joins
+    // fail and leaves are no longer announced.
     void close();
 
     // StorePipeline, for the store thread.
@@ -238,9 +248,17 @@ private:
     // Puts person in room (keeping it, for an account) with changes, and tells the room.
     void enterLocked(Person &person, const QString &room, Event changes);
     // Tells room's people (and alsoTo's connections) that person came (joined) or went (left,
-    // with reason).
+    // with reason): at once in a small room, in the next presence frame in a big one. Call it
+    // once m_roomSizes counts the change.
     void announceLocked(const Person &person, const QString &room, const QString &reason = {},
         const QString &alsoTo = {});
+    // The presence frames for what waited in one room, queued now.
+    void queuePresenceLocked(const PresenceBatch::Change &change);
+    // flushPresence(); nothing past the presence limit.
+    void flushPresenceLocked();
+    void queueAllPresenceLocked();
+    // Someone is no longer in room (a key): m_roomSizes counts one fewer.
+    void leftRoomLocked(const QString &room);
     const Person *personLocked(qint64 member) const;
     // The room as person may know it: nothing if there is none, or if it is private and person
     // is not in it (so its existence does not leak through no_such_room and not_member).
@@ -260,6 +278,9 @@ private:
     QHash<qint64, Member> m_members;
     QString m_motd;
     const int m_presenceLimit;
+    const int m_presenceBatch;
+    QHash<QString, qsizetype> m_roomSizes; // room key -> people in it (absent: none)
+    PresenceBatch m_presence; // what waits for flushPresence()
     qint64 m_lastId = 0;
     qint64 m_lastSeq = 0;
     qint64 m_lastMember = 0;

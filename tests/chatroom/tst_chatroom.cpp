@@ -43,6 +43,11 @@ private slots:
     void credentialsCheckedBeforeARevokeCannotJoin();
     void accountCidsOutliveItsConnectionsBoundedly();
     void promoteMakesGuestAnAccount();
+    void bigRoomsTellTheNetChange();
+    void partingABigRoomIsToldToItsOwnConnections();
+    void presenceFramesAreBounded();
+    void presenceLimitClosesTheWindow();
+    void closingFlushesPresence();
 };
 
 namespace {
@@ -93,6 +98,20 @@ void accountsInGeneral(ChatRoom &room, const QStringList &accounts)
 QString typeOf(const QJsonObject &frame)
 {
     return frame.value("type"_L1).toString();
+}
+
+QJsonArray names(const QStringList &list)
+{
+    return QJsonArray::fromStringList(list);
+}
+
+QJsonArray departures(const QList<std::pair<QString, QString>> &list)
+{
+    QJsonArray rows;
+    for (const auto &[name, reason] : list) {
+        rows.append(QJsonObject{{"name"_L1, name}, {"reason"_L1, reason}});
+    }
+    return rows;
 }
 
 } // namespace
@@ -716,6 +735,167 @@ void tst_ChatRoom::promoteMakesGuestAnAccount()
     Member guest;
     QCOMPARE(elsewhere.join(room, u"dave"_s, u"a:5"_s).error, ErrorCode::None);
     QCOMPARE(guest.join(room, u"dave"_s, u"g:dave"_s).error, ErrorCode::NameTaken);
+}
+
+void tst_ChatRoom::bigRoomsTellTheNetChange()
+{
+    ChatRoom room({}, std::numeric_limits<int>::max(), 2);
+    Member alice;
+    Member bob;
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
+    // Two people are a small room: bob is announced at once.
+    QCOMPARE(alice.take().size(), 1);
+    room.flushPresence();
+    QCOMPARE(alice.take().size(), 0); // nothing waited
+
+    Member carol;
+    Member dave;
+    Member erin;
+    carol.join(room, u"carol"_s); // the third: the room is big now
+    dave.join(room, u"dave"_s);
+    room.leave(dave.id, u"quit"_s); // came and went
+    room.leave(bob.id, u"disconnected"_s);
+    Member bobAgain;
+    bobAgain.join(room, u"bob"_s); // went and came back
+    erin.join(room, u"Erin"_s);
+    QCOMPARE(alice.take().size(), 0); // all of it waits
+    room.flushPresence();
+    QList<QJsonObject> frames = alice.take();
+    QCOMPARE(frames.size(), 1);
+    QCOMPARE(typeOf(frames[0]), u"presence"_s);
+    QCOMPARE(frames[0].value("room"_L1).toString(), u"general"_s);
+    QCOMPARE(frames[0].value("joined"_L1).toArray(), names({u"carol"_s, u"Erin"_s}));
+    QCOMPARE(frames[0].value("left"_L1).toArray(), QJsonArray());
+    QVERIFY(!frames[0].value("ts"_L1).toString().isEmpty());
+    // Delivered to the people in the room, those who came in the window included.
+    QCOMPARE(erin.take().size(), 1);
+    QCOMPARE(dave.take().size(), 0);
+
+    // Departures carry their last reason, in the order they happened.
+    room.leave(erin.id, u"timeout"_s);
+    room.leave(carol.id, u"quit"_s);
+    room.flushPresence();
+    frames = alice.take();
+    QCOMPARE(frames.size(), 1);
+    QCOMPARE(frames[0].value("joined"_L1).toArray(), QJsonArray());
+    QCOMPARE(frames[0].value("left"_L1).toArray(),
+        departures({{u"Erin"_s, u"timeout"_s}, {u"carol"_s, u"quit"_s}}));
+
+    // Small again (alice and bob): one by one, and what waited comes first.
+    Member frank;
+    frank.join(room, u"frank"_s);
+    room.leave(frank.id, u"quit"_s); // 3 -> 2: still counted as big while frank is in it
+    room.leave(bobAgain.id, u"quit"_s); // 2 -> 1: small; the window closes before it
+    frames = alice.take();
+    QCOMPARE(frames.size(), 1); // frank came and went: no presence frame at all
+    QCOMPARE(typeOf(frames[0]), u"left"_s);
+    QCOMPARE(frames[0].value("name"_L1).toString(), u"bob"_s);
+}
+
+void tst_ChatRoom::partingABigRoomIsToldToItsOwnConnections()
+{
+    ChatRoom room({}, std::numeric_limits<int>::max(), 1);
+    Member alice;
+    Member bob;
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
+    room.flushPresence();
+    alice.take();
+    bob.take();
+    QCOMPARE(room.partRoom(bob.id, u"general"_s), ErrorCode::None);
+    // Bob's connections are out of the room the presence frame goes to: told now.
+    QList<QJsonObject> frames = bob.take();
+    QCOMPARE(frames.size(), 1);
+    QCOMPARE(typeOf(frames[0]), u"left"_s);
+    QCOMPARE(frames[0].value("reason"_L1).toString(), u"part"_s);
+    QCOMPARE(alice.take().size(), 0);
+    room.flushPresence();
+    frames = alice.take();
+    QCOMPARE(frames.size(), 1);
+    QCOMPARE(frames[0].value("left"_L1).toArray(), departures({{u"bob"_s, u"part"_s}}));
+    QCOMPARE(bob.take().size(), 0);
+}
+
+void tst_ChatRoom::presenceFramesAreBounded()
+{
+    // Everyone is batched: 601 arrivals, then 550 departures and 3 arrivals.
+    ChatRoom room({}, std::numeric_limits<int>::max(), 0);
+    Member alice;
+    alice.join(room, u"alice"_s);
+    std::vector<std::unique_ptr<Member>> others;
+    for (int i = 0; i < 600; ++i) {
+        others.push_back(std::make_unique<Member>());
+        others.back()->join(room, u"p%1"_s.arg(i));
+    }
+    room.flushPresence();
+    QList<QJsonObject> frames = alice.take();
+    QCOMPARE(frames.size(), 2);
+    QCOMPARE(frames[0].value("joined"_L1).toArray().size(), Protocol::MaxPresenceNames);
+    QCOMPARE(frames[0].value("joined"_L1).toArray().first().toString(), u"alice"_s);
+    QCOMPARE(frames[1].value("joined"_L1).toArray().size(), 101);
+    QCOMPARE(frames[1].value("joined"_L1).toArray().last().toString(), u"p599"_s);
+
+    for (int i = 0; i < 550; ++i) {
+        room.leave(others[i]->id, u"slow_consumer"_s);
+    }
+    std::vector<std::unique_ptr<Member>> late(3);
+    for (int i = 0; i < 3; ++i) {
+        late[i] = std::make_unique<Member>();
+        late[i]->join(room, u"late%1"_s.arg(i));
+    }
+    room.flushPresence();
+    const QList<QByteArray> bytes = alice.outbox.takeAll();
+    QCOMPARE(bytes.size(), 2);
+    qsizetype joined = 0;
+    qsizetype left = 0;
+    for (QByteArray line : bytes) {
+        QVERIFY(line.size() < Protocol::DefaultMaxFrameBytes);
+        line.chop(1);
+        const QJsonObject frame = FrameCodec::decode(line).frame;
+        const qsizetype count
+            = frame.value("joined"_L1).toArray().size() + frame.value("left"_L1).toArray().size();
+        QVERIFY(count <= Protocol::MaxPresenceNames);
+        joined += frame.value("joined"_L1).toArray().size();
+        left += frame.value("left"_L1).toArray().size();
+    }
+    QCOMPARE(joined, 3);
+    QCOMPARE(left, 550);
+}
+
+void tst_ChatRoom::presenceLimitClosesTheWindow()
+{
+    ChatRoom room({}, 3, 1);
+    Member alice;
+    Member bob;
+    Member carol;
+    Member dave;
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s); // batched
+    carol.join(room, u"carol"_s); // batched
+    QCOMPARE(alice.take().size(), 0);
+    // Past the limit nothing is announced; what waited happened before, and is told first.
+    dave.join(room, u"dave"_s);
+    QList<QJsonObject> frames = alice.take();
+    QCOMPARE(frames.size(), 1);
+    QCOMPARE(frames[0].value("joined"_L1).toArray(), names({u"bob"_s, u"carol"_s}));
+    room.leave(dave.id, u"quit"_s);
+    room.flushPresence();
+    QCOMPARE(alice.take().size(), 0);
+}
+
+void tst_ChatRoom::closingFlushesPresence()
+{
+    ChatRoom room({}, std::numeric_limits<int>::max(), 1);
+    Member alice;
+    Member bob;
+    alice.join(room, u"alice"_s);
+    bob.join(room, u"bob"_s);
+    alice.take();
+    room.close();
+    const QList<QJsonObject> frames = alice.take();
+    QCOMPARE(frames.size(), 1);
+    QCOMPARE(frames[0].value("joined"_L1).toArray(), names({u"bob"_s}));
 }
 
 QTEST_APPLESS_MAIN(tst_ChatRoom)

@@ -19,7 +19,7 @@ using namespace Qt::StringLiterals;
 // file: each message lands in its own conversation and nowhere else, unread counts and mentions
 // per conversation, read markers that follow an account to its other devices, joining,
 // creating, inviting, topics, parting (here and on another device), history per conversation,
-// and resuming across rooms after the connection drops.
+// and resuming across rooms after the connection drops; a big room's presence frames.
 class tst_Conversations : public QObject
 {
     Q_OBJECT
@@ -50,6 +50,7 @@ private slots:
     void readWhileOfflineReachesTheServer();
     void aGuestKeepsItsRoomsAcrossAReconnect();
     void typedRoomsAnswerInTheChat();
+    void bigRoomsUpdateMembersFromPresence();
 
 private:
     std::unique_ptr<ChatClient> guest(const QString &name, quint16 port = 0);
@@ -714,6 +715,62 @@ void tst_Conversations::typedRoomsAnswerInTheChat()
     QTRY_VERIFY(!listing().isEmpty());
     QCOMPARE(listing().split(u'\n').value(1), u"  #dev — 1 member, joined: builds"_s);
     QVERIFY(listing().contains(u"#general"_s));
+}
+
+void tst_Conversations::bigRoomsUpdateMembersFromPresence()
+{
+    m_server.reset();
+    ServerConfig config;
+    config.presenceBatch = 2;
+    config.presenceIntervalMs = 3'600'000; // the test ends each window itself
+    m_server = startTestServer(*m_dir, config);
+    QVERIFY(m_server);
+    const auto gone = [this](const QString &name) {
+        return QTest::qWaitFor([&] { return !m_server->room().users().contains(name); });
+    };
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    Conversation *general = alice->general();
+    QTRY_VERIFY(general->history() == Conversation::Fetch::Loaded); // no rows come later
+    TestClient bob;
+    QVERIFY(bob.join(m_server->serverPort(), u"bob"_s));
+    QTRY_COMPARE(general->members()->names(), (QStringList{u"alice"_s, u"bob"_s}));
+
+    // Past two people: carol and dave arrive in one presence frame, shown as one row.
+    TestClient carol;
+    TestClient dave;
+    QVERIFY(carol.join(m_server->serverPort(), u"carol"_s));
+    QVERIFY(dave.join(m_server->serverPort(), u"dave"_s));
+    const int rows = general->messages()->rowCount();
+    m_server->flushPresence();
+    QTRY_COMPARE(
+        general->members()->names(), (QStringList{u"alice"_s, u"bob"_s, u"carol"_s, u"dave"_s}));
+    QCOMPARE(general->messages()->rowCount(), rows + 1);
+    const ChatEntry arrivals = general->messages()->entry(rows);
+    QCOMPARE(arrivals.kind, ChatEntry::Kind::Notice);
+    QCOMPARE(arrivals.text, u"→ carol and dave joined"_s);
+    QCOMPARE(general->unread(), 0);
+
+    // Departures, for different reasons: one row, without them.
+    carol.send(Frames::part(u"general"_s));
+    QVERIFY(carol.waitForFrames(u"left"_s, 1));
+    dave.send(Frames::quit());
+    QVERIFY(gone(u"dave"_s));
+    m_server->flushPresence();
+    QTRY_COMPARE(general->members()->names(), (QStringList{u"alice"_s, u"bob"_s}));
+    QCOMPARE(general->messages()->rowCount(), rows + 2);
+    QCOMPARE(general->messages()->entry(rows + 1).text, u"← carol and dave left"_s);
+
+    // Joins and leaves hidden: the members still follow, and no row is added.
+    general->setShowsPresence(false);
+    TestClient erin;
+    TestClient frank;
+    QVERIFY(erin.join(m_server->serverPort(), u"erin"_s));
+    QVERIFY(frank.join(m_server->serverPort(), u"frank"_s));
+    m_server->flushPresence();
+    QTRY_COMPARE(
+        general->members()->names(), (QStringList{u"alice"_s, u"bob"_s, u"erin"_s, u"frank"_s}));
+    QCOMPARE(general->messages()->rowCount(), rows + 2);
 }
 
 QTEST_MAIN(tst_Conversations)

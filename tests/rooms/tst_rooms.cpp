@@ -13,7 +13,8 @@ using namespace Qt::StringLiterals;
 // Rooms through a real server on loopback with its history in a real SQLite file: a client
 // that never mentions rooms is in general as before; a message in a room reaches its members
 // and nobody else; joining, parting and the rooms list; history per room; an account's rooms
-// across a restart, on each of its connections, and in what a resume replays.
+// across a restart, on each of its connections, and in what a resume replays. Joins and
+// departures in a room past --presence-batch, told in presence frames.
 class tst_Rooms : public QObject
 {
     Q_OBJECT
@@ -40,6 +41,8 @@ private slots:
     void retriedSayInARoomIsAnsweredOnce();
     void aRegisteringGuestKeepsItsRooms();
     void askingAboutARoomIsARead();
+    void bigRoomsTellWhoCameAndWentTogether();
+    void bigRoomsAreToldOnATimer();
 
 private:
     ChatServer *startServer();
@@ -121,6 +124,99 @@ void tst_Rooms::askingAboutARoomIsARead()
     alice->send(Frames::join(u"dev"_s));
     QVERIFY(alice->waitForFrames(u"room"_s, 4));
     QCOMPARE(alice->framesOfType(u"room"_s).at(3).value("room"_L1).toString(), u"dev"_s);
+}
+
+void tst_Rooms::bigRoomsTellWhoCameAndWentTogether()
+{
+    ServerConfig config;
+    config.presenceBatch = 3;
+    config.presenceIntervalMs = 3'600'000; // the test ends each window itself
+    m_server = startTestServer(*m_dir, config);
+    QVERIFY(m_server);
+    const auto gone = [this](const QString &name) {
+        return QTest::qWaitFor([&] { return !m_server->room().users().contains(name); });
+    };
+    // Up to three people: each arrival is a joined.
+    auto alice = guest(u"alice"_s);
+    auto bob = guest(u"bob"_s);
+    auto carol = guest(u"carol"_s);
+    QVERIFY(alice && bob && carol);
+    QTRY_COMPARE(alice->countOfType(u"joined"_s), 2);
+
+    // More: the arrivals wait for the next presence frame. Frank comes and goes before it.
+    auto dave = guest(u"dave"_s);
+    auto erin = guest(u"erin"_s);
+    auto frank = guest(u"frank"_s);
+    QVERIFY(dave && erin && frank);
+    frank->send(Frames::quit());
+    QVERIFY(gone(u"frank"_s));
+    m_server->flushPresence();
+    QJsonObject presence = alice->waitForNext(u"presence"_s);
+    QCOMPARE(presence.value("room"_L1).toString(), u"general"_s);
+    QCOMPARE(presence.value("joined"_L1).toArray(), (QJsonArray{u"dave"_s, u"erin"_s}));
+    QCOMPARE(presence.value("left"_L1).toArray(), QJsonArray());
+    QVERIFY(!presence.value("ts"_L1).toString().isEmpty());
+    // Anything told one by one was queued before it: there was nothing.
+    QCOMPARE(alice->countOfType(u"joined"_s), 2);
+    QCOMPARE(alice->countOfType(u"left"_s), 0);
+    // The newcomers are in the room, and hear of it too.
+    QCOMPARE(dave->waitForNext(u"presence"_s).value("joined"_L1).toArray(),
+        (QJsonArray{u"dave"_s, u"erin"_s}));
+
+    // Erin goes and comes back; bob quits; carol parts, and her own connection hears of it at
+    // once, in a left (it is out of the room the presence frame goes to).
+    erin->send(Frames::quit());
+    QVERIFY(gone(u"erin"_s));
+    erin = guest(u"erin"_s);
+    QVERIFY(erin);
+    bob->send(Frames::quit());
+    QVERIFY(gone(u"bob"_s));
+    carol->send(Frames::part(u"general"_s));
+    const QJsonObject parted = carol->waitForNext(u"left"_s);
+    QCOMPARE(parted.value("name"_L1).toString(), u"carol"_s);
+    QCOMPARE(parted.value("reason"_L1).toString(), u"part"_s);
+    m_server->flushPresence();
+    presence = alice->waitForNext(u"presence"_s);
+    QCOMPARE(presence.value("joined"_L1).toArray(), QJsonArray());
+    QCOMPARE(presence.value("left"_L1).toArray(),
+        (QJsonArray{QJsonObject{{"name"_L1, u"bob"_s}, {"reason"_L1, u"quit"_s}},
+            QJsonObject{{"name"_L1, u"carol"_s}, {"reason"_L1, u"part"_s}}}));
+    QCOMPARE(alice->countOfType(u"left"_s), 0);
+
+    // Three people (alice, dave, erin) are a small room again: one by one, as ever.
+    dave->send(Frames::quit());
+    const QJsonObject left = alice->waitForNext(u"left"_s);
+    QCOMPARE(left.value("name"_L1).toString(), u"dave"_s);
+    QCOMPARE(left.value("reason"_L1).toString(), u"quit"_s);
+    auto grace = guest(u"grace"_s);
+    QVERIFY(grace);
+    QVERIFY(alice->waitForFrames(u"joined"_s, 3)); // bob, carol and grace
+    QCOMPARE(alice->lastOfType(u"joined"_s).value("name"_L1).toString(), u"grace"_s);
+    QCOMPARE(alice->countOfType(u"presence"_s), 2);
+}
+
+void tst_Rooms::bigRoomsAreToldOnATimer()
+{
+    ServerConfig config;
+    config.presenceBatch = 1;
+    m_server = startTestServer(*m_dir, config);
+    QVERIFY(m_server);
+    auto alice = guest(u"alice"_s);
+    QVERIFY(alice);
+    TextClient person;
+    QVERIFY(person.connectTo(m_server->serverPort()));
+    person.type(u"carol"_s);
+    QVERIFY(!person.waitForLine(u"Welcome, carol"_s).isEmpty());
+    // No flush by hand: the server's timer sends what waited within a quarter of a second.
+    QCOMPARE(
+        alice->waitForNext(u"presence"_s).value("joined"_L1).toArray(), QJsonArray{u"carol"_s});
+    auto bob = guest(u"bob"_s);
+    QVERIFY(bob);
+    QVERIFY(!person.waitForLine(u"* bob joined #general"_s).isEmpty());
+    bob->send(Frames::quit());
+    QVERIFY(!person.waitForLine(u"* bob left #general (quit)"_s).isEmpty());
+    QCOMPARE(alice->countOfType(u"joined"_s), 0);
+    QCOMPARE(alice->countOfType(u"left"_s), 0);
 }
 
 ChatServer *tst_Rooms::startServer()

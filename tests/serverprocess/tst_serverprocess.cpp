@@ -213,6 +213,8 @@ void tst_ServerProcess::badArguments_data()
         << QStringList{u"--worker-threads"_s, u"1000"_s} << u"--worker-threads"_s;
     QTest::newRow("zero presence limit")
         << QStringList{u"--presence-limit"_s, u"0"_s} << u"--presence-limit"_s;
+    QTest::newRow("presence batch not a number")
+        << QStringList{u"--presence-batch"_s, u"-1"_s} << u"--presence-batch"_s;
     QTest::newRow("unknown sync mode")
         << QStringList{u"--db-sync"_s, u"sometimes"_s} << u"--db-sync"_s;
     QTest::newRow("empty database name") << QStringList{u"--db"_s, u""_s} << u"--db"_s;
