@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chatroom.h"
+#include "fanout.h"
 #include "listener.h"
 #include "passwordhasher.h"
 #include "serverconfig.h"
@@ -67,8 +68,10 @@ private:
     PasswordHasher m_hasher;
     SignInThrottle m_throttle;
     const SessionSettings m_settings;
+    // Two lanes: the store thread orders and queues, both cores send.
+    FanOut m_fanOut{2};
     const ServerContext m_context{
-        m_room, *m_leaderboard, *m_store, m_hasher, m_throttle, m_settings, m_tls};
+        m_room, *m_leaderboard, *m_store, m_hasher, m_throttle, m_settings, m_tls, m_fanOut};
     Listener *m_listener = nullptr;
     QString m_startError;
     bool m_shuttingDown = false;

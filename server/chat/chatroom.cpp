@@ -953,8 +953,6 @@ void ChatRoom::deliverToLocked(const Event &event, const QString &identity)
 void ChatRoom::pushLocked(const Member &member, const Event &event)
 {
     if (member.joinSeq < event.seq) {
-        for (const QByteArray &frame : event.frames) {
-            member.outbox->push(frame);
-        }
+        member.outbox->push(event.frames);
     }
 }

@@ -5,6 +5,7 @@
 #include <optional>
 
 class ChatRoom;
+class FanOut;
 class Leaderboard;
 class PasswordHasher;
 class SignInThrottle;
@@ -12,8 +13,8 @@ class StoreWorker;
 struct SessionSettings;
 
 // What every session shares, all owned by ChatServer and outliving the sessions. The room, the
-// leaderboard, the store's saveScore and run, the hasher and the throttle are thread-safe; the
-// settings are read-only.
+// leaderboard, the store's saveScore and run, the hasher, the throttle and the fan-out are
+// thread-safe; the settings are read-only.
 struct ServerContext
 {
     ChatRoom &room;
@@ -23,4 +24,5 @@ struct ServerContext
     SignInThrottle &throttle;
     const SessionSettings &settings;
     const std::optional<QSslConfiguration> &tls; // set: every connection speaks TLS
+    FanOut &fanOut; // the threads that send broadcasts
 };

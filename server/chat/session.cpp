@@ -3,6 +3,7 @@
 #include "chatlog.h"
 #include "chatroom.h"
 #include "connection.h"
+#include "fanout.h"
 #include "framecodec.h"
 #include "frames.h"
 #include "framevalidator.h"
@@ -336,6 +337,13 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
         return;
     }
     const Authenticator::Identity &who = outcome.identity;
+    if (!wire().forPeople()) {
+        // What the room sends this client goes out as it is: straight to the socket, from a
+        // fan-out lane, without waking this thread (none over TLS).
+        if (std::shared_ptr<SocketWriter> writer = m_connection->sharedWriter()) {
+            m_outbox.sendThrough(std::move(writer), m_context.fanOut.nextLane());
+        }
+    }
     const QPointer<Session> self(this);
     ChatRoom::Newcomer newcomer{who.name, who.id, who.account, who.newToken, &m_outbox, since,
         [self] {

@@ -48,7 +48,7 @@ bool Connection::open(qintptr descriptor)
     if (m_tls) {
         m_transport = new TlsTransport(*m_tls, this);
     } else {
-        m_transport = new TcpTransport(this);
+        m_transport = new TcpTransport(m_limits.maxPendingBytes, this);
     }
     if (!m_transport->open(descriptor)) {
         qCWarning(lcNet) << "cannot adopt a connection";
@@ -58,6 +58,11 @@ bool Connection::open(qintptr descriptor)
     connect(m_transport, &Transport::readyRead, this, &Connection::readInput);
     connect(m_transport, &Transport::inputEnded, this, &Connection::onInputEnded);
     connect(m_transport, &Transport::drained, this, &Connection::onDrained);
+    connect(m_transport, &Transport::backlogged, this, [this] {
+        if (!m_closing && !m_closed) {
+            checkPending();
+        }
+    });
     connect(m_transport, &Transport::closed, this, &Connection::onClosed);
     return true;
 }
@@ -81,6 +86,11 @@ void Connection::write(const QList<QByteArray> &chunks)
     checkPending();
 }
 
+std::shared_ptr<SocketWriter> Connection::sharedWriter() const
+{
+    return m_closing || m_closed ? nullptr : m_transport->sharedWriter();
+}
+
 qint64 Connection::unsentBytes() const
 {
     return m_closed ? 0 : m_transport->unsentBytes();
@@ -89,7 +99,7 @@ qint64 Connection::unsentBytes() const
 bool Connection::checkPending()
 {
     const qint64 unsent = m_transport->unsentBytes();
-    if (unsent <= m_limits.maxPendingBytes) {
+    if (unsent <= m_limits.maxPendingBytes && !m_transport->overflowed()) {
         if (unsent > m_readPauseBytes) {
             m_transport->setReading(false);
         }

@@ -7,8 +7,10 @@
 #include <QTimer>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 
+class SocketWriter;
 class Transport;
 
 // One client's connection: it moves bytes, and bounds every one of them. It splits input into
@@ -47,6 +49,9 @@ public:
     void write(const QByteArray &bytes);
     void write(const QList<QByteArray> &chunks);
     qint64 unsentBytes() const;
+    // What other threads may write through, in order with write() and under the same limits;
+    // none over TLS (see Transport::sharedWriter).
+    std::shared_ptr<SocketWriter> sharedWriter() const;
 
     // How close() ends the connection once the peer has our last bytes.
     enum class Ending {

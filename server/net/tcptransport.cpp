@@ -1,8 +1,7 @@
 #include "tcptransport.h"
 
-#include <QTimer>
+#include "socketwriter.h"
 
-#include <array>
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/sockios.h>
@@ -14,15 +13,18 @@
 
 namespace {
 
-// The most buffers one sendmsg takes (Linux's UIO_MAXIOV is 1024).
-constexpr std::size_t MaxIov = 256;
-
 void setOption(int fd, int level, int name, int value)
 {
     ::setsockopt(fd, level, name, &value, sizeof value); // best effort: AF_UNIX has no TCP
 }
 
 } // namespace
+
+TcpTransport::TcpTransport(qint64 writeLimit, QObject *parent)
+    : Transport(parent)
+    , m_writeLimit(writeLimit)
+{
+}
 
 TcpTransport::~TcpTransport()
 {
@@ -51,6 +53,9 @@ bool TcpTransport::open(qintptr descriptor)
             m_peerPort = ntohs(reinterpret_cast<const sockaddr_in6 &>(storage).sin6_port);
         }
     }
+    m_writer = std::make_shared<SocketWriter>(m_fd, m_writeLimit, [this] {
+        QMetaObject::invokeMethod(this, &TcpTransport::onWriterWake, Qt::QueuedConnection);
+    });
     m_readNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Read, this);
     connect(m_readNotifier, &QSocketNotifier::activated, this, &TcpTransport::readyRead);
     m_writeNotifier = new QSocketNotifier(m_fd, QSocketNotifier::Write, this);
@@ -97,66 +102,51 @@ void TcpTransport::write(const QList<QByteArray> &chunks)
     if (m_fd < 0 || m_writeBroken) {
         return;
     }
-    for (const QByteArray &chunk : chunks) {
-        if (!chunk.isEmpty()) {
-            m_queue.push_back(chunk); // shares the bytes, copies nothing
-            m_unsent += chunk.size();
-        }
+    if (m_writer->write(chunks)) {
+        m_writeNotifier->setEnabled(true);
+    } else if (m_writer->broken()) {
+        writeFailed();
     }
-    sendQueued();
 }
 
 void TcpTransport::flushQueue()
 {
     // Only here, when the kernel had been full, is a backlog cleared: drained must not come
     // from inside write(), whose caller may be in the middle of handling a line.
-    sendQueued();
-    if (m_fd >= 0 && m_queue.empty()) {
+    const bool empty = m_writer->drain();
+    if (m_writer->broken()) {
+        writeFailed();
+        return;
+    }
+    m_writeNotifier->setEnabled(!empty);
+    if (empty) {
         emit drained();
     }
 }
 
-void TcpTransport::sendQueued()
+void TcpTransport::onWriterWake()
 {
-    std::array<iovec, MaxIov> parts{};
-    while (m_fd >= 0 && !m_queue.empty()) {
-        std::size_t count = 0;
-        for (auto it = m_queue.cbegin(); it != m_queue.cend() && count < MaxIov; ++it, ++count) {
-            const qsizetype skip = count == 0 ? m_headOffset : 0;
-            parts[count]
-                = {const_cast<char *>(it->constData() + skip), std::size_t(it->size() - skip)};
-        }
-        msghdr message{};
-        message.msg_iov = parts.data();
-        message.msg_iovlen = count;
-        const ssize_t n = ::sendmsg(m_fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-                break;
-            }
-            writeFailed();
-            return;
-        }
-        m_unsent -= n;
-        qsizetype left = n;
-        while (left > 0) {
-            const qsizetype head = m_queue.front().size() - m_headOffset;
-            if (left < head) {
-                m_headOffset += left;
-                break;
-            }
-            left -= head;
-            m_queue.pop_front();
-            m_headOffset = 0;
-        }
-    }
-    if (m_fd < 0) {
+    if (m_fd < 0 || m_writeBroken) {
         return;
     }
-    m_writeNotifier->setEnabled(!m_queue.empty());
-    if (m_queue.empty() && std::exchange(m_shutdownPending, false)) {
-        ::shutdown(m_fd, SHUT_WR);
+    if (m_writer->broken()) {
+        writeFailed();
+        return;
     }
+    if (m_writer->unsent() > 0) {
+        m_writeNotifier->setEnabled(true);
+    }
+    emit backlogged();
+}
+
+qint64 TcpTransport::unsentBytes() const
+{
+    return m_writer ? m_writer->unsent() : 0;
+}
+
+bool TcpTransport::overflowed() const
+{
+    return m_writer && m_writer->overflowed();
 }
 
 qint64 TcpTransport::unacknowledgedBytes() const
@@ -170,11 +160,7 @@ void TcpTransport::shutdownWrite()
     if (m_fd < 0 || m_writeBroken) {
         return;
     }
-    if (m_queue.empty()) {
-        ::shutdown(m_fd, SHUT_WR);
-    } else {
-        m_shutdownPending = true;
-    }
+    m_writer->shutdownWhenEmpty();
 }
 
 void TcpTransport::abort(bool reset)
@@ -196,10 +182,6 @@ void TcpTransport::writeFailed()
     // unread, its quit among it: that is read first, and the connection closes once nothing is
     // left (read() calls fail()). Closing now would turn a quit into a dropped connection.
     m_writeBroken = true;
-    m_queue.clear();
-    m_headOffset = 0;
-    m_unsent = 0;
-    m_shutdownPending = false;
     m_writeNotifier->setEnabled(false);
     if (m_inputEnded) {
         fail();
@@ -228,8 +210,10 @@ void TcpTransport::closeDescriptor()
         }
     }
     m_readNotifier = m_writeNotifier = nullptr;
+    // Descriptor numbers are reused: no other thread may write to this one once it is closed.
+    if (m_writer) {
+        m_writer->detach();
+    }
     ::close(m_fd);
     m_fd = -1;
-    m_queue.clear();
-    m_unsent = 0;
 }

@@ -1,5 +1,6 @@
 #include "authenticator.h"
 #include "chatroom.h"
+#include "fanout.h"
 #include "frames.h"
 #include "memoryleaderboard.h"
 #include "outbox.h"
@@ -48,7 +49,9 @@ private:
         SignInThrottle throttle;
         SessionSettings settings;
         const std::optional<QSslConfiguration> tls;
-        const ServerContext context{room, leaderboard, store, hasher, throttle, settings, tls};
+        FanOut fanOut{1};
+        const ServerContext context{
+            room, leaderboard, store, hasher, throttle, settings, tls, fanOut};
         QString error;
     };
 

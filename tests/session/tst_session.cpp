@@ -1,5 +1,6 @@
 #include "chatroom.h"
 #include "connection.h"
+#include "fanout.h"
 #include "framecodec.h"
 #include "frames.h"
 #include "memoryleaderboard.h"
@@ -176,7 +177,8 @@ struct Server
     const std::optional<QSslConfiguration> tls;
     PasswordHasher hasher{1};
     SignInThrottle throttle;
-    const ServerContext context{room, leaderboard, store, hasher, throttle, settings, tls};
+    FanOut fanOut{1};
+    const ServerContext context{room, leaderboard, store, hasher, throttle, settings, tls, fanOut};
     WorkerHost host; // last: it deletes the sessions, which leave the room, first
 };
 

@@ -1,0 +1,180 @@
+#include "socketwriter.h"
+
+#include <array>
+#include <cerrno>
+#include <sys/socket.h>
+
+namespace {
+
+// The most buffers one sendmsg takes (Linux's UIO_MAXIOV is 1024).
+constexpr std::size_t MaxIov = 256;
+
+} // namespace
+
+SocketWriter::SocketWriter(int fd, qint64 limit, std::function<void()> wakeOwner)
+    : m_limit(limit)
+    , m_wakeOwner(std::move(wakeOwner))
+    , m_fd(fd)
+{
+}
+
+bool SocketWriter::write(const QList<QByteArray> &chunks)
+{
+    std::unique_lock locker(m_mutex);
+    if (m_fd < 0 || broken() || overflowed() || !appendLocked(chunks)) {
+        return false; // the caller finds out which (broken(), overflowed())
+    }
+    if (!m_ownerDraining) {
+        sendLocked();
+    }
+    if (m_queue.empty() || broken()) {
+        return false;
+    }
+    m_ownerDraining = true;
+    return true;
+}
+
+bool SocketWriter::queue(const QList<QByteArray> &chunks)
+{
+    std::unique_lock locker(m_mutex);
+    if (m_fd < 0 || broken() || overflowed()) {
+        return false;
+    }
+    if (!appendLocked(chunks)) {
+        if (m_wakeOwner) {
+            m_wakeOwner(); // to cut the client off
+        }
+        return false;
+    }
+    if (m_ownerDraining || m_listed) {
+        return false; // whoever is to send it will
+    }
+    m_listed = true;
+    return true;
+}
+
+void SocketWriter::flush()
+{
+    std::unique_lock locker(m_mutex);
+    m_listed = false;
+    if (m_fd < 0 || broken() || m_ownerDraining) {
+        return;
+    }
+    sendLocked();
+    if (broken() || !m_queue.empty()) {
+        // The owner reads what the peer sent before it went, or watches for room in the kernel.
+        m_ownerDraining = !broken();
+        if (m_wakeOwner) {
+            m_wakeOwner();
+        }
+    }
+}
+
+bool SocketWriter::drain()
+{
+    std::unique_lock locker(m_mutex);
+    if (m_fd < 0 || broken()) {
+        return true;
+    }
+    sendLocked();
+    if (!m_queue.empty() && !broken()) {
+        m_ownerDraining = true;
+        return false;
+    }
+    m_ownerDraining = false;
+    if (m_queue.empty() && std::exchange(m_shutdownPending, false)) {
+        ::shutdown(m_fd, SHUT_WR);
+    }
+    return true;
+}
+
+void SocketWriter::detach()
+{
+    std::unique_lock locker(m_mutex);
+    m_fd = -1;
+    m_wakeOwner = nullptr;
+    m_queue.clear();
+    m_headOffset = 0;
+    m_unsent.store(0, std::memory_order_relaxed);
+}
+
+void SocketWriter::shutdownWhenEmpty()
+{
+    std::unique_lock locker(m_mutex);
+    if (m_fd < 0 || broken()) {
+        return;
+    }
+    if (m_queue.empty()) {
+        ::shutdown(m_fd, SHUT_WR);
+    } else {
+        m_shutdownPending = true;
+    }
+}
+
+bool SocketWriter::appendLocked(const QList<QByteArray> &chunks)
+{
+    qint64 unsent = m_unsent.load(std::memory_order_relaxed);
+    for (const QByteArray &chunk : chunks) {
+        unsent += chunk.size();
+    }
+    if (unsent > m_limit) {
+        // The owner cuts the client off once it sees overflowed(). What the client would never
+        // read is not kept (but counted in unsent()), and nothing after it may be sent either,
+        // or the client would see a gap.
+        m_overflowed.store(true, std::memory_order_relaxed);
+        m_unsent.store(unsent, std::memory_order_relaxed);
+        return false;
+    }
+    for (const QByteArray &chunk : chunks) {
+        if (!chunk.isEmpty()) {
+            m_queue.push_back(chunk);
+        }
+    }
+    m_unsent.store(unsent, std::memory_order_relaxed);
+    return true;
+}
+
+void SocketWriter::sendLocked()
+{
+    std::array<iovec, MaxIov> parts{};
+    qint64 unsent = m_unsent.load(std::memory_order_relaxed);
+    while (!m_queue.empty()) {
+        std::size_t count = 0;
+        for (auto it = m_queue.cbegin(); it != m_queue.cend() && count < MaxIov; ++it, ++count) {
+            const qsizetype skip = count == 0 ? m_headOffset : 0;
+            parts[count]
+                = {const_cast<char *>(it->constData() + skip), std::size_t(it->size() - skip)};
+        }
+        msghdr message{};
+        message.msg_iov = parts.data();
+        message.msg_iovlen = count;
+        const ssize_t n = ::sendmsg(m_fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                // The peer has gone: nothing queued can reach it.
+                m_broken.store(true, std::memory_order_relaxed);
+                m_queue.clear();
+                m_headOffset = 0;
+                m_shutdownPending = false;
+                unsent = 0;
+            }
+            break;
+        }
+        unsent -= n;
+        qsizetype left = n;
+        while (left > 0) {
+            const qsizetype head = m_queue.front().size() - m_headOffset;
+            if (left < head) {
+                m_headOffset += left;
+                break;
+            }
+            left -= head;
+            m_queue.pop_front();
+            m_headOffset = 0;
+        }
+    }
+    m_unsent.store(unsent, std::memory_order_relaxed);
+}
