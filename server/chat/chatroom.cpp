@@ -801,9 +801,7 @@ void ChatRoom::deliverBatch(const QList<MessageStore::Page> &pages)
         }
     }
     std::unique_lock locker(m_mutex);
-    for (const Event &event : std::as_const(events)) {
-        deliverLocked(event);
-    }
+    deliverLocked(events);
 }
 
 QJsonObject ChatRoom::withUnread(QJsonObject frame, const QHash<QString, int> &unread)
@@ -891,7 +889,7 @@ void ChatRoom::queueLocked(Event event)
         if (event.read) {
             event.frames = answer(*event.read, {});
         }
-        deliverLocked(event);
+        deliverLocked({event});
         return;
     }
     m_pending.append(std::move(event));
@@ -900,59 +898,102 @@ void ChatRoom::queueLocked(Event event)
     }
 }
 
-void ChatRoom::deliverLocked(const Event &event)
+void ChatRoom::deliverLocked(const QList<Event> &events)
 {
-    const auto push = [&event](const Member &member) {
-        pushLocked(member, event);
+    // Each membership's share of the batch is gathered first and pushed once: one lock of its
+    // outbox however many events it gets. A room's seats are listed once per batch, so an event
+    // costs a pass over a flat list, not a lookup of the room in every person's.
+    struct Share
+    {
+        Outbox *outbox = nullptr;
+        qint64 joinSeq = 0; // it gets only events after this
+        QList<QByteArray> frames;
     };
-    if (event.toMember != 0) {
-        const auto member = m_members.constFind(event.toMember);
-        if (member != m_members.constEnd()) {
-            push(*member);
+    std::vector<Share> shares;
+    QHash<qint64, qsizetype> shareOf; // membership -> its share
+    const auto share = [&](qint64 id) {
+        const auto found = shareOf.constFind(id);
+        if (found != shareOf.constEnd()) {
+            return *found;
         }
-        return;
-    }
-    if (!event.room.isEmpty()) {
-        // By person: one membership test each, however many connections it has, and no name
-        // lookup per connection on the broadcast path.
-        for (const Person &person : std::as_const(m_people)) {
-            // In the room since before the event; or the sender itself, whose copy is its
-            // acknowledgement even if it has left the room meanwhile.
-            if (person.rooms.value(event.room, std::numeric_limits<qint64>::max()) < event.seq
-                || person.identity == event.alsoTo) {
-                for (const qint64 id : person.members) {
-                    push(*m_members.constFind(id));
-                }
+        const Member &member = *m_members.constFind(id);
+        shares.push_back({member.outbox, member.joinSeq, {}});
+        shareOf.insert(id, qsizetype(shares.size()) - 1);
+        return qsizetype(shares.size()) - 1;
+    };
+    const auto give = [&shares](qsizetype index, const Event &event) {
+        Share &to = shares[std::size_t(index)];
+        if (to.joinSeq < event.seq) {
+            to.frames.append(event.frames);
+        }
+    };
+    const auto giveIdentity = [&](const QString &identity, const Event &event) {
+        if (const Person *person = personOfIdentityLocked(identity)) {
+            for (const qint64 id : person->members) {
+                give(share(id), event);
             }
         }
-        return;
-    }
-    if (event.to.isEmpty()) {
-        for (const Member &member : std::as_const(m_members)) {
-            push(member);
+    };
+    struct Seat
+    {
+        qint64 enteredAt = 0; // the person gets the room's events sequenced after this
+        qsizetype share = 0;
+    };
+    QHash<QString, std::vector<Seat>> seats; // by room
+    for (const Event &event : events) {
+        if (event.toMember != 0) {
+            if (m_members.contains(event.toMember)) {
+                give(share(event.toMember), event);
+            }
+        } else if (!event.room.isEmpty()) {
+            auto room = seats.find(event.room);
+            if (room == seats.end()) {
+                std::vector<Seat> list;
+                for (const Person &person : std::as_const(m_people)) {
+                    const auto entered = person.rooms.constFind(event.room);
+                    if (entered != person.rooms.constEnd()) {
+                        for (const qint64 id : person.members) {
+                            list.push_back({*entered, share(id)});
+                        }
+                    }
+                }
+                room = seats.insert(event.room, std::move(list));
+            }
+            for (const Seat &seat : std::as_const(*room)) {
+                if (seat.enteredAt < event.seq) {
+                    give(seat.share, event);
+                }
+            }
+            // The sender's copy is its acknowledgement, even if it has left the room since.
+            const Person *sender = personOfIdentityLocked(event.alsoTo);
+            if (sender && sender->identity == event.alsoTo
+                && sender->rooms.value(event.room, std::numeric_limits<qint64>::max())
+                    >= event.seq) {
+                giveIdentity(event.alsoTo, event);
+            }
+        } else if (event.to.isEmpty()) {
+            for (auto member = m_members.cbegin(); member != m_members.cend(); ++member) {
+                give(share(member.key()), event);
+            }
+        } else {
+            giveIdentity(event.to, event);
+            if (!event.alsoTo.isEmpty() && event.alsoTo != event.to) {
+                giveIdentity(event.alsoTo, event);
+            }
         }
-        return;
     }
-    deliverToLocked(event, event.to);
-    if (!event.alsoTo.isEmpty() && event.alsoTo != event.to) {
-        deliverToLocked(event, event.alsoTo);
+    for (const Share &to : shares) {
+        if (!to.frames.isEmpty()) {
+            to.outbox->push(to.frames);
+        }
     }
 }
 
-void ChatRoom::deliverToLocked(const Event &event, const QString &identity)
+const ChatRoom::Person *ChatRoom::personOfIdentityLocked(const QString &identity) const
 {
+    if (identity.isEmpty()) {
+        return nullptr;
+    }
     const auto k = m_identityKeys.constFind(identity);
-    if (k == m_identityKeys.constEnd()) {
-        return;
-    }
-    for (const qint64 id : m_people.constFind(*k)->members) {
-        pushLocked(*m_members.constFind(id), event);
-    }
-}
-
-void ChatRoom::pushLocked(const Member &member, const Event &event)
-{
-    if (member.joinSeq < event.seq) {
-        member.outbox->push(event.frames);
-    }
+    return k == m_identityKeys.constEnd() ? nullptr : &*m_people.constFind(*k);
 }

@@ -268,9 +268,10 @@ private:
     // Queues event for that membership alone (if it is still one).
     void queueForLocked(qint64 member, Event event);
     void queueLocked(Event event);
-    void deliverLocked(const Event &event);
-    void deliverToLocked(const Event &event, const QString &identity);
-    static void pushLocked(const Member &member, const Event &event);
+    // Delivers events, in order, to the memberships each is for.
+    void deliverLocked(const QList<Event> &events);
+    // The person online under identity (or under it as a guest, before registering).
+    const Person *personOfIdentityLocked(const QString &identity) const;
 
     mutable std::mutex m_mutex;
     QMap<QString, Person> m_people; // keyed by case-folded name, so in the users' order
