@@ -90,6 +90,7 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     const qint64 id = ++m_lastMember;
     person->members.append(id);
     m_members.insert(id, Member{k, newcomer.outbox, m_lastSeq, newcomer.revoke});
+    m_seats.clear();
     QString motd = m_motd;
     motd.replace("{name}"_L1, person->name);
     const Joined joined{ErrorCode::None, id, usersLocked(), int(m_people.size()), m_lastId, motd};
@@ -126,6 +127,7 @@ void ChatRoom::leave(qint64 member, const QString &reason)
     }
     const auto person = m_people.find(found->key);
     m_members.erase(found);
+    m_seats.clear();
     person->members.removeOne(member);
     if (!person->members.isEmpty()) {
         return; // still online through another connection
@@ -322,6 +324,7 @@ void ChatRoom::enterLocked(Person &person, const QString &room, Event changes)
     const bool entering = !person.rooms.contains(room);
     if (entering) {
         person.rooms.insert(room, m_lastSeq);
+        m_seats.clear();
         ++m_roomSizes[room];
         if (person.identity.startsWith(u"a:"_s)) {
             m_directory.addAccount(room, person.identity);
@@ -459,6 +462,7 @@ Protocol::ErrorCode ChatRoom::partRoom(qint64 member, const QString &room)
         return ErrorCode::NotMember;
     }
     person.rooms.remove(k);
+    m_seats.clear();
     leftRoomLocked(k);
     // Its own connections hear of it too.
     announceLocked(person, k, u"part"_s, person.identity);
@@ -901,67 +905,42 @@ void ChatRoom::queueLocked(Event event)
 void ChatRoom::deliverLocked(const QList<Event> &events)
 {
     // Each membership's share of the batch is gathered first and pushed once: one lock of its
-    // outbox however many events it gets. A room's seats are listed once per batch, so an event
-    // costs a pass over a flat list, not a lookup of the room in every person's.
+    // outbox however many events it gets. An event for a room walks the room's seats, a flat
+    // list kept until someone comes, goes, joins or parts, instead of looking the room up in
+    // every person's rooms.
     struct Share
     {
-        Outbox *outbox = nullptr;
-        qint64 joinSeq = 0; // it gets only events after this
+        const Member *member = nullptr;
         QList<QByteArray> frames;
     };
     std::vector<Share> shares;
-    QHash<qint64, qsizetype> shareOf; // membership -> its share
-    const auto share = [&](qint64 id) {
-        const auto found = shareOf.constFind(id);
-        if (found != shareOf.constEnd()) {
-            return *found;
+    const auto give = [&shares](const Member &member, const Event &event) {
+        if (member.joinSeq >= event.seq) {
+            return;
         }
-        const Member &member = *m_members.constFind(id);
-        shares.push_back({member.outbox, member.joinSeq, {}});
-        shareOf.insert(id, qsizetype(shares.size()) - 1);
-        return qsizetype(shares.size()) - 1;
-    };
-    const auto give = [&shares](qsizetype index, const Event &event) {
-        Share &to = shares[std::size_t(index)];
-        if (to.joinSeq < event.seq) {
-            to.frames.append(event.frames);
+        if (member.share < 0) {
+            member.share = qsizetype(shares.size());
+            shares.push_back({&member, {}});
         }
+        shares[std::size_t(member.share)].frames.append(event.frames);
     };
     const auto giveIdentity = [&](const QString &identity, const Event &event) {
         if (const Person *person = personOfIdentityLocked(identity)) {
             for (const qint64 id : person->members) {
-                give(share(id), event);
+                give(*m_members.constFind(id), event);
             }
         }
     };
-    struct Seat
-    {
-        qint64 enteredAt = 0; // the person gets the room's events sequenced after this
-        qsizetype share = 0;
-    };
-    QHash<QString, std::vector<Seat>> seats; // by room
     for (const Event &event : events) {
         if (event.toMember != 0) {
-            if (m_members.contains(event.toMember)) {
-                give(share(event.toMember), event);
+            const auto member = m_members.constFind(event.toMember);
+            if (member != m_members.constEnd()) {
+                give(*member, event);
             }
         } else if (!event.room.isEmpty()) {
-            auto room = seats.find(event.room);
-            if (room == seats.end()) {
-                std::vector<Seat> list;
-                for (const Person &person : std::as_const(m_people)) {
-                    const auto entered = person.rooms.constFind(event.room);
-                    if (entered != person.rooms.constEnd()) {
-                        for (const qint64 id : person.members) {
-                            list.push_back({*entered, share(id)});
-                        }
-                    }
-                }
-                room = seats.insert(event.room, std::move(list));
-            }
-            for (const Seat &seat : std::as_const(*room)) {
+            for (const Seat &seat : seatsLocked(event.room)) {
                 if (seat.enteredAt < event.seq) {
-                    give(seat.share, event);
+                    give(*seat.member, event);
                 }
             }
             // The sender's copy is its acknowledgement, even if it has left the room since.
@@ -972,8 +951,8 @@ void ChatRoom::deliverLocked(const QList<Event> &events)
                 giveIdentity(event.alsoTo, event);
             }
         } else if (event.to.isEmpty()) {
-            for (auto member = m_members.cbegin(); member != m_members.cend(); ++member) {
-                give(share(member.key()), event);
+            for (const Member &member : std::as_const(m_members)) {
+                give(member, event);
             }
         } else {
             giveIdentity(event.to, event);
@@ -982,11 +961,28 @@ void ChatRoom::deliverLocked(const QList<Event> &events)
             }
         }
     }
-    for (const Share &to : shares) {
-        if (!to.frames.isEmpty()) {
-            to.outbox->push(to.frames);
-        }
+    for (const Share &share : shares) {
+        share.member->share = -1;
+        share.member->outbox->push(share.frames);
     }
+}
+
+const std::vector<ChatRoom::Seat> &ChatRoom::seatsLocked(const QString &room)
+{
+    auto seats = m_seats.find(room);
+    if (seats == m_seats.end()) {
+        std::vector<Seat> list;
+        for (const Person &person : std::as_const(m_people)) {
+            const auto entered = person.rooms.constFind(room);
+            if (entered != person.rooms.constEnd()) {
+                for (const qint64 id : person.members) {
+                    list.push_back({&*m_members.constFind(id), *entered});
+                }
+            }
+        }
+        seats = m_seats.insert(room, std::move(list));
+    }
+    return *seats;
 }
 
 const ChatRoom::Person *ChatRoom::personOfIdentityLocked(const QString &identity) const

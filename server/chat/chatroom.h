@@ -17,6 +17,7 @@
 #include <limits>
 #include <mutex>
 #include <optional>
+#include <vector>
 
 class Outbox;
 
@@ -230,6 +231,13 @@ private:
         Outbox *outbox = nullptr;
         qint64 joinSeq = 0; // receives only events after this
         std::function<void()> revoke;
+        mutable qsizetype share = -1; // deliverLocked's, during a batch
+    };
+    // A membership in a room, as deliverLocked walks it.
+    struct Seat
+    {
+        const Member *member = nullptr; // valid until m_members changes (m_seats is cleared)
+        qint64 enteredAt = 0; // its person gets the room's events sequenced after this
     };
     static Event bytesEvent(const QByteArray &frame); // frame encoded already
     static Event frameEvent(const QJsonObject &frame);
@@ -272,11 +280,14 @@ private:
     void deliverLocked(const QList<Event> &events);
     // The person online under identity (or under it as a guest, before registering).
     const Person *personOfIdentityLocked(const QString &identity) const;
+    // The room's seats (a key), listed again after any change of who is online or where.
+    const std::vector<Seat> &seatsLocked(const QString &room);
 
     mutable std::mutex m_mutex;
     QMap<QString, Person> m_people; // keyed by case-folded name, so in the users' order
     QHash<QString, QString> m_identityKeys; // identity -> its person's key
     QHash<qint64, Member> m_members;
+    QHash<QString, std::vector<Seat>> m_seats; // by room; cleared whenever people or rooms change
     QString m_motd;
     const int m_presenceLimit;
     const int m_presenceBatch;
