@@ -71,7 +71,7 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
         return {ErrorCode::NameTaken, 0, {}, 0, 0, {}};
     }
     if (person == m_people.end()) {
-        QHash<QString, qint64> rooms;
+        QMap<QString, qint64> rooms;
         const QSet<QString> keys = newcomer.account
             ? m_directory.roomsOf(newcomer.identity)
             : QSet<QString>{QString::fromLatin1(Protocol::DefaultRoom)};

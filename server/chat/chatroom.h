@@ -223,7 +223,8 @@ private:
         QList<qint64> members; // its connections, oldest first
         // The keys of the rooms it is in, each with the sequence number it entered at: it gets
         // a room's events sequenced after that only.
-        QHash<QString, qint64> rooms;
+        // (A map: most people are in a room or two, and a hash reserves room for dozens.)
+        QMap<QString, qint64> rooms;
     };
     struct Member
     {

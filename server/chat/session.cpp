@@ -14,6 +14,7 @@
 #include "workerhost.h"
 
 #include <QPointer>
+#include <QTimerEvent>
 
 using Protocol::ErrorCode;
 using Protocol::FrameType;
@@ -103,9 +104,6 @@ Session::Session(qintptr descriptor, const ServerContext &context, WorkerHost *h
     , m_chatGuard(context.settings.chatRate, context.settings.chatBurst)
     , m_historyGuard(context.settings.historyRate, context.settings.historyBurst)
     , m_pasteGuard(context.settings.chatRate, context.settings.chatBurst)
-    , m_pasteTimer(this)
-    , m_idleTimer(this)
-    , m_helloTimer(this)
 {
 }
 
@@ -134,7 +132,7 @@ void Session::start()
         m_receivedAny = true;
         m_pinged = false; // anything at all shows the peer is alive
         if (m_idleTimer.isActive()) {
-            m_idleTimer.start();
+            m_idleTimer.start(m_context.settings.idleTimeoutMs, this);
         }
     });
     connect(m_connection, &Connection::frameTooLarge, this, &Session::onFrameTooLarge);
@@ -143,21 +141,7 @@ void Session::start()
     connect(m_connection, &Connection::inputEnded, this, &Session::onInputEnded);
     connect(m_connection, &Connection::closed, this, &Session::onClosed);
 
-    // Slowloris: a connection that never registers gives its place back.
-    m_helloTimer.setSingleShot(true);
-    m_helloTimer.setInterval(settings.helloTimeoutMs);
-    connect(&m_helloTimer, &QTimer::timeout, this, [this] {
-        if (m_state == State::AwaitingHello || m_state == State::Authenticating) {
-            const double seconds = helloAllowanceMs() / 1000.0;
-            sendError(ErrorCode::NotRegistered,
-                wire().forPeople()
-                    ? u"no hello within %1 s: connect again, and type your name sooner"_s.arg(
-                        seconds)
-                    : u"no hello within %1 s; closing"_s.arg(seconds));
-            closeWithBye(u"timeout"_s, u"timeout"_s);
-        }
-    });
-    m_helloTimer.start();
+    m_helloTimer.start(settings.helloTimeoutMs, this);
     QTimer::singleShot(NamePromptDelay, this, [this] {
         if (!m_wire && !m_receivedAny && m_state == State::AwaitingHello) {
             m_prompted = true;
@@ -165,17 +149,39 @@ void Session::start()
             givePersonTime();
         }
     });
-    m_pasteTimer.setSingleShot(true);
-    m_pasteTimer.setInterval(PasteGuard::QuietMs);
-    connect(&m_pasteTimer, &QTimer::timeout, this, [this] {
+    if (settings.idleTimeoutMs > 0) {
+        m_idleTimer.start(settings.idleTimeoutMs, this);
+    }
+}
+
+void Session::timerEvent(QTimerEvent *event)
+{
+    const int id = event->timerId();
+    if (id == m_helloTimer.timerId()) {
+        m_helloTimer.stop();
+        onHelloTimeout();
+    } else if (id == m_pasteTimer.timerId()) {
+        m_pasteTimer.stop();
         if (const auto ended = m_pasteGuard.end()) {
             onPasteEnded(*ended);
         }
-    });
-    if (settings.idleTimeoutMs > 0) {
-        m_idleTimer.setInterval(settings.idleTimeoutMs);
-        connect(&m_idleTimer, &QTimer::timeout, this, &Session::onIdle);
-        m_idleTimer.start();
+    } else if (id == m_idleTimer.timerId()) {
+        onIdle();
+    } else {
+        QObject::timerEvent(event);
+    }
+}
+
+void Session::onHelloTimeout()
+{
+    // Slowloris: a connection that never registers gives its place back.
+    if (m_state == State::AwaitingHello || m_state == State::Authenticating) {
+        const double seconds = helloAllowanceMs() / 1000.0;
+        sendError(ErrorCode::NotRegistered,
+            wire().forPeople()
+                ? u"no hello within %1 s: connect again, and type your name sooner"_s.arg(seconds)
+                : u"no hello within %1 s; closing"_s.arg(seconds));
+        closeWithBye(u"timeout"_s, u"timeout"_s);
     }
 }
 
@@ -203,7 +209,8 @@ void Session::givePersonTime()
     if (std::exchange(m_personTime, true) || !m_helloTimer.isActive()) {
         return;
     }
-    m_helloTimer.start(int(std::max<qint64>(0, helloAllowanceMs() - m_connectedFor.elapsed())));
+    m_helloTimer.start(
+        int(std::max<qint64>(0, helloAllowanceMs() - m_connectedFor.elapsed())), this);
 }
 
 qint64 Session::helloAllowanceMs() const
@@ -265,7 +272,7 @@ void Session::handleLine(const QByteArray &line)
                 return; // disconnected for flooding
             }
         }
-        m_pasteTimer.start();
+        m_pasteTimer.start(PasteGuard::QuietMs, this);
     }
     const WireFormat::Decoded decoded = m_wire->decode(
         line, {m_state == State::Registered, m_services.openQuestion(), m_passwordFor, m_room});
@@ -321,7 +328,7 @@ void Session::onHello(const QJsonObject &frame)
                 // once: asking again and again must not keep a connection unregistered.
                 m_passwordFor = frame.value("name"_L1).toString();
                 if (!std::exchange(m_helloExtended, true)) {
-                    m_helloTimer.start(int(helloAllowanceMs()));
+                    m_helloTimer.start(int(helloAllowanceMs()), this);
                 }
             }
             onSignedIn(outcome, since);

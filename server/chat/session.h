@@ -11,10 +11,10 @@
 #include "servicedesk.h"
 #include "wireformat.h"
 
+#include <QBasicTimer>
 #include <QElapsedTimer>
 #include <QJsonObject>
 #include <QObject>
-#include <QTimer>
 
 #include <array>
 #include <memory>
@@ -124,6 +124,8 @@ private:
     // A person who joins sees the last lines said in general, marked as earlier.
     void showRecentHistory();
     void onIdle();
+    void onHelloTimeout();
+    void timerEvent(QTimerEvent *event) override;
     void onFrameTooLarge(qsizetype maxBytes);
     void onFrameTimedOut();
     void onOverloaded(qint64 unsentBytes);
@@ -152,10 +154,12 @@ private:
     FloodGuard m_chatGuard;
     FloodGuard m_historyGuard;
     PasteGuard m_pasteGuard; // instead of m_chatGuard, for a person
-    QTimer m_pasteTimer; // a paste ends when the lines stop for PasteGuard::QuietMs
+    // QBasicTimers (timerEvent): a QTimer is an object and a connection per client, and an
+    // idle client has no timer running.
+    QBasicTimer m_pasteTimer; // a paste ends when the lines stop for PasteGuard::QuietMs
     QElapsedTimer m_connectedFor;
-    QTimer m_idleTimer;
-    QTimer m_helloTimer; // to register, from connecting (or from being asked for a password)
+    QBasicTimer m_idleTimer;
+    QBasicTimer m_helloTimer; // to register, from connecting (or from being asked for a password)
     State m_state = State::AwaitingHello;
     Authenticator *m_authenticator = nullptr;
     Authenticator::Identity m_identity; // set once registered

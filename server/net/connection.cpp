@@ -5,6 +5,9 @@
 #include "tcptransport.h"
 #include "tlstransport.h"
 
+#include <QTimer>
+#include <QTimerEvent>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -28,17 +31,20 @@ Connection::Connection(
     , m_tls(tls)
     , m_readPauseBytes(std::min(ReadPauseBytes, limits.maxPendingBytes / 2))
     , m_reader(limits.maxFrameBytes)
-    , m_frameTimer(this)
-    , m_acknowledgeTimer(this)
 {
-    m_acknowledgeTimer.setInterval(AcknowledgeCheck);
-    connect(&m_acknowledgeTimer, &QTimer::timeout, this, &Connection::resetIfAcknowledged);
-    m_frameTimer.setSingleShot(true);
-    m_frameTimer.setInterval(m_limits.frameTimeout);
-    connect(&m_frameTimer, &QTimer::timeout, this, [this] {
+}
+
+void Connection::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() == m_frameTimer.timerId()) {
+        m_frameTimer.stop();
         m_stopped = true;
         emit frameTimedOut();
-    });
+    } else if (event->timerId() == m_acknowledgeTimer.timerId()) {
+        resetIfAcknowledged();
+    } else {
+        QObject::timerEvent(event);
+    }
 }
 
 Connection::~Connection() = default;
@@ -162,7 +168,7 @@ void Connection::deliverLines()
     if (m_reader.bufferedBytes() == 0) {
         m_frameTimer.stop();
     } else if (!m_frameTimer.isActive()) {
-        m_frameTimer.start();
+        m_frameTimer.start(int(m_limits.frameTimeout.count()), this);
     }
 }
 
@@ -220,7 +226,7 @@ void Connection::onDrained()
         while (!m_transport->read(ReadChunkBytes).isEmpty()) { }
         if (m_resetWhenRead) {
             if (!m_acknowledgeTimer.isActive()) {
-                m_acknowledgeTimer.start();
+                m_acknowledgeTimer.start(int(AcknowledgeCheck.count()), this);
             }
             return;
         }

@@ -2,9 +2,9 @@
 
 #include "framereader.h"
 
+#include <QBasicTimer>
 #include <QObject>
 #include <QSslConfiguration>
-#include <QTimer>
 
 #include <chrono>
 #include <memory>
@@ -108,8 +108,11 @@ private:
     const qint64 m_readPauseBytes;
     Transport *m_transport = nullptr;
     FrameReader m_reader;
-    QTimer m_frameTimer;
-    QTimer m_acknowledgeTimer; // Ending::ResetWhenRead: checks whether the peer has it all
+    void timerEvent(QTimerEvent *event) override;
+
+    // QBasicTimers (timerEvent): no object and no connection per client.
+    QBasicTimer m_frameTimer;
+    QBasicTimer m_acknowledgeTimer; // Ending::ResetWhenRead: checks whether the peer has it all
     QString m_peer;
     bool m_stopped = false; // no more lines: overflow, timeout or closing
     bool m_inputEnded = false;

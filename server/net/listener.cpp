@@ -8,6 +8,7 @@
 #include "workerhost.h"
 
 #include <QThread>
+#include <QTimerEvent>
 
 #include <sys/socket.h>
 #ifdef __GLIBC__
@@ -23,6 +24,8 @@ namespace {
 // A worker's event loop needs little stack; the default 8 MiB only costs address space, but
 // thousands of threads add up.
 constexpr uint WorkerStackBytes = 512 * 1024;
+// How long after clients come or go the memory they freed is given back (trimSoon).
+constexpr int TrimDelayMs = 1000;
 // Thousands of clients may connect at once; Qt's default backlog of 50 would drop SYNs.
 constexpr int ListenBacklog = 4096;
 
@@ -114,10 +117,35 @@ void Listener::incomingConnection(qintptr descriptor)
         client->start();
     });
     m_clients.insert(client, {address, host});
+    trimSoon();
     if (!m_pool.isEmpty()) {
         ++m_hostLoad[host];
     }
     ++m_perAddress[address];
+}
+
+void Listener::trimSoon()
+{
+#ifdef __GLIBC__
+    // Connecting and leaving in numbers leaves freed memory behind (welcomes with their lists of
+    // names, buffers, worker threads' arenas); a second after such a change it goes back to the
+    // system instead of holding the high-water mark forever. At most once a second.
+    if (!m_trimTimer.isActive()) {
+        m_trimTimer.start(TrimDelayMs, this);
+    }
+#endif
+}
+
+void Listener::timerEvent(QTimerEvent *event)
+{
+    if (event->timerId() != m_trimTimer.timerId()) {
+        QTcpServer::timerEvent(event);
+        return;
+    }
+    m_trimTimer.stop();
+#ifdef __GLIBC__
+    ::malloc_trim(0);
+#endif
 }
 
 WorkerHost *Listener::hostForNewConnection()
@@ -171,12 +199,6 @@ void Listener::onClientDestroyed(QObject *client)
     if (!m_pool.isEmpty()) {
         --m_hostLoad[gone.host];
     }
-#ifdef __GLIBC__
-    // Worker threads had malloc arenas of their own; once nobody is connected, give what they
-    // freed back to the system instead of holding the high-water mark forever.
-    if (m_clients.isEmpty()) {
-        ::malloc_trim(0);
-    }
-#endif
+    trimSoon();
     emit clientFinished();
 }

@@ -3,6 +3,7 @@
 #include "connection.h"
 #include "protocol.h"
 
+#include <QBasicTimer>
 #include <QHash>
 #include <QSet>
 #include <QTcpServer>
@@ -54,6 +55,9 @@ private:
     void refuse(qintptr descriptor, Protocol::ErrorCode code, const QString &message);
     WorkerHost *hostForNewConnection();
     void onClientDestroyed(QObject *client);
+    // Gives freed memory back to the system a moment after clients came or went.
+    void trimSoon();
+    void timerEvent(QTimerEvent *event) override;
 
     const Options m_options;
     const Factory m_factory;
@@ -68,4 +72,5 @@ private:
     QHash<QObject *, Client> m_clients;
     QHash<WorkerHost *, int> m_hostLoad; // clients per pool host
     QHash<QString, int> m_perAddress;
+    QBasicTimer m_trimTimer;
 };
