@@ -202,8 +202,20 @@ public:
         return double(nowNs() - start) / 1e9;
     }
 
+    // How the generator reads between publishing.
+    enum class Reading {
+        // Everything ready, then a 1 ms pause: lines gather, as in any busy client, so reading
+        // costs the generator about one syscall per socket a millisecond, not one per line.
+        // For capacity: the generator spends little, but adds up to a few ms to each latency.
+        Gathered,
+        // Each line as soon as it lands, waiting in epoll until the next publication is due.
+        // For latency: the generator adds microseconds, not milliseconds, but costs a syscall
+        // per delivery, so it is used at modest rates only.
+        Eager,
+    };
+
     // Publishes at `rate` messages a second for `seconds`, then waits for the deliveries.
-    RunResult run(double rate, double seconds)
+    RunResult run(double rate, double seconds, Reading reading = Reading::Gathered)
     {
         ++m_step;
         m_histogram.clear();
@@ -224,10 +236,13 @@ public:
                 publish(m_publishers[next], now);
                 next = (next + 1) % m_publishers.size();
             }
-            // Reading every socket the moment one line lands would cost the generator a
-            // syscall per delivery; a 1 ms pause lets lines gather, as in any busy client.
-            pump(0);
-            usleep(1000);
+            if (reading == Reading::Eager) {
+                const auto nextDue = start + int64_t(double(sent + 1) * 1e9 / rate);
+                pumpFor(std::clamp<int64_t>(nextDue - nowNs(), 0, 1'000'000));
+            } else {
+                pump(0);
+                usleep(1000);
+            }
         }
         result.sent = sent;
         result.expected = sent * uint64_t(m_receivers);
@@ -345,12 +360,30 @@ private:
         }
     }
 
+    // Handles what becomes ready within timeoutNs, as soon as it does.
+    void pumpFor(int64_t timeoutNs)
+    {
+        const int64_t until = nowNs() + timeoutNs;
+        do {
+            const int64_t left = std::max<int64_t>(0, until - nowNs());
+            const timespec timeout{time_t(left / 1'000'000'000), long(left % 1'000'000'000)};
+            epoll_event events[MaxEvents];
+            handle(events, epoll_pwait2(m_epoll, events, MaxEvents, &timeout, nullptr));
+        } while (nowNs() < until);
+    }
+
     static constexpr int MaxEvents = 512;
 
     int pumpOnce(int timeoutMs)
     {
         epoll_event events[MaxEvents];
         const int n = epoll_wait(m_epoll, events, MaxEvents, timeoutMs);
+        handle(events, n);
+        return n;
+    }
+
+    void handle(const epoll_event *events, int n)
+    {
         for (int i = 0; i < n; ++i) {
             const int index = int(events[i].data.u32);
             Conn &c = m_conns[size_t(index)];
@@ -366,7 +399,6 @@ private:
                 receive(c);
             }
         }
-        return n;
     }
 
     void drop(Conn &c)
@@ -676,6 +708,7 @@ struct Options
     std::vector<std::string> targets{"threads", "pool", "redis", "self"};
     int poolThreads = 2;
     std::vector<std::string> serverArgs;
+    bool latencyOnly = false; // connect, memory and the latency probe; no capacity sweep
 };
 
 std::vector<int> parseList(const char *text)
@@ -717,6 +750,7 @@ void usage()
     std::printf("usage: natter-bench [--clients 10,100,1000,10000] [--publishers 4] [--seconds 3]\n"
                 "                    [--targets threads,pool,redis,self] [--pool-threads 2]\n"
                 "                    [--natter PATH] [--redis PATH] [--server-arg ARG]...\n"
+                "                    [--latency-only]\n"
                 "Sweeps the publish rate upward for each client count and target and prints the\n"
                 "capacity: the highest delivery rate with >= 99.9%% delivered and p99 <= 25 ms.\n");
 }
@@ -751,6 +785,8 @@ int main(int argc, char **argv)
             options.redis = value();
         } else if (arg == "--server-arg") {
             options.serverArgs.emplace_back(value());
+        } else if (arg == "--latency-only") {
+            options.latencyOnly = true;
         } else if (arg == "--help" || arg == "-h") {
             usage();
             return 0;
@@ -844,7 +880,7 @@ int main(int argc, char **argv)
 
             // Latency at a modest load: 1,000 msg/s (N <= 1,000), else 5 broadcasts a second.
             const double probeRate = n <= 1000 ? 1000.0 : 5.0;
-            RunResult probe = load.run(probeRate, options.seconds);
+            RunResult probe = load.run(probeRate, options.seconds, Load::Reading::Eager);
             std::printf("  latency at %.0f msg/s: %.0f deliveries/s, %.3f%% arrived, "
                         "p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
                 probeRate, probe.deliveriesPerSecond(), 100 * probe.fraction(), probe.p50,
@@ -853,7 +889,7 @@ int main(int argc, char **argv)
 
             double capacity = 0;
             RunResult best;
-            for (const double deliveries : ladder) {
+            for (const double deliveries : options.latencyOnly ? std::vector<double>{} : ladder) {
                 const double rate = deliveries / n;
                 if (rate < options.publishers) {
                     continue;
