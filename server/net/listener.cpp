@@ -10,6 +10,7 @@
 #include <QThread>
 #include <QTimerEvent>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -24,6 +25,9 @@ namespace {
 // A worker's event loop needs little stack; the default 8 MiB only costs address space, but
 // thousands of threads add up.
 constexpr uint WorkerStackBytes = 512 * 1024;
+// Descriptors kept for everything but clients: the database and its journal, the log, a
+// refusal's socket, the store's and the lanes' event loops.
+constexpr int SpareDescriptors = 64;
 // How long after clients come or go the memory they freed is given back (trimSoon).
 constexpr int TrimDelayMs = 1000;
 // Thousands of clients may connect at once; Qt's default backlog of 50 would drop SYNs.
@@ -47,6 +51,10 @@ Listener::Listener(Options options, Factory factory, QObject *parent)
     , m_options(std::move(options))
     , m_factory(std::move(factory))
 {
+    rlimit files{};
+    if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
+        m_descriptorLimit = qintptr(std::min<rlim_t>(files.rlim_cur, 1 << 30));
+    }
 }
 
 Listener::~Listener()
@@ -89,6 +97,16 @@ void Listener::incomingConnection(qintptr descriptor)
         qCWarning(lcNet) << "refusing a connection: already serving" << m_clients.size();
         refuse(descriptor, ErrorCode::ServerFull,
             u"the server is full (%1 connections); try again later"_s.arg(m_clients.size()));
+        return;
+    }
+    // Descriptors are numbered from the lowest free one, so a new one's number is about how many
+    // are in use. A thread of its own costs a client another (its event loop's), and a thread
+    // that cannot get one aborts the process: refuse while there is room to say why.
+    if (descriptor >= m_descriptorLimit - SpareDescriptors) {
+        qCWarning(lcNet) << "refusing a connection: descriptor" << descriptor << "of at most"
+                         << m_descriptorLimit << "(raise the open files limit, ulimit -n)";
+        refuse(descriptor, ErrorCode::ServerFull,
+            u"the server is full (out of file descriptors); try again later"_s);
         return;
     }
     const QString address = peerAddress(descriptor);

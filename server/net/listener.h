@@ -73,4 +73,5 @@ private:
     QHash<WorkerHost *, int> m_hostLoad; // clients per pool host
     QHash<QString, int> m_perAddress;
     QBasicTimer m_trimTimer;
+    qintptr m_descriptorLimit = 1 << 30; // RLIMIT_NOFILE when the listener was made
 };

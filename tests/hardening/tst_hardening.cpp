@@ -24,6 +24,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -49,6 +50,7 @@ private slots:
     void shutdownIsPromptWithIdleClients();
     void bomBeforeJsonIsJson();
     void loneSurrogateNeverEchoed();
+    void outOfDescriptorsRefusesAndSurvives();
 };
 
 namespace {
@@ -108,6 +110,13 @@ public:
                 inherited.isEmpty() ? m_asanOptions : inherited + u':' + m_asanOptions);
         }
         m_process.setProcessEnvironment(environment);
+        if (m_descriptorLimit > 0) {
+            const rlim_t limit = rlim_t(m_descriptorLimit);
+            m_process.setChildProcessModifier([limit] {
+                const rlimit files{limit, limit};
+                ::setrlimit(RLIMIT_NOFILE, &files);
+            });
+        }
         m_process.setStandardErrorFile(logPath());
         m_process.start(QStringLiteral(NATTER_SERVER_BINARY), arguments);
         const bool ready = QTest::qWaitFor(
@@ -143,6 +152,8 @@ public:
 
     qint64 pid() const { return m_process.processId(); }
     QProcess &process() { return m_process; }
+    // The child's open files limit, soft and hard (before start()).
+    void setDescriptorLimit(int limit) { m_descriptorLimit = limit; }
     bool isRunning() const { return m_process.state() != QProcess::NotRunning; }
 
     // The resident set (VmRSS) in KiB, or -1.
@@ -165,6 +176,7 @@ private:
 
     QTemporaryDir m_dir;
     QProcess m_process;
+    int m_descriptorLimit = 0;
     QString m_asanOptions;
 };
 
@@ -985,6 +997,48 @@ void tst_Hardening::loneSurrogateNeverEchoed()
         qInfo().noquote() << "reply:" << printable(line);
     }
     QVERIFY2(problems.isEmpty(), qPrintable(problems.join(u"; "_s)));
+}
+
+// A server that runs out of descriptors (each client costs one, and its thread's event loop
+// another) must refuse politely, not abort: Qt aborts a thread that cannot get its event loop's
+// descriptor. With the limit at 160, some of 100 clients are refused with server_full; the
+// server stays up, and serves again once clients leave.
+void tst_Hardening::outOfDescriptorsRefusesAndSurvives()
+{
+    ServerProcess server;
+    server.setDescriptorLimit(160);
+    const quint16 port = server.start({u"--max-per-ip"_s, u"1000"_s});
+    QVERIFY2(port != 0, qPrintable(server.failure()));
+    std::vector<std::unique_ptr<RawClient>> clients;
+    int joined = 0;
+    int refused = 0;
+    for (int i = 0; i < 100; ++i) {
+        auto client = std::make_unique<RawClient>(u"c%1"_s.arg(i));
+        QVERIFY(client->connectTo(port));
+        QVERIFY(client->sendHello());
+        QVERIFY(waitUntil({client.get()}, 20000,
+            [&] { return !client->framesOf(u"welcome"_s).isEmpty() || client->closed(); }));
+        if (client->framesOf(u"welcome"_s).isEmpty()) {
+            const QList<QJsonObject> errors = client->framesOf(u"error"_s);
+            QVERIFY2(!errors.isEmpty(), qPrintable(client->describe()));
+            QCOMPARE(errors.first().value("code"_L1).toString(), u"server_full"_s);
+            ++refused;
+        } else {
+            ++joined;
+        }
+        clients.push_back(std::move(client));
+    }
+    QVERIFY2(refused > 0 && joined > 20,
+        qPrintable(u"%1 joined, %2 refused"_s.arg(joined).arg(refused)));
+    QVERIFY(server.isRunning());
+    clients.clear(); // everyone leaves; the server closes their descriptors soon after
+    bool servedAgain = false;
+    for (int attempt = 0; attempt < 100 && !servedAgain; ++attempt) {
+        RawClient probe(u"probe%1"_s.arg(attempt));
+        servedAgain = probe.join(port);
+    }
+    QVERIFY(servedAgain);
+    QVERIFY(server.isRunning());
 }
 
 QTEST_GUILESS_MAIN(tst_Hardening)
