@@ -130,6 +130,7 @@ void Session::start()
     connect(m_connection, &Connection::lineReceived, this, &Session::handleLine);
     connect(m_connection, &Connection::activity, this, [this] {
         m_receivedAny = true;
+        m_promptTimer.stop(); // it said something: nobody is asked their name
         m_pinged = false; // anything at all shows the peer is alive
         if (m_idleTimer.isActive()) {
             m_idleTimer.start(m_context.settings.idleTimeoutMs, this);
@@ -142,13 +143,7 @@ void Session::start()
     connect(m_connection, &Connection::closed, this, &Session::onClosed);
 
     m_helloTimer.start(settings.helloTimeoutMs, this);
-    QTimer::singleShot(NamePromptDelay, this, [this] {
-        if (!m_wire && !m_receivedAny && m_state == State::AwaitingHello) {
-            m_prompted = true;
-            m_connection->write(WireFormat::namePrompt());
-            givePersonTime();
-        }
-    });
+    m_promptTimer.start(int(NamePromptDelay.count()), this);
     if (settings.idleTimeoutMs > 0) {
         m_idleTimer.start(settings.idleTimeoutMs, this);
     }
@@ -164,6 +159,13 @@ void Session::timerEvent(QTimerEvent *event)
         m_pasteTimer.stop();
         if (const auto ended = m_pasteGuard.end()) {
             onPasteEnded(*ended);
+        }
+    } else if (id == m_promptTimer.timerId()) {
+        m_promptTimer.stop();
+        if (!m_wire && !m_receivedAny && m_state == State::AwaitingHello) {
+            m_prompted = true;
+            m_connection->write(WireFormat::namePrompt());
+            givePersonTime();
         }
     } else if (id == m_idleTimer.timerId()) {
         onIdle();

@@ -159,6 +159,7 @@ private:
     QBasicTimer m_pasteTimer; // a paste ends when the lines stop for PasteGuard::QuietMs
     QElapsedTimer m_connectedFor;
     QBasicTimer m_idleTimer;
+    QBasicTimer m_promptTimer; // silent since connecting: a person at nc is asked their name
     QBasicTimer m_helloTimer; // to register, from connecting (or from being asked for a password)
     State m_state = State::AwaitingHello;
     Authenticator *m_authenticator = nullptr;

@@ -27,7 +27,7 @@ bool SocketWriter::write(const QList<QByteArray> &chunks)
     if (!m_ownerDraining) {
         sendLocked();
     }
-    if (m_queue.empty() || broken()) {
+    if (m_queue.isEmpty() || broken()) {
         return false;
     }
     m_ownerDraining = true;
@@ -61,7 +61,7 @@ void SocketWriter::flush()
         return;
     }
     sendLocked();
-    if (broken() || !m_queue.empty()) {
+    if (broken() || !m_queue.isEmpty()) {
         // The owner reads what the peer sent before it went, or watches for room in the kernel.
         m_ownerDraining = !broken();
         if (m_wakeOwner) {
@@ -77,12 +77,12 @@ bool SocketWriter::drain()
         return true;
     }
     sendLocked();
-    if (!m_queue.empty() && !broken()) {
+    if (!m_queue.isEmpty() && !broken()) {
         m_ownerDraining = true;
         return false;
     }
     m_ownerDraining = false;
-    if (m_queue.empty() && std::exchange(m_shutdownPending, false)) {
+    if (m_queue.isEmpty() && std::exchange(m_shutdownPending, false)) {
         ::shutdown(m_fd, SHUT_WR);
     }
     return true;
@@ -104,7 +104,7 @@ void SocketWriter::shutdownWhenEmpty()
     if (m_fd < 0 || broken()) {
         return;
     }
-    if (m_queue.empty()) {
+    if (m_queue.isEmpty()) {
         ::shutdown(m_fd, SHUT_WR);
     } else {
         m_shutdownPending = true;
@@ -127,7 +127,7 @@ bool SocketWriter::appendLocked(const QList<QByteArray> &chunks)
     }
     for (const QByteArray &chunk : chunks) {
         if (!chunk.isEmpty()) {
-            m_queue.push_back(chunk);
+            m_queue.append(chunk);
         }
     }
     m_unsent.store(unsent, std::memory_order_relaxed);
@@ -138,7 +138,7 @@ void SocketWriter::sendLocked()
 {
     std::array<iovec, MaxIov> parts{};
     qint64 unsent = m_unsent.load(std::memory_order_relaxed);
-    while (!m_queue.empty()) {
+    while (!m_queue.isEmpty()) {
         std::size_t count = 0;
         for (auto it = m_queue.cbegin(); it != m_queue.cend() && count < MaxIov; ++it, ++count) {
             const qsizetype skip = count == 0 ? m_headOffset : 0;
@@ -172,7 +172,7 @@ void SocketWriter::sendLocked()
                 break;
             }
             left -= head;
-            m_queue.pop_front();
+            m_queue.removeFirst();
             m_headOffset = 0;
         }
     }
