@@ -23,7 +23,8 @@ class SocketWriter
 {
 public:
     // wakeOwner is called, under the lock, from any thread: the owner must drain (the kernel
-    // was full), or the peer has gone (broken()). It must only post to the owner's thread.
+    // was full), the peer has gone (broken()), or the limit was passed (overflowed()). It must
+    // only post to the owner's thread.
     SocketWriter(int fd, qint64 limit, std::function<void()> wakeOwner);
 
     // Nothing is queued that would take unsent() past limit: the client is cut off instead.
