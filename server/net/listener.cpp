@@ -8,6 +8,7 @@
 #include "workerhost.h"
 
 #include <QThread>
+#include <QTimer>
 #include <QTimerEvent>
 
 #include <sys/resource.h>
@@ -28,6 +29,8 @@ constexpr uint WorkerStackBytes = 512 * 1024;
 // Descriptors kept for everything but clients: the database and its journal, the log, a
 // refusal's socket, the store's and the lanes' event loops.
 constexpr int SpareDescriptors = 64;
+// How long to wait before accepting again after accept() failed (out of descriptors).
+constexpr int AcceptRetryMs = 100;
 // How long after clients come or go the memory they freed is given back (trimSoon).
 constexpr int TrimDelayMs = 1000;
 // Thousands of clients may connect at once; Qt's default backlog of 50 would drop SYNs.
@@ -75,6 +78,12 @@ bool Listener::start(const QHostAddress &address, quint16 port)
         m_pool.append(host);
         m_hostLoad.insert(host, 0);
     }
+    // Out of descriptors (EMFILE), QTcpServer stops accepting and says so once: try again a
+    // moment later, when clients may have gone, rather than never again.
+    connect(this, &QTcpServer::acceptError, this, [this](QAbstractSocket::SocketError error) {
+        qCWarning(lcNet) << "cannot accept a connection:" << error << errorString();
+        QTimer::singleShot(AcceptRetryMs, this, [this] { resumeAccepting(); });
+    });
     setListenBacklogSize(ListenBacklog);
     return listen(address, port);
 }
@@ -99,10 +108,13 @@ void Listener::incomingConnection(qintptr descriptor)
             u"the server is full (%1 connections); try again later"_s.arg(m_clients.size()));
         return;
     }
-    // Descriptors are numbered from the lowest free one, so a new one's number is about how many
-    // are in use. A thread of its own costs a client another (its event loop's), and a thread
-    // that cannot get one aborts the process: refuse while there is room to say why.
-    if (descriptor >= m_descriptorLimit - SpareDescriptors) {
+    // A client costs a descriptor, and a thread of its own another (its event loop's; a thread
+    // that cannot get one aborts the process). Threads still finishing hold theirs, and a new
+    // descriptor's number says little once there are holes: count, and refuse while there is
+    // room to say why.
+    const qsizetype inUse = m_clients.size() + m_threads.size();
+    if (inUse + SpareDescriptors >= m_descriptorLimit
+        || descriptor >= m_descriptorLimit - SpareDescriptors) {
         qCWarning(lcNet) << "refusing a connection: descriptor" << descriptor << "of at most"
                          << m_descriptorLimit << "(raise the open files limit, ulimit -n)";
         refuse(descriptor, ErrorCode::ServerFull,

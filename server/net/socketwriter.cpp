@@ -27,6 +27,9 @@ bool SocketWriter::write(const QList<QByteArray> &chunks)
     if (!m_ownerDraining) {
         sendLocked();
     }
+    if (unsent() > m_limit) {
+        m_overflowed.store(true, std::memory_order_relaxed); // the caller cuts the client off
+    }
     if (m_queue.isEmpty() || broken()) {
         return false;
     }
@@ -46,8 +49,18 @@ bool SocketWriter::queue(const QList<QByteArray> &chunks)
         }
         return false;
     }
-    if (m_ownerDraining || m_listed) {
-        return false; // whoever is to send it will
+    if (m_ownerDraining) {
+        // The kernel is full: nothing goes before the owner drains, so past the limit is final.
+        if (unsent() > m_limit) {
+            m_overflowed.store(true, std::memory_order_relaxed);
+            if (m_wakeOwner) {
+                m_wakeOwner();
+            }
+        }
+        return false;
+    }
+    if (m_listed) {
+        return false; // the lane will send it
     }
     m_listed = true;
     return true;
@@ -61,8 +74,15 @@ void SocketWriter::flush()
         return;
     }
     sendLocked();
+    if (m_queue.isEmpty() && std::exchange(m_shutdownPending, false)) {
+        ::shutdown(m_fd, SHUT_WR);
+    }
     if (broken() || !m_queue.isEmpty()) {
-        // The owner reads what the peer sent before it went, or watches for room in the kernel.
+        // The owner reads what the peer sent before it went, or watches for room in the kernel
+        // (and cuts the client off if what the kernel left is past the limit).
+        if (!broken() && unsent() > m_limit) {
+            m_overflowed.store(true, std::memory_order_relaxed);
+        }
         m_ownerDraining = !broken();
         if (m_wakeOwner) {
             m_wakeOwner();
@@ -114,23 +134,24 @@ void SocketWriter::shutdownWhenEmpty()
 bool SocketWriter::appendLocked(const QList<QByteArray> &chunks)
 {
     qint64 unsent = m_unsent.load(std::memory_order_relaxed);
+    const bool over = unsent > m_limit;
     for (const QByteArray &chunk : chunks) {
         unsent += chunk.size();
     }
-    if (unsent > m_limit) {
-        // The owner cuts the client off once it sees overflowed(). What the client would never
-        // read is not kept (but counted in unsent()), and nothing after it may be sent either,
-        // or the client would see a gap.
+    // Counted either way, so that unsent() shows how far past the limit the client was.
+    m_unsent.store(unsent, std::memory_order_relaxed);
+    if (over) {
+        // Already past the limit: the client is cut off. What it would never read is not kept,
+        // and nothing after it may be sent either, or the client would see a gap.
         m_overflowed.store(true, std::memory_order_relaxed);
-        m_unsent.store(unsent, std::memory_order_relaxed);
         return false;
     }
+    // One push may cross the limit: what counts is what the kernel leaves of it.
     for (const QByteArray &chunk : chunks) {
         if (!chunk.isEmpty()) {
             m_queue.append(chunk);
         }
     }
-    m_unsent.store(unsent, std::memory_order_relaxed);
     return true;
 }
 

@@ -27,7 +27,9 @@ public:
     // only post to the owner's thread.
     SocketWriter(int fd, qint64 limit, std::function<void()> wakeOwner);
 
-    // Nothing is queued that would take unsent() past limit: the client is cut off instead.
+    // The limit: what the kernel leaves unsent may not pass it. A push that finds unsent()
+    // already past it is refused, and so is everything after it (overflowed()): the client is
+    // cut off. (One push may cross it while the kernel has not had its turn yet.)
     // The owner: queues chunks behind what is queued and hands the kernel as much as it takes.
     // True: some wait, and the owner must watch the socket and call drain().
     bool write(const QList<QByteArray> &chunks);
@@ -52,7 +54,7 @@ public:
     void shutdownWhenEmpty();
 
 private:
-    // False: it would pass the limit; nothing was queued.
+    // False: unsent() was past the limit already; nothing was queued.
     bool appendLocked(const QList<QByteArray> &chunks);
     void sendLocked();
 

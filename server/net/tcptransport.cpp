@@ -95,6 +95,11 @@ void TcpTransport::setReading(bool reading)
     if (m_readNotifier && !m_inputEnded) {
         m_readNotifier->setEnabled(reading);
     }
+    // Reading pauses while output piles up, and resumes when it drains (drained). A lane may
+    // drain it without ever waking this thread: watch the socket, so that drain() finds out.
+    if (!reading && m_writeNotifier && m_writer->unsent() > 0) {
+        m_writeNotifier->setEnabled(true);
+    }
 }
 
 void TcpTransport::write(const QList<QByteArray> &chunks)

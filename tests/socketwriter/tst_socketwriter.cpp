@@ -24,6 +24,8 @@ private slots:
     void ownerWritesFollowQueuedFrames();
     void fullKernelHandsOverToTheOwnerOnce();
     void passingTheLimitRefusesEverythingAfter();
+    void onePushMayCrossTheLimitIfTheKernelTakesIt();
+    void readingResumesWhenALaneDrainsTheBacklog();
     void detachedWriterTouchesNothing();
     void peerGoneBreaksAndWakes();
     void laneAndOwnerThreadsKeepOneOrder();
@@ -158,6 +160,42 @@ void tst_SocketWriter::passingTheLimitRefusesEverythingAfter()
     lane.join();
     QTRY_COMPARE(overloaded.size(), 1);
     QVERIFY(!connection.sharedWriter()); // closing: nobody may write any more
+}
+
+void tst_SocketWriter::onePushMayCrossTheLimitIfTheKernelTakesIt()
+{
+    // A replay larger than --max-pending is fine for a client that reads: what counts is what
+    // the kernel leaves unsent.
+    Pair pair(10 * 1024);
+    const QList<QByteArray> replay = lines(u"replay"_s, 0, 60, 1000);
+    QVERIFY(pair.writer->queue(replay));
+    pair.writer->flush();
+    QVERIFY(!pair.writer->overflowed());
+    QCOMPARE(pair.writer->unsent(), 0);
+    QTRY_COMPARE(pair.peer.received(), replay.join());
+    QCOMPARE(pair.wakes.load(), 0);
+}
+
+void tst_SocketWriter::readingResumesWhenALaneDrainsTheBacklog()
+{
+    // Input pauses while output piles up. When a lane (not the owner) sends the backlog, the
+    // owner must still find out, or the client's next lines are never read.
+    SocketPeer peer;
+    Connection::Limits limits;
+    limits.maxPendingBytes = 64 * 1024; // input pauses past half of it
+    Connection connection(limits, std::nullopt);
+    QVERIFY(connection.open(peer.takeOtherEnd()));
+    QSignalSpy lines(&connection, &Connection::lineReceived);
+    const std::shared_ptr<SocketWriter> writer = connection.sharedWriter();
+    QVERIFY(writer->queue({QByteArray(40 * 1024, 'x') + '\n'})); // listed for a lane
+    QVERIFY(peer.send("hello\n"));
+    QCoreApplication::processEvents(); // the connection sees 40 KiB unsent and pauses
+    QCOMPARE(lines.size(), 0);
+    std::thread lane([&writer] { writer->flush(); }); // sends it all, waking nobody
+    lane.join();
+    QCOMPARE(writer->unsent(), 0);
+    QTRY_COMPARE(lines.size(), 1);
+    QCOMPARE(lines.first().first().toByteArray(), QByteArray("hello"));
 }
 
 void tst_SocketWriter::detachedWriterTouchesNothing()
