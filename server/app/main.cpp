@@ -46,6 +46,7 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"natter-server"_s);
     QCoreApplication::setApplicationVersion(QLatin1StringView(NATTER_VERSION));
+    installServerLogHandler();
     qSetMessagePattern(u"%{time yyyy-MM-ddThh:mm:ss.zzz} "
                        "%{if-warning}warning: %{endif}%{if-critical}error: %{endif}%{message}"_s);
 
