@@ -29,7 +29,7 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     , m_leaderboard(std::make_unique<MemoryLeaderboard>())
     , m_store(std::make_unique<StoreWorker>(m_room, *m_leaderboard,
           MessageStore::Options{
-              m_config.databasePath, m_config.databaseFullSync, m_config.databaseMaxPages}))
+              m_config.databaseLocation, m_config.databaseFullSync, m_config.databaseMaxPages}))
     , m_storeThread(new QThread(this))
     , m_hasher(m_config.hashThreads)
     , m_settings(sessionSettings(m_config))

@@ -94,9 +94,10 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     const QCommandLineOption tlsKey(
         u"tls-key"_s, u"The PEM private key for --tls-cert (unencrypted)."_s, u"file"_s);
     const QCommandLineOption db(u"db"_s,
-        u"History database file, \":memory:\" to keep none (default: %1)."_s.arg(
+        u"The database: an SQLite file, \":memory:\" to keep none, or a PostgreSQL URL "
+        "(postgresql://user[:password]@host[:port]/database) (default: %1)."_s.arg(
             defaultDatabasePath()),
-        u"path"_s);
+        u"file|url"_s);
     const QCommandLineOption dbSync(u"db-sync"_s,
         u"normal: a crash of the server loses nothing, a power cut may lose the last moments; "
         "full: nothing is lost, at the cost of an fsync per batch (default: normal)."_s,
@@ -248,9 +249,9 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     if (parser.isSet(motd)) {
         config.motd = parser.value(motd);
     }
-    config.databasePath = parser.isSet(db) ? parser.value(db) : defaultDatabasePath();
-    if (config.databasePath.isEmpty()) {
-        return usageError(u"--db needs a file name, or :memory:"_s);
+    config.databaseLocation = parser.isSet(db) ? parser.value(db) : defaultDatabasePath();
+    if (config.databaseLocation.isEmpty()) {
+        return usageError(u"--db needs a file name, :memory: or a postgresql:// URL"_s);
     }
     if (parser.isSet(guests)) {
         const QString mode = parser.value(guests);

@@ -44,7 +44,7 @@ struct ServerConfig
     QString motd = QStringLiteral("Hi there, {name}! Welcome to Natter.");
     // The history database. The command line defaults to natter.db in the user's data directory
     // (defaultDatabasePath()); a configuration made in code, as in tests, keeps it in memory.
-    QString databasePath = QStringLiteral(":memory:");
+    QString databaseLocation = QStringLiteral(":memory:");
     bool databaseFullSync = false; // fsync every commit: a power cut loses nothing stored
     qint64 databaseMaxPages = 0; // tests only: a cap that makes SQLite report a full disk
 

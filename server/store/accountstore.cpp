@@ -1,5 +1,6 @@
 #include "accountstore.h"
 
+#include "sqlbackend.h"
 #include "storelog.h"
 
 #include <QSqlDatabase>
@@ -44,8 +45,9 @@ bool isDigest(const QByteArray &digest)
 
 } // namespace
 
-AccountStore::AccountStore(QString connectionName)
+AccountStore::AccountStore(QString connectionName, const SqlBackend &backend)
     : m_connectionName(std::move(connectionName))
+    , m_backend(backend)
 {
 }
 
@@ -73,10 +75,10 @@ std::optional<AccountStore::Account> AccountStore::createAccount(
         return std::nullopt;
     }
     QSqlQuery query(database(m_connectionName));
-    // OR IGNORE: a name taken in any case is an answer, not an error, and the UNIQUE key
+    // DO NOTHING: a name taken in any case is an answer, not an error, and the UNIQUE key
     // decides it in the same statement that would insert, so no check can go stale.
-    query.prepare(u"INSERT OR IGNORE INTO accounts (name_key, name, password_hash, created) "
-                  "VALUES (?, ?, ?, ?)"_s);
+    query.prepare(u"INSERT INTO accounts (name_key, name, password_hash, created) "
+                  "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id"_s);
     query.addBindValue(name.toCaseFolded());
     query.addBindValue(name);
     query.addBindValue(hashText(passwordHash));
@@ -85,11 +87,11 @@ std::optional<AccountStore::Account> AccountStore::createAccount(
         qCWarning(lcStore).noquote() << "cannot create an account:" << query.lastError().text();
         return std::nullopt;
     }
-    if (query.numRowsAffected() != 1) {
+    if (!query.next()) {
         qCInfo(lcStore).noquote() << "the name" << name << "is an account already";
         return std::nullopt;
     }
-    return Account{query.lastInsertId().toLongLong(), name, passwordHash, nowMs};
+    return Account{query.value(0).toLongLong(), name, passwordHash, nowMs};
 }
 
 bool AccountStore::setPasswordHash(
@@ -131,8 +133,10 @@ bool AccountStore::addToken(qint64 accountId, const QByteArray &digest, const QS
         return false;
     }
     QSqlQuery query(database(m_connectionName));
+    // The casts: PostgreSQL cannot tell the type of a value bound in a SELECT's columns.
     query.prepare(u"INSERT INTO tokens (digest, account, peer, created, last_used) "
-                  "SELECT ?, id, ?, ?, ? FROM accounts WHERE id = ? %1"_s.arg(
+                  "SELECT CAST(? AS %1), id, CAST(? AS TEXT), CAST(? AS BIGINT), "
+                  "CAST(? AS BIGINT) FROM accounts WHERE id = ? %2"_s.arg(m_backend.bytesType(),
                       passwordHash.isEmpty() ? QString() : u"AND password_hash = ?"_s));
     query.addBindValue(digest);
     query.addBindValue(peer);
@@ -199,10 +203,11 @@ std::optional<AccountStore::Account> AccountStore::accountForToken(
         }
         return std::nullopt;
     }
-    // max(): a clock that steps back must not make a token look older than its last use.
-    update.prepare(u"UPDATE tokens SET last_used = max(last_used, ?) WHERE digest = ?"_s);
+    // A clock that steps back must not make a token look older than its last use.
+    update.prepare(u"UPDATE tokens SET last_used = ? WHERE digest = ? AND last_used < ?"_s);
     update.addBindValue(nowMs);
     update.addBindValue(digest);
+    update.addBindValue(nowMs);
     if (!update.exec()) {
         // Not touched, the token expires from its previous use: refuse rather than sign in
         // with a lifetime the file does not record.

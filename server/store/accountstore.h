@@ -5,13 +5,15 @@
 
 #include <optional>
 
+class SqlBackend;
+
 // The accounts and their sign-in tokens, in the history database (schema 4, created by
 // MessageStore's migrations). It keeps no secret: a password only as its Argon2id string, a token
 // only as its SHA-256 digest. Used, like its MessageStore, only in the thread that opened it.
 class AccountStore
 {
 public:
-    explicit AccountStore(QString connectionName);
+    AccountStore(QString connectionName, const SqlBackend &backend);
 
     struct Account
     {
@@ -50,4 +52,5 @@ public:
 
 private:
     const QString m_connectionName;
+    const SqlBackend &m_backend;
 };

@@ -1,100 +1,17 @@
 #include "messagestore.h"
 
+#include "sqlbackend.h"
 #include "storelog.h"
 
 #include <QAtomicInteger>
-#include <QDir>
-#include <QFileInfo>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
+#include <QSqlRecord>
 
 using namespace Qt::StringLiterals;
 
 namespace {
-
-// Each step takes the schema from version i to i + 1; a new version only ever appends a step,
-// so any older database is brought up to date by running the steps it has not seen.
-const QList<QStringList> &migrations()
-{
-    static const QList<QStringList> steps{
-        {
-            u"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"_s,
-            u"CREATE TABLE messages (id INTEGER PRIMARY KEY, sender TEXT NOT NULL, "
-            "recipient TEXT, text TEXT NOT NULL, ts INTEGER NOT NULL)"_s,
-        },
-        {
-            u"ALTER TABLE messages ADD COLUMN cid TEXT"_s,
-            u"CREATE TABLE scores (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
-            "score REAL NOT NULL, seconds REAL NOT NULL, right_answers INTEGER NOT NULL, "
-            "wrong_answers INTEGER NOT NULL, ts INTEGER NOT NULL)"_s,
-        },
-        {
-            // What history() reads instead of every message in its id range: the public
-            // messages, and the private ones by each participant's name. The expressions must
-            // be the query's own, lower() included, for SQLite to pick these indexes; being
-            // indexes, they cover the rows written before this step as well as every later one.
-            u"CREATE INDEX messages_public ON messages (id) WHERE recipient IS NULL"_s,
-            u"CREATE INDEX messages_from ON messages (lower(sender), id) "
-            "WHERE recipient IS NOT NULL"_s,
-            u"CREATE INDEX messages_to ON messages (lower(recipient), id) "
-            "WHERE recipient IS NOT NULL"_s,
-        },
-        {
-            // name_key is the case-folded name, as in scores, so that one name in any case is
-            // one account. A token is kept only as its digest, the key it is looked up by.
-            u"CREATE TABLE accounts (id INTEGER PRIMARY KEY, name_key TEXT NOT NULL UNIQUE, "
-            "name TEXT NOT NULL, password_hash TEXT NOT NULL, created INTEGER NOT NULL)"_s,
-            u"CREATE TABLE tokens (digest BLOB PRIMARY KEY, account INTEGER NOT NULL "
-            "REFERENCES accounts(id) ON DELETE CASCADE, peer TEXT NOT NULL, "
-            "created INTEGER NOT NULL, last_used INTEGER NOT NULL)"_s,
-            // What revokeOtherTokens() finds an account's tokens by.
-            u"CREATE INDEX tokens_account ON tokens (account)"_s,
-        },
-        {
-            // A name no longer says whose a private message is: a later guest may take the
-            // name. Private messages written before this step have no identities and are
-            // read by nobody (the README says so); the name indexes go with them.
-            u"ALTER TABLE messages ADD COLUMN sender_identity TEXT"_s,
-            u"ALTER TABLE messages ADD COLUMN recipient_identity TEXT"_s,
-            u"ALTER TABLE messages ADD COLUMN undelivered INTEGER"_s, u"DROP INDEX messages_from"_s,
-            u"DROP INDEX messages_to"_s,
-            u"CREATE INDEX messages_from ON messages (sender_identity, id) "
-            "WHERE recipient IS NOT NULL"_s,
-            u"CREATE INDEX messages_to ON messages (recipient_identity, id) "
-            "WHERE recipient IS NOT NULL"_s,
-            u"CREATE INDEX messages_undelivered ON messages (recipient_identity, id) "
-            "WHERE undelivered IS NOT NULL"_s,
-            // Scores are kept by account ("a:12" as the key) from now on; a key without the
-            // prefix is a name from before accounts, and is no longer read.
-        },
-        {
-            // Rooms. Every message to everyone so far was said in general, and every account
-            // is in it; a room's members are kept for accounts (a guest's last a session).
-            u"CREATE TABLE rooms (name_key TEXT PRIMARY KEY, name TEXT NOT NULL, "
-            "topic TEXT NOT NULL DEFAULT '', private INTEGER NOT NULL DEFAULT 0, owner TEXT, "
-            "created INTEGER NOT NULL)"_s,
-            u"INSERT INTO rooms (name_key, name, created) VALUES ('general', 'general', 0)"_s,
-            u"CREATE TABLE room_members (room TEXT NOT NULL REFERENCES rooms(name_key), "
-            "identity TEXT NOT NULL, PRIMARY KEY (room, identity))"_s,
-            u"INSERT INTO room_members (room, identity) SELECT 'general', 'a:' || id "
-            "FROM accounts"_s,
-            u"CREATE TABLE room_invites (room TEXT NOT NULL REFERENCES rooms(name_key), "
-            "identity TEXT NOT NULL, PRIMARY KEY (room, identity))"_s,
-            // How far each account has read in each room; what came before accounts counts as
-            // read.
-            u"CREATE TABLE read_markers (identity TEXT NOT NULL, room TEXT NOT NULL, "
-            "last_read INTEGER NOT NULL, PRIMARY KEY (identity, room))"_s,
-            u"INSERT INTO read_markers (identity, room, last_read) SELECT 'a:' || id, 'general', "
-            "(SELECT coalesce(max(id), 0) FROM messages) FROM accounts"_s,
-            u"ALTER TABLE messages ADD COLUMN room TEXT"_s,
-            u"UPDATE messages SET room = 'general' WHERE recipient IS NULL"_s,
-            u"DROP INDEX messages_public"_s,
-            u"CREATE INDEX messages_room ON messages (room, id) WHERE recipient IS NULL"_s,
-        },
-    };
-    return steps;
-}
 
 QString nextConnectionName()
 {
@@ -152,22 +69,27 @@ bool prepareHistory(QSqlQuery &query, const MessageStore::Query &q, const QStrin
         query.addBindValue(q.limit + 1);
         return true;
     }
+    // PostgreSQL wants a name for each subquery.
+    const auto named = [&ranges] {
+        return u"range%1"_s.arg(ranges.size());
+    };
     for (qsizetype i = 0; i < q.rooms.size(); ++i) {
         ranges.append(u"SELECT id FROM (SELECT id FROM messages WHERE recipient IS NULL "
-                      "AND room = ? AND %1)"_s.arg(range));
+                      "AND room = ? AND %1) AS %2"_s.arg(range, named()));
     }
     if (q.privateMessages) {
         // With someone: the other side is checked on the rows each index range yields.
         const QString other = q.with.isEmpty() ? QString() : u"AND %1 = ? "_s;
         ranges.append(u"SELECT id FROM (SELECT id FROM messages "
-                      "WHERE recipient IS NOT NULL AND sender_identity = ? %1AND %2)"_s.arg(
-                          other.arg(u"recipient_identity"_s), range));
-        ranges.append(u"SELECT id FROM (SELECT id FROM messages "
-                      "WHERE recipient IS NOT NULL AND recipient_identity = ? %1AND %2)"_s.arg(
-                          other.arg(u"sender_identity"_s), range));
+                      "WHERE recipient IS NOT NULL AND sender_identity = ? %1AND %2) AS %3"_s.arg(
+                          other.arg(u"recipient_identity"_s), range, named()));
+        ranges.append(
+            u"SELECT id FROM (SELECT id FROM messages "
+            "WHERE recipient IS NOT NULL AND recipient_identity = ? %1AND %2) AS %3"_s.arg(
+                other.arg(u"sender_identity"_s), range, named()));
     }
     if (ranges.isEmpty()) {
-        ranges.append(u"SELECT NULL WHERE 0"_s);
+        ranges.append(u"SELECT id FROM messages WHERE 1 = 0"_s);
     }
     const QString sql = prefix
         + u"SELECT %1 FROM messages WHERE id IN (%2) ORDER BY id %3 LIMIT ?"_s.arg(
@@ -201,8 +123,9 @@ bool prepareHistory(QSqlQuery &query, const MessageStore::Query &q, const QStrin
 
 } // namespace
 
-MessageStore::MessageStore(QString connectionName)
+MessageStore::MessageStore(QString connectionName, std::unique_ptr<SqlBackend> backend)
     : m_connectionName(std::move(connectionName))
+    , m_backend(std::move(backend))
 {
 }
 
@@ -214,97 +137,92 @@ MessageStore::~MessageStore()
 
 std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Options &options)
 {
-    const bool inMemory = options.path == ":memory:"_L1;
-    if (!inMemory) {
-        const QFileInfo file(options.path);
-        if (!QDir().mkpath(file.absolutePath())) {
-            return u"cannot create the directory %1 for the database %2"_s.arg(
-                file.absolutePath(), options.path);
-        }
-        if (file.isDir()) {
-            return u"the database %1 is a directory"_s.arg(options.path);
-        }
+    const QString shown = SqlBackend::displayName(options.location);
+    std::unique_ptr<MessageStore> store(
+        new MessageStore(nextConnectionName(), SqlBackend::forLocation(options.location)));
+    SqlBackend &backend = *store->m_backend;
+    if (const auto error = backend.open(store->m_connectionName)) {
+        return *error;
     }
-    std::unique_ptr<MessageStore> store(new MessageStore(nextConnectionName()));
-    QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, store->m_connectionName);
-    db.setDatabaseName(options.path);
-    db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
-    if (!db.open()) {
-        return u"cannot open the database %1: %2"_s.arg(options.path, db.lastError().text());
+    QSqlDatabase db = database(store->m_connectionName);
+    const std::variant<int, QString> version = backend.schemaVersion(db);
+    if (const auto *error = std::get_if<QString>(&version)) {
+        return *error;
     }
-
-    QSqlQuery query(db);
-    // The first read of the file is where SQLite finds out that it is no database at all.
-    if (!query.exec(u"PRAGMA user_version"_s) || !query.next()) {
-        return u"%1 is not a Natter database, or it is damaged: %2"_s.arg(
-            options.path, query.lastError().text());
-    }
-    const int version = query.value(0).toInt();
-    if (version > SchemaVersion) {
+    if (std::get<int>(version) > SchemaVersion) {
         return u"%1 was written by a newer natter-server (schema %2; this one knows up to %3). "
-               "Run the newer server, or start this one with another --db."_s.arg(options.path)
-                   .arg(version)
+               "Run the newer server, or start this one with another --db."_s.arg(shown)
+                   .arg(std::get<int>(version))
                    .arg(SchemaVersion);
     }
-    const QStringList pragmas{
-        u"PRAGMA journal_mode = WAL"_s,
-        options.fullSync ? u"PRAGMA synchronous = FULL"_s : u"PRAGMA synchronous = NORMAL"_s,
-        // SQLite enforces REFERENCES (a token's account) only when asked, per connection.
-        u"PRAGMA foreign_keys = ON"_s,
-    };
-    for (const QString &pragma : pragmas) {
-        if (!query.exec(pragma)) {
-            return u"cannot set up the database %1: %2"_s.arg(
-                options.path, query.lastError().text());
-        }
+    if (const auto error = backend.configure(db, options.fullSync)) {
+        return u"cannot set up the database %1: %2"_s.arg(shown, *error);
     }
     if (const auto error = store->migrate()) {
-        return u"cannot upgrade the database %1: %2"_s.arg(options.path, *error);
+        return u"cannot upgrade the database %1: %2"_s.arg(shown, *error);
     }
     // SQLite opens a file it may not write read-only without a word; find out now, not at the
     // first message.
-    query.prepare(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('opened_by', ?)"_s);
+    QSqlQuery query(db);
+    query.prepare(u"INSERT INTO meta (key, value) VALUES ('opened_by', ?) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s);
     query.addBindValue(u"natter-server %1"_s.arg(QLatin1StringView(NATTER_VERSION)));
     if (!query.exec()) {
-        return u"cannot write to the database %1: %2"_s.arg(options.path, query.lastError().text());
+        return u"cannot write to the database %1: %2"_s.arg(shown, query.lastError().text());
     }
     // Counted from what the schema already takes, so that a test's full disk comes after the
     // same amount of history whatever tables and indexes later schema versions add.
     if (options.maxPageCount > 0) {
-        const qint64 used
-            = query.exec(u"PRAGMA page_count"_s) && query.next() ? query.value(0).toLongLong() : -1;
-        if (used < 0
-            || !query.exec(u"PRAGMA max_page_count = %1"_s.arg(used + options.maxPageCount))) {
-            return u"cannot set up the database %1: %2"_s.arg(
-                options.path, query.lastError().text());
+        if (const auto error = backend.capGrowth(db, options.maxPageCount)) {
+            return u"cannot set up the database %1: %2"_s.arg(shown, *error);
         }
     }
     return store;
+}
+
+bool MessageStore::isPostgres() const
+{
+    return m_backend->isPostgres();
 }
 
 std::optional<QString> MessageStore::migrate()
 {
     QSqlDatabase db = database(m_connectionName);
     QSqlQuery query(db);
-    query.exec(u"PRAGMA user_version"_s);
-    query.next();
-    const int version = query.value(0).toInt();
-    for (int step = version; step < migrations().size(); ++step) {
-        if (!db.transaction()) {
-            return db.lastError().text();
+    // All the steps a database has not taken, in one transaction: an upgrade happens whole or
+    // not at all, and a second server upgrading at once waits for this one (lockSchema).
+    if (!db.transaction()) {
+        return db.lastError().text();
+    }
+    const auto fail = [&](const QString &error) {
+        db.rollback();
+        return std::optional<QString>(error);
+    };
+    for (const QString &statement : m_backend->lockSchema()) {
+        if (!query.exec(statement)) {
+            return fail(query.lastError().text());
         }
-        QStringList statements = migrations().at(step);
-        statements.append(u"PRAGMA user_version = %1"_s.arg(step + 1));
+    }
+    const std::variant<int, QString> version = m_backend->schemaVersion(db);
+    if (const auto *error = std::get_if<QString>(&version)) {
+        return fail(*error);
+    }
+    int current = std::get<int>(version);
+    for (const SqlBackend::Migration &step : m_backend->migrations()) {
+        if (step.version <= current) {
+            continue;
+        }
+        QStringList statements = step.statements;
+        statements.append(m_backend->recordSchemaVersion(step.version));
         for (const QString &statement : statements) {
             if (!query.exec(statement)) {
-                const QString error = query.lastError().text();
-                db.rollback();
-                return error;
+                return fail(query.lastError().text());
             }
         }
-        if (!db.commit()) {
-            return db.lastError().text();
-        }
+        current = step.version;
+    }
+    if (!db.commit()) {
+        return fail(db.lastError().text());
     }
     return std::nullopt;
 }
@@ -323,8 +241,11 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
                    "sender_identity, recipient_identity, undelivered, room) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
     QSqlQuery score(db);
-    score.prepare(u"INSERT OR REPLACE INTO scores (name_key, name, score, seconds, "
-                  "right_answers, wrong_answers, ts) VALUES (?, ?, ?, ?, ?, ?, ?)"_s);
+    score.prepare(u"INSERT INTO scores (name_key, name, score, seconds, right_answers, "
+                  "wrong_answers, ts) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name_key) DO "
+                  "UPDATE SET name = excluded.name, score = excluded.score, seconds = "
+                  "excluded.seconds, right_answers = excluded.right_answers, wrong_answers = "
+                  "excluded.wrong_answers, ts = excluded.ts"_s);
     bool ok = true;
     for (const StoredMessage &message : messages) {
         insert.addBindValue(message.id);
@@ -408,12 +329,13 @@ QStringList MessageStore::historyPlan(const Query &q) const
 {
     QSqlQuery query(database(m_connectionName));
     QStringList plan;
-    if (!prepareHistory(query, q, u"EXPLAIN QUERY PLAN "_s) || !query.exec()) {
+    if (!prepareHistory(query, q, m_backend->explainPrefix()) || !query.exec()) {
         plan.append(u"error: "_s + query.lastError().text());
         return plan;
     }
     while (query.next()) {
-        plan.append(query.value(3).toString()); // id, parent, notused, detail
+        // SQLite: id, parent, notused, detail; PostgreSQL: the line.
+        plan.append(query.value(query.record().count() - 1).toString());
     }
     return plan;
 }
@@ -551,8 +473,8 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
     QSqlQuery query(database(m_connectionName));
     switch (change.kind) {
     case RoomChange::Kind::Create:
-        query.prepare(u"INSERT OR IGNORE INTO rooms (name_key, name, topic, private, owner, "
-                      "created) VALUES (?, ?, ?, ?, ?, ?)"_s);
+        query.prepare(u"INSERT INTO rooms (name_key, name, topic, private, owner, created) "
+                      "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"_s);
         query.addBindValue(change.room);
         query.addBindValue(change.name);
         query.addBindValue(notNull(change.topic));
@@ -561,15 +483,18 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
         query.addBindValue(QDateTime::currentMSecsSinceEpoch());
         break;
     case RoomChange::Kind::Invite:
-        query.prepare(u"INSERT OR IGNORE INTO room_invites (room, identity) VALUES (?, ?)"_s);
+        query.prepare(u"INSERT INTO room_invites (room, identity) VALUES (?, ?) "
+                      "ON CONFLICT DO NOTHING"_s);
         query.addBindValue(change.room);
         query.addBindValue(change.name);
         break;
     case RoomChange::Kind::Read:
         // A marker only moves forward: a device that read less cannot unread the room.
-        query.prepare(u"INSERT INTO read_markers (identity, room, last_read) VALUES (?, ?, ?) "
-                      "ON CONFLICT (identity, room) "
-                      "DO UPDATE SET last_read = max(last_read, excluded.last_read)"_s);
+        query.prepare(
+            u"INSERT INTO read_markers (identity, room, last_read) VALUES (?, ?, ?) "
+            "ON CONFLICT (identity, room) "
+            "DO UPDATE SET last_read = CASE WHEN excluded.last_read > read_markers.last_read "
+            "THEN excluded.last_read ELSE read_markers.last_read END"_s);
         query.addBindValue(change.name);
         query.addBindValue(change.room);
         query.addBindValue(change.id);
@@ -588,7 +513,8 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
             m_lastError = query.lastError().text();
             return false;
         }
-        query.prepare(u"INSERT OR IGNORE INTO room_members (room, identity) VALUES (?, ?)"_s);
+        query.prepare(u"INSERT INTO room_members (room, identity) VALUES (?, ?) "
+                      "ON CONFLICT DO NOTHING"_s);
         query.addBindValue(change.room);
         query.addBindValue(change.name);
         break;
@@ -639,12 +565,15 @@ QList<MessageStore::Room> MessageStore::rooms() const
 bool MessageStore::transferLocked(const Transfer &transfer)
 {
     QSqlQuery query(database(m_connectionName));
-    // Its messages, the rooms it made and its invitations.
+    // Its messages, the rooms it made and its invitations (an invitation to a room the account
+    // has one to already goes).
     for (const QString &statement :
         {u"UPDATE messages SET sender_identity = ? WHERE sender_identity = ?"_s,
             u"UPDATE messages SET recipient_identity = ? WHERE recipient_identity = ?"_s,
             u"UPDATE rooms SET owner = ? WHERE owner = ?"_s,
-            u"UPDATE OR IGNORE room_invites SET identity = ? WHERE identity = ?"_s}) {
+            u"DELETE FROM room_invites WHERE room IN (SELECT room FROM room_invites "
+            "WHERE identity = ?) AND identity = ?"_s,
+            u"UPDATE room_invites SET identity = ? WHERE identity = ?"_s}) {
         query.prepare(statement);
         query.addBindValue(transfer.to);
         query.addBindValue(transfer.from);

@@ -15,11 +15,14 @@
 #include <optional>
 #include <variant>
 
-// The SQLite database behind the history, the leaderboard and the accounts, through Qt Sql. Like
-// every Qt Sql connection it is used only in the thread that opened it (the server's StoreWorker;
-// tests use it directly).
+class SqlBackend;
+
+// The database behind the history, the leaderboard and the accounts, through Qt Sql: an SQLite
+// file by default, or PostgreSQL (SqlBackend says how each is reached and set up; the queries are
+// the same). Like every Qt Sql connection it is used only in the thread that opened it (the
+// server's StoreWorker; tests use it directly).
 //
-// The database runs in WAL mode. With synchronous=NORMAL (the default) a committed batch
+// An SQLite database runs in WAL mode. With synchronous=NORMAL (the default) a committed batch
 // survives a crash of the server process; a power cut or kernel crash can undo the batches
 // committed since the last checkpoint. With fullSync (synchronous=FULL) every commit is on disk
 // before it returns, so nothing committed is ever lost.
@@ -35,10 +38,13 @@ public:
 
     struct Options
     {
-        QString path; // a file, or ":memory:" for a database that lives as long as the store
+        // A file, ":memory:" for a database that lives as long as the store, or a PostgreSQL URL
+        // (postgresql://user@host/database).
+        QString location;
         bool fullSync = false;
-        // Lets the file grow by at most this many pages past what it holds once opened (0: no
-        // cap). SQLite then fails writes exactly as on a full disk, which is how tests make one.
+        // SQLite only: lets the file grow by at most this many pages past what it holds once
+        // opened (0: no cap). SQLite then fails writes exactly as on a full disk, which is how
+        // tests make one.
         qint64 maxPageCount = 0;
     };
 
@@ -103,6 +109,7 @@ public:
     // Every room, general first.
     QList<Room> rooms() const;
     QString lastError() const { return m_lastError; }
+    bool isPostgres() const;
 
     qint64 lastId() const;
 
@@ -163,7 +170,7 @@ public:
     const AccountStore &accounts() const { return m_accounts; }
 
 private:
-    explicit MessageStore(QString connectionName);
+    MessageStore(QString connectionName, std::unique_ptr<SqlBackend> backend);
     std::optional<QString> migrate();
     // In the caller's transaction.
     bool transferLocked(const Transfer &transfer);
@@ -171,5 +178,6 @@ private:
 
     const QString m_connectionName;
     QString m_lastError;
-    AccountStore m_accounts{m_connectionName};
+    const std::unique_ptr<SqlBackend> m_backend;
+    AccountStore m_accounts{m_connectionName, *m_backend};
 };

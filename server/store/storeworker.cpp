@@ -2,6 +2,7 @@
 
 #include "framecodec.h"
 #include "frames.h"
+#include "sqlbackend.h"
 #include "storelog.h"
 
 using namespace Qt::StringLiterals;
@@ -41,8 +42,9 @@ QString StoreWorker::open()
     }
     m_pipeline.attach([this] { wake(); });
     m_open = true;
-    qCInfo(lcStore).noquote() << "history in" << m_options.path << "- last id" << lastId << "-"
-                              << scores.size() << "leaderboard entries";
+    qCInfo(lcStore).noquote() << "history in" << SqlBackend::displayName(m_options.location)
+                              << "- last id" << lastId << "-" << scores.size()
+                              << "leaderboard entries";
     return {};
 }
 
@@ -123,8 +125,9 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
     if (!m_failing) {
         m_failing = true;
         qCCritical(lcStore).noquote()
-            << "cannot store messages in" << m_options.path << ":" << m_store->lastError()
-            << "- chat goes on, and storing is retried every" << RetryInterval.count() << "s";
+            << "cannot store messages in" << SqlBackend::displayName(m_options.location) << ":"
+            << m_store->lastError() << "- chat goes on, and storing is retried every"
+            << RetryInterval.count() << "s";
         m_pipeline.announce(FrameCodec::encode(Frames::error(Protocol::ErrorCode::StorageFailed,
             u"the server cannot save messages right now (%1); chat goes on, but history "
             "will miss them until it can"_s.arg(m_store->lastError()))));

@@ -140,7 +140,7 @@ void tst_ChatClient::startServer(quint16 port, const QString &database)
     config.bindAddress = QHostAddress::LocalHost;
     config.port = port;
     if (!database.isEmpty()) {
-        config.databasePath = database;
+        config.databaseLocation = database;
     }
     config.quizSeed = QuizSeed;
     config.chatRate = config.chatBurst = 1000; // some tests fill the history quickly
@@ -777,7 +777,7 @@ void tst_ChatClient::refusedSignInsAreReported()
     config.bindAddress = QHostAddress::LocalHost;
     config.port = 0;
     config.guestsAllowed = false;
-    config.databasePath = m_databaseDir->filePath(u"natter.db"_s);
+    config.databaseLocation = m_databaseDir->filePath(u"natter.db"_s);
     m_server = std::make_unique<ChatServer>(config);
     QVERIFY(m_server->start());
     client.connectToServer(u"127.0.0.1"_s, m_server->serverPort(), u"newcomer"_s);

@@ -145,7 +145,7 @@ void tst_MainWindow::init()
     config.quizSeed = QuizSeed;
     config.chatRate = config.chatBurst = 1e6; // bob sends bursts to fill the view
     m_databaseDir = std::make_unique<QTemporaryDir>();
-    config.databasePath = m_databaseDir->filePath(u"natter.db"_s);
+    config.databaseLocation = m_databaseDir->filePath(u"natter.db"_s);
     m_server = std::make_unique<ChatServer>(config);
     QVERIFY(m_server->start());
     m_port = m_server->serverPort();
@@ -943,7 +943,7 @@ void tst_MainWindow::serverWithoutGuests()
     config.bindAddress = QHostAddress::LocalHost;
     config.port = 0;
     config.guestsAllowed = false;
-    config.databasePath = m_databaseDir->filePath(u"natter.db"_s);
+    config.databaseLocation = m_databaseDir->filePath(u"natter.db"_s);
     m_server = std::make_unique<ChatServer>(config);
     QVERIFY(m_server->start());
     m_port = m_server->serverPort();

@@ -17,8 +17,8 @@ inline std::unique_ptr<ChatServer> startTestServer(const QTemporaryDir &dir, Ser
     config.port = 0;
     config.chatRate = 10000;
     config.chatBurst = 10000;
-    if (config.databasePath == QLatin1StringView(":memory:")) {
-        config.databasePath = dir.filePath(QStringLiteral("natter.db"));
+    if (config.databaseLocation == QLatin1StringView(":memory:")) {
+        config.databaseLocation = dir.filePath(QStringLiteral("natter.db"));
     }
     config.workerThreads = qEnvironmentVariableIntValue("NATTER_TEST_WORKER_THREADS");
     auto server = std::make_unique<ChatServer>(config);

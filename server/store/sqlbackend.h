@@ -1,0 +1,55 @@
+#pragma once
+
+#include <QList>
+#include <QSqlDatabase>
+#include <QString>
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+#include <variant>
+
+// What differs between the databases the store runs on: how one is reached, the schema's steps
+// in its dialect, and where it records which of them it has taken. The queries themselves are
+// one set of SQL that both SQLite and PostgreSQL accept (as Quassel keeps one storage interface
+// over its SQLite and PostgreSQL back-ends).
+class SqlBackend
+{
+public:
+    // The schema as of `version`, from the one before it.
+    struct Migration
+    {
+        int version = 0;
+        QStringList statements;
+    };
+    virtual ~SqlBackend() = default;
+
+    // A postgresql:// (or postgres://) URL is PostgreSQL; anything else is an SQLite file, or
+    // ":memory:".
+    static std::unique_ptr<SqlBackend> forLocation(const QString &location);
+    static bool isPostgres(const QString &location);
+    // The location as it may be logged or shown: never with its password.
+    static QString displayName(const QString &location);
+
+    // Adds the connection connectionName and opens it; an error in words an operator can act on.
+    virtual std::optional<QString> open(const QString &connectionName) = 0;
+    // Per-connection settings, once the database is known to be ours; fullSync: every commit on
+    // disk before it returns.
+    virtual std::optional<QString> configure(QSqlDatabase db, bool fullSync) = 0;
+    // Lets the database grow by at most this many pages from now (MessageStore::Options).
+    virtual std::optional<QString> capGrowth(QSqlDatabase db, qint64 pages) = 0;
+    // The version of the schema the database holds (0: none yet), or why it cannot be read.
+    virtual std::variant<int, QString> schemaVersion(QSqlDatabase db) const = 0;
+    // Run first in the transaction that upgrades, so two servers never upgrade at once.
+    virtual QStringList lockSchema() const = 0;
+    virtual QString recordSchemaVersion(int version) const = 0;
+    virtual const QList<Migration> &migrations() const = 0;
+    // Put before a query, asks how the database would run it.
+    virtual QString explainPrefix() const = 0;
+    // The column type of raw bytes, for a CAST of a bound value that the query cannot type.
+    virtual QString bytesType() const = 0;
+    virtual bool isPostgres() const = 0;
+
+protected:
+    SqlBackend() = default;
+};
