@@ -57,7 +57,8 @@ std::optional<AccountStore::Account> AccountStore::account(const QString &name) 
     query.prepare(u"SELECT %1 FROM accounts WHERE name_key = ?"_s.arg(AccountColumns));
     query.addBindValue(name.toCaseFolded());
     if (!query.exec()) {
-        qCWarning(lcStore).noquote() << "cannot read an account:" << query.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "cannot read an account:" << storeErrorText(query.lastError());
         return std::nullopt;
     }
     if (!query.next()) {
@@ -84,7 +85,8 @@ std::optional<AccountStore::Account> AccountStore::createAccount(
     query.addBindValue(hashText(passwordHash));
     query.addBindValue(nowMs);
     if (!query.exec()) {
-        qCWarning(lcStore).noquote() << "cannot create an account:" << query.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "cannot create an account:" << storeErrorText(query.lastError());
         return std::nullopt;
     }
     if (!query.next()) {
@@ -112,8 +114,8 @@ bool AccountStore::setPasswordHash(
         query.addBindValue(hashText(replacing));
     }
     if (!query.exec()) {
-        qCWarning(lcStore).noquote()
-            << "cannot change the password of account" << accountId << query.lastError().text();
+        qCWarning(lcStore).noquote() << "cannot change the password of account" << accountId
+                                     << storeErrorText(query.lastError());
         return false;
     }
     if (query.numRowsAffected() != 1) {
@@ -150,7 +152,7 @@ bool AccountStore::addToken(qint64 accountId, const QByteArray &digest, const QS
     // whose password is not the one checked any more.
     if (!query.exec()) {
         qCWarning(lcStore).noquote()
-            << "cannot add a token for account" << accountId << query.lastError().text();
+            << "cannot add a token for account" << accountId << storeErrorText(query.lastError());
         return false;
     }
     if (query.numRowsAffected() != 1) {
@@ -165,7 +167,7 @@ bool AccountStore::addToken(qint64 accountId, const QByteArray &digest, const QS
     trim.addBindValue(MaxTokensPerAccount);
     if (!trim.exec()) {
         qCWarning(lcStore).noquote()
-            << "cannot trim the tokens of account" << accountId << trim.lastError().text();
+            << "cannot trim the tokens of account" << accountId << storeErrorText(trim.lastError());
     }
     return true;
 }
@@ -183,7 +185,8 @@ std::optional<AccountStore::Account> AccountStore::accountForToken(
                       AccountColumns));
     query.addBindValue(digest);
     if (!query.exec()) {
-        qCWarning(lcStore).noquote() << "cannot look up a token:" << query.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "cannot look up a token:" << storeErrorText(query.lastError());
         return std::nullopt;
     }
     if (!query.next()) {
@@ -199,7 +202,7 @@ std::optional<AccountStore::Account> AccountStore::accountForToken(
         update.addBindValue(digest);
         if (!update.exec()) {
             qCWarning(lcStore).noquote() << "cannot delete an expired token of account" << found.id
-                                         << update.lastError().text();
+                                         << storeErrorText(update.lastError());
         }
         return std::nullopt;
     }
@@ -212,7 +215,7 @@ std::optional<AccountStore::Account> AccountStore::accountForToken(
         // Not touched, the token expires from its previous use: refuse rather than sign in
         // with a lifetime the file does not record.
         qCWarning(lcStore).noquote() << "cannot record the use of a token of account" << found.id
-                                     << update.lastError().text();
+                                     << storeErrorText(update.lastError());
         return std::nullopt;
     }
     return found;
@@ -224,7 +227,8 @@ bool AccountStore::revokeToken(const QByteArray &digest)
     query.prepare(u"DELETE FROM tokens WHERE digest = ?"_s);
     query.addBindValue(digest);
     if (!query.exec()) {
-        qCWarning(lcStore).noquote() << "cannot revoke a token:" << query.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "cannot revoke a token:" << storeErrorText(query.lastError());
         return false;
     }
     return query.numRowsAffected() == 1;
@@ -242,8 +246,8 @@ int AccountStore::revokeOtherTokens(qint64 accountId, const QByteArray &keepDige
         query.addBindValue(keepDigest);
     }
     if (!query.exec()) {
-        qCWarning(lcStore).noquote()
-            << "cannot revoke the tokens of account" << accountId << query.lastError().text();
+        qCWarning(lcStore).noquote() << "cannot revoke the tokens of account" << accountId
+                                     << storeErrorText(query.lastError());
         return -1;
     }
     return query.numRowsAffected();

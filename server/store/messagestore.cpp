@@ -168,7 +168,8 @@ std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Op
                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s);
     query.addBindValue(u"natter-server %1"_s.arg(QLatin1StringView(NATTER_VERSION)));
     if (!query.exec()) {
-        return u"cannot write to the database %1: %2"_s.arg(shown, query.lastError().text());
+        return u"cannot write to the database %1: %2"_s.arg(
+            shown, storeErrorText(query.lastError()));
     }
     // Counted from what the schema already takes, so that a test's full disk comes after the
     // same amount of history whatever tables and indexes later schema versions add.
@@ -192,7 +193,7 @@ std::optional<QString> MessageStore::migrate()
     // All the steps a database has not taken, in one transaction: an upgrade happens whole or
     // not at all, and a second server upgrading at once waits for this one (lockSchema).
     if (!db.transaction()) {
-        return db.lastError().text();
+        return storeErrorText(db.lastError());
     }
     const auto fail = [&](const QString &error) {
         db.rollback();
@@ -200,7 +201,7 @@ std::optional<QString> MessageStore::migrate()
     };
     for (const QString &statement : m_backend->lockSchema()) {
         if (!query.exec(statement)) {
-            return fail(query.lastError().text());
+            return fail(storeErrorText(query.lastError()));
         }
     }
     const std::variant<int, QString> version = m_backend->schemaVersion(db);
@@ -216,13 +217,13 @@ std::optional<QString> MessageStore::migrate()
         statements.append(m_backend->recordSchemaVersion(step.version));
         for (const QString &statement : statements) {
             if (!query.exec(statement)) {
-                return fail(query.lastError().text());
+                return fail(storeErrorText(query.lastError()));
             }
         }
         current = step.version;
     }
     if (!db.commit()) {
-        return fail(db.lastError().text());
+        return fail(storeErrorText(db.lastError()));
     }
     return std::nullopt;
 }
@@ -233,7 +234,7 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
 {
     QSqlDatabase db = database(m_connectionName);
     if (!db.transaction()) {
-        m_lastError = db.lastError().text();
+        m_lastError = storeErrorText(db.lastError());
         return false;
     }
     QSqlQuery insert(db);
@@ -262,7 +263,7 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
                 : message.room.isEmpty() ? QVariant(QString::fromLatin1(Protocol::DefaultRoom))
                                          : QVariant(message.room));
         if (!insert.exec()) {
-            m_lastError = insert.lastError().text();
+            m_lastError = storeErrorText(insert.lastError());
             ok = false;
             break;
         }
@@ -275,7 +276,7 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
             score.addBindValue(value);
         }
         if (!score.exec()) {
-            m_lastError = score.lastError().text();
+            m_lastError = storeErrorText(score.lastError());
             ok = false;
         }
     }
@@ -286,7 +287,7 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
         ok = changeRoomLocked(roomChanges.at(i));
     }
     if (ok && !db.commit()) {
-        m_lastError = db.lastError().text();
+        m_lastError = storeErrorText(db.lastError());
         ok = false;
     }
     if (!ok) {
@@ -309,7 +310,8 @@ MessageStore::Page MessageStore::history(const Query &q) const
     QSqlQuery query(database(m_connectionName));
     Page page;
     if (!prepareHistory(query, q, QString()) || !query.exec()) {
-        qCWarning(lcStore).noquote() << "cannot read the history:" << query.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "cannot read the history:" << storeErrorText(query.lastError());
         return page;
     }
     while (query.next()) {
@@ -330,7 +332,7 @@ QStringList MessageStore::historyPlan(const Query &q) const
     QSqlQuery query(database(m_connectionName));
     QStringList plan;
     if (!prepareHistory(query, q, m_backend->explainPrefix()) || !query.exec()) {
-        plan.append(u"error: "_s + query.lastError().text());
+        plan.append(u"error: "_s + storeErrorText(query.lastError()));
         return plan;
     }
     while (query.next()) {
@@ -359,14 +361,17 @@ QList<Leaderboard::Entry> MessageStore::scores() const
 {
     QSqlQuery query(database(m_connectionName));
     QList<Leaderboard::Entry> entries;
-    if (query.exec(u"SELECT name, score, seconds, right_answers, wrong_answers, ts, name_key "
-                   "FROM scores WHERE name_key GLOB 'a:*'"_s)) {
-        while (query.next()) {
-            entries.append({query.value(0).toString(), query.value(1).toDouble(),
-                query.value(2).toDouble(), query.value(3).toInt(), query.value(4).toInt(),
-                QDateTime::fromMSecsSinceEpoch(query.value(5).toLongLong(), Qt::UTC),
-                query.value(6).toString(), false});
-        }
+    if (!query.exec(u"SELECT name, score, seconds, right_answers, wrong_answers, ts, name_key "
+                    "FROM scores WHERE substr(name_key, 1, 2) = 'a:'"_s)) {
+        qCWarning(lcStore).noquote()
+            << "cannot read the leaderboard:" << storeErrorText(query.lastError());
+        return entries;
+    }
+    while (query.next()) {
+        entries.append({query.value(0).toString(), query.value(1).toDouble(),
+            query.value(2).toDouble(), query.value(3).toInt(), query.value(4).toInt(),
+            QDateTime::fromMSecsSinceEpoch(query.value(5).toLongLong(), Qt::UTC),
+            query.value(6).toString(), false});
     }
     return entries;
 }
@@ -390,7 +395,7 @@ MessageStore::Page MessageStore::read(const Query &q)
     query.addBindValue(Protocol::MaxReplay);
     if (!query.exec()) {
         qCWarning(lcStore).noquote()
-            << "cannot read undelivered messages:" << query.lastError().text();
+            << "cannot read undelivered messages:" << storeErrorText(query.lastError());
         return page;
     }
     // With a gap in the page, those that fall in it are left to the client's paging.
@@ -415,7 +420,7 @@ MessageStore::Page MessageStore::read(const Query &q)
     if (!mark.exec()) {
         // Delivered again at the next sign-in, then; the client drops an id it has.
         qCWarning(lcStore).noquote()
-            << "cannot mark messages delivered:" << mark.lastError().text();
+            << "cannot mark messages delivered:" << storeErrorText(mark.lastError());
     }
     for (const StoredMessage &message : std::as_const(shown)) {
         const auto at = std::lower_bound(page.messages.begin(), page.messages.end(), message.id,
@@ -454,7 +459,7 @@ bool MessageStore::transferIdentity(const QString &from, const QString &to)
 {
     QSqlDatabase db = database(m_connectionName);
     if (!db.transaction()) {
-        m_lastError = db.lastError().text();
+        m_lastError = storeErrorText(db.lastError());
         return false;
     }
     if (!transferLocked({from, to})) {
@@ -462,7 +467,7 @@ bool MessageStore::transferIdentity(const QString &from, const QString &to)
         return false;
     }
     if (!db.commit()) {
-        m_lastError = db.lastError().text();
+        m_lastError = storeErrorText(db.lastError());
         return false;
     }
     return true;
@@ -510,7 +515,7 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
         query.addBindValue(change.room);
         query.addBindValue(change.name);
         if (!query.exec()) {
-            m_lastError = query.lastError().text();
+            m_lastError = storeErrorText(query.lastError());
             return false;
         }
         query.prepare(u"INSERT INTO room_members (room, identity) VALUES (?, ?) "
@@ -525,7 +530,7 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
         break;
     }
     if (!query.exec()) {
-        m_lastError = query.lastError().text();
+        m_lastError = storeErrorText(query.lastError());
         return false;
     }
     return true;
@@ -538,7 +543,8 @@ QList<MessageStore::Room> MessageStore::rooms() const
     QHash<QString, qsizetype> index;
     if (!query.exec(u"SELECT name_key, name, topic, private, owner FROM rooms "
                     "ORDER BY name_key != 'general', name_key"_s)) {
-        qCWarning(lcStore).noquote() << "cannot read the rooms:" << query.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "cannot read the rooms:" << storeErrorText(query.lastError());
         return rooms;
     }
     while (query.next()) {
@@ -578,7 +584,7 @@ bool MessageStore::transferLocked(const Transfer &transfer)
         query.addBindValue(transfer.to);
         query.addBindValue(transfer.from);
         if (!query.exec()) {
-            m_lastError = query.lastError().text();
+            m_lastError = storeErrorText(query.lastError());
             return false;
         }
     }

@@ -1,5 +1,7 @@
 #include "postgresbackend.h"
 
+#include "storelog.h"
+
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QUrlQuery>
@@ -36,7 +38,7 @@ std::optional<QString> PostgresBackend::open(const QString &connectionName)
     }
     db.setConnectOptions(options.join(u';'));
     if (!db.open()) {
-        return u"cannot open the database %1: %2"_s.arg(shown, db.lastError().text());
+        return u"cannot open the database %1: %2"_s.arg(shown, storeErrorText(db.lastError()));
     }
     return std::nullopt;
 }
@@ -49,7 +51,7 @@ std::optional<QString> PostgresBackend::configure(QSqlDatabase db, bool)
     for (const QString &statement :
         {u"SET synchronous_commit = on"_s, u"SET client_min_messages = warning"_s}) {
         if (!query.exec(statement)) {
-            return query.lastError().text();
+            return storeErrorText(query.lastError());
         }
     }
     return std::nullopt;
@@ -67,7 +69,7 @@ std::variant<int, QString> PostgresBackend::schemaVersion(QSqlDatabase db) const
     if (!query.exec(u"SELECT to_regclass('meta') IS NOT NULL, (SELECT count(*) FROM "
                     "information_schema.tables WHERE table_schema = current_schema())"_s)
         || !query.next()) {
-        return u"cannot read the database %1: %2"_s.arg(shown, query.lastError().text());
+        return u"cannot read the database %1: %2"_s.arg(shown, storeErrorText(query.lastError()));
     }
     if (!query.value(0).toBool()) {
         if (query.value(1).toLongLong() > 0) {

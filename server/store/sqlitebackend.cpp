@@ -1,5 +1,7 @@
 #include "sqlitebackend.h"
 
+#include "storelog.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QSqlError>
@@ -130,7 +132,7 @@ std::optional<QString> SqliteBackend::open(const QString &connectionName)
     db.setDatabaseName(m_path);
     db.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
     if (!db.open()) {
-        return u"cannot open the database %1: %2"_s.arg(m_path, db.lastError().text());
+        return u"cannot open the database %1: %2"_s.arg(m_path, storeErrorText(db.lastError()));
     }
     return std::nullopt;
 }
@@ -141,7 +143,7 @@ std::variant<int, QString> SqliteBackend::schemaVersion(QSqlDatabase db) const
     // The first read of the file is where SQLite finds out that it is no database at all.
     if (!query.exec(u"PRAGMA user_version"_s) || !query.next()) {
         return u"%1 is not a Natter database, or it is damaged: %2"_s.arg(
-            m_path, query.lastError().text());
+            m_path, storeErrorText(query.lastError()));
     }
     return query.value(0).toInt();
 }
@@ -157,7 +159,7 @@ std::optional<QString> SqliteBackend::configure(QSqlDatabase db, bool fullSync)
     };
     for (const QString &pragma : pragmas) {
         if (!query.exec(pragma)) {
-            return query.lastError().text();
+            return storeErrorText(query.lastError());
         }
     }
     return std::nullopt;
@@ -169,7 +171,7 @@ std::optional<QString> SqliteBackend::capGrowth(QSqlDatabase db, qint64 pages)
     const qint64 used
         = query.exec(u"PRAGMA page_count"_s) && query.next() ? query.value(0).toLongLong() : -1;
     if (used < 0 || !query.exec(u"PRAGMA max_page_count = %1"_s.arg(used + pages))) {
-        return query.lastError().text();
+        return storeErrorText(query.lastError());
     }
     return std::nullopt;
 }

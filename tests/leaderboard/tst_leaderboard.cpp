@@ -24,7 +24,7 @@ namespace {
 
 Leaderboard::Entry entry(const QString &name, double score, double seconds)
 {
-    return {name, score, seconds, 0, 0, QDateTime::currentDateTimeUtc()};
+    return {name, score, seconds, 0, 0, QDateTime::currentDateTimeUtc(), {}, false};
 }
 
 QStringList names(const QList<Leaderboard::Entry> &entries)

@@ -1,13 +1,16 @@
 #include "idrange.h"
 #include "messagestore.h"
+#include "postgresserver.h"
 
 #include <QCryptographicHash>
 #include <QFile>
 #include <QRegularExpression>
 #include <QSqlDatabase>
 #include <QSqlQuery>
+#include <QSqlRecord>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUrl>
 
 using namespace Qt::StringLiterals;
 
@@ -16,12 +19,14 @@ Q_DECLARE_METATYPE(MessageStore::Query)
 // MessageStore on real SQLite files: writing and reading back, continuing after a reopen,
 // paging, private-message privacy by identity and the indexes that keep it cheap, messages
 // waiting for an offline account, accounts and their tokens, schema upgrades and the files it
-// must refuse.
+// must refuse. With NATTER_TEST_STORE=postgres the same cases run on a real PostgreSQL server
+// the suite starts (each store a database of its own), but those about SQLite's files.
 class tst_MessageStore : public QObject
 {
     Q_OBJECT
 
 private slots:
+    void initTestCase();
     void init();
     void writeReadBackAndReopen();
     void pagingBothWays();
@@ -47,12 +52,18 @@ private slots:
     void refusesBadFiles_data();
     void refusesBadFiles();
     void fullDatabaseFailsTheWholeBatch();
+    void refusesForeignOrNewerPostgresDatabases();
 
 private:
     std::unique_ptr<MessageStore> open(const QString &path, qint64 maxPages = 0);
-    QString path(const QString &name) const { return m_dir->filePath(name); }
+    // Where the store called name lives: a file in this case's directory, or a database of the
+    // suite's PostgreSQL server made for this case.
+    QString path(const QString &name);
 
     std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<PostgresServer> m_postgres; // with NATTER_TEST_STORE=postgres
+    QHash<QString, QString> m_databases; // this case's, by name
+    int m_databaseCount = 0;
 };
 
 namespace {
@@ -103,12 +114,28 @@ QList<qint64> ids(const MessageStore::Page &page)
     return result;
 }
 
-// Runs SQL on a file the way another program would, outside MessageStore.
+// A connection to the store at location that is not MessageStore's, as another program's.
+QSqlDatabase rawDatabase(const QString &location, const QString &connection)
+{
+    if (!location.startsWith("postgresql://"_L1)) {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connection);
+        db.setDatabaseName(location);
+        return db;
+    }
+    const QUrl url(location);
+    QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, connection);
+    db.setHostName(url.host());
+    db.setPort(url.port());
+    db.setUserName(url.userName());
+    db.setDatabaseName(url.path().mid(1));
+    return db;
+}
+
+// Runs SQL on a store the way another program would, outside MessageStore.
 void runSql(const QString &path, const QStringList &statements)
 {
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"raw"_s);
-        db.setDatabaseName(path);
+        QSqlDatabase db = rawDatabase(path, u"raw"_s);
         QVERIFY(db.open());
         QSqlQuery query(db);
         for (const QString &statement : statements) {
@@ -169,8 +196,7 @@ int messageCount(const QString &path)
 {
     int count = -1;
     {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"count"_s);
-        db.setDatabaseName(path);
+        QSqlDatabase db = rawDatabase(path, u"count"_s);
         if (db.open()) {
             QSqlQuery query(u"SELECT count(*) FROM messages"_s, db);
             if (query.next()) {
@@ -239,6 +265,35 @@ QByteArray fileBytes(const QString &path)
     return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
 }
 
+// Everything the store keeps, as someone with a copy of it could read it: an SQLite file and its
+// log byte for byte, or every value of every table of a PostgreSQL database.
+QByteArray storedBytes(const QString &location)
+{
+    if (!location.startsWith("postgresql://"_L1)) {
+        return fileBytes(location) + fileBytes(location + u"-wal"_s);
+    }
+    QByteArray bytes;
+    {
+        QSqlDatabase db = rawDatabase(location, u"dump"_s);
+        if (db.open()) {
+            for (const QString &table : db.tables()) {
+                QSqlQuery query(u"SELECT * FROM %1"_s.arg(table), db);
+                while (query.next()) {
+                    for (int i = 0; i < query.record().count(); ++i) {
+                        const QVariant value = query.value(i);
+                        bytes += value.typeId() == QMetaType::QByteArray
+                            ? value.toByteArray()
+                            : value.toString().toUtf8();
+                        bytes += '\n';
+                    }
+                }
+            }
+        }
+    }
+    QSqlDatabase::removeDatabase(u"dump"_s);
+    return bytes;
+}
+
 // The first step of a history query plan that reads messages other than through one of the
 // indexes by visibility or a lookup of a single id, or an empty string if there is none. A
 // range of the primary key ("rowid>? AND rowid<?") counts as a scan: it is how the query
@@ -268,10 +323,34 @@ bool isVisibleTo(const StoredMessage &m, const QString &viewer)
 
 } // namespace
 
+void tst_MessageStore::initTestCase()
+{
+    if (qEnvironmentVariable("NATTER_TEST_STORE") == "postgres"_L1) {
+        m_postgres = std::make_unique<PostgresServer>();
+        QVERIFY2(m_postgres->start(), qPrintable(m_postgres->error()));
+    }
+}
+
 void tst_MessageStore::init()
 {
     m_dir = std::make_unique<QTemporaryDir>();
     QVERIFY(m_dir->isValid());
+    m_databases.clear();
+}
+
+QString tst_MessageStore::path(const QString &name)
+{
+    if (!m_postgres) {
+        return m_dir->filePath(name);
+    }
+    QString &url = m_databases[name];
+    if (url.isEmpty()) {
+        url = m_postgres->createDatabase(u"store%1"_s.arg(++m_databaseCount));
+        if (url.isEmpty()) {
+            qWarning().noquote() << m_postgres->error();
+        }
+    }
+    return url;
 }
 
 std::unique_ptr<MessageStore> tst_MessageStore::open(const QString &path, qint64 maxPages)
@@ -409,6 +488,9 @@ void tst_MessageStore::historyReadsOnlyVisibleRows_data()
 
 void tst_MessageStore::historyReadsOnlyVisibleRows()
 {
+    if (m_postgres) {
+        QSKIP("the query plans checked are SQLite's");
+    }
     QFETCH(MessageStore::Query, query);
     auto store = open(path(u"plan.db"_s));
     QVERIFY(store);
@@ -528,7 +610,9 @@ void tst_MessageStore::pagingPastManyHiddenMessages()
     }
     QCOMPARE(ids(other), expected);
     QVERIFY(expected.size() > 20);
-    QVERIFY(stepPastHiddenRows(store->historyPlan(older)).isEmpty());
+    if (!m_postgres) { // PostgreSQL's planner picks by statistics that change as it gathers them
+        QVERIFY(stepPastHiddenRows(store->historyPlan(older)).isEmpty());
+    }
 }
 
 void tst_MessageStore::sameNameOtherIdentitySeesNothing()
@@ -969,8 +1053,10 @@ void tst_MessageStore::noSecretInTheFile()
         QVERIFY(bob);
         QVERIFY(!store->accounts().createAccount(u"bobby"_s, bobPassword, Now));
         QVERIFY(store->accounts().addToken(bob->id, digestOf(bobToken), u"bob"_s, Now));
+        // A digest stored already is refused, and the database's complaint names the key.
+        QVERIFY(!store->accounts().addToken(bob->id, digestOf(bobToken), u"bob"_s, Now));
     }
-    const QByteArray bytes = fileBytes(file) + fileBytes(file + u"-wal"_s);
+    const QByteArray bytes = storedBytes(file);
     // The scan sees what was stored, so an absence below means something.
     QVERIFY(bytes.contains(NewHash));
     QVERIFY(bytes.contains(digestOf(token)));
@@ -999,6 +1085,8 @@ void tst_MessageStore::noSecretInTheFile()
     for (const QByteArray &secret : std::as_const(secrets)) {
         QVERIFY2(!logged.contains(secret), logged.constData());
     }
+    QVERIFY2(logged.contains("cannot add a token"), logged.constData());
+    QVERIFY2(!logged.contains("DETAIL"), logged.constData()); // PostgreSQL's, with the key
     for (const QByteArray &stored :
         {AliceHash, NewHash, digestOf(token), digestOf(secondToken), bobHash, digestOf(bobToken)}) {
         for (const QByteArray &spelled : {stored, stored.toHex(), stored.toBase64()}) {
@@ -1009,6 +1097,9 @@ void tst_MessageStore::noSecretInTheFile()
 
 void tst_MessageStore::upgradesVersionOne()
 {
+    if (m_postgres) {
+        QSKIP("upgrades of SQLite files written by older servers");
+    }
     // A database exactly as schema version 1 left it, with a message in it.
     const QString file = path(u"v1.db"_s);
     runSql(file,
@@ -1052,6 +1143,9 @@ void tst_MessageStore::upgradesVersionOne()
 
 void tst_MessageStore::upgradesVersionTwo()
 {
+    if (m_postgres) {
+        QSKIP("upgrades of SQLite files written by older servers");
+    }
     // A database exactly as schema version 2 left it, with private messages written before
     // there were indexes to find them by, or identities to say whose they are.
     const QString file = path(u"v2.db"_s);
@@ -1108,6 +1202,9 @@ void tst_MessageStore::upgradesVersionTwo()
 
 void tst_MessageStore::upgradesVersionThree()
 {
+    if (m_postgres) {
+        QSKIP("upgrades of SQLite files written by older servers");
+    }
     // A database exactly as schema version 3 left it: messages, a score, the history indexes.
     const QString file = path(u"v3.db"_s);
     runSql(file,
@@ -1184,6 +1281,9 @@ void tst_MessageStore::refusesBadFiles_data()
 
 void tst_MessageStore::refusesBadFiles()
 {
+    if (m_postgres) {
+        QSKIP("files that are no SQLite database");
+    }
     QFETCH(QString, kind);
     QFETCH(QString, mentions);
     QString file = path(u"bad.db"_s);
@@ -1220,6 +1320,9 @@ void tst_MessageStore::refusesBadFiles()
 
 void tst_MessageStore::fullDatabaseFailsTheWholeBatch()
 {
+    if (m_postgres) {
+        QSKIP("a full disk is made with SQLite's max_page_count");
+    }
     auto store = open(path(u"full.db"_s), 8); // room for 8 pages of 4 KiB, then a full disk
     QVERIFY(store);
     QList<StoredMessage> batch;
@@ -1231,6 +1334,39 @@ void tst_MessageStore::fullDatabaseFailsTheWholeBatch()
     QCOMPARE(store->lastId(), 0); // all or nothing
     QVERIFY(store->write(batch.mid(0, 2), {})); // what fits is still written
     QCOMPARE(store->lastId(), 2);
+}
+
+void tst_MessageStore::refusesForeignOrNewerPostgresDatabases()
+{
+    if (!m_postgres) {
+        QSKIP("PostgreSQL only; the SQLite files are refusesBadFiles");
+    }
+    const auto refusal = [](const QString &location) {
+        auto opened = MessageStore::open({location, false, 0});
+        const QString *error = std::get_if<QString>(&opened);
+        return error ? *error : QString();
+    };
+    // Another program's database is not taken over.
+    const QString foreign = path(u"foreign"_s);
+    runSql(foreign, {u"CREATE TABLE invoices (id INTEGER PRIMARY KEY)"_s});
+    QVERIFY2(
+        refusal(foreign).contains(u"is not a Natter database"_s), qPrintable(refusal(foreign)));
+
+    // A newer server's schema is left alone.
+    const QString newer = path(u"newer"_s);
+    QVERIFY(open(newer));
+    runSql(newer, {u"UPDATE meta SET value = '99' WHERE key = 'schema_version'"_s});
+    QVERIFY2(
+        refusal(newer).contains(u"newer natter-server (schema 99"_s), qPrintable(refusal(newer)));
+
+    // An error names the database but never its password.
+    QString withPassword = newer;
+    withPassword.replace(u"postgresql://natter@"_s, u"postgresql://natter:s3cret-pw@"_s);
+    withPassword += u"-missing"_s;
+    const QString missing = refusal(withPassword);
+    QVERIFY2(
+        missing.contains(u"cannot open the database postgresql://natter@"_s), qPrintable(missing));
+    QVERIFY2(!missing.contains(u"s3cret-pw"_s), qPrintable(missing));
 }
 
 QTEST_GUILESS_MAIN(tst_MessageStore)
