@@ -423,6 +423,9 @@ void tst_History::leaderboardSurvivesRestart()
 
 void tst_History::fullDiskIsReportedAndChatGoesOn()
 {
+    if (qEnvironmentVariable("NATTER_TEST_STORE") == "postgres"_L1) {
+        QSKIP("a full disk is made with SQLite's max_page_count");
+    }
     ServerConfig config;
     config.databaseMaxPages = 8; // SQLite answers "database or disk is full" past 32 KiB
     QVERIFY(startServer(config));
