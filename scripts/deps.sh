@@ -11,6 +11,8 @@ packages=(
 # PostgreSQL, for --db postgresql://...: Qt's driver to run with it, and the server itself, which
 # the PostgreSQL store tests start on their own in a temporary directory (no system service).
 packages+=(libqt6sql6-psql postgresql)
+# Cluster mode (--cluster redis://...): hiredis, and a Redis server for the tests to start.
+packages+=(libhiredis-dev redis-server)
 # What the desktop client needs at run time besides Qt: a colour emoji font, for emoji in
 # messages and the faces on Smile and Frown (without one, messages show boxes where emoji are and
 # the buttons fall back to ":-)" and ":-("). Packages built with cpack depend on it too.
