@@ -232,10 +232,48 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
     const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers,
     const QList<RoomChange> &roomChanges)
 {
+    QList<StoredMessage> numbered = messages;
+    return write(numbered, scores, transfers, roomChanges, false);
+}
+
+std::optional<QList<StoredMessage>> MessageStore::writeSequenced(QList<StoredMessage> messages,
+    const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers,
+    const QList<RoomChange> &roomChanges)
+{
+    if (!write(messages, scores, transfers, roomChanges, true)) {
+        return std::nullopt;
+    }
+    return messages;
+}
+
+bool MessageStore::write(QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores,
+    const QList<Transfer> &transfers, const QList<RoomChange> &roomChanges, bool sequence)
+{
     QSqlDatabase db = database(m_connectionName);
     if (!db.transaction()) {
         m_lastError = storeErrorText(db.lastError());
         return false;
+    }
+    if (sequence && !messages.isEmpty()) {
+        // The lock is held to the commit: no other node takes an id in between, so ids are
+        // committed in their order, and whoever sees one committed can read every id below it.
+        QSqlQuery last(db);
+        for (const QString &statement : m_backend->lockSequence()) {
+            if (!last.exec(statement)) {
+                m_lastError = storeErrorText(last.lastError());
+                db.rollback();
+                return false;
+            }
+        }
+        if (!last.exec(u"SELECT coalesce(max(id), 0) FROM messages"_s) || !last.next()) {
+            m_lastError = storeErrorText(last.lastError());
+            db.rollback();
+            return false;
+        }
+        qint64 id = last.value(0).toLongLong();
+        for (StoredMessage &message : messages) {
+            message.id = ++id;
+        }
     }
     QSqlQuery insert(db);
     insert.prepare(u"INSERT INTO messages (id, sender, recipient, text, ts, cid, "
@@ -303,6 +341,25 @@ qint64 MessageStore::lastId() const
         return query.value(0).toLongLong();
     }
     return 0;
+}
+
+QList<StoredMessage> MessageStore::messagesAfter(qint64 id, int limit) const
+{
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(
+        u"SELECT %1 FROM messages WHERE id > ? ORDER BY id LIMIT ?"_s.arg(MessageColumns));
+    query.addBindValue(id);
+    query.addBindValue(limit);
+    QList<StoredMessage> messages;
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote()
+            << "cannot read new messages:" << storeErrorText(query.lastError());
+        return messages;
+    }
+    while (query.next()) {
+        messages.append(readMessage(query));
+    }
+    return messages;
 }
 
 MessageStore::Page MessageStore::history(const Query &q) const

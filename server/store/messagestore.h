@@ -96,6 +96,16 @@ public:
     // all of it is stored, or (false) none of it.
     bool write(const QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores,
         const QList<Transfer> &transfers = {}, const QList<RoomChange> &roomChanges = {});
+    // Cluster mode: like write(), but the messages get their ids here, after every id any
+    // server on the database has committed. The transaction holds the database's sequence lock
+    // from reading the last id to its commit, so ids are committed in their order: whoever sees
+    // an id committed can read every id below it. The messages with their ids, or nothing if none
+    // of it was stored.
+    std::optional<QList<StoredMessage>> writeSequenced(QList<StoredMessage> messages,
+        const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers,
+        const QList<RoomChange> &roomChanges);
+    // Every message after id, in id order, at most limit (to whomever it was sent).
+    QList<StoredMessage> messagesAfter(qint64 id, int limit) const;
 
     struct Room
     {
@@ -172,6 +182,8 @@ public:
 private:
     MessageStore(QString connectionName, std::unique_ptr<SqlBackend> backend);
     std::optional<QString> migrate();
+    bool write(QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores,
+        const QList<Transfer> &transfers, const QList<RoomChange> &roomChanges, bool sequence);
     // In the caller's transaction.
     bool transferLocked(const Transfer &transfer);
     bool changeRoomLocked(const RoomChange &change);

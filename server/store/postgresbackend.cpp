@@ -91,6 +91,11 @@ QStringList PostgresBackend::lockSchema() const
     return {u"SELECT pg_advisory_xact_lock(hashtext('natter-schema'))"_s};
 }
 
+QStringList PostgresBackend::lockSequence() const
+{
+    return {u"SELECT pg_advisory_xact_lock(hashtext('natter-sequence'))"_s};
+}
+
 QString PostgresBackend::recordSchemaVersion(int version) const
 {
     return u"INSERT INTO meta (key, value) VALUES ('schema_version', '%1') ON CONFLICT (key) "

@@ -18,6 +18,7 @@ public:
     std::optional<QString> capGrowth(QSqlDatabase db, qint64 pages) override;
     std::variant<int, QString> schemaVersion(QSqlDatabase db) const override;
     QStringList lockSchema() const override;
+    QStringList lockSequence() const override;
     QString recordSchemaVersion(int version) const override;
     const QList<Migration> &migrations() const override;
     QString explainPrefix() const override;

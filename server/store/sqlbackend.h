@@ -42,6 +42,9 @@ public:
     virtual std::variant<int, QString> schemaVersion(QSqlDatabase db) const = 0;
     // Run first in the transaction that upgrades, so two servers never upgrade at once.
     virtual QStringList lockSchema() const = 0;
+    // Run in a transaction that takes message ids, held to its commit: one at a time across
+    // every server on the database.
+    virtual QStringList lockSequence() const = 0;
     virtual QString recordSchemaVersion(int version) const = 0;
     virtual const QList<Migration> &migrations() const = 0;
     // Put before a query, asks how the database would run it.

@@ -13,6 +13,8 @@ public:
     std::optional<QString> capGrowth(QSqlDatabase db, qint64 pages) override;
     std::variant<int, QString> schemaVersion(QSqlDatabase db) const override;
     QStringList lockSchema() const override { return {}; }
+    // One server per file (the ids are its own).
+    QStringList lockSequence() const override { return {}; }
     QString recordSchemaVersion(int version) const override;
     const QList<Migration> &migrations() const override;
     QString explainPrefix() const override;

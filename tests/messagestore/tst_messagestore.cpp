@@ -12,6 +12,9 @@
 #include <QTest>
 #include <QUrl>
 
+#include <atomic>
+#include <thread>
+
 using namespace Qt::StringLiterals;
 
 Q_DECLARE_METATYPE(MessageStore::Query)
@@ -53,6 +56,7 @@ private slots:
     void refusesBadFiles();
     void fullDatabaseFailsTheWholeBatch();
     void refusesForeignOrNewerPostgresDatabases();
+    void sequencedWritesFromSeveralServers();
 
 private:
     std::unique_ptr<MessageStore> open(const QString &path, qint64 maxPages = 0);
@@ -1367,6 +1371,78 @@ void tst_MessageStore::refusesForeignOrNewerPostgresDatabases()
     QVERIFY2(
         missing.contains(u"cannot open the database postgresql://natter@"_s), qPrintable(missing));
     QVERIFY2(!missing.contains(u"s3cret-pw"_s), qPrintable(missing));
+}
+
+void tst_MessageStore::sequencedWritesFromSeveralServers()
+{
+    if (!m_postgres) {
+        QSKIP("a cluster's servers share a PostgreSQL database");
+    }
+    // Three servers' store threads commit batches at once. Ids must come out unique and without
+    // holes, each server's in its own order, and a reader must never see an id before every id
+    // below it is readable: that is what lets a node deliver in id order.
+    const QString location = path(u"cluster"_s);
+    QVERIFY(open(location)); // made, so the writers do not race to make the schema
+    constexpr int Writers = 3;
+    constexpr int Batches = 40;
+    constexpr int PerBatch = 5;
+    std::atomic<bool> done = false;
+    std::atomic<int> failures = 0;
+    std::vector<QList<qint64>> given(Writers);
+    std::vector<std::thread> writers;
+    for (int w = 0; w < Writers; ++w) {
+        writers.emplace_back([&, w] {
+            auto opened = MessageStore::open({location, false, 0});
+            auto *store = std::get_if<std::unique_ptr<MessageStore>>(&opened);
+            if (!store) {
+                ++failures;
+                return;
+            }
+            for (int b = 0; b < Batches; ++b) {
+                QList<StoredMessage> batch;
+                for (int i = 0; i < PerBatch; ++i) {
+                    batch.append(message(0, u"w%1"_s.arg(w), u"%1.%2"_s.arg(b).arg(i)));
+                }
+                const auto written = (*store)->writeSequenced(batch, {}, {}, {});
+                if (!written) {
+                    ++failures;
+                    continue;
+                }
+                for (const StoredMessage &m : *written) {
+                    given[std::size_t(w)].append(m.id);
+                }
+            }
+        });
+    }
+    // The reader, as another node catching up: whatever it sees has no hole below it.
+    auto reader = open(location);
+    QVERIFY(reader);
+    qint64 seen = 0;
+    int holes = 0;
+    int reads = 0;
+    while (seen < Writers * Batches * PerBatch && reads < 100000) {
+        ++reads;
+        for (const StoredMessage &m : reader->messagesAfter(seen, 1000)) {
+            holes += m.id == seen + 1 ? 0 : 1;
+            seen = m.id;
+        }
+    }
+    for (std::thread &writer : writers) {
+        writer.join();
+    }
+    QCOMPARE(failures.load(), 0);
+    QCOMPARE(holes, 0);
+    QCOMPARE(seen, qint64(Writers * Batches * PerBatch));
+    QSet<qint64> all;
+    for (const QList<qint64> &ids : given) {
+        QCOMPARE(ids.size(), Batches * PerBatch);
+        QVERIFY(std::is_sorted(ids.cbegin(), ids.cend()));
+        for (const qint64 id : ids) {
+            all.insert(id);
+        }
+    }
+    QCOMPARE(all.size(), Writers * Batches * PerBatch);
+    QCOMPARE(reader->lastId(), qint64(Writers * Batches * PerBatch));
 }
 
 QTEST_GUILESS_MAIN(tst_MessageStore)
