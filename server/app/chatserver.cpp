@@ -29,11 +29,13 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     , m_leaderboard(std::make_unique<MemoryLeaderboard>())
     , m_store(std::make_unique<StoreWorker>(m_room, *m_leaderboard,
           MessageStore::Options{
-              m_config.databaseLocation, m_config.databaseFullSync, m_config.databaseMaxPages}))
+              m_config.databaseLocation, m_config.databaseFullSync, m_config.databaseMaxPages},
+          m_config.cluster))
     , m_storeThread(new QThread(this))
     , m_hasher(m_config.hashThreads)
     , m_settings(sessionSettings(m_config))
 {
+    m_room.setSequencedByStore(!m_config.cluster.isEmpty());
     m_store->moveToThread(m_storeThread);
     m_presenceTimer.setInterval(m_config.presenceIntervalMs);
     connect(&m_presenceTimer, &QTimer::timeout, this, &ChatServer::flushPresence);

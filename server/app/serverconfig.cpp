@@ -102,6 +102,10 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"normal: a crash of the server loses nothing, a power cut may lose the last moments; "
         "full: nothing is lost, at the cost of an fsync per batch (default: normal)."_s,
         u"mode"_s);
+    const QCommandLineOption cluster(u"cluster"_s,
+        u"Serve as one of a cluster's servers, which share the PostgreSQL --db and hear of each "
+        "other's messages through this Redis (redis://host:port)."_s,
+        u"url"_s);
     const QCommandLineOption workerThreads(u"worker-threads"_s,
         u"Serve all clients from this many threads instead of a thread per client "
         "(default: 0, a thread per client; see docs/BENCHMARKS.md)."_s,
@@ -129,8 +133,8 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"count"_s);
     parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
         helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst, motd, quizSeed, tlsCert,
-        tlsKey, db, dbSync, workerThreads, presenceLimit, presenceBatch, guests, tokenExpiry,
-        hashThreads});
+        tlsKey, db, dbSync, cluster, workerThreads, presenceLimit, presenceBatch, guests,
+        tokenExpiry, hashThreads});
 
     // The error and where to read more, not the 60 lines of help that would scroll it away.
     const auto usageError = [](QString message) {
@@ -266,6 +270,14 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
             return usageError(u"--db-sync needs normal or full"_s);
         }
         config.databaseFullSync = mode == "full"_L1;
+    }
+    if (parser.isSet(cluster)) {
+        config.cluster = parser.value(cluster);
+        if (!config.databaseLocation.startsWith("postgresql://"_L1)
+            && !config.databaseLocation.startsWith("postgres://"_L1)) {
+            return usageError(u"--cluster needs --db postgresql://...: the servers of a cluster "
+                              "share one PostgreSQL database"_s);
+        }
     }
     return config;
 }

@@ -47,6 +47,8 @@ struct ServerConfig
     QString databaseLocation = QStringLiteral(":memory:");
     bool databaseFullSync = false; // fsync every commit: a power cut loses nothing stored
     qint64 databaseMaxPages = 0; // tests only: a cap that makes SQLite report a full disk
+    // Set (redis://host:port): one of a cluster's servers, which share a PostgreSQL database.
+    QString cluster;
 
     static QString defaultDatabasePath();
 

@@ -546,7 +546,6 @@ ChatRoom::Posted ChatRoom::postLocked(
             readEvent({Read::Kind::Resend, resendQuery(sender->identity, *id), {}, {}, {}}));
         return {ErrorCode::None, *id, true};
     }
-    Event event;
     if (!to.isEmpty()) {
         const auto recipient = m_people.constFind(key(to));
         if (recipient != m_people.constEnd()) {
@@ -560,19 +559,54 @@ ChatRoom::Posted ChatRoom::postLocked(
         } else {
             return {ErrorCode::NoSuchUser, 0, false};
         }
-        event.to = message.toIdentity;
-        event.alsoTo = message.fromIdentity;
     }
-    if (!message.isPrivate()) {
-        event.room = message.room;
-        event.alsoTo = message.fromIdentity; // its acknowledgement, even if it parts meanwhile
+    if (m_sequencedByStore) {
+        if (m_pending.isEmpty() && m_unsequenced.isEmpty() && m_wake) {
+            m_wake();
+        }
+        m_unsequenced.append(std::move(message));
+        return {ErrorCode::None, 0, false};
     }
-    m_lastId = message.id;
-    m_cids.remember(message.fromIdentity, message.cid, message.id);
-    event.frames = {FrameCodec::encode(message.toFrame())};
-    event.message = message;
+    const qint64 id = message.id;
+    m_lastId = id;
+    m_cids.remember(message.fromIdentity, message.cid, id);
+    Event event = messageEvent(message);
+    event.message = std::move(message);
     queueLocked(std::move(event));
-    return {ErrorCode::None, message.id, false};
+    return {ErrorCode::None, id, false};
+}
+
+ChatRoom::Event ChatRoom::messageEvent(const StoredMessage &message)
+{
+    Event event;
+    if (message.isPrivate()) {
+        event.to = message.toIdentity;
+    } else {
+        event.room = message.room;
+    }
+    event.alsoTo = message.fromIdentity; // its acknowledgement, even if it parts meanwhile
+    event.frames = {FrameCodec::encode(message.toFrame())};
+    return event;
+}
+
+void ChatRoom::setSequencedByStore(bool sequenced)
+{
+    std::unique_lock locker(m_mutex);
+    m_sequencedByStore = sequenced;
+}
+
+void ChatRoom::deliverStored(const QList<StoredMessage> &messages)
+{
+    std::unique_lock locker(m_mutex);
+    for (const StoredMessage &message : messages) {
+        if (message.id <= m_lastId) {
+            continue; // delivered already
+        }
+        m_lastId = message.id;
+        // From any server: a client that retries on this one after losing another is known.
+        m_cids.remember(message.fromIdentity, message.cid, message.id);
+        queueLocked(messageEvent(message));
+    }
 }
 
 void ChatRoom::sendUsers(qint64 member)
@@ -774,7 +808,11 @@ StorePipeline::Batch ChatRoom::takeBatch()
     }
     // Only the store thread touches the batch in flight.
     Batch batch;
-    batch.events = m_inFlight.size();
+    {
+        std::unique_lock locker(m_mutex);
+        batch.unsequenced = std::exchange(m_unsequenced, {});
+    }
+    batch.events = m_inFlight.size() + batch.unsequenced.size();
     for (const Event &event : std::as_const(m_inFlight)) {
         if (event.message) {
             batch.messages.append(*event.message);

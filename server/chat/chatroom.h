@@ -173,6 +173,10 @@ public:
     // Stops all traffic for a shutdown: what waits in flushPresence() goes first, then joins
     // fail and leaves are no longer announced.
     void close();
+    // Cluster mode, set before the store is attached: a message takes its id from the store as
+    // it is committed (so that ids are one order across every server on the database), and is
+    // delivered from there, through deliverStored(), like those the other servers posted.
+    void setSequencedByStore(bool sequenced);
 
     // StorePipeline, for the store thread.
     void restore(qint64 lastId, const QList<StoredMessage> &withCid,
@@ -180,6 +184,7 @@ public:
     void attach(std::function<void()> wake) override;
     Batch takeBatch() override;
     void deliverBatch(const QList<MessageStore::Page> &pages) override;
+    void deliverStored(const QList<StoredMessage> &messages) override;
     void announce(const QByteArray &frame) override;
 
     // How many cids are remembered to recognise a retried send (SentCids).
@@ -274,6 +279,9 @@ private:
     const RoomDirectory::Room *roomForLocked(const Person &person, const QString &key) const;
     Posted postLocked(qint64 member, StoredMessage message, const QString &to,
         const std::optional<Offline> &offline);
+    // The event that delivers a message with its id: to its room's people, or to the two
+    // identities of a private one; and always to its sender, as its acknowledgement.
+    static Event messageEvent(const StoredMessage &message);
     // Queues event for that membership alone (if it is still one).
     void queueForLocked(qint64 member, Event event);
     void queueLocked(Event event);
@@ -299,6 +307,8 @@ private:
     qint64 m_lastMember = 0;
     std::function<void()> m_wake; // set: events wait in m_pending
     QList<Event> m_pending;
+    bool m_sequencedByStore = false;
+    QList<StoredMessage> m_unsequenced; // posted, waiting for the store to give them ids
     QList<Event> m_inFlight; // taken by the store thread, not yet delivered
     SentCids m_cids;
     RoomDirectory m_directory;

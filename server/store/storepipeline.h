@@ -22,6 +22,9 @@ public:
         QList<Transfer> transfers; // to commit with them, after them
         QList<RoomChange> roomChanges; // likewise
         QList<MessageStore::Query> reads; // to answer after the commit, in order
+        // Cluster mode: messages that take their ids as they are stored; they come back through
+        // deliverStored(), with everyone else's, in id order.
+        QList<StoredMessage> unsequenced;
         qsizetype events = 0; // everything in the batch, stored or not
     };
 
@@ -41,6 +44,10 @@ public:
     virtual Batch takeBatch() = 0;
     // Delivers the batch in flight; pages answer its reads, in order (fewer: empty pages).
     virtual void deliverBatch(const QList<MessageStore::Page> &pages) = 0;
+    // Cluster mode: messages stored (by this server or another on the same database), in id
+    // order, each newer than the last one delivered. They reach their readers after every event
+    // queued so far.
+    virtual void deliverStored(const QList<StoredMessage> &messages) = 0;
     // Tells every member something went wrong with storing.
     virtual void announce(const QByteArray &frame) = 0;
 

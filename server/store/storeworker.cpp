@@ -2,6 +2,7 @@
 
 #include "framecodec.h"
 #include "frames.h"
+#include "redislink.h"
 #include "sqlbackend.h"
 #include "storelog.h"
 
@@ -13,16 +14,20 @@ constexpr std::chrono::seconds RetryInterval{5};
 
 } // namespace
 
-StoreWorker::StoreWorker(
-    StorePipeline &pipeline, Leaderboard &leaderboard, MessageStore::Options options)
+StoreWorker::StoreWorker(StorePipeline &pipeline, Leaderboard &leaderboard,
+    MessageStore::Options options, QString cluster)
     : m_pipeline(pipeline)
     , m_leaderboard(leaderboard)
     , m_options(std::move(options))
     , m_retryTimer(this)
+    , m_cluster(std::move(cluster))
+    , m_pollTimer(this)
 {
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setInterval(RetryInterval);
     connect(&m_retryTimer, &QTimer::timeout, this, &StoreWorker::drain);
+    m_pollTimer.setInterval(PollInterval);
+    connect(&m_pollTimer, &QTimer::timeout, this, &StoreWorker::catchUp);
 }
 
 StoreWorker::~StoreWorker() = default;
@@ -34,7 +39,21 @@ QString StoreWorker::open()
         return *error;
     }
     m_store = std::move(std::get<std::unique_ptr<MessageStore>>(opened));
+    QString redisHost;
+    quint16 redisPort = 0;
+    if (!m_cluster.isEmpty()) {
+        if (!m_store->isPostgres()) {
+            m_store.reset();
+            return u"--cluster needs the PostgreSQL database every server of the cluster shares "
+                   "(--db postgresql://...), not an SQLite file"_s;
+        }
+        if (!RedisLink::parseUrl(m_cluster, &redisHost, &redisPort)) {
+            m_store.reset();
+            return u"--cluster needs a Redis URL like redis://host:6379, not %1"_s.arg(m_cluster);
+        }
+    }
     const qint64 lastId = m_store->lastId();
+    m_lastDelivered = lastId;
     m_pipeline.restore(lastId, m_store->recentWithCid(StorePipeline::CidWindow), m_store->rooms());
     const QList<Leaderboard::Entry> scores = m_store->scores();
     for (const Leaderboard::Entry &entry : scores) {
@@ -45,13 +64,48 @@ QString StoreWorker::open()
     qCInfo(lcStore).noquote() << "history in" << SqlBackend::displayName(m_options.location)
                               << "- last id" << lastId << "-" << scores.size()
                               << "leaderboard entries";
+    if (!m_cluster.isEmpty()) {
+        // Until Redis answers, the database is asked.
+        m_pollTimer.start();
+        m_link = std::make_unique<RedisLink>(
+            redisHost, redisPort, QStringList{QString::fromLatin1(CommittedChannel)});
+        connect(m_link.get(), &RedisLink::message, this, &StoreWorker::catchUp);
+        connect(m_link.get(), &RedisLink::connected, this, [this] {
+            m_pollTimer.stop();
+            catchUp(); // whatever was committed while it was gone
+        });
+        connect(m_link.get(), &RedisLink::disconnected, this, [this] { m_pollTimer.start(); });
+        m_link->start();
+        qCInfo(lcStore).noquote() << "in a cluster through Redis at" << m_cluster;
+    }
     return {};
+}
+
+void StoreWorker::catchUp()
+{
+    if (!m_store) {
+        return;
+    }
+    constexpr int Page = 1000;
+    for (;;) {
+        const QList<StoredMessage> messages = m_store->messagesAfter(m_lastDelivered, Page);
+        if (messages.isEmpty()) {
+            return;
+        }
+        m_lastDelivered = messages.constLast().id;
+        m_pipeline.deliverStored(messages);
+        if (messages.size() < Page) {
+            return;
+        }
+    }
 }
 
 void StoreWorker::close()
 {
     drain();
     m_retryTimer.stop(); // a failed last write restarts it; the timer must not outlive the thread
+    m_pollTimer.stop();
+    m_link.reset();
     m_open = false;
     m_pipeline.attach({});
     m_pipeline.takeBatch();
@@ -92,7 +146,7 @@ void StoreWorker::drain()
         if (batch.events == 0 && scores.isEmpty() && !retry) {
             return;
         }
-        commit(std::exchange(m_unsaved, {}) + batch.messages,
+        commit(std::exchange(m_unsaved, {}) + batch.messages + batch.unsequenced,
             std::exchange(m_unsavedScores, {}) + scores,
             std::exchange(m_unsavedTransfers, {}) + batch.transfers,
             std::exchange(m_unsavedRoomChanges, {}) + batch.roomChanges);
@@ -114,7 +168,19 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
             && roomChanges.isEmpty())) {
         return;
     }
-    if (m_store->write(messages, scores, transfers, roomChanges)) {
+    const bool sequenced = !m_cluster.isEmpty();
+    const bool written = sequenced
+        ? m_store->writeSequenced(messages, scores, transfers, roomChanges).has_value()
+        : m_store->write(messages, scores, transfers, roomChanges);
+    if (written) {
+        if (sequenced && !messages.isEmpty()) {
+            // Ours first, with whatever came before them; then the others hear of them.
+            catchUp();
+            if (m_link) {
+                m_link->publish(
+                    QString::fromLatin1(CommittedChannel), QByteArray::number(m_lastDelivered));
+            }
+        }
         if (m_failing) {
             m_failing = false;
             qCWarning(lcStore) << "storing messages again; the" << messages.size()
@@ -128,9 +194,13 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
             << "cannot store messages in" << SqlBackend::displayName(m_options.location) << ":"
             << m_store->lastError() << "- chat goes on, and storing is retried every"
             << RetryInterval.count() << "s";
+        // In a cluster a message has no id until it is stored, so it waits.
         m_pipeline.announce(FrameCodec::encode(Frames::error(Protocol::ErrorCode::StorageFailed,
-            u"the server cannot save messages right now (%1); chat goes on, but history "
-            "will miss them until it can"_s.arg(m_store->lastError()))));
+            (sequenced ? u"the server cannot save messages right now (%1); they are sent once "
+                         "it can"_s
+                       : u"the server cannot save messages right now (%1); chat goes on, but "
+                         "history will miss them until it can"_s)
+                .arg(m_store->lastError()))));
     }
     if (messages.size() > MaxUnsaved) {
         qCCritical(lcStore) << "dropping" << messages.size() - MaxUnsaved

@@ -21,12 +21,24 @@
 //
 // If a write fails (a full disk), chat goes on: the batch is delivered anyway, the failure is
 // logged and announced to everyone, and the unsaved messages are retried until they are stored.
+//
+// In cluster mode (a Redis URL, and a PostgreSQL database shared by every server) messages take
+// their ids as they are committed (MessageStore::writeSequenced), and are delivered only then.
+// After each commit it publishes the newest id on Redis; on hearing another server's, it reads
+// what it has not delivered from the database, in id order, and hands it to the room
+// (deliverStored). Redis only says "there is more": while it is gone the worker asks the
+// database every PollInterval instead, and when it is back it catches up at once, so nothing is
+// lost or reordered.
+class RedisLink;
+
 class StoreWorker : public QObject
 {
     Q_OBJECT
 
 public:
-    StoreWorker(StorePipeline &pipeline, Leaderboard &leaderboard, MessageStore::Options options);
+    // cluster: empty, or the redis:// URL of the cluster's Redis.
+    StoreWorker(StorePipeline &pipeline, Leaderboard &leaderboard, MessageStore::Options options,
+        QString cluster = {});
     ~StoreWorker() override;
 
     // In the store's thread, at start-up and after the last client (ChatServer invokes them
@@ -48,12 +60,18 @@ public:
 
     // How many messages are waiting to be retried after a failed write.
     static constexpr int MaxUnsaved = 100000;
+    // Cluster mode: how often the database is asked for other servers' messages without Redis.
+    static constexpr std::chrono::milliseconds PollInterval{500};
+    // The Redis channel that carries the newest id after each commit.
+    static constexpr auto CommittedChannel = "natter:committed";
 
 private:
     void drain();
     void commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores,
         QList<MessageStore::Transfer> transfers, QList<MessageStore::RoomChange> roomChanges);
     void wake();
+    // Cluster mode: hands the room every message stored after the last one it was given.
+    void catchUp();
 
     StorePipeline &m_pipeline;
     Leaderboard &m_leaderboard;
@@ -68,6 +86,10 @@ private:
     QList<MessageStore::RoomChange> m_unsavedRoomChanges;
     QTimer m_retryTimer;
     bool m_failing = false;
+    const QString m_cluster;
+    std::unique_ptr<RedisLink> m_link; // cluster mode, in the store's thread
+    QTimer m_pollTimer; // cluster mode, while Redis is gone
+    qint64 m_lastDelivered = 0; // cluster mode: the newest id the room was given
 };
 
 template<typename Job>
