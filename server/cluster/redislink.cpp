@@ -234,8 +234,8 @@ void RedisLink::lost(const QString &reason)
     if (!m_reportedLoss) {
         m_reportedLoss = true;
         qCWarning(lcCluster).noquote()
-            << (m_everConnected ? "lost Redis at" : "cannot reach Redis at") << m_host << m_port
-            << u"(%1):"_s.arg(reason)
+            << (m_everConnected ? "lost Redis at" : "cannot reach Redis at")
+            << u"%1:%2 (%3):"_s.arg(m_host).arg(m_port).arg(reason)
             << "this node serves its own clients and catches up once Redis is back";
         emit disconnected(reason);
     }

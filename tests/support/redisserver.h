@@ -22,6 +22,7 @@ public:
     void kill();
     QString error() const { return m_error; }
     quint16 port() const { return m_port; }
+    bool isRunning() const { return m_server.state() == QProcess::Running; }
     QString url() const;
 
 private:

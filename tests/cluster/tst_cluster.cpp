@@ -1,0 +1,257 @@
+#include "frames.h"
+#include "postgresserver.h"
+#include "redisserver.h"
+#include "testclient.h"
+
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTest>
+
+#include <signal.h>
+#include <sys/prctl.h>
+
+using namespace Qt::StringLiterals;
+
+// Several natter-server processes as one chat: a real PostgreSQL and a real redis-server, started
+// for the suite, and servers started as an admin would, with --db postgresql://... --cluster
+// redis://.... Clients spread over the servers must see one order, a client that loses its server
+// resumes on another, and Redis may die in the middle of the traffic.
+class tst_Cluster : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void sendersOnEveryServerMakeOneOrder();
+    void resumeOnAnotherServerAfterKillNine();
+    void redisRestartedInTheMiddleOfTraffic();
+
+private:
+    struct Node
+    {
+        std::unique_ptr<QProcess> process;
+        quint16 port = 0;
+    };
+    // A server of the cluster on this case's database; its port, or 0.
+    quint16 startNode();
+    std::unique_ptr<TestClient> join(quint16 port, const QString &name, qint64 since = -1);
+
+    PostgresServer m_postgres;
+    RedisServer m_redis;
+    QString m_database;
+    int m_databases = 0;
+    std::vector<Node> m_nodes;
+};
+
+namespace {
+
+const QString ServerBinary = QStringLiteral(NATTER_SERVER_BINARY);
+
+// The ids of the messages a client was sent, in the order they came.
+QList<qint64> idsOf(const TestClient &client)
+{
+    QList<qint64> ids;
+    for (const QJsonObject &frame : client.framesOfType(u"message"_s)) {
+        ids.append(frame.value("id"_L1).toInteger());
+    }
+    return ids;
+}
+
+bool strictlyIncreasing(const QList<qint64> &ids)
+{
+    return std::adjacent_find(ids.cbegin(), ids.cend(), std::greater_equal<qint64>()) == ids.cend();
+}
+
+} // namespace
+
+void tst_Cluster::initTestCase()
+{
+    QVERIFY2(m_postgres.start(), qPrintable(m_postgres.error()));
+    QVERIFY2(m_redis.start(), qPrintable(m_redis.error()));
+}
+
+void tst_Cluster::init()
+{
+    if (!m_redis.isRunning()) {
+        QVERIFY2(m_redis.start(), qPrintable(m_redis.error()));
+    }
+    m_database = m_postgres.createDatabase(u"cluster%1"_s.arg(++m_databases));
+    QVERIFY2(!m_database.isEmpty(), qPrintable(m_postgres.error()));
+}
+
+void tst_Cluster::cleanup()
+{
+    for (Node &node : m_nodes) {
+        if (node.process->state() != QProcess::NotRunning) {
+            node.process->terminate();
+            if (!node.process->waitForFinished(15000)) {
+                node.process->kill();
+                node.process->waitForFinished();
+            }
+        }
+    }
+    m_nodes.clear();
+}
+
+quint16 tst_Cluster::startNode()
+{
+    Node node{std::make_unique<QProcess>(), 0};
+    node.process->setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGKILL); });
+    node.process->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    node.process->start(ServerBinary,
+        {u"--bind"_s, u"127.0.0.1"_s, u"--port"_s, u"0"_s, u"--db"_s, m_database, u"--cluster"_s,
+            m_redis.url(), u"--rate"_s, u"10000"_s, u"--burst"_s, u"10000"_s});
+    if (!QTest::qWaitFor([&] { return node.process->canReadLine(); }, 30000)) {
+        qWarning() << "a cluster server did not start";
+        return 0;
+    }
+    const QString line = QString::fromUtf8(node.process->readLine()).trimmed();
+    const QRegularExpressionMatch match
+        = QRegularExpression(uR"(^listening on 127\.0\.0\.1:(\d+)$)"_s).match(line);
+    if (!match.hasMatch()) {
+        qWarning().noquote() << "a cluster server said:" << line;
+        return 0;
+    }
+    node.port = quint16(match.captured(1).toUInt());
+    m_nodes.push_back(std::move(node));
+    return m_nodes.back().port;
+}
+
+std::unique_ptr<TestClient> tst_Cluster::join(quint16 port, const QString &name, qint64 since)
+{
+    auto client = std::make_unique<TestClient>();
+    if (!client->connectTo(port)) {
+        return nullptr;
+    }
+    client->send(Frames::hello(name, since));
+    return client->waitForFrames(u"welcome"_s, 1) ? std::move(client) : nullptr;
+}
+
+void tst_Cluster::sendersOnEveryServerMakeOneOrder()
+{
+    constexpr int Servers = 3;
+    constexpr int PerSender = 60;
+    std::vector<quint16> ports;
+    for (int i = 0; i < Servers; ++i) {
+        ports.push_back(startNode());
+        QVERIFY(ports.back() != 0);
+    }
+    std::vector<std::unique_ptr<TestClient>> watchers;
+    std::vector<std::unique_ptr<TestClient>> senders;
+    for (int i = 0; i < Servers; ++i) {
+        watchers.push_back(join(ports[std::size_t(i)], u"watcher%1"_s.arg(i)));
+        senders.push_back(join(ports[std::size_t(i)], u"sender%1"_s.arg(i)));
+        QVERIFY(watchers.back() && senders.back());
+    }
+    // All at once: every server commits its own while the others commit theirs.
+    for (int n = 0; n < PerSender; ++n) {
+        for (int i = 0; i < Servers; ++i) {
+            senders[std::size_t(i)]->send(Frames::say(u"%1 from %2"_s.arg(n).arg(i)));
+        }
+    }
+    const int total = Servers * PerSender;
+    for (const auto &watcher : watchers) {
+        QVERIFY(watcher->waitForFrames(u"message"_s, total, 30000));
+    }
+    const QList<qint64> first = idsOf(*watchers.front());
+    QCOMPARE(first.size(), total);
+    QVERIFY2(strictlyIncreasing(first), "ids out of order");
+    QCOMPARE(first.constLast() - first.constFirst(), qint64(total - 1)); // and no hole
+    for (const auto &watcher : watchers) {
+        QCOMPARE(idsOf(*watcher), first);
+    }
+    // Each sender's own messages came back to it (its acknowledgements) in the order it sent.
+    for (int i = 0; i < Servers; ++i) {
+        QVERIFY(senders[std::size_t(i)]->waitForFrames(u"message"_s, total, 30000));
+        QStringList mine;
+        for (const QJsonObject &frame : senders[std::size_t(i)]->framesOfType(u"message"_s)) {
+            if (frame.value("from"_L1).toString() == u"sender%1"_s.arg(i)) {
+                mine.append(frame.value("text"_L1).toString());
+            }
+        }
+        QCOMPARE(mine.size(), PerSender);
+        for (int n = 0; n < PerSender; ++n) {
+            QCOMPARE(mine.at(n), u"%1 from %2"_s.arg(n).arg(i));
+        }
+    }
+}
+
+void tst_Cluster::resumeOnAnotherServerAfterKillNine()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto reader = join(a, u"reader"_s);
+    auto sender = join(b, u"sender"_s);
+    QVERIFY(reader && sender);
+    for (int n = 0; n < 10; ++n) {
+        sender->send(Frames::say(u"before %1"_s.arg(n)));
+    }
+    QVERIFY(reader->waitForFrames(u"message"_s, 10));
+    const qint64 lastSeen = idsOf(*reader).constLast();
+
+    ::kill(pid_t(m_nodes.front().process->processId()), SIGKILL);
+    QVERIFY(reader->waitForDisconnected());
+    for (int n = 0; n < 15; ++n) {
+        sender->send(Frames::say(u"while away %1"_s.arg(n)));
+    }
+    QVERIFY(sender->waitForFrames(u"message"_s, 25));
+
+    auto back = join(b, u"reader"_s, lastSeen);
+    QVERIFY(back);
+    QVERIFY(back->waitForFrames(u"message"_s, 15));
+    const QList<qint64> missed = idsOf(*back);
+    QCOMPARE(missed.size(), 15);
+    QCOMPARE(missed.constFirst(), lastSeen + 1);
+    QVERIFY(strictlyIncreasing(missed));
+    QCOMPARE(back->framesOfType(u"message"_s).constLast().value("text"_L1).toString(),
+        u"while away 14"_s);
+    // And it is live again: the next one arrives once.
+    sender->send(Frames::say(u"after"_s));
+    QVERIFY(back->waitForFrames(u"message"_s, 16));
+    QCOMPARE(idsOf(*back).constLast(), missed.constLast() + 1);
+}
+
+void tst_Cluster::redisRestartedInTheMiddleOfTraffic()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto onA = join(a, u"onA"_s);
+    auto onB = join(b, u"onB"_s);
+    auto senderA = join(a, u"senderA"_s);
+    auto senderB = join(b, u"senderB"_s);
+    QVERIFY(onA && onB && senderA && senderB);
+    int sent = 0;
+    const auto sendRound = [&](const QString &phase) {
+        for (int n = 0; n < 20; ++n) {
+            senderA->send(Frames::say(u"%1 a%2"_s.arg(phase).arg(n)));
+            senderB->send(Frames::say(u"%1 b%2"_s.arg(phase).arg(n)));
+            sent += 2;
+        }
+    };
+    sendRound(u"before"_s);
+    QVERIFY(onA->waitForFrames(u"message"_s, sent, 30000));
+
+    m_redis.kill();
+    sendRound(u"without"_s); // the servers ask the database instead
+    QVERIFY(onA->waitForFrames(u"message"_s, sent, 30000));
+    QVERIFY(onB->waitForFrames(u"message"_s, sent, 30000));
+
+    QVERIFY2(m_redis.start(), qPrintable(m_redis.error()));
+    sendRound(u"after"_s);
+    for (TestClient *client : {onA.get(), onB.get(), senderA.get(), senderB.get()}) {
+        QVERIFY(client->waitForFrames(u"message"_s, sent, 30000));
+        const QList<qint64> ids = idsOf(*client);
+        QCOMPARE(ids.size(), sent);
+        QVERIFY2(strictlyIncreasing(ids), "ids out of order");
+        QCOMPARE(ids.constLast() - ids.constFirst(), qint64(sent - 1));
+    }
+    QCOMPARE(idsOf(*onA), idsOf(*onB));
+}
+
+QTEST_GUILESS_MAIN(tst_Cluster)
+#include "tst_cluster.moc"
