@@ -195,7 +195,7 @@ void RedisLink::announceIfConnected()
     }
     m_retryMs = FirstRetryMs;
     if (m_reportedLoss) {
-        qCInfo(lcCluster).noquote() << "Redis at" << m_host << m_port << "is back";
+        qCInfo(lcCluster).noquote() << u"Redis at %1:%2 is back"_s.arg(m_host).arg(m_port);
     }
     m_reportedLoss = false;
     m_everConnected = true;
