@@ -70,6 +70,10 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     if (person != m_people.end() && person->identity != newcomer.identity) {
         return {ErrorCode::NameTaken, 0, {}, 0, 0, {}};
     }
+    if (const RemotePeople::Person *elsewhere = m_remote.byName(k);
+        elsewhere && elsewhere->identity != newcomer.identity) {
+        return {ErrorCode::NameTaken, 0, {}, 0, 0, {}}; // on another server of the cluster
+    }
     if (person == m_people.end()) {
         QMap<QString, qint64> rooms;
         const QSet<QString> keys = newcomer.account
@@ -78,11 +82,15 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
         for (const QString &room : keys) {
             rooms.insert(room, 0); // the membership's own start applies
         }
-        // The newcomer's own joined is the last event it does not receive.
+        // The newcomer's own joined is the last event it does not receive. Online on another
+        // server already, it is no news.
         const Person arriving{newcomer.name, newcomer.identity, {}, {}, rooms};
+        const bool news = !m_remote.hasIdentity(newcomer.identity);
         for (auto room = rooms.cbegin(); room != rooms.cend(); ++room) {
             ++m_roomSizes[room.key()];
-            announceLocked(arriving, room.key());
+            if (news) {
+                announceLocked(arriving, room.key());
+            }
         }
         person = m_people.insert(k, arriving);
         m_identityKeys.insert(newcomer.identity, k);
@@ -90,10 +98,10 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     const qint64 id = ++m_lastMember;
     person->members.append(id);
     m_members.insert(id, Member{k, newcomer.outbox, m_lastSeq, newcomer.revoke});
-    m_seats.clear();
+    peopleChangedLocked();
     QString motd = m_motd;
     motd.replace("{name}"_L1, person->name);
-    const Joined joined{ErrorCode::None, id, usersLocked(), int(m_people.size()), m_lastId, motd};
+    const Joined joined{ErrorCode::None, id, usersLocked(), userCountLocked(), m_lastId, motd};
 
     QJsonArray rooms;
     for (const QString &room : person->rooms.keys()) {
@@ -127,7 +135,7 @@ void ChatRoom::leave(qint64 member, const QString &reason)
     }
     const auto person = m_people.find(found->key);
     m_members.erase(found);
-    m_seats.clear();
+    peopleChangedLocked();
     person->members.removeOne(member);
     if (!person->members.isEmpty()) {
         return; // still online through another connection
@@ -141,9 +149,12 @@ void ChatRoom::leave(qint64 member, const QString &reason)
     m_identityKeys.remove(person->identity);
     m_identityKeys.remove(person->formerIdentity);
     m_people.erase(person);
+    const bool news = !m_remote.hasIdentity(gone.identity); // else still online elsewhere
     for (const QString &room : gone.rooms.keys()) {
         leftRoomLocked(room);
-        announceLocked(gone, room, reason);
+        if (news) {
+            announceLocked(gone, room, reason);
+        }
     }
 }
 
@@ -324,7 +335,7 @@ void ChatRoom::enterLocked(Person &person, const QString &room, Event changes)
     const bool entering = !person.rooms.contains(room);
     if (entering) {
         person.rooms.insert(room, m_lastSeq);
-        m_seats.clear();
+        peopleChangedLocked();
         ++m_roomSizes[room];
         if (person.identity.startsWith(u"a:"_s)) {
             m_directory.addAccount(room, person.identity);
@@ -462,7 +473,7 @@ Protocol::ErrorCode ChatRoom::partRoom(qint64 member, const QString &room)
         return ErrorCode::NotMember;
     }
     person.rooms.remove(k);
-    m_seats.clear();
+    peopleChangedLocked();
     leftRoomLocked(k);
     // Its own connections hear of it too.
     announceLocked(person, k, u"part"_s, person.identity);
@@ -548,9 +559,15 @@ ChatRoom::Posted ChatRoom::postLocked(
     }
     if (!to.isEmpty()) {
         const auto recipient = m_people.constFind(key(to));
+        const RemotePeople::Person *elsewhere
+            = recipient == m_people.constEnd() ? m_remote.byName(key(to)) : nullptr;
         if (recipient != m_people.constEnd()) {
             message.to = recipient->name;
             message.toIdentity = recipient->identity;
+        } else if (elsewhere) {
+            // Online on another server, which delivers it once it is stored.
+            message.to = elsewhere->name;
+            message.toIdentity = elsewhere->identity;
         } else if (offline) {
             message.to = offline->name;
             message.toIdentity = offline->identity;
@@ -612,7 +629,7 @@ void ChatRoom::deliverStored(const QList<StoredMessage> &messages)
 void ChatRoom::sendUsers(qint64 member)
 {
     std::unique_lock locker(m_mutex);
-    queueForLocked(member, frameEvent(Frames::users(usersLocked(), m_people.size())));
+    queueForLocked(member, frameEvent(Frames::users(usersLocked(), userCountLocked())));
 }
 
 Protocol::ErrorCode ChatRoom::sendHistory(
@@ -767,7 +784,7 @@ QStringList ChatRoom::users() const
 int ChatRoom::userCount() const
 {
     std::unique_lock locker(m_mutex);
-    return int(m_people.size());
+    return userCountLocked();
 }
 
 qint64 ChatRoom::lastId() const
@@ -915,13 +932,97 @@ QStringList ChatRoom::usersLocked() const
 {
     QStringList names;
     names.reserve(std::min<qsizetype>(m_people.size(), m_presenceLimit));
-    for (const Person &person : m_people) {
+    if (m_remote.size() == 0) {
+        for (const Person &person : m_people) {
+            if (names.size() == m_presenceLimit) {
+                break;
+            }
+            names.append(person.name);
+        }
+        return names;
+    }
+    // With the cluster's other servers: everyone once, in the same order.
+    QMap<QString, QString> everyone;
+    for (auto person = m_people.cbegin(); person != m_people.cend(); ++person) {
+        everyone.insert(person.key(), person->name);
+    }
+    for (const RemotePeople::Person &person : m_remote.people()) {
+        everyone.insert(key(person.name), person.name);
+    }
+    for (const QString &name : std::as_const(everyone)) {
         if (names.size() == m_presenceLimit) {
             break;
         }
-        names.append(person.name);
+        names.append(name);
     }
     return names;
+}
+
+int ChatRoom::userCountLocked() const
+{
+    qsizetype count = m_people.size();
+    for (const RemotePeople::Person &person : m_remote.people()) {
+        count += m_identityKeys.contains(person.identity) ? 0 : 1;
+    }
+    return int(count);
+}
+
+void ChatRoom::peopleChangedLocked()
+{
+    m_seats.clear();
+    ++m_peopleVersion;
+}
+
+std::optional<QByteArray> ChatRoom::presenceSnapshot(const QString &node, bool force)
+{
+    std::unique_lock locker(m_mutex);
+    if (!force && m_publishedVersion == m_peopleVersion) {
+        return std::nullopt;
+    }
+    m_publishedVersion = m_peopleVersion;
+    QList<RemotePeople::Person> people;
+    people.reserve(m_people.size());
+    for (const Person &person : std::as_const(m_people)) {
+        people.append({person.name, person.identity, person.rooms.keys()});
+    }
+    return RemotePeople::encode(node, people);
+}
+
+void ChatRoom::applyPresence(const QByteArray &snapshot, const QString &ownNode, qint64 nowMs)
+{
+    QString node;
+    QList<RemotePeople::Person> people;
+    if (!RemotePeople::decode(snapshot, &node, &people) || node == ownNode) {
+        return;
+    }
+    std::unique_lock locker(m_mutex);
+    announceRemoteLocked(m_remote.update(node, people, nowMs));
+}
+
+void ChatRoom::expirePresence(qint64 nowMs)
+{
+    std::unique_lock locker(m_mutex);
+    announceRemoteLocked(m_remote.expire(nowMs));
+}
+
+void ChatRoom::announceRemoteLocked(const RemotePeople::Change &change)
+{
+    // Someone also online here came or went elsewhere: no news to anyone here.
+    for (const RemotePeople::Person &person : change.arrived) {
+        if (!m_identityKeys.contains(person.identity)) {
+            for (const QString &room : person.rooms) {
+                announceLocked(Person{person.name, person.identity, {}, {}, {}}, room);
+            }
+        }
+    }
+    for (const RemotePeople::Person &person : change.departed) {
+        if (!m_identityKeys.contains(person.identity)) {
+            for (const QString &room : person.rooms) {
+                announceLocked(
+                    Person{person.name, person.identity, {}, {}, {}}, room, u"disconnected"_s);
+            }
+        }
+    }
 }
 
 void ChatRoom::queueLocked(Event event)

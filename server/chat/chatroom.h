@@ -2,6 +2,7 @@
 
 #include "presencebatch.h"
 #include "protocol.h"
+#include "remotepeople.h"
 #include "roomdirectory.h"
 #include "sentcids.h"
 #include "storepipeline.h"
@@ -185,6 +186,9 @@ public:
     Batch takeBatch() override;
     void deliverBatch(const QList<MessageStore::Page> &pages) override;
     void deliverStored(const QList<StoredMessage> &messages) override;
+    std::optional<QByteArray> presenceSnapshot(const QString &node, bool force) override;
+    void applyPresence(const QByteArray &snapshot, const QString &ownNode, qint64 nowMs) override;
+    void expirePresence(qint64 nowMs) override;
     void announce(const QByteArray &frame) override;
 
     // How many cids are remembered to recognise a retried send (SentCids).
@@ -257,6 +261,13 @@ private:
     // The room frame for member, with its unread count (from the store, for an account).
     void queueRoomLocked(qint64 member, const Person &person, const QJsonObject &frame);
     QStringList usersLocked() const;
+    // Everyone online, on this server and (cluster mode) the others, each person once.
+    int userCountLocked() const;
+    // Who is online, or in which rooms, changed here: seats are listed again, and the cluster's
+    // other servers hear of it.
+    void peopleChangedLocked();
+    // Tells the rooms here who came to or went from the cluster's other servers.
+    void announceRemoteLocked(const RemotePeople::Change &change);
     // The names of the people online in room, in order.
     QStringList roomMembersLocked(const QString &room) const;
     // Puts person in room (keeping it, for an account) with changes, and tells the room.
@@ -308,6 +319,9 @@ private:
     std::function<void()> m_wake; // set: events wait in m_pending
     QList<Event> m_pending;
     bool m_sequencedByStore = false;
+    RemotePeople m_remote; // cluster mode: who is online on the other servers
+    qint64 m_peopleVersion = 0; // counts changes of who is online here, or where
+    qint64 m_publishedVersion = -1; // the one presenceSnapshot() last gave
     QList<StoredMessage> m_unsequenced; // posted, waiting for the store to give them ids
     QList<Event> m_inFlight; // taken by the store thread, not yet delivered
     SentCids m_cids;

@@ -6,6 +6,7 @@
 #include <QList>
 
 #include <functional>
+#include <optional>
 
 // What the store thread works through: events that must be stored before anyone sees them, and
 // reads that must see everything sequenced before them. The room implements it; StoreWorker
@@ -48,6 +49,13 @@ public:
     // order, each newer than the last one delivered. They reach their readers after every event
     // queued so far.
     virtual void deliverStored(const QList<StoredMessage> &messages) = 0;
+    // Cluster mode, presence: who is online here, as a snapshot for the other servers (nothing
+    // if that has not changed since the last one, unless forced); another server's snapshot
+    // (this server's own, node, is ignored); and forgetting servers not heard from for a while.
+    virtual std::optional<QByteArray> presenceSnapshot(const QString &node, bool force) = 0;
+    virtual void applyPresence(const QByteArray &snapshot, const QString &ownNode, qint64 nowMs)
+        = 0;
+    virtual void expirePresence(qint64 nowMs) = 0;
     // Tells every member something went wrong with storing.
     virtual void announce(const QByteArray &frame) = 0;
 

@@ -6,6 +6,9 @@
 #include "sqlbackend.h"
 #include "storelog.h"
 
+#include <QDateTime>
+#include <QUuid>
+
 using namespace Qt::StringLiterals;
 
 namespace {
@@ -22,12 +25,16 @@ StoreWorker::StoreWorker(StorePipeline &pipeline, Leaderboard &leaderboard,
     , m_retryTimer(this)
     , m_cluster(std::move(cluster))
     , m_pollTimer(this)
+    , m_node(QUuid::createUuid().toString(QUuid::WithoutBraces))
+    , m_presenceTimer(this)
 {
     m_retryTimer.setSingleShot(true);
     m_retryTimer.setInterval(RetryInterval);
     connect(&m_retryTimer, &QTimer::timeout, this, &StoreWorker::drain);
     m_pollTimer.setInterval(PollInterval);
     connect(&m_pollTimer, &QTimer::timeout, this, &StoreWorker::catchUp);
+    m_presenceTimer.setInterval(PresenceTick);
+    connect(&m_presenceTimer, &QTimer::timeout, this, &StoreWorker::presenceTick);
 }
 
 StoreWorker::~StoreWorker() = default;
@@ -67,9 +74,11 @@ QString StoreWorker::open()
     if (!m_cluster.isEmpty()) {
         // Until Redis answers, the database is asked.
         m_pollTimer.start();
-        m_link = std::make_unique<RedisLink>(
-            redisHost, redisPort, QStringList{QString::fromLatin1(CommittedChannel)});
-        connect(m_link.get(), &RedisLink::message, this, &StoreWorker::catchUp);
+        m_link = std::make_unique<RedisLink>(redisHost, redisPort,
+            QStringList{
+                QString::fromLatin1(CommittedChannel), QString::fromLatin1(PresenceChannel)});
+        connect(m_link.get(), &RedisLink::message, this, &StoreWorker::onClusterMessage);
+        m_presenceTimer.start();
         connect(m_link.get(), &RedisLink::connected, this, [this] {
             m_pollTimer.stop();
             catchUp(); // whatever was committed while it was gone
@@ -79,6 +88,28 @@ QString StoreWorker::open()
         qCInfo(lcStore).noquote() << "in a cluster through Redis at" << m_cluster;
     }
     return {};
+}
+
+void StoreWorker::onClusterMessage(const QString &channel, const QByteArray &payload)
+{
+    if (channel == QLatin1StringView(PresenceChannel)) {
+        m_pipeline.applyPresence(payload, m_node, QDateTime::currentMSecsSinceEpoch());
+    } else {
+        catchUp();
+    }
+}
+
+void StoreWorker::presenceTick()
+{
+    const bool repeat = ++m_presenceTicks % PresenceRepeatTicks == 0;
+    if (repeat) {
+        m_pipeline.expirePresence(QDateTime::currentMSecsSinceEpoch());
+    }
+    if (m_link && m_link->isConnected()) {
+        if (const auto snapshot = m_pipeline.presenceSnapshot(m_node, repeat)) {
+            m_link->publish(QString::fromLatin1(PresenceChannel), *snapshot);
+        }
+    }
 }
 
 void StoreWorker::catchUp()
@@ -105,6 +136,7 @@ void StoreWorker::close()
     drain();
     m_retryTimer.stop(); // a failed last write restarts it; the timer must not outlive the thread
     m_pollTimer.stop();
+    m_presenceTimer.stop();
     m_link.reset();
     m_open = false;
     m_pipeline.attach({});

@@ -62,8 +62,13 @@ public:
     static constexpr int MaxUnsaved = 100000;
     // Cluster mode: how often the database is asked for other servers' messages without Redis.
     static constexpr std::chrono::milliseconds PollInterval{500};
-    // The Redis channel that carries the newest id after each commit.
+    // The Redis channels: the newest id after each commit, and each server's people.
     static constexpr auto CommittedChannel = "natter:committed";
+    static constexpr auto PresenceChannel = "natter:presence";
+    // Cluster mode: a change of who is online is told within this; everyone is told again
+    // every PresenceRepeatTicks of it, so a server that starts, or missed one, learns it.
+    static constexpr std::chrono::milliseconds PresenceTick{100};
+    static constexpr int PresenceRepeatTicks = 10;
 
 private:
     void drain();
@@ -72,6 +77,8 @@ private:
     void wake();
     // Cluster mode: hands the room every message stored after the last one it was given.
     void catchUp();
+    void onClusterMessage(const QString &channel, const QByteArray &payload);
+    void presenceTick();
 
     StorePipeline &m_pipeline;
     Leaderboard &m_leaderboard;
@@ -90,6 +97,9 @@ private:
     std::unique_ptr<RedisLink> m_link; // cluster mode, in the store's thread
     QTimer m_pollTimer; // cluster mode, while Redis is gone
     qint64 m_lastDelivered = 0; // cluster mode: the newest id the room was given
+    const QString m_node; // cluster mode: this server's name in presence snapshots
+    QTimer m_presenceTimer;
+    int m_presenceTicks = 0;
 };
 
 template<typename Job>

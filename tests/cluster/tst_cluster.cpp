@@ -28,6 +28,8 @@ private slots:
     void sendersOnEveryServerMakeOneOrder();
     void resumeOnAnotherServerAfterKillNine();
     void redisRestartedInTheMiddleOfTraffic();
+    void presenceAcrossServers();
+    void privateMessagesAcrossServers();
 
 private:
     struct Node
@@ -251,6 +253,71 @@ void tst_Cluster::redisRestartedInTheMiddleOfTraffic()
         QCOMPARE(ids.constLast() - ids.constFirst(), qint64(sent - 1));
     }
     QCOMPARE(idsOf(*onA), idsOf(*onB));
+}
+
+void tst_Cluster::presenceAcrossServers()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto alice = join(a, u"alice"_s);
+    auto bob = join(b, u"bob"_s);
+    QVERIFY(alice && bob);
+    // Each hears of the other, though they are on different servers.
+    QTRY_VERIFY_WITH_TIMEOUT(!bob->framesOfType(u"joined"_s).isEmpty(), 10000);
+    QCOMPARE(bob->framesOfType(u"joined"_s).constFirst().value("name"_L1).toString(), u"alice"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(!alice->framesOfType(u"joined"_s).isEmpty(), 10000);
+    QCOMPARE(alice->framesOfType(u"joined"_s).constFirst().value("name"_L1).toString(), u"bob"_s);
+    for (TestClient *client : {alice.get(), bob.get()}) {
+        client->send(Frames::usersRequest());
+        const QJsonObject users = client->waitForNext(u"users"_s);
+        QCOMPARE(users.value("users"_L1).toVariant().toStringList(),
+            (QStringList{u"alice"_s, u"bob"_s}));
+        QCOMPARE(users.value("user_count"_L1).toInt(), 2);
+    }
+    // A name in use on one server is in use on all of them.
+    auto impostor = std::make_unique<TestClient>();
+    QVERIFY(impostor->connectTo(b));
+    impostor->send(Frames::hello(u"Alice"_s));
+    const QJsonObject refused = impostor->waitForNext(u"error"_s);
+    QCOMPARE(refused.value("code"_L1).toString(), u"name_taken"_s);
+
+    // Gone from one server, gone for everyone.
+    alice->socket().disconnectFromHost();
+    QTRY_VERIFY_WITH_TIMEOUT(!bob->framesOfType(u"left"_s).isEmpty(), 10000);
+    QCOMPARE(bob->framesOfType(u"left"_s).constFirst().value("name"_L1).toString(), u"alice"_s);
+    bob->send(Frames::usersRequest());
+    QCOMPARE(bob->waitForNext(u"users"_s).value("user_count"_L1).toInt(), 1);
+}
+
+void tst_Cluster::privateMessagesAcrossServers()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto alice = join(a, u"alice"_s);
+    auto bob = join(b, u"bob"_s);
+    auto carol = join(b, u"carol"_s);
+    QVERIFY(alice && bob && carol);
+    QTRY_VERIFY_WITH_TIMEOUT(alice->framesOfType(u"joined"_s).size() >= 2, 10000);
+
+    alice->send(Frames::dm(u"bob"_s, u"just between us"_s));
+    QVERIFY(bob->waitForFrames(u"dm"_s, 1));
+    const QJsonObject received = bob->framesOfType(u"dm"_s).constFirst();
+    QCOMPARE(received.value("from"_L1).toString(), u"alice"_s);
+    QCOMPARE(received.value("text"_L1).toString(), u"just between us"_s);
+    QVERIFY(alice->waitForFrames(u"dm"_s, 1)); // her own copy
+    QCOMPARE(alice->framesOfType(u"dm"_s).constFirst().value("id"_L1).toInteger(),
+        received.value("id"_L1).toInteger());
+
+    // The answer goes back the other way, and nobody else sees either.
+    bob->send(Frames::dm(u"Alice"_s, u"agreed"_s));
+    QVERIFY(alice->waitForFrames(u"dm"_s, 2));
+    QCOMPARE(alice->framesOfType(u"dm"_s).constLast().value("text"_L1).toString(), u"agreed"_s);
+    carol->send(Frames::say(u"anyone?"_s)); // a marker: once it is here, the dms were too
+    QVERIFY(carol->waitForFrames(u"message"_s, 1));
+    QVERIFY(alice->waitForFrames(u"message"_s, 1));
+    QCOMPARE(carol->countOfType(u"dm"_s), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
