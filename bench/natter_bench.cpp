@@ -154,9 +154,10 @@ struct RunResult
 class Load
 {
 public:
-    Load(Kind kind, int port)
+    // Client i goes to ports[i % ports.size()]: several ports are a cluster's servers.
+    Load(Kind kind, std::vector<int> ports)
         : m_kind(kind)
-        , m_port(port)
+        , m_ports(std::move(ports))
         , m_epoll(epoll_create1(0))
     {
     }
@@ -284,7 +285,7 @@ private:
         setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         sockaddr_in addr{};
         addr.sin_family = AF_INET;
-        addr.sin_port = htons(uint16_t(m_port));
+        addr.sin_port = htons(uint16_t(m_ports[size_t(index) % m_ports.size()]));
         addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (connect(c.fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr) != 0
             && errno != EINPROGRESS) {
@@ -473,7 +474,7 @@ private:
     }
 
     const Kind m_kind;
-    const int m_port;
+    const std::vector<int> m_ports;
     const int m_epoll;
     std::vector<Conn> m_conns;
     std::vector<int> m_publishers;
@@ -696,6 +697,7 @@ struct Target
     Kind kind = Kind::Natter;
     std::vector<std::string> serverArgs; // natter-server only
     bool self = false;
+    int servers = 1; // natter-server only: more are a cluster, the clients spread over them
 };
 
 struct Options
@@ -709,6 +711,9 @@ struct Options
     int poolThreads = 2;
     std::vector<std::string> serverArgs;
     bool latencyOnly = false; // connect, memory and the latency probe; no capacity sweep
+    // The PostgreSQL and Redis of the cluster targets (scripts/cluster.sh --run sets them).
+    std::string clusterDb = std::getenv("NATTER_DB") ? std::getenv("NATTER_DB") : "";
+    std::string clusterRedis = std::getenv("NATTER_REDIS") ? std::getenv("NATTER_REDIS") : "";
 };
 
 std::vector<int> parseList(const char *text)
@@ -750,7 +755,10 @@ void usage()
     std::printf("usage: natter-bench [--clients 10,100,1000,10000] [--publishers 4] [--seconds 3]\n"
                 "                    [--targets threads,pool,redis,self] [--pool-threads 2]\n"
                 "                    [--natter PATH] [--redis PATH] [--server-arg ARG]...\n"
-                "                    [--latency-only]\n"
+                "                    [--latency-only] [--cluster-db URL] [--cluster-redis URL]\n"
+                "Targets: threads, pool, redis, self; and, given a PostgreSQL and a Redis\n"
+                "(scripts/cluster.sh --run natter-bench ...), cluster1 and cluster3: one and\n"
+                "three servers in cluster mode, the clients spread over them.\n"
                 "Sweeps the publish rate upward for each client count and target and prints the\n"
                 "capacity: the highest delivery rate with >= 99.9%% delivered and p99 <= 25 ms.\n");
 }
@@ -785,6 +793,10 @@ int main(int argc, char **argv)
             options.redis = value();
         } else if (arg == "--server-arg") {
             options.serverArgs.emplace_back(value());
+        } else if (arg == "--cluster-db") {
+            options.clusterDb = value();
+        } else if (arg == "--cluster-redis") {
+            options.clusterRedis = value();
         } else if (arg == "--latency-only") {
             options.latencyOnly = true;
         } else if (arg == "--help" || arg == "-h") {
@@ -819,6 +831,23 @@ int main(int argc, char **argv)
                 continue;
             }
             targets.push_back({"redis pub/sub", Kind::Redis, {}});
+        } else if (name == "cluster1" || name == "cluster3") {
+            if (options.clusterDb.empty() || options.clusterRedis.empty()) {
+                std::fprintf(stderr,
+                    "natter-bench: %s needs --cluster-db and --cluster-redis (or run it with "
+                    "scripts/cluster.sh --run)\n",
+                    name.c_str());
+                return 2;
+            }
+            std::vector<std::string> args = options.serverArgs;
+            args.insert(args.end(),
+                {"--worker-threads", std::to_string(options.poolThreads), "--db", options.clusterDb,
+                    "--cluster", options.clusterRedis});
+            const int servers = name == "cluster3" ? 3 : 1;
+            targets.push_back(
+                {"natter cluster (" + std::to_string(servers) + " server" + (servers > 1 ? "s" : "")
+                        + ", " + std::to_string(options.poolThreads) + " worker threads each)",
+                    Kind::Natter, args, false, servers});
         } else if (name == "self") {
             targets.push_back({"generator ceiling (trivial epoll server)", Kind::Natter, {}, true});
         } else {
@@ -839,6 +868,7 @@ int main(int argc, char **argv)
             std::printf("\n== %s, N = %d\n", target.label.c_str(), n);
             std::fflush(stdout);
             Process server;
+            std::vector<Process> more; // a cluster's other servers
             std::unique_ptr<SelfServer> self;
             if (target.self) {
                 // Both ends of every connection live in this process.
@@ -860,12 +890,24 @@ int main(int argc, char **argv)
             if (server.port == 0) {
                 return 1;
             }
+            std::vector<int> ports{server.port};
+            for (int i = 1; i < target.servers; ++i) {
+                more.push_back(startNatter(options.natter, target.serverArgs));
+                if (more.back().port == 0) {
+                    return 1;
+                }
+                ports.push_back(more.back().port);
+            }
             usleep(300000);
-            const long baseline = server.pid > 0 ? rssKiB(server.pid) : -1;
-            Load load(target.kind, server.port);
+            // One process's memory: for a cluster it would be a third of the clients'.
+            const long baseline = server.pid > 0 && more.empty() ? rssKiB(server.pid) : -1;
+            Load load(target.kind, ports);
             const double connectSeconds = load.connectAll(n, options.publishers);
             if (connectSeconds < 0) {
                 stop(server);
+                for (const Process &other : more) {
+                    stop(other);
+                }
                 summary.push_back(target.label + " N=" + std::to_string(n) + ": could not connect");
                 continue;
             }
@@ -916,6 +958,9 @@ int main(int argc, char **argv)
             summary.emplace_back(line);
             std::printf("%s\n", line);
             stop(server);
+            for (const Process &other : more) {
+                stop(other);
+            }
         }
     }
     std::printf("\n== capacity (>= 99.9%% delivered, p99 <= 25 ms)\n");

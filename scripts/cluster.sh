@@ -3,15 +3,21 @@
 # packages, started in a temporary directory (no system service is used or changed), and three
 # natter-server processes sharing them on ports 9991, 9992 and 9993. Ctrl+C stops everything and
 # removes the directory. Extra arguments go to every natter-server.
+# With --run, no servers are started: the command runs with NATTER_DB and NATTER_REDIS set to
+# the database and Redis, and everything stops when it ends (the benchmark uses it:
+# scripts/cluster.sh --run build/default/bench/natter-bench --targets cluster1,cluster3).
 # Usage: scripts/cluster.sh [--nodes N] [--base-port P] [natter-server options...]
+#        scripts/cluster.sh --run COMMAND [ARGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 nodes=3
 base=9991
+run=
 while [ $# -gt 0 ]; do
     case "$1" in
         --nodes) nodes=$2; shift 2 ;;
         --base-port) base=$2; shift 2 ;;
+        --run) run=1; shift; break ;;
         *) break ;;
     esac
 done
@@ -56,6 +62,10 @@ redis-server --port "$redisport" --bind 127.0.0.1 --save '' --appendonly no --di
 pids+=($!)
 
 db="postgresql://natter@127.0.0.1:$pgport/natter"
+if [ -n "$run" ]; then
+    NATTER_DB=$db NATTER_REDIS="redis://127.0.0.1:$redisport" "$@"
+    exit
+fi
 for ((i = 0; i < nodes; i++)); do
     port=$((base + i))
     build/default/server/natter-server --port "$port" --db "$db" \
