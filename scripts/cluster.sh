@@ -43,14 +43,18 @@ if [ "$(id -u)" -eq 0 ]; then
     as_db() { runuser -u natter-db -- "$@"; }
 fi
 
-# The first port from $1 on that nothing listens on.
+# The first port from $1 on that nothing uses. Below the kernel's ephemeral range (32768 up), so
+# that no client connection is holding it.
 free_port() {
     local p=$1
-    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+    while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null \
+        || { command -v ss >/dev/null && [ -n "$(ss -Htan "( sport = :$p )")" ]; }; do
+        p=$((p + 1))
+    done
     echo "$p"
 }
-pgport=$(free_port 55432)
-redisport=$(free_port 56379)
+pgport=$(free_port 25432)
+redisport=$(free_port 26379)
 
 echo "natter-cluster: PostgreSQL on 127.0.0.1:$pgport, Redis on 127.0.0.1:$redisport, files in $dir"
 as_db "$pgbin/initdb" -D "$dir/pg" -U natter -A trust -E UTF8 --locale C >"$dir/initdb.log"
