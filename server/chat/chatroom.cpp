@@ -268,14 +268,25 @@ void ChatRoom::queueAllPresenceLocked()
 
 QStringList ChatRoom::roomMembersLocked(const QString &room) const
 {
+    QMap<QString, QString> members; // in the users' order, each person once
+    for (auto person = m_people.cbegin(); person != m_people.cend(); ++person) {
+        if (person->rooms.contains(room)) {
+            members.insert(person.key(), person->name);
+        }
+    }
+    if (m_remote.size() > 0) {
+        for (const RemotePeople::Person &person : m_remote.people()) {
+            if (person.rooms.contains(room)) {
+                members.insert(key(person.name), person.name);
+            }
+        }
+    }
     QStringList names;
-    for (const Person &person : m_people) {
+    for (const QString &name : std::as_const(members)) {
         if (names.size() == m_presenceLimit) {
             break;
         }
-        if (person.rooms.contains(room)) {
-            names.append(person.name);
-        }
+        names.append(name);
     }
     return names;
 }
@@ -394,7 +405,9 @@ Protocol::ErrorCode ChatRoom::invite(
         return ErrorCode::NotMember;
     }
     const auto guest = m_people.constFind(key(name));
+    const RemotePeople::Person *elsewhere = m_remote.byName(key(name));
     const QString identity = guest != m_people.constEnd() ? guest->identity
+        : elsewhere                                       ? elsewhere->identity
         : offline                                         ? offline->identity
                                                           : QString();
     if (identity.isEmpty()) {
@@ -404,7 +417,9 @@ Protocol::ErrorCode ChatRoom::invite(
     Event event = frameEvent(Frames::invited(info->name, inviter->name));
     event.to = identity;
     if (identity.startsWith(u"a:"_s)) {
-        event.roomChanges.append(RoomChange::of(RoomChange::Kind::Invite, k, identity));
+        RoomChange change = RoomChange::of(RoomChange::Kind::Invite, k, identity);
+        change.by = inviter->name;
+        event.roomChanges.append(change);
     }
     queueLocked(std::move(event));
     return ErrorCode::None;
@@ -452,7 +467,7 @@ Protocol::ErrorCode ChatRoom::setTopic(qint64 member, const QString &room, const
     }
     m_directory.setTopic(k, topic);
     Event event = roomEvent(Frames::topicChanged(info->name, topic, person->name), k);
-    event.roomChanges.append(RoomChange::newTopic(k, topic));
+    event.roomChanges.append(RoomChange::newTopic(k, topic, person->name));
     queueLocked(std::move(event));
     return ErrorCode::None;
 }
@@ -1005,6 +1020,64 @@ void ChatRoom::expirePresence(qint64 nowMs)
     announceRemoteLocked(m_remote.expire(nowMs));
 }
 
+void ChatRoom::applyRoomChanges(const QList<RoomChange> &changes)
+{
+    std::unique_lock locker(m_mutex);
+    for (const RoomChange &change : changes) {
+        const QString &k = change.room;
+        const auto local = m_identityKeys.constFind(change.name);
+        Person *person = local == m_identityKeys.constEnd() ? nullptr : &*m_people.find(*local);
+        switch (change.kind) {
+        case RoomChange::Kind::Create:
+            m_directory.create(change.name, change.isPrivate, change.owner, change.topic);
+            break;
+        case RoomChange::Kind::Topic:
+            if (const RoomDirectory::Room *info = m_directory.find(k)) {
+                m_directory.setTopic(k, change.topic);
+                queueLocked(
+                    roomEvent(Frames::topicChanged(info->name, change.topic, change.by), k));
+            }
+            break;
+        case RoomChange::Kind::Invite:
+            if (const RoomDirectory::Room *info = m_directory.find(k)) {
+                m_directory.invite(k, change.name);
+                Event event = frameEvent(Frames::invited(info->name, change.by));
+                event.to = change.name;
+                queueLocked(std::move(event));
+            }
+            break;
+        case RoomChange::Kind::Join:
+            m_directory.addAccount(k, change.name);
+            // The same account, signed in here too, is in the room here as well.
+            if (person && !person->rooms.contains(k)) {
+                if (const RoomDirectory::Room *info = m_directory.find(k)) {
+                    person->rooms.insert(k, m_lastSeq);
+                    peopleChangedLocked();
+                    ++m_roomSizes[k];
+                    announceLocked(*person, k);
+                    for (const qint64 member : std::as_const(person->members)) {
+                        queueRoomLocked(member, *person,
+                            Frames::room(info->name, info->topic, roomMembersLocked(k), m_lastId,
+                                info->isPrivate));
+                    }
+                }
+            }
+            break;
+        case RoomChange::Kind::Part:
+            m_directory.removeAccount(k, change.name);
+            if (person && person->rooms.contains(k)) {
+                person->rooms.remove(k);
+                peopleChangedLocked();
+                leftRoomLocked(k);
+                announceLocked(*person, k, u"part"_s, person->identity);
+            }
+            break;
+        case RoomChange::Kind::Read:
+            break;
+        }
+    }
+}
+
 void ChatRoom::announceRemoteLocked(const RemotePeople::Change &change)
 {
     // Someone also online here came or went elsewhere: no news to anyone here.
@@ -1021,6 +1094,16 @@ void ChatRoom::announceRemoteLocked(const RemotePeople::Change &change)
                 announceLocked(
                     Person{person.name, person.identity, {}, {}, {}}, room, u"disconnected"_s);
             }
+        }
+    }
+    for (const auto &[person, room] : change.entered) {
+        if (!m_identityKeys.contains(person.identity)) {
+            announceLocked(Person{person.name, person.identity, {}, {}, {}}, room);
+        }
+    }
+    for (const auto &[person, room] : change.parted) {
+        if (!m_identityKeys.contains(person.identity)) {
+            announceLocked(Person{person.name, person.identity, {}, {}, {}}, room, u"part"_s);
         }
     }
 }

@@ -189,6 +189,7 @@ public:
     std::optional<QByteArray> presenceSnapshot(const QString &node, bool force) override;
     void applyPresence(const QByteArray &snapshot, const QString &ownNode, qint64 nowMs) override;
     void expirePresence(qint64 nowMs) override;
+    void applyRoomChanges(const QList<RoomChange> &changes) override;
     void announce(const QByteArray &frame) override;
 
     // How many cids are remembered to recognise a retried send (SentCids).

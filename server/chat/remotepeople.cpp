@@ -58,7 +58,18 @@ RemotePeople::Change RemotePeople::update(
         if (!known.people.contains(it.key())) {
             add(it.value(), change);
         } else {
-            m_people[it.key()].person = it.value(); // rooms may have changed
+            Person &before = m_people[it.key()].person;
+            for (const QString &room : it->rooms) {
+                if (!before.rooms.contains(room)) {
+                    change.entered.append({it.value(), room});
+                }
+            }
+            for (const QString &room : std::as_const(before.rooms)) {
+                if (!it->rooms.contains(room)) {
+                    change.parted.append({it.value(), room});
+                }
+            }
+            before = it.value();
         }
     }
     known.people = std::move(now);

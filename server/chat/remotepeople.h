@@ -6,6 +6,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <utility>
+
 // Who is online on a cluster's other servers, as each last said. Every server publishes the
 // whole list of its people (a snapshot) whenever it changes and every second; a server not heard
 // from for NodeTimeoutMs is gone, and its people with it. A person online on several servers (an
@@ -13,7 +15,7 @@
 class RemotePeople
 {
 public:
-    static constexpr qint64 NodeTimeoutMs = 5000;
+    static constexpr qint64 NodeTimeoutMs = 3000;
 
     struct Person
     {
@@ -21,11 +23,14 @@ public:
         QString identity;
         QStringList rooms; // keys
     };
-    // People new to the other servers, and people no other server has any more.
+    // People new to the other servers, people no other server has any more, and people who
+    // stayed but entered or left rooms (each with the room's key).
     struct Change
     {
         QList<Person> arrived;
         QList<Person> departed;
+        QList<std::pair<Person, QString>> entered;
+        QList<std::pair<Person, QString>> parted;
     };
 
     static QByteArray encode(const QString &node, const QList<Person> &people);

@@ -73,23 +73,24 @@ public:
         bool isPrivate = false; // Create
         QString owner; // Create: the identity of whoever made it
         qint64 id = 0; // Read: the newest message id read
+        QString by = {}; // Topic, Invite: who did it, for the notices of a cluster's servers
 
         static RoomChange created(const QString &room, const QString &name, const QString &topic,
             bool isPrivate, const QString &owner)
         {
-            return {Kind::Create, room, name, topic, isPrivate, owner, 0};
+            return {Kind::Create, room, name, topic, isPrivate, owner, 0, {}};
         }
         static RoomChange of(Kind kind, const QString &room, const QString &identity)
         {
-            return {kind, room, identity, {}, false, {}, 0};
+            return {kind, room, identity, {}, false, {}, 0, {}};
         }
-        static RoomChange newTopic(const QString &room, const QString &topic)
+        static RoomChange newTopic(const QString &room, const QString &topic, const QString &by)
         {
-            return {Kind::Topic, room, {}, topic, false, {}, 0};
+            return {Kind::Topic, room, {}, topic, false, {}, 0, by};
         }
         static RoomChange readUpTo(const QString &room, const QString &identity, qint64 id)
         {
-            return {Kind::Read, room, identity, {}, false, {}, id};
+            return {Kind::Read, room, identity, {}, false, {}, id, {}};
         }
     };
     // Writes everything in one transaction, the transfers and room changes after the messages:

@@ -56,6 +56,8 @@ public:
     virtual void applyPresence(const QByteArray &snapshot, const QString &ownNode, qint64 nowMs)
         = 0;
     virtual void expirePresence(qint64 nowMs) = 0;
+    // Cluster mode: rooms made, joined, parted, invited to or given a topic on another server.
+    virtual void applyRoomChanges(const QList<RoomChange> &changes) = 0;
     // Tells every member something went wrong with storing.
     virtual void announce(const QByteArray &frame) = 0;
 

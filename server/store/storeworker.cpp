@@ -3,6 +3,7 @@
 #include "framecodec.h"
 #include "frames.h"
 #include "redislink.h"
+#include "roomchangecodec.h"
 #include "sqlbackend.h"
 #include "storelog.h"
 
@@ -75,8 +76,8 @@ QString StoreWorker::open()
         // Until Redis answers, the database is asked.
         m_pollTimer.start();
         m_link = std::make_unique<RedisLink>(redisHost, redisPort,
-            QStringList{
-                QString::fromLatin1(CommittedChannel), QString::fromLatin1(PresenceChannel)});
+            QStringList{QString::fromLatin1(CommittedChannel), QString::fromLatin1(PresenceChannel),
+                QString::fromLatin1(RoomsChannel)});
         connect(m_link.get(), &RedisLink::message, this, &StoreWorker::onClusterMessage);
         m_presenceTimer.start();
         connect(m_link.get(), &RedisLink::connected, this, [this] {
@@ -94,6 +95,12 @@ void StoreWorker::onClusterMessage(const QString &channel, const QByteArray &pay
 {
     if (channel == QLatin1StringView(PresenceChannel)) {
         m_pipeline.applyPresence(payload, m_node, QDateTime::currentMSecsSinceEpoch());
+    } else if (channel == QLatin1StringView(RoomsChannel)) {
+        QString node;
+        QList<MessageStore::RoomChange> changes;
+        if (RoomChangeCodec::decode(payload, &node, &changes) && node != m_node) {
+            m_pipeline.applyRoomChanges(changes);
+        }
     } else {
         catchUp();
     }
@@ -205,6 +212,16 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
         ? m_store->writeSequenced(messages, scores, transfers, roomChanges).has_value()
         : m_store->write(messages, scores, transfers, roomChanges);
     if (written) {
+        if (m_link) {
+            // Before the messages that may need them (one connection keeps Redis's order).
+            roomChanges.removeIf([](const MessageStore::RoomChange &change) {
+                return change.kind == MessageStore::RoomChange::Kind::Read;
+            });
+            if (!roomChanges.isEmpty()) {
+                m_link->publish(QString::fromLatin1(RoomsChannel),
+                    RoomChangeCodec::encode(m_node, roomChanges));
+            }
+        }
         if (sequenced && !messages.isEmpty()) {
             // Ours first, with whatever came before them; then the others hear of them.
             catchUp();

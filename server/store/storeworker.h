@@ -62,9 +62,11 @@ public:
     static constexpr int MaxUnsaved = 100000;
     // Cluster mode: how often the database is asked for other servers' messages without Redis.
     static constexpr std::chrono::milliseconds PollInterval{500};
-    // The Redis channels: the newest id after each commit, and each server's people.
+    // The Redis channels: the newest id after each commit, each server's people, and the room
+    // changes each commit stored.
     static constexpr auto CommittedChannel = "natter:committed";
     static constexpr auto PresenceChannel = "natter:presence";
+    static constexpr auto RoomsChannel = "natter:rooms";
     // Cluster mode: a change of who is online is told within this; everyone is told again
     // every PresenceRepeatTicks of it, so a server that starts, or missed one, learns it.
     static constexpr std::chrono::milliseconds PresenceTick{100};

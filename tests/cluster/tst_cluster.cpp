@@ -30,6 +30,7 @@ private slots:
     void redisRestartedInTheMiddleOfTraffic();
     void presenceAcrossServers();
     void privateMessagesAcrossServers();
+    void roomsAcrossServers();
 
 private:
     struct Node
@@ -60,6 +61,29 @@ QList<qint64> idsOf(const TestClient &client)
         ids.append(frame.value("id"_L1).toInteger());
     }
     return ids;
+}
+
+// Whether client's server counts name as online (asking it).
+bool seesOnline(TestClient &client, const QString &name)
+{
+    client.send(Frames::usersRequest());
+    return client.waitForNext(u"users"_s, 1000)
+        .value("users"_L1)
+        .toVariant()
+        .toStringList()
+        .contains(name);
+}
+
+// Whether client was told name came: in its welcome's list or in a joined since.
+bool toldOf(const TestClient &client, const QString &name)
+{
+    const QJsonObject welcome = client.lastOfType(u"welcome"_s);
+    if (welcome.value("users"_L1).toVariant().toStringList().contains(name)) {
+        return true;
+    }
+    const QList<QJsonObject> joined = client.framesOfType(u"joined"_s);
+    return std::any_of(joined.cbegin(), joined.cend(),
+        [&name](const QJsonObject &frame) { return frame.value("name"_L1).toString() == name; });
 }
 
 bool strictlyIncreasing(const QList<qint64> &ids)
@@ -202,8 +226,9 @@ void tst_Cluster::resumeOnAnotherServerAfterKillNine()
     }
     QVERIFY(sender->waitForFrames(u"message"_s, 25));
 
-    auto back = join(b, u"reader"_s, lastSeen);
-    QVERIFY(back);
+    // The dead server's guests keep their names until the others stop hearing from it.
+    std::unique_ptr<TestClient> back;
+    QTRY_VERIFY_WITH_TIMEOUT((back = join(b, u"reader"_s, lastSeen)) != nullptr, 15000);
     QVERIFY(back->waitForFrames(u"message"_s, 15));
     const QList<qint64> missed = idsOf(*back);
     QCOMPARE(missed.size(), 15);
@@ -263,11 +288,10 @@ void tst_Cluster::presenceAcrossServers()
     auto alice = join(a, u"alice"_s);
     auto bob = join(b, u"bob"_s);
     QVERIFY(alice && bob);
-    // Each hears of the other, though they are on different servers.
-    QTRY_VERIFY_WITH_TIMEOUT(!bob->framesOfType(u"joined"_s).isEmpty(), 10000);
-    QCOMPARE(bob->framesOfType(u"joined"_s).constFirst().value("name"_L1).toString(), u"alice"_s);
-    QTRY_VERIFY_WITH_TIMEOUT(!alice->framesOfType(u"joined"_s).isEmpty(), 10000);
-    QCOMPARE(alice->framesOfType(u"joined"_s).constFirst().value("name"_L1).toString(), u"bob"_s);
+    // Each hears of the other, though they are on different servers: in its welcome, or when
+    // the other's server has said who is on it.
+    QTRY_VERIFY_WITH_TIMEOUT(toldOf(*bob, u"alice"_s), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(toldOf(*alice, u"bob"_s), 10000);
     for (TestClient *client : {alice.get(), bob.get()}) {
         client->send(Frames::usersRequest());
         const QJsonObject users = client->waitForNext(u"users"_s);
@@ -299,7 +323,8 @@ void tst_Cluster::privateMessagesAcrossServers()
     auto bob = join(b, u"bob"_s);
     auto carol = join(b, u"carol"_s);
     QVERIFY(alice && bob && carol);
-    QTRY_VERIFY_WITH_TIMEOUT(alice->framesOfType(u"joined"_s).size() >= 2, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(seesOnline(*alice, u"bob"_s), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(seesOnline(*bob, u"alice"_s), 10000);
 
     alice->send(Frames::dm(u"bob"_s, u"just between us"_s));
     QVERIFY(bob->waitForFrames(u"dm"_s, 1));
@@ -318,6 +343,71 @@ void tst_Cluster::privateMessagesAcrossServers()
     QVERIFY(carol->waitForFrames(u"message"_s, 1));
     QVERIFY(alice->waitForFrames(u"message"_s, 1));
     QCOMPARE(carol->countOfType(u"dm"_s), 0);
+}
+
+void tst_Cluster::roomsAcrossServers()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto alice = join(a, u"alice"_s);
+    auto bob = join(b, u"bob"_s);
+    auto carol = join(b, u"carol"_s);
+    QVERIFY(alice && bob && carol);
+    QTRY_VERIFY_WITH_TIMEOUT(seesOnline(*alice, u"bob"_s), 10000);
+
+    // A room made on one server can be joined on another.
+    alice->send(Frames::create(u"Dev"_s, false, u"builds"_s));
+    QCOMPARE(alice->waitForNext(u"room"_s).value("room"_L1).toString(), u"Dev"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            bob->send(Frames::join(u"dev"_s));
+            const QJsonObject answer = bob->waitForNext(u"room"_s, 500);
+            return answer.value("room"_L1).toString() == u"Dev"_s;
+        }(),
+        10000);
+    QCOMPARE(bob->framesOfType(u"room"_s).constLast().value("topic"_L1).toString(), u"builds"_s);
+    // Its members on the other server are listed (as soon as that server has said where its
+    // people are).
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            bob->send(Frames::join(u"dev"_s));
+            return bob->waitForNext(u"room"_s, 500)
+                .value("members"_L1)
+                .toVariant()
+                .toStringList()
+                .contains(u"alice"_s);
+        }(),
+        10000);
+    // ... and whoever is in it on the first server hears of it.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const QJsonObject &joined : alice->framesOfType(u"joined"_s)) {
+                if (joined.value("name"_L1).toString() == u"bob"_s
+                    && joined.value("room"_L1).toString() == u"Dev"_s) {
+                    return true;
+                }
+            }
+            return false;
+        }(),
+        10000);
+
+    // Its messages reach its people on every server, and nobody else.
+    alice->send(Frames::sayIn(u"dev"_s, u"green again"_s));
+    QVERIFY(bob->waitForFrames(u"message"_s, 1));
+    QCOMPARE(bob->framesOfType(u"message"_s).constFirst().value("room"_L1).toString(), u"dev"_s);
+    bob->send(Frames::sayIn(u"dev"_s, u"thanks"_s));
+    QVERIFY(alice->waitForFrames(u"message"_s, 2));
+    // A new topic is told on every server.
+    alice->send(Frames::topic(u"dev"_s, u"release on Friday"_s));
+    const QJsonObject topic = bob->waitForNext(u"topic"_s);
+    QCOMPARE(topic.value("topic"_L1).toString(), u"release on Friday"_s);
+    QCOMPARE(topic.value("by"_L1).toString(), u"alice"_s);
+    carol->send(Frames::say(u"marker"_s)); // in general: once here, the room's were too
+    QVERIFY(carol->waitForFrames(u"message"_s, 1));
+    QVERIFY(bob->waitForFrames(u"message"_s, 3));
+    QCOMPARE(carol->countOfType(u"message"_s), 1);
+    QCOMPARE(carol->countOfType(u"topic"_s), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
