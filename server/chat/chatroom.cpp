@@ -580,9 +580,11 @@ ChatRoom::Posted ChatRoom::postLocked(
             message.to = recipient->name;
             message.toIdentity = recipient->identity;
         } else if (elsewhere) {
-            // Online on another server, which delivers it once it is stored.
+            // Online on another server, which delivers it once it is stored. An account's waits
+            // until that server says it arrived: it may have gone meanwhile.
             message.to = elsewhere->name;
             message.toIdentity = elsewhere->identity;
+            message.undelivered = message.toIdentity.startsWith(u"a:"_s);
         } else if (offline) {
             message.to = offline->name;
             message.toIdentity = offline->identity;
@@ -593,6 +595,13 @@ ChatRoom::Posted ChatRoom::postLocked(
         }
     }
     if (m_sequencedByStore) {
+        if (!message.cid.isEmpty()) {
+            QSet<QString> &cids = m_unsequencedCids[message.fromIdentity];
+            if (cids.contains(message.cid)) {
+                return {ErrorCode::None, 0, true}; // the first, once stored, is its answer
+            }
+            cids.insert(message.cid);
+        }
         if (m_pending.isEmpty() && m_unsequenced.isEmpty() && m_wake) {
             m_wake();
         }
@@ -627,9 +636,10 @@ void ChatRoom::setSequencedByStore(bool sequenced)
     m_sequencedByStore = sequenced;
 }
 
-void ChatRoom::deliverStored(const QList<StoredMessage> &messages)
+QList<qint64> ChatRoom::deliverStored(const QList<StoredMessage> &messages)
 {
     std::unique_lock locker(m_mutex);
+    QList<qint64> arrived;
     for (const StoredMessage &message : messages) {
         if (message.id <= m_lastId) {
             continue; // delivered already
@@ -637,8 +647,19 @@ void ChatRoom::deliverStored(const QList<StoredMessage> &messages)
         m_lastId = message.id;
         // From any server: a client that retries on this one after losing another is known.
         m_cids.remember(message.fromIdentity, message.cid, message.id);
+        if (!message.cid.isEmpty()) {
+            const auto waiting = m_unsequencedCids.find(message.fromIdentity);
+            if (waiting != m_unsequencedCids.end() && waiting->remove(message.cid)
+                && waiting->isEmpty()) {
+                m_unsequencedCids.erase(waiting);
+            }
+        }
+        if (message.undelivered && m_identityKeys.contains(message.toIdentity)) {
+            arrived.append(message.id);
+        }
         queueLocked(messageEvent(message));
     }
+    return arrived;
 }
 
 void ChatRoom::sendUsers(qint64 member)

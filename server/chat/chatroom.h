@@ -185,7 +185,7 @@ public:
     void attach(std::function<void()> wake) override;
     Batch takeBatch() override;
     void deliverBatch(const QList<MessageStore::Page> &pages) override;
-    void deliverStored(const QList<StoredMessage> &messages) override;
+    QList<qint64> deliverStored(const QList<StoredMessage> &messages) override;
     std::optional<QByteArray> presenceSnapshot(const QString &node, bool force) override;
     void applyPresence(const QByteArray &snapshot, const QString &ownNode, qint64 nowMs) override;
     void expirePresence(qint64 nowMs) override;
@@ -324,6 +324,9 @@ private:
     qint64 m_peopleVersion = 0; // counts changes of who is online here, or where
     qint64 m_publishedVersion = -1; // the one presenceSnapshot() last gave
     QList<StoredMessage> m_unsequenced; // posted, waiting for the store to give them ids
+    // Their cids (and those of the store's batch in flight), by sender identity: a retry that
+    // comes before the first is stored is not posted twice.
+    QHash<QString, QSet<QString>> m_unsequencedCids;
     QList<Event> m_inFlight; // taken by the store thread, not yet delivered
     SentCids m_cids;
     RoomDirectory m_directory;

@@ -39,7 +39,7 @@ bool RedisLink::parseUrl(const QString &url, QString *host, quint16 *port)
 {
     const QUrl parsed(url);
     if (!parsed.isValid() || parsed.scheme() != "redis"_L1 || parsed.host().isEmpty()
-        || parsed.port(6379) <= 0) {
+        || parsed.port(6379) <= 0 || !parsed.userInfo().isEmpty()) {
         return false;
     }
     *host = parsed.host();
@@ -62,6 +62,13 @@ void RedisLink::publish(const QString &channel, const QByteArray &payload)
     const char *argv[] = {"PUBLISH", name.constData(), payload.constData()};
     const size_t lengths[] = {7, size_t(name.size()), size_t(payload.size())};
     redisAsyncCommandArgv(m_publisher.context, nullptr, nullptr, 3, argv, lengths);
+}
+
+void RedisLink::flush()
+{
+    if (m_publisher.context) {
+        redisAsyncHandleWrite(m_publisher.context);
+    }
 }
 
 void RedisLink::open(Connection &connection)
@@ -205,6 +212,11 @@ void RedisLink::announceIfConnected()
 void RedisLink::onSubscriberReply(Connection &connection, void *data)
 {
     const auto *reply = static_cast<const redisReply *>(data);
+    if (reply->type == REDIS_REPLY_ERROR) {
+        // Refused (a Redis that wants a password, say): said once, and tried again later.
+        lost(QString::fromUtf8(reply->str, qsizetype(reply->len)));
+        return;
+    }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) {
         return;
     }

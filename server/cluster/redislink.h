@@ -38,8 +38,12 @@ public:
     bool isConnected() const { return m_publisher.up && m_subscriber.up; }
     // Dropped if Redis is not there (see above).
     void publish(const QString &channel, const QByteArray &payload);
+    // Writes what has been published so far now, as far as the socket takes it (before the
+    // link goes, for a last word).
+    void flush();
 
-    // A redis:// URL's host and port (6379 if it names none); false for anything else.
+    // A redis:// URL's host and port (6379 if it names none); false for anything else, and for
+    // a URL with a user or password, which this link would not send.
     static bool parseUrl(const QString &url, QString *host, quint16 *port);
 
 signals:

@@ -140,6 +140,7 @@ std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Op
     const QString shown = SqlBackend::displayName(options.location);
     std::unique_ptr<MessageStore> store(
         new MessageStore(nextConnectionName(), SqlBackend::forLocation(options.location)));
+    store->m_fullSync = options.fullSync;
     SqlBackend &backend = *store->m_backend;
     if (const auto error = backend.open(store->m_connectionName)) {
         return *error;
@@ -343,23 +344,56 @@ qint64 MessageStore::lastId() const
     return 0;
 }
 
-QList<StoredMessage> MessageStore::messagesAfter(qint64 id, int limit) const
+std::optional<QList<StoredMessage>> MessageStore::messagesAfter(qint64 id, int limit) const
 {
     QSqlQuery query(database(m_connectionName));
-    query.prepare(
-        u"SELECT %1 FROM messages WHERE id > ? ORDER BY id LIMIT ?"_s.arg(MessageColumns));
+    query.prepare(u"SELECT %1, undelivered FROM messages WHERE id > ? ORDER BY id LIMIT ?"_s.arg(
+        MessageColumns));
     query.addBindValue(id);
     query.addBindValue(limit);
-    QList<StoredMessage> messages;
     if (!query.exec()) {
         qCWarning(lcStore).noquote()
             << "cannot read new messages:" << storeErrorText(query.lastError());
-        return messages;
+        return std::nullopt;
     }
+    QList<StoredMessage> messages;
     while (query.next()) {
-        messages.append(readMessage(query));
+        StoredMessage message = readMessage(query);
+        message.undelivered = !query.value(9).isNull();
+        messages.append(message);
     }
     return messages;
+}
+
+bool MessageStore::markDelivered(const QList<qint64> &ids)
+{
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"UPDATE messages SET undelivered = NULL WHERE id = ?"_s);
+    for (const qint64 id : ids) {
+        query.addBindValue(id);
+        if (!query.exec()) {
+            m_lastError = storeErrorText(query.lastError());
+            return false;
+        }
+    }
+    return true;
+}
+
+bool MessageStore::ensureConnected()
+{
+    QSqlDatabase db = database(m_connectionName);
+    if (db.isOpen()) {
+        return true;
+    }
+    // A database server that restarted, or a connection it dropped: Qt's driver does not come
+    // back by itself.
+    if (!db.open() || m_backend->configure(db, m_fullSync)) {
+        m_lastError = storeErrorText(db.lastError());
+        db.close();
+        return false;
+    }
+    qCWarning(lcStore).noquote() << "connected to the database again";
+    return true;
 }
 
 MessageStore::Page MessageStore::history(const Query &q) const

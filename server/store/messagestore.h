@@ -105,8 +105,15 @@ public:
     std::optional<QList<StoredMessage>> writeSequenced(QList<StoredMessage> messages,
         const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers,
         const QList<RoomChange> &roomChanges);
-    // Every message after id, in id order, at most limit (to whomever it was sent).
-    QList<StoredMessage> messagesAfter(qint64 id, int limit) const;
+    // Every message after id, in id order, at most limit (to whomever it was sent, with its
+    // undelivered flag); nothing if the database could not be read.
+    std::optional<QList<StoredMessage>> messagesAfter(qint64 id, int limit) const;
+    // Private messages that waited for an account, delivered after all (cluster mode: to it,
+    // online on this server).
+    bool markDelivered(const QList<qint64> &ids);
+    // Opens the connection again if the database dropped it (a restart of PostgreSQL); false if
+    // it is still not there.
+    bool ensureConnected();
 
     struct Room
     {
@@ -192,5 +199,6 @@ private:
     const QString m_connectionName;
     QString m_lastError;
     const std::unique_ptr<SqlBackend> m_backend;
+    bool m_fullSync = false;
     AccountStore m_accounts{m_connectionName, *m_backend};
 };

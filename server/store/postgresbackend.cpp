@@ -15,7 +15,7 @@ PostgresBackend::PostgresBackend(const QString &url)
 
 std::optional<QString> PostgresBackend::open(const QString &connectionName)
 {
-    const QString shown = m_url.toString(QUrl::RemovePassword);
+    const QString shown = m_url.toString(QUrl::RemovePassword | QUrl::RemoveQuery);
     if (!m_url.isValid() || m_url.path().size() < 2) {
         return u"%1 is not a PostgreSQL URL like postgresql://user@host:5432/natter"_s.arg(shown);
     }
@@ -49,7 +49,10 @@ std::optional<QString> PostgresBackend::configure(QSqlDatabase db, bool)
     // that crashes loses nothing it has acknowledged.
     QSqlQuery query(db);
     for (const QString &statement :
-        {u"SET synchronous_commit = on"_s, u"SET client_min_messages = warning"_s}) {
+        {u"SET synchronous_commit = on"_s, u"SET client_min_messages = warning"_s,
+            // writeSequenced reads the last id after taking the sequence lock: it must see what
+            // committed while it waited, whatever the database's default.
+            u"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"_s}) {
         if (!query.exec(statement)) {
             return storeErrorText(query.lastError());
         }
@@ -64,7 +67,7 @@ std::optional<QString> PostgresBackend::capGrowth(QSqlDatabase, qint64)
 
 std::variant<int, QString> PostgresBackend::schemaVersion(QSqlDatabase db) const
 {
-    const QString shown = m_url.toString(QUrl::RemovePassword);
+    const QString shown = m_url.toString(QUrl::RemovePassword | QUrl::RemoveQuery);
     QSqlQuery query(db);
     if (!query.exec(u"SELECT to_regclass('meta') IS NOT NULL, (SELECT count(*) FROM "
                     "information_schema.tables WHERE table_schema = current_schema())"_s)

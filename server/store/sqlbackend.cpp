@@ -22,5 +22,7 @@ bool SqlBackend::isPostgres(const QString &location)
 
 QString SqlBackend::displayName(const QString &location)
 {
-    return isPostgres(location) ? QUrl(location).toString(QUrl::RemovePassword) : location;
+    // Without the password, and without the options, which could hold one too.
+    return isPostgres(location) ? QUrl(location).toString(QUrl::RemovePassword | QUrl::RemoveQuery)
+                                : location;
 }

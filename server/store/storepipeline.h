@@ -47,8 +47,9 @@ public:
     virtual void deliverBatch(const QList<MessageStore::Page> &pages) = 0;
     // Cluster mode: messages stored (by this server or another on the same database), in id
     // order, each newer than the last one delivered. They reach their readers after every event
-    // queued so far.
-    virtual void deliverStored(const QList<StoredMessage> &messages) = 0;
+    // queued so far. Returns the private messages among them that waited for an account
+    // (undelivered) and reached it here: they wait no more.
+    virtual QList<qint64> deliverStored(const QList<StoredMessage> &messages) = 0;
     // Cluster mode, presence: who is online here, as a snapshot for the other servers (nothing
     // if that has not changed since the last one, unless forced); another server's snapshot
     // (this server's own, node, is ignored); and forgetting servers not heard from for a while.

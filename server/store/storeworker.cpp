@@ -73,7 +73,8 @@ QString StoreWorker::open()
                               << "- last id" << lastId << "-" << scores.size()
                               << "leaderboard entries";
     if (!m_cluster.isEmpty()) {
-        // Until Redis answers, the database is asked.
+        // Until Redis answers, the database is asked often; then now and again.
+        m_pollTimer.setInterval(PollInterval);
         m_pollTimer.start();
         m_link = std::make_unique<RedisLink>(redisHost, redisPort,
             QStringList{QString::fromLatin1(CommittedChannel), QString::fromLatin1(PresenceChannel),
@@ -81,12 +82,15 @@ QString StoreWorker::open()
         connect(m_link.get(), &RedisLink::message, this, &StoreWorker::onClusterMessage);
         m_presenceTimer.start();
         connect(m_link.get(), &RedisLink::connected, this, [this] {
-            m_pollTimer.stop();
             catchUp(); // whatever was committed while it was gone
+            // And the others hear of what this server committed meanwhile.
+            m_link->publish(
+                QString::fromLatin1(CommittedChannel), QByteArray::number(m_lastDelivered));
         });
-        connect(m_link.get(), &RedisLink::disconnected, this, [this] { m_pollTimer.start(); });
+        connect(m_link.get(), &RedisLink::disconnected, this, [this] { pollEvery(PollInterval); });
         m_link->start();
-        qCInfo(lcStore).noquote() << "in a cluster through Redis at" << m_cluster;
+        qCInfo(lcStore).noquote() << u"in a cluster through Redis at %1:%2"_s.arg(redisHost).arg(
+            redisPort);
     }
     return {};
 }
@@ -119,20 +123,38 @@ void StoreWorker::presenceTick()
     }
 }
 
+void StoreWorker::pollEvery(std::chrono::milliseconds interval)
+{
+    if (m_pollTimer.intervalAsDuration() != interval) {
+        m_pollTimer.setInterval(interval);
+    }
+}
+
 void StoreWorker::catchUp()
 {
-    if (!m_store) {
+    if (!m_store || !m_link) {
         return;
     }
     constexpr int Page = 1000;
     for (;;) {
-        const QList<StoredMessage> messages = m_store->messagesAfter(m_lastDelivered, Page);
-        if (messages.isEmpty()) {
+        const auto messages = m_store->ensureConnected()
+            ? m_store->messagesAfter(m_lastDelivered, Page)
+            : std::nullopt;
+        if (!messages) {
+            pollEvery(PollInterval); // soon again
             return;
         }
-        m_lastDelivered = messages.constLast().id;
-        m_pipeline.deliverStored(messages);
-        if (messages.size() < Page) {
+        pollEvery(m_link->isConnected() ? SafetyPollInterval : PollInterval);
+        if (messages->isEmpty()) {
+            return;
+        }
+        m_lastDelivered = messages->constLast().id;
+        const QList<qint64> arrived = m_pipeline.deliverStored(*messages);
+        if (!arrived.isEmpty() && !m_store->markDelivered(arrived)) {
+            qCWarning(lcStore).noquote() << "cannot mark" << arrived.size()
+                                         << "private messages delivered:" << m_store->lastError();
+        }
+        if (messages->size() < Page) {
             return;
         }
     }
@@ -144,6 +166,13 @@ void StoreWorker::close()
     m_retryTimer.stop(); // a failed last write restarts it; the timer must not outlive the thread
     m_pollTimer.stop();
     m_presenceTimer.stop();
+    if (m_link && m_link->isConnected()) {
+        // Nobody is here any more: the others need not wait for this server to fall silent.
+        if (const auto snapshot = m_pipeline.presenceSnapshot(m_node, true)) {
+            m_link->publish(QString::fromLatin1(PresenceChannel), *snapshot);
+            m_link->flush();
+        }
+    }
     m_link.reset();
     m_open = false;
     m_pipeline.attach({});
@@ -208,9 +237,9 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
         return;
     }
     const bool sequenced = !m_cluster.isEmpty();
-    const bool written = sequenced
-        ? m_store->writeSequenced(messages, scores, transfers, roomChanges).has_value()
-        : m_store->write(messages, scores, transfers, roomChanges);
+    const bool written = !m_store->ensureConnected() ? false
+        : sequenced ? m_store->writeSequenced(messages, scores, transfers, roomChanges).has_value()
+                    : m_store->write(messages, scores, transfers, roomChanges);
     if (written) {
         if (m_link) {
             // Before the messages that may need them (one connection keeps Redis's order).

@@ -60,8 +60,11 @@ public:
 
     // How many messages are waiting to be retried after a failed write.
     static constexpr int MaxUnsaved = 100000;
-    // Cluster mode: how often the database is asked for other servers' messages without Redis.
+    // Cluster mode: how often the database is asked for other servers' messages without Redis
+    // (or after a failed read), and with it, in case a server died between its commit and
+    // telling the others.
     static constexpr std::chrono::milliseconds PollInterval{500};
+    static constexpr std::chrono::milliseconds SafetyPollInterval{2000};
     // The Redis channels: the newest id after each commit, each server's people, and the room
     // changes each commit stored.
     static constexpr auto CommittedChannel = "natter:committed";
@@ -80,6 +83,7 @@ private:
     // Cluster mode: hands the room every message stored after the last one it was given.
     void catchUp();
     void onClusterMessage(const QString &channel, const QByteArray &payload);
+    void pollEvery(std::chrono::milliseconds interval);
     void presenceTick();
 
     StorePipeline &m_pipeline;

@@ -7,6 +7,7 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTest>
+#include <QUrl>
 
 #include <signal.h>
 #include <sys/prctl.h>
@@ -31,6 +32,8 @@ private slots:
     void presenceAcrossServers();
     void privateMessagesAcrossServers();
     void roomsAcrossServers();
+    void aRetryBeforeTheFirstIsStoredIsNotPostedTwice();
+    void databaseConnectionsDroppedMidTraffic();
 
 private:
     struct Node
@@ -408,6 +411,61 @@ void tst_Cluster::roomsAcrossServers()
     QVERIFY(bob->waitForFrames(u"message"_s, 3));
     QCOMPARE(carol->countOfType(u"message"_s), 1);
     QCOMPARE(carol->countOfType(u"topic"_s), 0);
+}
+
+void tst_Cluster::aRetryBeforeTheFirstIsStoredIsNotPostedTwice()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto sender = join(a, u"sender"_s);
+    auto watcher = join(b, u"watcher"_s);
+    QVERIFY(sender && watcher);
+    // The same cid three times, back to back: in a cluster a message has no id until it is
+    // stored, so the retries come while the first still waits for one.
+    for (int i = 0; i < 3; ++i) {
+        sender->send(Frames::say(u"once"_s, u"cid-1"_s));
+    }
+    sender->send(Frames::say(u"marker"_s, u"cid-2"_s));
+    QVERIFY(watcher->waitForFrames(u"message"_s, 2));
+    QVERIFY(sender->waitForFrames(u"message"_s, 2));
+    QCOMPARE(watcher->countOfType(u"message"_s), 2);
+    // The sender may be sent its copy again for a retry (clients drop an id they have), but
+    // there is one message.
+    const QList<qint64> ids = idsOf(*sender);
+    QList<qint64> distinct = QSet<qint64>(ids.cbegin(), ids.cend()).values();
+    std::sort(distinct.begin(), distinct.end());
+    QCOMPARE(distinct, idsOf(*watcher));
+    QCOMPARE(
+        watcher->framesOfType(u"message"_s).constFirst().value("text"_L1).toString(), u"once"_s);
+}
+
+void tst_Cluster::databaseConnectionsDroppedMidTraffic()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto onA = join(a, u"onA"_s);
+    auto onB = join(b, u"onB"_s);
+    QVERIFY(onA && onB);
+    onA->send(Frames::say(u"before"_s));
+    QVERIFY(onB->waitForFrames(u"message"_s, 1));
+
+    // Every server's connection to the database goes, as in a restart of PostgreSQL.
+    const QString database = QUrl(m_database).path().mid(1);
+    QVERIFY2(
+        m_postgres.exec(u"postgres"_s,
+            {u"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '%1'"_s.arg(
+                database)}),
+        qPrintable(m_postgres.error()));
+    onA->send(Frames::say(u"after, from A"_s));
+    onB->send(Frames::say(u"after, from B"_s));
+    for (TestClient *client : {onA.get(), onB.get()}) {
+        QVERIFY(client->waitForFrames(u"message"_s, 3, 30000));
+        const QList<qint64> ids = idsOf(*client);
+        QVERIFY(strictlyIncreasing(ids));
+        QCOMPARE(ids.constLast() - ids.constFirst(), qint64(2));
+    }
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
