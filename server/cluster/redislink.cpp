@@ -125,6 +125,9 @@ void RedisLink::open(Connection &connection)
 void RedisLink::watch(void *data, QSocketNotifier::Type type, bool on)
 {
     auto *connection = static_cast<Connection *>(data);
+    if (!connection) {
+        return; // closed by this link: hiredis may still tidy up after a callback
+    }
     QSocketNotifier *notifier
         = type == QSocketNotifier::Read ? connection->reader.get() : connection->writer.get();
     if (notifier) {
@@ -139,6 +142,14 @@ void RedisLink::close(Connection &connection)
         context->onDisconnect = nullptr; // this is not news
         context->onConnect = nullptr;
         context->data = nullptr;
+        // Inside one of its callbacks hiredis frees the context only on return, and then
+        // cleans up through these hooks: they must not reach this connection any more.
+        context->ev.data = nullptr;
+        for (QSocketNotifier *notifier : {connection.reader.get(), connection.writer.get()}) {
+            if (notifier) {
+                notifier->setEnabled(false);
+            }
+        }
         redisAsyncFree(context);
     }
 }

@@ -1,6 +1,7 @@
 #include "redisserver.h"
 
 #include <QDeadlineTimer>
+#include <QRandomGenerator>
 #include <QTcpServer>
 
 #include <signal.h>
@@ -27,14 +28,14 @@ bool RedisServer::start()
     if (m_port != 0) {
         return serve(); // the same port again
     }
-    // A port found free may be taken before the server binds it: then try another.
-    for (int attempt = 0; attempt < 5; ++attempt) {
+    // A port below the kernel's ephemeral range (32768 up), so that no client connection takes
+    // it between a kill and a restart on the same port; one in use makes it try another.
+    for (int attempt = 0; attempt < 20; ++attempt) {
+        m_port = quint16(20000 + QRandomGenerator::global()->bounded(12000));
         QTcpServer probe;
-        if (!probe.listen(QHostAddress::LocalHost)) {
-            m_error = u"no free port"_s;
-            return false;
+        if (!probe.listen(QHostAddress::LocalHost, m_port)) {
+            continue;
         }
-        m_port = probe.serverPort();
         probe.close();
         if (serve()) {
             return true;
