@@ -270,7 +270,9 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
         m_failing = true;
         qCCritical(lcStore).noquote()
             << "cannot store messages in" << SqlBackend::displayName(m_options.location) << ":"
-            << m_store->lastError() << "- chat goes on, and storing is retried every"
+            << m_store->lastError()
+            << (sequenced ? "- messages wait, and storing is retried every"
+                          : "- chat goes on, and storing is retried every")
             << RetryInterval.count() << "s";
         // In a cluster a message has no id until it is stored, so it waits.
         m_pipeline.announce(FrameCodec::encode(Frames::error(Protocol::ErrorCode::StorageFailed,

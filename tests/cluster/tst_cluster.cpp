@@ -156,7 +156,11 @@ std::unique_ptr<TestClient> tst_Cluster::join(quint16 port, const QString &name,
         return nullptr;
     }
     client->send(Frames::hello(name, since));
-    return client->waitForFrames(u"welcome"_s, 1) ? std::move(client) : nullptr;
+    // A refusal (a name still held) is an answer too, and comes at once.
+    const bool answered = QTest::qWaitFor(
+        [&] { return client->countOfType(u"welcome"_s) + client->countOfType(u"error"_s) > 0; },
+        TestClient::DefaultTimeoutMs);
+    return answered && client->countOfType(u"welcome"_s) > 0 ? std::move(client) : nullptr;
 }
 
 void tst_Cluster::sendersOnEveryServerMakeOneOrder()
