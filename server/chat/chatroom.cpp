@@ -744,6 +744,7 @@ void ChatRoom::promote(qint64 member, const QString &identity)
     // Events already queued for the guest still find it by its old identity.
     person.formerIdentity = person.identity;
     person.identity = identity;
+    ++m_peopleVersion; // the cluster's other servers learn the name is an account's now
     m_identityKeys.insert(identity, found->key);
     m_cids.rename(person.formerIdentity, identity);
     m_directory.rename(person.formerIdentity, identity);
@@ -1101,16 +1102,25 @@ void ChatRoom::applyRoomChanges(const QList<RoomChange> &changes)
 
 void ChatRoom::announceRemoteLocked(const RemotePeople::Change &change)
 {
-    // Someone also online here came or went elsewhere: no news to anyone here.
+    // Someone also online here came or went elsewhere: no news to anyone here. Nor is a name
+    // that went under one identity and came under another (a guest who registered).
+    QSet<QString> renamed;
     for (const RemotePeople::Person &person : change.arrived) {
-        if (!m_identityKeys.contains(person.identity)) {
+        for (const RemotePeople::Person &gone : change.departed) {
+            if (key(gone.name) == key(person.name)) {
+                renamed.insert(key(person.name));
+            }
+        }
+    }
+    for (const RemotePeople::Person &person : change.arrived) {
+        if (!m_identityKeys.contains(person.identity) && !renamed.contains(key(person.name))) {
             for (const QString &room : person.rooms) {
                 announceLocked(Person{person.name, person.identity, {}, {}, {}}, room);
             }
         }
     }
     for (const RemotePeople::Person &person : change.departed) {
-        if (!m_identityKeys.contains(person.identity)) {
+        if (!m_identityKeys.contains(person.identity) && !renamed.contains(key(person.name))) {
             for (const QString &room : person.rooms) {
                 announceLocked(
                     Person{person.name, person.identity, {}, {}, {}}, room, u"disconnected"_s);

@@ -34,6 +34,7 @@ private slots:
     void roomsAcrossServers();
     void aRetryBeforeTheFirstIsStoredIsNotPostedTwice();
     void databaseConnectionsDroppedMidTraffic();
+    void anAccountOnTwoServersIsOnePerson();
 
 private:
     struct Node
@@ -470,6 +471,59 @@ void tst_Cluster::databaseConnectionsDroppedMidTraffic()
         QVERIFY(strictlyIncreasing(ids));
         QCOMPARE(ids.constLast() - ids.constFirst(), qint64(2));
     }
+}
+
+void tst_Cluster::anAccountOnTwoServersIsOnePerson()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto laptop = join(a, u"alice"_s);
+    QVERIFY(laptop);
+    laptop->send(Frames::registerRequest(u"alice-password"_s));
+    QVERIFY(laptop->waitForFrames(u"registered"_s, 1));
+    auto carol = join(a, u"carol"_s);
+    auto bob = join(b, u"bob"_s);
+    QVERIFY(carol && bob);
+    QTRY_VERIFY_WITH_TIMEOUT(seesOnline(*bob, u"carol"_s), 10000);
+
+    // Her phone signs in on the other server: the name is hers there too.
+    auto phone = std::make_unique<TestClient>();
+    QVERIFY(phone->connectTo(b));
+    phone->send(Frames::helloWithPassword(u"alice"_s, u"alice-password"_s));
+    QVERIFY(phone->waitForFrames(u"welcome"_s, 1));
+    bob->send(Frames::usersRequest());
+    const QJsonObject users = bob->waitForNext(u"users"_s);
+    QCOMPARE(users.value("users"_L1).toVariant().toStringList(),
+        (QStringList{u"alice"_s, u"bob"_s, u"carol"_s}));
+    QCOMPARE(users.value("user_count"_L1).toInt(), 3);
+
+    // A room she joins on one device she is in on the other too.
+    laptop->send(Frames::create(u"plans"_s, false));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QList<QJsonObject> rooms = phone->framesOfType(u"room"_s);
+            return std::any_of(rooms.cbegin(), rooms.cend(), [](const QJsonObject &room) {
+                return room.value("room"_L1).toString() == u"plans"_s;
+            });
+        }(),
+        10000);
+    laptop->send(Frames::sayIn(u"plans"_s, u"note to self"_s));
+    QVERIFY(phone->waitForFrames(u"message"_s, 1));
+
+    // The laptop goes: she is still online, and nobody is told she left.
+    laptop->socket().disconnectFromHost();
+    QVERIFY(laptop->waitForDisconnected());
+    phone->send(Frames::say(u"still here"_s));
+    QVERIFY(bob->waitForFrames(u"message"_s, 1));
+    // Carol leaves the first server after her: once bob hears that, he has heard the first
+    // server's list without the laptop too (each list is whole, and they come in order).
+    carol->socket().disconnectFromHost();
+    QTRY_VERIFY_WITH_TIMEOUT(!bob->framesOfType(u"left"_s).isEmpty(), 10000);
+    for (const QJsonObject &left : bob->framesOfType(u"left"_s)) {
+        QCOMPARE(left.value("name"_L1).toString(), u"carol"_s);
+    }
+    QVERIFY(seesOnline(*bob, u"alice"_s));
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
