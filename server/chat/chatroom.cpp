@@ -1054,14 +1054,16 @@ void ChatRoom::applyRoomChanges(const QList<RoomChange> &changes)
             m_directory.create(change.name, change.isPrivate, change.owner, change.topic);
             break;
         case RoomChange::Kind::Topic:
-            if (const RoomDirectory::Room *info = m_directory.find(k)) {
+            if (const RoomDirectory::Room *info = m_directory.find(k);
+                info && info->topic != change.topic) {
                 m_directory.setTopic(k, change.topic);
                 queueLocked(
                     roomEvent(Frames::topicChanged(info->name, change.topic, change.by), k));
             }
             break;
         case RoomChange::Kind::Invite:
-            if (const RoomDirectory::Room *info = m_directory.find(k)) {
+            if (const RoomDirectory::Room *info = m_directory.find(k); info
+                && !info->invited.contains(change.name) && !info->accounts.contains(change.name)) {
                 m_directory.invite(k, change.name);
                 Event event = frameEvent(Frames::invited(info->name, change.by));
                 event.to = change.name;

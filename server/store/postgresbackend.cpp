@@ -43,13 +43,16 @@ std::optional<QString> PostgresBackend::open(const QString &connectionName)
     return std::nullopt;
 }
 
-std::optional<QString> PostgresBackend::configure(QSqlDatabase db, bool)
+std::optional<QString> PostgresBackend::configure(QSqlDatabase db, bool fullSync)
 {
-    // A commit returns once it is on disk (PostgreSQL's default, whatever --db-sync says): a node
-    // that crashes loses nothing it has acknowledged.
+    // As --db-sync says for an SQLite file. normal: a commit returns once PostgreSQL has it, so a
+    // crash of natter-server loses nothing, and a crash of the database's machine may lose its
+    // last fraction of a second (PostgreSQL's asynchronous commit, which never corrupts). full:
+    // a commit returns once it is on disk.
     QSqlQuery query(db);
     for (const QString &statement :
-        {u"SET synchronous_commit = on"_s, u"SET client_min_messages = warning"_s,
+        {fullSync ? u"SET synchronous_commit = on"_s : u"SET synchronous_commit = off"_s,
+            u"SET client_min_messages = warning"_s,
             // writeSequenced reads the last id after taking the sequence lock: it must see what
             // committed while it waited, whatever the database's default.
             u"SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"_s}) {

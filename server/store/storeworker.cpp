@@ -82,7 +82,10 @@ QString StoreWorker::open()
         connect(m_link.get(), &RedisLink::message, this, &StoreWorker::onClusterMessage);
         m_presenceTimer.start();
         connect(m_link.get(), &RedisLink::connected, this, [this] {
-            catchUp(); // whatever was committed while it was gone
+            // What changed in the rooms while Redis was gone, then whatever was committed. (Not
+            // parts, which a merge cannot tell from a join here not yet stored.)
+            m_pipeline.applyRoomChanges(roomsAsChanges(m_store->rooms()));
+            catchUp();
             // And the others hear of what this server committed meanwhile.
             m_link->publish(
                 QString::fromLatin1(CommittedChannel), QByteArray::number(m_lastDelivered));
@@ -121,6 +124,24 @@ void StoreWorker::presenceTick()
             m_link->publish(QString::fromLatin1(PresenceChannel), *snapshot);
         }
     }
+}
+
+QList<MessageStore::RoomChange> StoreWorker::roomsAsChanges(const QList<MessageStore::Room> &rooms)
+{
+    using RoomChange = MessageStore::RoomChange;
+    QList<RoomChange> changes;
+    for (const MessageStore::Room &room : rooms) {
+        const QString key = room.name.toLower(); // RoomDirectory's key
+        changes.append(RoomChange::created(key, room.name, room.topic, room.isPrivate, room.owner));
+        changes.append(RoomChange::newTopic(key, room.topic, {}));
+        for (const QString &identity : room.members) {
+            changes.append(RoomChange::of(RoomChange::Kind::Join, key, identity));
+        }
+        for (const QString &identity : room.invited) {
+            changes.append(RoomChange::of(RoomChange::Kind::Invite, key, identity));
+        }
+    }
+    return changes;
 }
 
 void StoreWorker::pollEvery(std::chrono::milliseconds interval)

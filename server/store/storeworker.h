@@ -84,6 +84,8 @@ private:
     void catchUp();
     void onClusterMessage(const QString &channel, const QByteArray &payload);
     void pollEvery(std::chrono::milliseconds interval);
+    // The rooms as the changes that would make them, for a server that missed some.
+    static QList<MessageStore::RoomChange> roomsAsChanges(const QList<MessageStore::Room> &rooms);
     void presenceTick();
 
     StorePipeline &m_pipeline;

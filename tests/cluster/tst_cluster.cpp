@@ -35,6 +35,7 @@ private slots:
     void aRetryBeforeTheFirstIsStoredIsNotPostedTwice();
     void databaseConnectionsDroppedMidTraffic();
     void anAccountOnTwoServersIsOnePerson();
+    void roomsMadeWhileRedisIsAwayReachTheOthers();
 
 private:
     struct Node
@@ -524,6 +525,27 @@ void tst_Cluster::anAccountOnTwoServersIsOnePerson()
         QCOMPARE(left.value("name"_L1).toString(), u"carol"_s);
     }
     QVERIFY(seesOnline(*bob, u"alice"_s));
+}
+
+void tst_Cluster::roomsMadeWhileRedisIsAwayReachTheOthers()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto alice = join(a, u"alice"_s);
+    auto bob = join(b, u"bob"_s);
+    QVERIFY(alice && bob);
+    m_redis.kill();
+    alice->send(Frames::create(u"offline"_s, false, u"made without Redis"_s));
+    QCOMPARE(alice->waitForNext(u"room"_s).value("room"_L1).toString(), u"offline"_s);
+    QVERIFY2(m_redis.start(), qPrintable(m_redis.error()));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            bob->send(Frames::join(u"offline"_s));
+            return bob->waitForNext(u"room"_s, 500).value("topic"_L1).toString()
+                == u"made without Redis"_s;
+        }(),
+        15000);
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
