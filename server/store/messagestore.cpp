@@ -131,6 +131,7 @@ MessageStore::MessageStore(QString connectionName, std::unique_ptr<SqlBackend> b
 
 MessageStore::~MessageStore()
 {
+    m_prepared.clear(); // before their connection
     database(m_connectionName).close();
     QSqlDatabase::removeDatabase(m_connectionName);
 }
@@ -258,28 +259,30 @@ bool MessageStore::write(QList<StoredMessage> &messages, const QList<Leaderboard
     if (sequence && !messages.isEmpty()) {
         // The lock is held to the commit: no other node takes an id in between, so ids are
         // committed in their order, and whoever sees one committed can read every id below it.
-        QSqlQuery last(db);
         for (const QString &statement : m_backend->lockSequence()) {
-            if (!last.exec(statement)) {
-                m_lastError = storeErrorText(last.lastError());
+            QSqlQuery &lock = prepared(statement);
+            if (!lock.exec()) {
+                m_lastError = storeErrorText(lock.lastError());
                 db.rollback();
                 return false;
             }
+            lock.finish();
         }
-        if (!last.exec(u"SELECT coalesce(max(id), 0) FROM messages"_s) || !last.next()) {
+        QSqlQuery &last = prepared(u"SELECT coalesce(max(id), 0) FROM messages"_s);
+        if (!last.exec() || !last.next()) {
             m_lastError = storeErrorText(last.lastError());
             db.rollback();
             return false;
         }
         qint64 id = last.value(0).toLongLong();
+        last.finish();
         for (StoredMessage &message : messages) {
             message.id = ++id;
         }
     }
-    QSqlQuery insert(db);
-    insert.prepare(u"INSERT INTO messages (id, sender, recipient, text, ts, cid, "
-                   "sender_identity, recipient_identity, undelivered, room) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
+    QSqlQuery &insert = prepared(u"INSERT INTO messages (id, sender, recipient, text, ts, cid, "
+                                 "sender_identity, recipient_identity, undelivered, room) "
+                                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"_s);
     QSqlQuery score(db);
     score.prepare(u"INSERT INTO scores (name_key, name, score, seconds, right_answers, "
                   "wrong_answers, ts) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name_key) DO "
@@ -346,9 +349,9 @@ qint64 MessageStore::lastId() const
 
 std::optional<QList<StoredMessage>> MessageStore::messagesAfter(qint64 id, int limit) const
 {
-    QSqlQuery query(database(m_connectionName));
-    query.prepare(u"SELECT %1, undelivered FROM messages WHERE id > ? ORDER BY id LIMIT ?"_s.arg(
-        MessageColumns));
+    QSqlQuery &query
+        = prepared(u"SELECT %1, undelivered FROM messages WHERE id > ? ORDER BY id LIMIT ?"_s.arg(
+            MessageColumns));
     query.addBindValue(id);
     query.addBindValue(limit);
     if (!query.exec()) {
@@ -362,6 +365,7 @@ std::optional<QList<StoredMessage>> MessageStore::messagesAfter(qint64 id, int l
         message.undelivered = !query.value(9).isNull();
         messages.append(message);
     }
+    query.finish(); // SQLite: no read transaction left open
     return messages;
 }
 
@@ -379,6 +383,16 @@ bool MessageStore::markDelivered(const QList<qint64> &ids)
     return true;
 }
 
+QSqlQuery &MessageStore::prepared(const QString &sql) const
+{
+    std::unique_ptr<QSqlQuery> &query = m_prepared[sql];
+    if (!query) {
+        query = std::make_unique<QSqlQuery>(database(m_connectionName));
+        query->prepare(sql); // a failure shows when it runs
+    }
+    return *query;
+}
+
 bool MessageStore::ensureConnected()
 {
     QSqlDatabase db = database(m_connectionName);
@@ -386,7 +400,8 @@ bool MessageStore::ensureConnected()
         return true;
     }
     // A database server that restarted, or a connection it dropped: Qt's driver does not come
-    // back by itself.
+    // back by itself. The statements prepared on the old connection went with it.
+    m_prepared.clear();
     if (!db.open() || m_backend->configure(db, m_fullSync)) {
         m_lastError = storeErrorText(db.lastError());
         db.close();

@@ -11,10 +11,12 @@
 #include <QStringList>
 
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <variant>
 
+class QSqlQuery;
 class SqlBackend;
 
 // The database behind the history, the leaderboard and the accounts, through Qt Sql: an SQLite
@@ -198,7 +200,12 @@ private:
 
     const QString m_connectionName;
     QString m_lastError;
+    // The statements run with every batch, prepared once (PostgreSQL parses and plans each
+    // PREPARE: a round trip each time would cost more than the insert).
+    QSqlQuery &prepared(const QString &sql) const;
+
     const std::unique_ptr<SqlBackend> m_backend;
     bool m_fullSync = false;
+    mutable std::map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
     AccountStore m_accounts{m_connectionName, *m_backend};
 };

@@ -258,9 +258,16 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
         return;
     }
     const bool sequenced = !m_cluster.isEmpty();
-    const bool written = !m_store->ensureConnected() ? false
-        : sequenced ? m_store->writeSequenced(messages, scores, transfers, roomChanges).has_value()
-                    : m_store->write(messages, scores, transfers, roomChanges);
+    std::optional<QList<StoredMessage>> numbered;
+    bool written = false;
+    if (m_store->ensureConnected()) {
+        if (sequenced) {
+            numbered = m_store->writeSequenced(messages, scores, transfers, roomChanges);
+            written = numbered.has_value();
+        } else {
+            written = m_store->write(messages, scores, transfers, roomChanges);
+        }
+    }
     if (written) {
         if (m_link) {
             // Before the messages that may need them (one connection keeps Redis's order).
@@ -273,8 +280,17 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
             }
         }
         if (sequenced && !messages.isEmpty()) {
-            // Ours first, with whatever came before them; then the others hear of them.
-            catchUp();
+            // Ours first, with whatever came before them (read back only if other servers
+            // committed in between); then the others hear of them.
+            if (numbered->constFirst().id == m_lastDelivered + 1) {
+                m_lastDelivered = numbered->constLast().id;
+                if (const QList<qint64> arrived = m_pipeline.deliverStored(*numbered);
+                    !arrived.isEmpty()) {
+                    m_store->markDelivered(arrived);
+                }
+            } else {
+                catchUp();
+            }
             if (m_link) {
                 m_link->publish(
                     QString::fromLatin1(CommittedChannel), QByteArray::number(m_lastDelivered));
