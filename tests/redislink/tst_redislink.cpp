@@ -44,6 +44,8 @@ void tst_RedisLink::parsesUrls_data()
     QTest::newRow("not redis") << u"http://cache.example:6379"_s << false << QString() << 0;
     QTest::newRow("no host") << u"redis://"_s << false << QString() << 0;
     QTest::newRow("a bare host") << u"cache.example"_s << false << QString() << 0;
+    // No AUTH is sent: a password would be silently ignored, so it is refused.
+    QTest::newRow("a password") << u"redis://:s3cret@cache.example"_s << false << QString() << 0;
 }
 
 void tst_RedisLink::parsesUrls()
