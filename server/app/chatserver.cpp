@@ -29,7 +29,10 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
     , m_leaderboard(std::make_unique<MemoryLeaderboard>())
     , m_store(std::make_unique<StoreWorker>(m_room, *m_leaderboard,
           MessageStore::Options{
-              m_config.databaseLocation, m_config.databaseFullSync, m_config.databaseMaxPages},
+              // A cluster's servers show each other what is committed: a commit the database
+              // could lose in a crash would have been seen, and its id given again.
+              m_config.databaseLocation, m_config.databaseFullSync || !m_config.cluster.isEmpty(),
+              m_config.databaseMaxPages},
           m_config.cluster))
     , m_storeThread(new QThread(this))
     , m_hasher(m_config.hashThreads)

@@ -306,6 +306,11 @@ Protocol::ErrorCode ChatRoom::joinRoom(qint64 member, const QString &room)
         return ErrorCode::TooManyRooms;
     }
     Event changes;
+    if (m_sequencedByStore && !m_directory.find(k)) {
+        // In a cluster, a room of that name may be on another server still unknown here (a
+        // private one, say): make a room with create, which finds out.
+        return ErrorCode::NoSuchRoom;
+    }
     if (m_directory.create(room, false, person.identity)) {
         changes.roomChanges.append(RoomChange::created(k, room, {}, false, person.identity));
     }
@@ -380,6 +385,9 @@ Protocol::ErrorCode ChatRoom::createRoom(
         return ErrorCode::RoomExists;
     }
     const QString k = RoomDirectory::key(room);
+    if (m_sequencedByStore) {
+        m_unconfirmedRooms.insert(k);
+    }
     Event changes;
     changes.roomChanges.append(RoomChange::created(k, room, topic, isPrivate, person.identity));
     enterLocked(person, k, std::move(changes));
@@ -656,6 +664,9 @@ QList<qint64> ChatRoom::deliverStored(const QList<StoredMessage> &messages)
         }
         if (message.undelivered && m_identityKeys.contains(message.toIdentity)) {
             arrived.append(message.id);
+        }
+        if (!message.isPrivate() && m_unconfirmedRooms.contains(message.room)) {
+            continue; // another server's room of that name (settleCreations)
         }
         queueLocked(messageEvent(message));
     }
@@ -1098,6 +1109,32 @@ void ChatRoom::applyRoomChanges(const QList<RoomChange> &changes)
             break;
         case RoomChange::Kind::Read:
             break;
+        }
+    }
+}
+
+void ChatRoom::settleCreations(
+    const QStringList &made, const QList<MessageStore::Room> &madeElsewhere)
+{
+    std::unique_lock locker(m_mutex);
+    for (const QString &room : made) {
+        m_unconfirmedRooms.remove(room);
+    }
+    for (const MessageStore::Room &room : madeElsewhere) {
+        const QString k = RoomDirectory::key(room.name);
+        m_unconfirmedRooms.remove(k);
+        m_directory.restore({room});
+        // Whoever entered this server's room of that name is out of the real one unless it
+        // would let them in.
+        for (Person &person : m_people) {
+            const bool allowed = !room.isPrivate || room.owner == person.identity
+                || room.members.contains(person.identity) || room.invited.contains(person.identity);
+            if (person.rooms.contains(k) && !allowed) {
+                person.rooms.remove(k);
+                peopleChangedLocked();
+                leftRoomLocked(k);
+                announceLocked(person, k, u"part"_s, person.identity);
+            }
         }
     }
 }

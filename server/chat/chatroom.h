@@ -190,6 +190,8 @@ public:
     void applyPresence(const QByteArray &snapshot, const QString &ownNode, qint64 nowMs) override;
     void expirePresence(qint64 nowMs) override;
     void applyRoomChanges(const QList<RoomChange> &changes) override;
+    void settleCreations(
+        const QStringList &made, const QList<MessageStore::Room> &madeElsewhere) override;
     void announce(const QByteArray &frame) override;
 
     // How many cids are remembered to recognise a retried send (SentCids).
@@ -327,6 +329,10 @@ private:
     // Their cids (and those of the store's batch in flight), by sender identity: a retry that
     // comes before the first is stored is not posted twice.
     QHash<QString, QSet<QString>> m_unsequencedCids;
+    // Cluster mode: rooms made here and not yet stored. Until they are, no other server's
+    // message in a room of that name is delivered here: if one made it first (its private room,
+    // say), this server's is not that room.
+    QSet<QString> m_unconfirmedRooms;
     QList<Event> m_inFlight; // taken by the store thread, not yet delivered
     SentCids m_cids;
     RoomDirectory m_directory;

@@ -240,8 +240,9 @@ bool MessageStore::write(const QList<StoredMessage> &messages,
 
 std::optional<QList<StoredMessage>> MessageStore::writeSequenced(QList<StoredMessage> messages,
     const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers,
-    const QList<RoomChange> &roomChanges)
+    const QList<RoomChange> &roomChanges, qint64 floor)
 {
+    m_sequenceFloor = floor;
     if (!write(messages, scores, transfers, roomChanges, true)) {
         return std::nullopt;
     }
@@ -251,6 +252,7 @@ std::optional<QList<StoredMessage>> MessageStore::writeSequenced(QList<StoredMes
 bool MessageStore::write(QList<StoredMessage> &messages, const QList<Leaderboard::Entry> &scores,
     const QList<Transfer> &transfers, const QList<RoomChange> &roomChanges, bool sequence)
 {
+    m_lostCreations.clear();
     QSqlDatabase db = database(m_connectionName);
     if (!db.transaction()) {
         m_lastError = storeErrorText(db.lastError());
@@ -274,7 +276,14 @@ bool MessageStore::write(QList<StoredMessage> &messages, const QList<Leaderboard
             db.rollback();
             return false;
         }
-        qint64 id = last.value(0).toLongLong();
+        // Never below what was handed out already, even by a database that lost its last
+        // commits in a crash or was restored from a backup.
+        qint64 id = std::max(last.value(0).toLongLong(), m_sequenceFloor);
+        if (id > last.value(0).toLongLong()) {
+            qCWarning(lcStore) << "the database's newest message id" << last.value(0).toLongLong()
+                               << "is below" << m_sequenceFloor
+                               << "handed out already: ids go on after that";
+        }
         last.finish();
         for (StoredMessage &message : messages) {
             message.id = ++id;
@@ -334,6 +343,7 @@ bool MessageStore::write(QList<StoredMessage> &messages, const QList<Leaderboard
     }
     if (!ok) {
         db.rollback();
+        m_prepared.clear(); // a statement that failed to prepare is not kept failing
     }
     return ok;
 }
@@ -592,7 +602,15 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
         query.addBindValue(change.isPrivate ? 1 : 0);
         query.addBindValue(nullIfEmpty(change.owner));
         query.addBindValue(QDateTime::currentMSecsSinceEpoch());
-        break;
+        if (!query.exec()) {
+            m_lastError = storeErrorText(query.lastError());
+            return false;
+        }
+        // Another cluster server made a room of that name first: it is that one.
+        if (query.numRowsAffected() == 0) {
+            m_lostCreations.append(change.room);
+        }
+        return true;
     case RoomChange::Kind::Invite:
         query.prepare(u"INSERT INTO room_invites (room, identity) VALUES (?, ?) "
                       "ON CONFLICT DO NOTHING"_s);
@@ -616,16 +634,22 @@ bool MessageStore::changeRoomLocked(const RoomChange &change)
         query.addBindValue(change.room);
         break;
     case RoomChange::Kind::Join:
-        // An invitation is used up by joining.
-        query.prepare(u"DELETE FROM room_invites WHERE room = ? AND identity = ?"_s);
-        query.addBindValue(change.room);
-        query.addBindValue(change.name);
+        // Into a private room only its owner and those invited, whatever a server believed (a
+        // cluster's server may not know yet that a room of that name is someone's private one).
+        query.prepare(u"INSERT INTO room_members (room, identity) SELECT name_key, CAST(? AS TEXT) "
+                      "FROM rooms WHERE name_key = ? AND (private = 0 OR owner = ? OR EXISTS "
+                      "(SELECT 1 FROM room_invites WHERE room = ? AND identity = ?)) "
+                      "ON CONFLICT DO NOTHING"_s);
+        for (const QString &value :
+            {change.name, change.room, change.name, change.room, change.name}) {
+            query.addBindValue(value);
+        }
         if (!query.exec()) {
             m_lastError = storeErrorText(query.lastError());
             return false;
         }
-        query.prepare(u"INSERT INTO room_members (room, identity) VALUES (?, ?) "
-                      "ON CONFLICT DO NOTHING"_s);
+        // An invitation is used up by joining.
+        query.prepare(u"DELETE FROM room_invites WHERE room = ? AND identity = ?"_s);
         query.addBindValue(change.room);
         query.addBindValue(change.name);
         break;

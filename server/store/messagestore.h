@@ -104,9 +104,13 @@ public:
     // from reading the last id to its commit, so ids are committed in their order: whoever sees
     // an id committed can read every id below it. The messages with their ids, or nothing if none
     // of it was stored.
+    // Ids start above floor whatever the database says (the newest id this server delivered).
     std::optional<QList<StoredMessage>> writeSequenced(QList<StoredMessage> messages,
         const QList<Leaderboard::Entry> &scores, const QList<Transfer> &transfers,
-        const QList<RoomChange> &roomChanges);
+        const QList<RoomChange> &roomChanges, qint64 floor = 0);
+    // The rooms (keys) the last write's Create changes did not make, since a room of that name
+    // was there already (made by another of a cluster's servers).
+    QStringList lostCreations() const { return m_lostCreations; }
     // Every message after id, in id order, at most limit (to whomever it was sent, with its
     // undelivered flag); nothing if the database could not be read.
     std::optional<QList<StoredMessage>> messagesAfter(qint64 id, int limit) const;
@@ -207,5 +211,7 @@ private:
     const std::unique_ptr<SqlBackend> m_backend;
     bool m_fullSync = false;
     mutable std::map<QString, std::unique_ptr<QSqlQuery>> m_prepared;
+    QStringList m_lostCreations;
+    qint64 m_sequenceFloor = 0;
     AccountStore m_accounts{m_connectionName, *m_backend};
 };

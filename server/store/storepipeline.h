@@ -59,6 +59,11 @@ public:
     virtual void expirePresence(qint64 nowMs) = 0;
     // Cluster mode: rooms made, joined, parted, invited to or given a topic on another server.
     virtual void applyRoomChanges(const QList<RoomChange> &changes) = 0;
+    // Cluster mode, after a commit: the rooms (keys) its Create changes made, and, as the
+    // database has them, those another server had made first under the same name.
+    virtual void settleCreations(
+        const QStringList &made, const QList<MessageStore::Room> &madeElsewhere)
+        = 0;
     // Tells every member something went wrong with storing.
     virtual void announce(const QByteArray &frame) = 0;
 

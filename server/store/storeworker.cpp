@@ -8,6 +8,7 @@
 #include "storelog.h"
 
 #include <QDateTime>
+#include <QUrl>
 #include <QUuid>
 
 using namespace Qt::StringLiterals;
@@ -57,7 +58,8 @@ QString StoreWorker::open()
         }
         if (!RedisLink::parseUrl(m_cluster, &redisHost, &redisPort)) {
             m_store.reset();
-            return u"--cluster needs a Redis URL like redis://host:6379, not %1"_s.arg(m_cluster);
+            return u"--cluster needs a Redis URL like redis://host:6379 (without a password), "
+                   "not %1"_s.arg(QUrl(m_cluster).toString(QUrl::RemoveUserInfo));
         }
     }
     const qint64 lastId = m_store->lastId();
@@ -124,6 +126,30 @@ void StoreWorker::presenceTick()
             m_link->publish(QString::fromLatin1(PresenceChannel), *snapshot);
         }
     }
+}
+
+void StoreWorker::settleCreations(const QList<MessageStore::RoomChange> &changes)
+{
+    QStringList made;
+    for (const MessageStore::RoomChange &change : changes) {
+        if (change.kind == MessageStore::RoomChange::Kind::Create) {
+            made.append(change.room);
+        }
+    }
+    if (made.isEmpty()) {
+        return;
+    }
+    const QStringList lost = m_store->lostCreations();
+    QList<MessageStore::Room> madeElsewhere;
+    if (!lost.isEmpty()) {
+        for (const MessageStore::Room &room : m_store->rooms()) {
+            if (lost.contains(room.name.toLower())) {
+                madeElsewhere.append(room);
+            }
+        }
+        qCInfo(lcStore) << "rooms made by another server first:" << lost;
+    }
+    m_pipeline.settleCreations(made, madeElsewhere);
 }
 
 QList<MessageStore::RoomChange> StoreWorker::roomsAsChanges(const QList<MessageStore::Room> &rooms)
@@ -262,7 +288,8 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
     bool written = false;
     if (m_store->ensureConnected()) {
         if (sequenced) {
-            numbered = m_store->writeSequenced(messages, scores, transfers, roomChanges);
+            numbered = m_store->writeSequenced(
+                messages, scores, transfers, roomChanges, m_lastDelivered);
             written = numbered.has_value();
         } else {
             written = m_store->write(messages, scores, transfers, roomChanges);
@@ -278,6 +305,9 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
                 m_link->publish(QString::fromLatin1(RoomsChannel),
                     RoomChangeCodec::encode(m_node, roomChanges));
             }
+        }
+        if (sequenced) {
+            settleCreations(roomChanges);
         }
         if (sequenced && !messages.isEmpty()) {
             // Ours first, with whatever came before them (read back only if other servers

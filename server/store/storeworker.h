@@ -84,6 +84,8 @@ private:
     void catchUp();
     void onClusterMessage(const QString &channel, const QByteArray &payload);
     void pollEvery(std::chrono::milliseconds interval);
+    // Tells the room which of a commit's rooms it made, and which another server made first.
+    void settleCreations(const QList<MessageStore::RoomChange> &changes);
     // The rooms as the changes that would make them, for a server that missed some.
     static QList<MessageStore::RoomChange> roomsAsChanges(const QList<MessageStore::Room> &rooms);
     void presenceTick();

@@ -36,6 +36,7 @@ private slots:
     void databaseConnectionsDroppedMidTraffic();
     void anAccountOnTwoServersIsOnePerson();
     void roomsMadeWhileRedisIsAwayReachTheOthers();
+    void aPrivateRoomIsNotTakenOverFromAnotherServer();
 
 private:
     struct Node
@@ -546,6 +547,49 @@ void tst_Cluster::roomsMadeWhileRedisIsAwayReachTheOthers()
                 == u"made without Redis"_s;
         }(),
         15000);
+}
+
+void tst_Cluster::aPrivateRoomIsNotTakenOverFromAnotherServer()
+{
+    const quint16 a = startNode();
+    const quint16 b = startNode();
+    QVERIFY(a && b);
+    auto alice = join(a, u"alice"_s);
+    auto mallory = join(b, u"mallory"_s);
+    QVERIFY(alice && mallory);
+    // With Redis away, the second server cannot know of the first one's new private room.
+    m_redis.kill();
+    alice->send(Frames::create(u"secret"_s, true));
+    QCOMPARE(alice->waitForNext(u"room"_s).value("room"_L1).toString(), u"secret"_s);
+    // Joining a room it does not know makes nothing in a cluster ...
+    mallory->send(Frames::join(u"secret"_s));
+    QCOMPARE(mallory->waitForNext(u"error"_s).value("code"_L1).toString(), u"no_such_room"_s);
+    // ... and making one of that name finds it is someone else's, and is out of it again.
+    mallory->send(Frames::create(u"secret"_s, false));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QList<QJsonObject> left = mallory->framesOfType(u"left"_s);
+            return std::any_of(left.cbegin(), left.cend(), [](const QJsonObject &frame) {
+                return frame.value("room"_L1).toString() == u"secret"_s;
+            });
+        }(),
+        10000);
+
+    alice->send(Frames::sayIn(u"secret"_s, u"for my eyes"_s));
+    alice->send(Frames::say(u"done"_s)); // in general, after it
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const QList<QJsonObject> messages = mallory->framesOfType(u"message"_s);
+            return std::any_of(messages.cbegin(), messages.cend(), [](const QJsonObject &frame) {
+                return frame.value("text"_L1).toString() == u"done"_s;
+            });
+        }(),
+        15000);
+    for (const QJsonObject &message : mallory->framesOfType(u"message"_s)) {
+        QVERIFY(message.value("text"_L1).toString() != u"for my eyes"_s);
+    }
+    mallory->send(Frames::join(u"secret"_s));
+    QCOMPARE(mallory->waitForNext(u"error"_s).value("code"_L1).toString(), u"not_invited"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_Cluster)
