@@ -23,13 +23,10 @@
 // logged and announced to everyone, and the unsaved messages are retried until they are stored.
 //
 // In cluster mode (a Redis URL, and a PostgreSQL database shared by every server) messages take
-// their ids as they are committed (MessageStore::writeSequenced), and are delivered only then.
-// After each commit it publishes the newest id on Redis; on hearing another server's, it reads
-// what it has not delivered from the database, in id order, and hands it to the room
-// (deliverStored). Redis only says "there is more": while it is gone the worker asks the
-// database every PollInterval instead, and when it is back it catches up at once, so nothing is
-// lost or reordered.
-class RedisLink;
+// their ids as they are committed (MessageStore::writeSequenced) and are delivered only then, by
+// its ClusterSync, with the other servers' in id order. In cluster mode a failed write holds the
+// messages back until they are stored.
+class ClusterSync;
 
 class StoreWorker : public QObject
 {
@@ -60,34 +57,12 @@ public:
 
     // How many messages are waiting to be retried after a failed write.
     static constexpr int MaxUnsaved = 100000;
-    // Cluster mode: how often the database is asked for other servers' messages without Redis
-    // (or after a failed read), and with it, in case a server died between its commit and
-    // telling the others.
-    static constexpr std::chrono::milliseconds PollInterval{500};
-    static constexpr std::chrono::milliseconds SafetyPollInterval{2000};
-    // The Redis channels: the newest id after each commit, each server's people, and the room
-    // changes each commit stored.
-    static constexpr auto CommittedChannel = "natter:committed";
-    static constexpr auto PresenceChannel = "natter:presence";
-    static constexpr auto RoomsChannel = "natter:rooms";
-    // Cluster mode: a change of who is online is told within this; everyone is told again
-    // every PresenceRepeatTicks of it, so a server that starts, or missed one, learns it.
-    static constexpr std::chrono::milliseconds PresenceTick{100};
-    static constexpr int PresenceRepeatTicks = 10;
 
 private:
     void drain();
     void commit(QList<StoredMessage> messages, QList<Leaderboard::Entry> scores,
         QList<MessageStore::Transfer> transfers, QList<MessageStore::RoomChange> roomChanges);
     void wake();
-    // Cluster mode: hands the room every message stored after the last one it was given.
-    void catchUp();
-    void onClusterMessage(const QString &channel, const QByteArray &payload);
-    void pollEvery(std::chrono::milliseconds interval);
-    // Tells the room which of a commit's rooms it made, and which another server made first.
-    void settleCreations(const QList<MessageStore::RoomChange> &changes);
-    // The rooms as the changes that would make them, for a server that missed some.
-    static QList<MessageStore::RoomChange> roomsAsChanges(const QList<MessageStore::Room> &rooms);
     void presenceTick();
 
     StorePipeline &m_pipeline;
@@ -104,12 +79,7 @@ private:
     QTimer m_retryTimer;
     bool m_failing = false;
     const QString m_cluster;
-    std::unique_ptr<RedisLink> m_link; // cluster mode, in the store's thread
-    QTimer m_pollTimer; // cluster mode, while Redis is gone
-    qint64 m_lastDelivered = 0; // cluster mode: the newest id the room was given
-    const QString m_node; // cluster mode: this server's name in presence snapshots
-    QTimer m_presenceTimer;
-    int m_presenceTicks = 0;
+    std::unique_ptr<ClusterSync> m_sync; // cluster mode, in the store's thread
 };
 
 template<typename Job>
