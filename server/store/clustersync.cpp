@@ -108,7 +108,7 @@ void ClusterSync::presenceTick()
     if (repeat) {
         m_pipeline.expirePresence(QDateTime::currentMSecsSinceEpoch());
     }
-    if (m_link && m_link->isConnected()) {
+    if (m_link->isConnected()) {
         if (const auto snapshot = m_pipeline.presenceSnapshot(m_node, repeat)) {
             m_link->publish(QString::fromLatin1(PresenceChannel), *snapshot);
         }

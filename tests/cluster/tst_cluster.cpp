@@ -80,6 +80,18 @@ bool seesOnline(TestClient &client, const QString &name)
         .contains(name);
 }
 
+// Whether client was sent a frame of type whose fields include these values.
+bool received(
+    const TestClient &client, const QString &type, const QList<std::pair<QString, QString>> &fields)
+{
+    const QList<QJsonObject> frames = client.framesOfType(type);
+    return std::any_of(frames.cbegin(), frames.cend(), [&fields](const QJsonObject &frame) {
+        return std::all_of(fields.cbegin(), fields.cend(), [&frame](const auto &field) {
+            return frame.value(field.first).toString() == field.second;
+        });
+    });
+}
+
 // Whether client was told name came: in its welcome's list or in a joined since.
 bool toldOf(const TestClient &client, const QString &name)
 {
@@ -87,9 +99,7 @@ bool toldOf(const TestClient &client, const QString &name)
     if (welcome.value("users"_L1).toVariant().toStringList().contains(name)) {
         return true;
     }
-    const QList<QJsonObject> joined = client.framesOfType(u"joined"_s);
-    return std::any_of(joined.cbegin(), joined.cend(),
-        [&name](const QJsonObject &frame) { return frame.value("name"_L1).toString() == name; });
+    return received(client, u"joined"_s, {{u"name"_s, name}});
 }
 
 bool strictlyIncreasing(const QList<qint64> &ids)
@@ -391,16 +401,7 @@ void tst_Cluster::roomsAcrossServers()
         10000);
     // ... and whoever is in it on the first server hears of it.
     QTRY_VERIFY_WITH_TIMEOUT(
-        [&] {
-            for (const QJsonObject &joined : alice->framesOfType(u"joined"_s)) {
-                if (joined.value("name"_L1).toString() == u"bob"_s
-                    && joined.value("room"_L1).toString() == u"Dev"_s) {
-                    return true;
-                }
-            }
-            return false;
-        }(),
-        10000);
+        received(*alice, u"joined"_s, {{u"name"_s, u"bob"_s}, {u"room"_s, u"Dev"_s}}), 10000);
 
     // Its messages reach its people on every server, and nobody else.
     alice->send(Frames::sayIn(u"dev"_s, u"green again"_s));
@@ -502,14 +503,7 @@ void tst_Cluster::anAccountOnTwoServersIsOnePerson()
 
     // A room she joins on one device she is in on the other too.
     laptop->send(Frames::create(u"plans"_s, false));
-    QTRY_VERIFY_WITH_TIMEOUT(
-        [&] {
-            const QList<QJsonObject> rooms = phone->framesOfType(u"room"_s);
-            return std::any_of(rooms.cbegin(), rooms.cend(), [](const QJsonObject &room) {
-                return room.value("room"_L1).toString() == u"plans"_s;
-            });
-        }(),
-        10000);
+    QTRY_VERIFY_WITH_TIMEOUT(received(*phone, u"room"_s, {{u"room"_s, u"plans"_s}}), 10000);
     laptop->send(Frames::sayIn(u"plans"_s, u"note to self"_s));
     QVERIFY(phone->waitForFrames(u"message"_s, 1));
 
@@ -566,25 +560,11 @@ void tst_Cluster::aPrivateRoomIsNotTakenOverFromAnotherServer()
     QCOMPARE(mallory->waitForNext(u"error"_s).value("code"_L1).toString(), u"no_such_room"_s);
     // ... and making one of that name finds it is someone else's, and is out of it again.
     mallory->send(Frames::create(u"secret"_s, false));
-    QTRY_VERIFY_WITH_TIMEOUT(
-        [&] {
-            const QList<QJsonObject> left = mallory->framesOfType(u"left"_s);
-            return std::any_of(left.cbegin(), left.cend(), [](const QJsonObject &frame) {
-                return frame.value("room"_L1).toString() == u"secret"_s;
-            });
-        }(),
-        10000);
+    QTRY_VERIFY_WITH_TIMEOUT(received(*mallory, u"left"_s, {{u"room"_s, u"secret"_s}}), 10000);
 
     alice->send(Frames::sayIn(u"secret"_s, u"for my eyes"_s));
     alice->send(Frames::say(u"done"_s)); // in general, after it
-    QTRY_VERIFY_WITH_TIMEOUT(
-        [&] {
-            const QList<QJsonObject> messages = mallory->framesOfType(u"message"_s);
-            return std::any_of(messages.cbegin(), messages.cend(), [](const QJsonObject &frame) {
-                return frame.value("text"_L1).toString() == u"done"_s;
-            });
-        }(),
-        15000);
+    QTRY_VERIFY_WITH_TIMEOUT(received(*mallory, u"message"_s, {{u"text"_s, u"done"_s}}), 15000);
     for (const QJsonObject &message : mallory->framesOfType(u"message"_s)) {
         QVERIFY(message.value("text"_L1).toString() != u"for my eyes"_s);
     }
