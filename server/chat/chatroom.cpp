@@ -932,6 +932,9 @@ QJsonObject ChatRoom::withUnread(QJsonObject frame, const QHash<QString, int> &u
 QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &page)
 {
     QList<QByteArray> frames;
+    if (page.failed) {
+        return failedAnswer(read);
+    }
     switch (read.kind) {
     case Read::Kind::Welcome: {
         QJsonObject welcome = read.welcome;
@@ -973,6 +976,39 @@ QList<QByteArray> ChatRoom::answer(const Read &read, const MessageStore::Page &p
         }
         break;
     }
+    return frames;
+}
+
+// An empty page would look like the whole range: no replay, a history without `more`. The client
+// is told instead, and can ask again.
+QList<QByteArray> ChatRoom::failedAnswer(const Read &read)
+{
+    QList<QByteArray> frames;
+    QJsonObject error;
+    switch (read.kind) {
+    case Read::Kind::Welcome:
+        frames.append(FrameCodec::encode(read.welcome));
+        error = Frames::error(ErrorCode::StorageFailed,
+            read.since ? u"the messages since %1 could not be read; ask for them again with "
+                         "history"_s.arg(*read.since)
+                       : u"the history could not be read"_s);
+        break;
+    case Read::Kind::Room:
+        frames.append(FrameCodec::encode(read.welcome));
+        return frames;
+    case Read::Kind::History:
+        error = Frames::error(
+            ErrorCode::StorageFailed, u"the history could not be read; try again later"_s);
+        for (auto field = read.about.constBegin(); field != read.about.constEnd(); ++field) {
+            error.insert(field.key(), field.value());
+        }
+        break;
+    case Read::Kind::Resend:
+        error = Frames::error(ErrorCode::StorageFailed,
+            u"the stored copy of the message could not be read; try again later"_s);
+        break;
+    }
+    frames.append(FrameCodec::encode(error));
     return frames;
 }
 

@@ -259,6 +259,7 @@ private:
     static Event readEvent(Read read);
     static QString key(const QString &name) { return name.toCaseFolded(); }
     static QList<QByteArray> answer(const Read &read, const MessageStore::Page &page);
+    static QList<QByteArray> failedAnswer(const Read &read);
     // A welcome's rooms, or a room frame, with how much of each is unread.
     static QJsonObject withUnread(QJsonObject frame, const QHash<QString, int> &unread);
     // The room frame for member, with its unread count (from the store, for an account).

@@ -79,14 +79,16 @@ bool prepareHistory(QSqlQuery &query, const MessageStore::Query &q, const QStrin
     }
     if (q.privateMessages) {
         // With someone: the other side is checked on the rows each index range yields.
-        const QString other = q.with.isEmpty() ? QString() : u"AND %1 = ? "_s;
+        const auto other = [&q](const QString &column) {
+            return q.with.isEmpty() ? QString() : u"AND %1 = ? "_s.arg(column);
+        };
         ranges.append(u"SELECT id FROM (SELECT id FROM messages "
                       "WHERE recipient IS NOT NULL AND sender_identity = ? %1AND %2) AS %3"_s.arg(
-                          other.arg(u"recipient_identity"_s), range, named()));
+                          other(u"recipient_identity"_s), range, named()));
         ranges.append(
             u"SELECT id FROM (SELECT id FROM messages "
             "WHERE recipient IS NOT NULL AND recipient_identity = ? %1AND %2) AS %3"_s.arg(
-                other.arg(u"sender_identity"_s), range, named()));
+                other(u"sender_identity"_s), range, named()));
     }
     if (ranges.isEmpty()) {
         ranges.append(u"SELECT id FROM messages WHERE 1 = 0"_s);
@@ -149,6 +151,9 @@ std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Op
     QSqlDatabase db = database(store->m_connectionName);
     const std::variant<int, QString> version = backend.schemaVersion(db);
     if (const auto *error = std::get_if<QString>(&version)) {
+        return *error;
+    }
+    if (const auto error = backend.checkIntegrity(db)) {
         return *error;
     }
     if (std::get<int>(version) > SchemaVersion) {
@@ -348,13 +353,14 @@ bool MessageStore::write(QList<StoredMessage> &messages, const QList<Leaderboard
     return ok;
 }
 
-qint64 MessageStore::lastId() const
+std::optional<qint64> MessageStore::lastId() const
 {
     QSqlQuery query(database(m_connectionName));
-    if (query.exec(u"SELECT max(id) FROM messages"_s) && query.next()) {
+    if (query.exec(u"SELECT coalesce(max(id), 0) FROM messages"_s) && query.next()) {
         return query.value(0).toLongLong();
     }
-    return 0;
+    m_lastError = storeErrorText(query.lastError());
+    return std::nullopt;
 }
 
 std::optional<QList<StoredMessage>> MessageStore::messagesAfter(qint64 id, int limit) const
@@ -374,6 +380,12 @@ std::optional<QList<StoredMessage>> MessageStore::messagesAfter(qint64 id, int l
         StoredMessage message = readMessage(query);
         message.undelivered = !query.value(9).isNull();
         messages.append(message);
+    }
+    if (query.lastError().isValid()) {
+        qCCritical(lcStore).noquote()
+            << "cannot read new messages:" << storeErrorText(query.lastError());
+        query.finish();
+        return std::nullopt;
     }
     query.finish(); // SQLite: no read transaction left open
     return messages;
@@ -428,10 +440,18 @@ MessageStore::Page MessageStore::history(const Query &q) const
     if (!prepareHistory(query, q, QString()) || !query.exec()) {
         qCWarning(lcStore).noquote()
             << "cannot read the history:" << storeErrorText(query.lastError());
+        page.failed = true;
         return page;
     }
     while (query.next()) {
         page.messages.append(readMessage(query));
+    }
+    // A damaged page ends the rows early, as if the range had no more: next() says only false.
+    if (query.lastError().isValid()) {
+        qCCritical(lcStore).noquote()
+            << "cannot read the history:" << storeErrorText(query.lastError()) << "-"
+            << m_backend->damagedAdvice();
+        return Page{{}, false, {}, true};
     }
     if (page.messages.size() > q.limit) {
         page.more = true;
@@ -495,6 +515,9 @@ QList<Leaderboard::Entry> MessageStore::scores() const
 MessageStore::Page MessageStore::read(const Query &q)
 {
     Page page = q.limit > 0 ? history(q) : Page{};
+    if (page.failed) {
+        return page;
+    }
     if (q.countUnread && !q.viewer.isEmpty()) {
         page.unread = unread(q.viewer, q.rooms, q.before);
     }

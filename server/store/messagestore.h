@@ -135,7 +135,8 @@ public:
     QString lastError() const { return m_lastError; }
     bool isPostgres() const;
 
-    qint64 lastId() const;
+    // The newest message's id (0: none yet); nothing if it cannot be read.
+    std::optional<qint64> lastId() const;
 
     struct Query
     {
@@ -165,6 +166,9 @@ public:
         QList<StoredMessage> messages; // in id order
         bool more = false; // the range holds more than `limit`
         QHash<QString, int> unread; // by room key, when the query asked
+        // The database could not be read (a damaged file, a lost connection): the page is not
+        // what the range holds, and must not be shown as if it were.
+        bool failed = false;
     };
     Page history(const Query &query) const;
     // history(query) (nothing for a limit of 0), with the undelivered messages if it asks.
@@ -203,7 +207,7 @@ private:
     bool changeRoomLocked(const RoomChange &change);
 
     const QString m_connectionName;
-    QString m_lastError;
+    mutable QString m_lastError;
     // The statements run with every batch, prepared once (PostgreSQL parses and plans each
     // PREPARE: a round trip each time would cost more than the insert).
     QSqlQuery &prepared(const QString &sql) const;

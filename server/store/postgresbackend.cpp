@@ -169,3 +169,8 @@ QString PostgresBackend::bytesType() const
 {
     return u"BYTEA"_s;
 }
+
+QString PostgresBackend::damagedAdvice() const
+{
+    return u"See the PostgreSQL server's log for the cause."_s;
+}

@@ -16,6 +16,9 @@ public:
     std::optional<QString> open(const QString &connectionName) override;
     std::optional<QString> configure(QSqlDatabase db, bool fullSync) override;
     std::optional<QString> capGrowth(QSqlDatabase db, qint64 pages) override;
+    // PostgreSQL checksums its own pages, and a read error fails the query that meets it.
+    std::optional<QString> checkIntegrity(QSqlDatabase) const override { return std::nullopt; }
+    QString damagedAdvice() const override;
     std::variant<int, QString> schemaVersion(QSqlDatabase db) const override;
     QStringList lockSchema() const override;
     QStringList lockSequence() const override;

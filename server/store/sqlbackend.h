@@ -38,6 +38,11 @@ public:
     virtual std::optional<QString> configure(QSqlDatabase db, bool fullSync) = 0;
     // Lets the database grow by at most this many pages from now (MessageStore::Options).
     virtual std::optional<QString> capGrowth(QSqlDatabase db, qint64 pages) = 0;
+    // Whether the database reads back whole (SQLite's own check of every page); an error in
+    // words an operator can act on if not. Run once, before anything is read from it.
+    virtual std::optional<QString> checkIntegrity(QSqlDatabase db) const = 0;
+    // What an operator should do when a read fails, for the message that reports it.
+    virtual QString damagedAdvice() const = 0;
     // The version of the schema the database holds (0: none yet), or why it cannot be read.
     virtual std::variant<int, QString> schemaVersion(QSqlDatabase db) const = 0;
     // Run first in the transaction that upgrades, so two servers never upgrade at once.

@@ -116,6 +116,37 @@ SqliteBackend::SqliteBackend(QString path)
 {
 }
 
+SqliteBackend::~SqliteBackend() = default;
+
+QString SqliteBackend::damagedAdvice() const
+{
+    return u"Stop the server and restore %1 from a backup (natter-server --backup makes one), "
+           "or save what it still holds with: sqlite3 %1 .recover | sqlite3 recovered.db"_s.arg(
+               m_path);
+}
+
+std::optional<QString> SqliteBackend::lock()
+{
+    m_lock = std::make_unique<QLockFile>(m_path + ".lock"_L1);
+    // Only a lock whose process is gone is stale, however long the server has been running.
+    m_lock->setStaleLockTime(0);
+    if (m_lock->tryLock(0)) {
+        return std::nullopt;
+    }
+    if (m_lock->error() == QLockFile::LockFailedError) {
+        qint64 pid = 0;
+        QString host;
+        QString application;
+        m_lock->getLockInfo(&pid, &host, &application);
+        return u"the database %1 is in use by another natter-server (process %2 on %3). One "
+               "server per database file: stop that one first, or give this one another --db."_s
+                   .arg(m_path)
+                   .arg(pid)
+                   .arg(host);
+    }
+    return u"cannot create the lock file %1.lock next to the database"_s.arg(m_path);
+}
+
 std::optional<QString> SqliteBackend::open(const QString &connectionName)
 {
     if (m_path != ":memory:"_L1) {
@@ -126,6 +157,15 @@ std::optional<QString> SqliteBackend::open(const QString &connectionName)
         }
         if (file.isDir()) {
             return u"the database %1 is a directory"_s.arg(m_path);
+        }
+        // SQLite would take an empty file for a new database; but ours are never empty, so it is
+        // a copy or a restore that went wrong, and starting afresh would hide that.
+        if (file.exists() && file.size() == 0) {
+            return u"the database %1 is an empty file: a copy or restore that failed? Restore it "
+                   "from a backup, or delete it to start a new, empty history."_s.arg(m_path);
+        }
+        if (const auto error = lock()) {
+            return error;
         }
     }
     QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connectionName);
@@ -146,6 +186,38 @@ std::variant<int, QString> SqliteBackend::schemaVersion(QSqlDatabase db) const
             m_path, storeErrorText(query.lastError()));
     }
     return query.value(0).toInt();
+}
+
+std::optional<QString> SqliteBackend::checkIntegrity(QSqlDatabase db) const
+{
+    if (m_path == ":memory:"_L1) {
+        return std::nullopt;
+    }
+    // integrity_check also compares every index with its table, which costs a sort per index;
+    // quick_check reads every page once, which is what finds a damaged one. Both stop at 100
+    // problems.
+    constexpr qint64 SmallFileBytes = 64 * 1024 * 1024;
+    const QString check = QFileInfo(m_path).size() <= SmallFileBytes ? u"PRAGMA integrity_check"_s
+                                                                     : u"PRAGMA quick_check"_s;
+    QSqlQuery query(db);
+    if (!query.exec(check)) {
+        return u"the database %1 is damaged (%2). %3"_s.arg(
+            m_path, storeErrorText(query.lastError()), damagedAdvice());
+    }
+    QStringList problems;
+    while (query.next()) {
+        problems.append(query.value(0).toString());
+    }
+    if (query.lastError().isValid()) {
+        problems.append(storeErrorText(query.lastError()));
+    }
+    if (problems == QStringList{u"ok"_s}) {
+        return std::nullopt;
+    }
+    return u"the database %1 is damaged (%2 problem%3; the first: %4). %5"_s.arg(m_path)
+        .arg(problems.size())
+        .arg(problems.size() == 1 ? ""_L1 : "s"_L1)
+        .arg(problems.value(0), damagedAdvice());
 }
 
 std::optional<QString> SqliteBackend::configure(QSqlDatabase db, bool fullSync)

@@ -2,15 +2,25 @@
 
 #include "sqlbackend.h"
 
+#include <QLockFile>
+
+#include <memory>
+
 // An SQLite file (or ":memory:"), in WAL mode. Its schema version is SQLite's user_version.
+//
+// One server per file: the ids are its own, so a second server on the same file would hand out
+// the same ones. Opening takes FILE.lock (QLockFile, which sees through a lock left by a process
+// that died) and holds it until the backend goes.
 class SqliteBackend : public SqlBackend
 {
 public:
     explicit SqliteBackend(QString path);
+    ~SqliteBackend() override;
 
     std::optional<QString> open(const QString &connectionName) override;
     std::optional<QString> configure(QSqlDatabase db, bool fullSync) override;
     std::optional<QString> capGrowth(QSqlDatabase db, qint64 pages) override;
+    std::optional<QString> checkIntegrity(QSqlDatabase db) const override;
     std::variant<int, QString> schemaVersion(QSqlDatabase db) const override;
     QStringList lockSchema() const override { return {}; }
     // One server per file (the ids are its own).
@@ -21,6 +31,11 @@ public:
     QString bytesType() const override;
     bool isPostgres() const override { return false; }
 
+    QString damagedAdvice() const override;
+
 private:
+    std::optional<QString> lock();
+
     const QString m_path;
+    std::unique_ptr<QLockFile> m_lock;
 };

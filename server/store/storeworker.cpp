@@ -53,7 +53,15 @@ QString StoreWorker::open()
                    "not %1"_s.arg(QUrl(m_cluster).toString(QUrl::RemoveUserInfo));
         }
     }
-    const qint64 lastId = m_store->lastId();
+    // Ids continue from here: one read as 0 from a damaged file would hand them out again.
+    const std::optional<qint64> last = m_store->lastId();
+    if (!last) {
+        const QString error = u"cannot read the last message id from %1: %2"_s.arg(
+            SqlBackend::displayName(m_options.location), m_store->lastError());
+        m_store.reset();
+        return error;
+    }
+    const qint64 lastId = *last;
     m_pipeline.restore(lastId, m_store->recentWithCid(StorePipeline::CidWindow), m_store->rooms());
     const QList<Leaderboard::Entry> scores = m_store->scores();
     for (const Leaderboard::Entry &entry : scores) {

@@ -546,6 +546,7 @@ void tst_Conversations::refusedRequestsAreAskedAgain()
     ServerConfig config;
     config.historyBurst = 2;
     config.historyRate = 20;
+    m_server.reset(); // one server per database file
     m_server = startTestServer(*m_dir, config);
     QVERIFY(m_server);
     auto alice = account(u"alice"_s);
@@ -723,6 +724,7 @@ void tst_Conversations::bigRoomsUpdateMembersFromPresence()
     ServerConfig config;
     config.presenceBatch = 2;
     config.presenceIntervalMs = 3'600'000; // the test ends each window itself
+    m_server.reset(); // one server per database file
     m_server = startTestServer(*m_dir, config);
     QVERIFY(m_server);
     const auto gone = [this](const QString &name) {

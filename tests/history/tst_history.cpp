@@ -5,7 +5,10 @@
 #include "testclient.h"
 #include "testserver.h"
 
+#include <QFile>
 #include <QJsonArray>
+#include <QSqlDatabase>
+#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -32,6 +35,7 @@ private slots:
     void repeatedCidAcrossReconnect();
     void leaderboardSurvivesRestart();
     void fullDiskIsReportedAndChatGoesOn();
+    void aDamagedHistoryIsAnErrorNotTheEnd();
 
 private:
     ChatServer *startServer(ServerConfig config = {});
@@ -445,6 +449,75 @@ void tst_History::fullDiskIsReportedAndChatGoesOn()
     auto carol = join(u"carol"_s); // and newcomers are still served
     QVERIFY(carol);
     QCOMPARE(bob->countOfType(u"error"_s), 1); // reported once, not per message
+}
+
+// Found by damaging a copy of a real database: paging forward stopped early with more:false, so
+// the history looked complete.
+void tst_History::aDamagedHistoryIsAnErrorNotTheEnd()
+{
+    if (qEnvironmentVariable("NATTER_TEST_STORE") == "postgres"_L1) {
+        QSKIP("damages an SQLite file");
+    }
+    ServerConfig config;
+    config.historyRate = 1000;
+    config.historyBurst = 1000;
+    QVERIFY(startServer(config));
+    auto alice = join(u"alice"_s);
+    QVERIFY(alice);
+    constexpr int Count = 3000;
+    for (int i = 1; i <= Count; ++i) {
+        alice->send(Frames::say(u"message %1 "_s.arg(i).repeated(8)));
+    }
+    QVERIFY(alice->waitForFrames(u"message"_s, Count));
+
+    // Another connection writes (so the server's cached pages are stale) and moves everything
+    // into the file, which is then damaged behind the server's back, as a failing disk would.
+    const QString file = testDatabase(*m_dir);
+    {
+        QSqlDatabase side = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"side"_s);
+        side.setDatabaseName(file);
+        QVERIFY(side.open());
+        QSqlQuery query(side);
+        QVERIFY(query.exec(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('poke', '1')"_s));
+        QVERIFY(query.exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_s));
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toInt(), 0); // not busy: all of it is in the file
+    }
+    QSqlDatabase::removeDatabase(u"side"_s);
+    QFile damaged(file);
+    QVERIFY(damaged.open(QIODevice::ReadWrite));
+    const qint64 pages = damaged.size() / 4096;
+    QVERIFY(pages > 100);
+    for (qint64 page = pages * 2 / 5; page < pages * 3 / 5; ++page) {
+        QVERIFY(damaged.seek(page * 4096));
+        damaged.write(QByteArray(64, '\xa5'));
+    }
+    damaged.close();
+
+    int read = 0;
+    qint64 after = 0;
+    for (int request = 1;; ++request) {
+        alice->send(Frames::historyRequest(0, after, Protocol::MaxHistoryPage));
+        QVERIFY(QTest::qWaitFor([&] {
+            return alice->countOfType(u"history"_s) + alice->countOfType(u"error"_s) == request;
+        }));
+        if (alice->countOfType(u"error"_s) > 0) {
+            break;
+        }
+        const QJsonObject page = alice->lastOfType(u"history"_s);
+        const QJsonArray messages = page.value("messages"_L1).toArray();
+        read += int(messages.size());
+        QVERIFY2(page.value("more"_L1).toBool(),
+            qPrintable(u"the history ended after %1 of %2 messages as if complete"_s.arg(read).arg(
+                Count)));
+        after = idOf(messages.last().toObject());
+    }
+    const QJsonObject error = alice->lastOfType(u"error"_s);
+    QCOMPARE(error.value("code"_L1).toString(), u"storage_failed"_s);
+    QVERIFY(read < Count);
+    // The server goes on: chat is still relayed.
+    alice->send(Frames::say(u"still here"_s));
+    QVERIFY(alice->waitForFrames(u"message"_s, Count + 1));
 }
 
 QTEST_GUILESS_MAIN(tst_History)

@@ -54,6 +54,8 @@ private slots:
     void upgradesVersionThree();
     void refusesBadFiles_data();
     void refusesBadFiles();
+    void oneStorePerFile();
+    void aDamagedPageFailsTheReadInsteadOfEndingIt();
     void fullDatabaseFailsTheWholeBatch();
     void refusesForeignOrNewerPostgresDatabases();
     void sequencedWritesFromSeveralServers();
@@ -373,7 +375,7 @@ void tst_MessageStore::writeReadBackAndReopen()
     {
         auto store = open(file);
         QVERIFY(store);
-        QCOMPARE(store->lastId(), 0);
+        QCOMPARE(store->lastId().value_or(-1), 0);
         StoredMessage withCid = message(2, u"bob"_s, u"ünïcode ✓\nsecond line"_s);
         withCid.cid = u"c-1"_s;
         // A cid without a sender identity is nobody's to resend with.
@@ -401,7 +403,7 @@ void tst_MessageStore::writeReadBackAndReopen()
     }
     auto reopened = open(file);
     QVERIFY(reopened);
-    QCOMPARE(reopened->lastId(), 4);
+    QCOMPARE(reopened->lastId().value_or(-1), 4);
     const QList<StoredMessage> cids = reopened->recentWithCid(10);
     QCOMPARE(cids.size(), 2);
     QCOMPARE(cids[0].from, u"bob"_s);
@@ -412,7 +414,7 @@ void tst_MessageStore::writeReadBackAndReopen()
     QCOMPARE(reopened->recentWithCid(1).at(0).id, 4);
     QCOMPARE(ids(reopened->history({guest(u"dave"_s)})), (QList<qint64>{1, 2, 3, 4}));
     QVERIFY(reopened->write({message(5, u"alice"_s, u"again"_s)}, {}));
-    QCOMPARE(reopened->lastId(), 5);
+    QCOMPARE(reopened->lastId().value_or(-1), 5);
     // An id that exists already fails the batch instead of overwriting history.
     QVERIFY(!reopened->write({message(5, u"mallory"_s, u"overwrite"_s)}, {}));
     QCOMPARE(reopened->history({guest(u"x"_s)}).messages.last().from, u"alice"_s);
@@ -1017,7 +1019,7 @@ void tst_MessageStore::accountsPersistAcrossReopen()
         = store->accounts().accountForToken(digestOf("kept"), Now + 130 * Day, IdleExpiry);
     QVERIFY(kept);
     QCOMPARE(kept->id, aliceId);
-    QCOMPARE(store->lastId(), 1);
+    QCOMPARE(store->lastId().value_or(-1), 1);
 }
 
 void tst_MessageStore::noSecretInTheFile()
@@ -1114,7 +1116,7 @@ void tst_MessageStore::upgradesVersionOne()
 
     auto store = open(file);
     QVERIFY(store);
-    QCOMPARE(store->lastId(), 7);
+    QCOMPARE(store->lastId().value_or(-1), 7);
     StoredMessage next = message(8, u"bob"_s, u"with a cid"_s);
     next.cid = u"x"_s;
     const QDateTime when = QDateTime::fromMSecsSinceEpoch(Now, Qt::UTC);
@@ -1164,7 +1166,7 @@ void tst_MessageStore::upgradesVersionTwo()
 
     auto store = open(file);
     QVERIFY(store);
-    QCOMPARE(store->lastId(), 5);
+    QCOMPARE(store->lastId().value_or(-1), 5);
     // A name no longer says whose a private message is, so the old ones are nobody's: every
     // viewer, by whatever identity or name it might have had, sees the public message only.
     for (const QString &name : {u"alice"_s, u"Bob"_s, u"carol"_s, u"dave"_s, u"erin"_s, u"bobby"_s,
@@ -1227,7 +1229,7 @@ void tst_MessageStore::upgradesVersionThree()
 
     auto store = open(file);
     QVERIFY(store);
-    QCOMPARE(store->lastId(), 2);
+    QCOMPARE(store->lastId().value_or(-1), 2);
     // The old private message is nobody's, the public one everybody's.
     for (const QString &viewer : {u"g:bob"_s, u"bob"_s, u"Bob"_s, u"g:alice"_s, u"alice"_s,
              u"g:carol"_s, u"a:1"_s, QString()}) {
@@ -1281,6 +1283,9 @@ void tst_MessageStore::refusesBadFiles_data()
     QTest::newRow("newer schema") << u"newer"_s << u"newer natter-server"_s;
     QTest::newRow("a directory") << u"directory"_s << u"is a directory"_s;
     QTest::newRow("under a file") << u"under-file"_s << u"cannot create the directory"_s;
+    QTest::newRow("empty") << u"empty"_s << u"empty file"_s;
+    QTest::newRow("damaged last page") << u"damaged-last"_s << u"is damaged"_s;
+    QTest::newRow("damaged middle page") << u"damaged-middle"_s << u"is damaged"_s;
 }
 
 void tst_MessageStore::refusesBadFiles()
@@ -1299,6 +1304,28 @@ void tst_MessageStore::refusesBadFiles()
         runSql(file, {u"CREATE TABLE t (x)"_s, u"PRAGMA user_version = 99"_s});
     } else if (kind == "directory"_L1) {
         QVERIFY(QDir(m_dir->path()).mkdir(u"bad.db"_s));
+    } else if (kind == "empty"_L1) {
+        QFile empty(file);
+        QVERIFY(empty.open(QIODevice::WriteOnly));
+    } else if (kind.startsWith("damaged"_L1)) {
+        {
+            auto store = open(file);
+            QVERIFY(store);
+            QList<StoredMessage> batch;
+            for (qint64 id = 1; id <= 5000; ++id) {
+                batch.append(message(id, u"alice"_s, u"message %1 "_s.arg(id).repeated(8)));
+            }
+            QVERIFY(store->write(batch, {}));
+        } // closed: checkpointed into the file
+        QFile damaged(file);
+        QVERIFY(damaged.open(QIODevice::ReadWrite));
+        const qint64 pages = damaged.size() / 4096;
+        QVERIFY(pages > 50);
+        // Garbage over the last page made the last id read 0; 64 bytes in a middle one cut
+        // paging short.
+        const bool last = kind == "damaged-last"_L1;
+        QVERIFY(damaged.seek((last ? pages - 1 : pages / 2) * 4096));
+        damaged.write(QByteArray(last ? 4096 : 64, '\xa5'));
     } else {
         QFile plain(file);
         QVERIFY(plain.open(QIODevice::WriteOnly));
@@ -1322,6 +1349,88 @@ void tst_MessageStore::refusesBadFiles()
     }
 }
 
+void tst_MessageStore::oneStorePerFile()
+{
+    if (m_postgres) {
+        QSKIP("PostgreSQL is shared by design (cluster mode)");
+    }
+    const QString file = path(u"natter.db"_s);
+    auto first = open(file);
+    QVERIFY(first);
+    QVERIFY(first->write({message(1, u"alice"_s, u"one"_s)}, {}));
+    auto second = MessageStore::open({file, false, 0});
+    QVERIFY(std::holds_alternative<QString>(second));
+    const QString error = std::get<QString>(second);
+    QVERIFY2(error.contains(u"in use by another natter-server (process %1"_s.arg(
+                 QCoreApplication::applicationPid())),
+        qPrintable(error));
+    QVERIFY2(error.contains(file), qPrintable(error));
+    QCOMPARE(first->lastId().value_or(-1), 1); // the refused one changed nothing
+    first.reset();
+    auto third = open(file); // free again once the first is closed
+    QVERIFY(third);
+    QCOMPARE(third->lastId().value_or(-1), 1);
+}
+
+void tst_MessageStore::aDamagedPageFailsTheReadInsteadOfEndingIt()
+{
+    if (m_postgres) {
+        QSKIP("damages an SQLite file");
+    }
+    const QString file = path(u"natter.db"_s);
+    auto store = open(file);
+    QVERIFY(store);
+    constexpr int Count = 5000;
+    QList<StoredMessage> batch;
+    for (qint64 id = 1; id <= Count; ++id) {
+        batch.append(message(id, u"alice"_s, u"message %1 "_s.arg(id).repeated(8)));
+    }
+    QVERIFY(store->write(batch, {}));
+    // Another connection writes (so the store's cached pages are stale) and moves everything
+    // into the file, which is then damaged behind the store's back, as a failing disk would.
+    {
+        QSqlDatabase side = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"side"_s);
+        side.setDatabaseName(file);
+        QVERIFY(side.open());
+        QSqlQuery query(side);
+        QVERIFY(query.exec(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('poke', '1')"_s));
+        QVERIFY(query.exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_s));
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toInt(), 0); // not busy: all of it is in the file
+    }
+    QSqlDatabase::removeDatabase(u"side"_s);
+    QFile damaged(file);
+    QVERIFY(damaged.open(QIODevice::ReadWrite));
+    const qint64 pages = damaged.size() / 4096;
+    for (qint64 page = pages * 2 / 5; page < pages * 3 / 5; ++page) {
+        QVERIFY(damaged.seek(page * 4096));
+        damaged.write(QByteArray(64, '\xa5'));
+    }
+    damaged.close();
+
+    MessageStore::Query query;
+    query.viewer = u"g:reader"_s;
+    query.newest = false;
+    query.limit = Protocol::MaxHistoryPage;
+    int read = 0;
+    bool failed = false;
+    while (!failed) {
+        const MessageStore::Page page = store->history(query);
+        failed = page.failed;
+        QVERIFY(failed || !page.messages.isEmpty() || read == Count);
+        read += int(page.messages.size());
+        if (!failed && !page.more) {
+            break;
+        }
+        if (!page.messages.isEmpty()) {
+            query.after = page.messages.last().id;
+        }
+    }
+    QVERIFY2(failed,
+        qPrintable(u"paging ended after %1 of %2 messages as if complete"_s.arg(read).arg(Count)));
+    QVERIFY(read < Count);
+}
+
 void tst_MessageStore::fullDatabaseFailsTheWholeBatch()
 {
     if (m_postgres) {
@@ -1335,9 +1444,9 @@ void tst_MessageStore::fullDatabaseFailsTheWholeBatch()
     }
     QVERIFY(!store->write(batch, {}));
     QVERIFY2(store->lastError().contains(u"full"_s), qPrintable(store->lastError()));
-    QCOMPARE(store->lastId(), 0); // all or nothing
+    QCOMPARE(store->lastId().value_or(-1), 0); // all or nothing
     QVERIFY(store->write(batch.mid(0, 2), {})); // what fits is still written
-    QCOMPARE(store->lastId(), 2);
+    QCOMPARE(store->lastId().value_or(-1), 2);
 }
 
 void tst_MessageStore::refusesForeignOrNewerPostgresDatabases()
@@ -1443,7 +1552,7 @@ void tst_MessageStore::sequencedWritesFromSeveralServers()
         }
     }
     QCOMPARE(all.size(), Writers * Batches * PerBatch);
-    QCOMPARE(reader->lastId(), qint64(Writers * Batches * PerBatch));
+    QCOMPARE(reader->lastId().value_or(-1), qint64(Writers * Batches * PerBatch));
 }
 
 QTEST_GUILESS_MAIN(tst_MessageStore)

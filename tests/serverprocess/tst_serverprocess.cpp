@@ -39,6 +39,7 @@ private slots:
     void badDatabaseFiles_data();
     void badDatabaseFiles();
     void secretsStayOutOfTheLog();
+    void oneServerPerDatabaseFile();
 
 private:
     // Starts the server on a free loopback port; returns the port, or 0.
@@ -419,6 +420,8 @@ void tst_ServerProcess::badDatabaseFiles_data()
     QTest::newRow("newer schema") << u"newer"_s << u"newer natter-server"_s;
     QTest::newRow("unreadable") << u"unreadable"_s << u"cannot open the database"_s;
     QTest::newRow("read-only") << u"read-only"_s << u"readonly database"_s;
+    QTest::newRow("empty") << u"empty"_s << u"empty file"_s;
+    QTest::newRow("damaged") << u"damaged"_s << u"is damaged"_s;
 }
 
 void tst_ServerProcess::badDatabaseFiles()
@@ -435,14 +438,18 @@ void tst_ServerProcess::badDatabaseFiles()
     QTemporaryDir dir(asOtherUser ? serverForNobody().dir->filePath(u"db-XXXXXX"_s)
                                   : QDir::tempPath() + u"/tst_serverprocess-XXXXXX"_s);
     QVERIFY(dir.isValid());
+    // Writable by all, as /tmp is: the server's lock file goes next to the database.
     QFile::setPermissions(dir.path(),
-        QFile::permissions(dir.path()) | QFile::ReadOther | QFile::ExeOther | QFile::ReadGroup
-            | QFile::ExeGroup);
+        QFile::permissions(dir.path()) | QFile::ReadOther | QFile::ExeOther | QFile::WriteOther
+            | QFile::ReadGroup | QFile::ExeGroup | QFile::WriteGroup);
     const QString file = dir.filePath(u"natter.db"_s);
     if (kind == "garbage"_L1) {
         QFile garbage(file);
         QVERIFY(garbage.open(QIODevice::WriteOnly));
         garbage.write(QByteArray(4096, '\x17'));
+    } else if (kind == "empty"_L1) {
+        QFile empty(file);
+        QVERIFY(empty.open(QIODevice::WriteOnly));
     } else {
         {
             QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"setup"_s);
@@ -450,10 +457,22 @@ void tst_ServerProcess::badDatabaseFiles()
             QVERIFY(db.open());
             QSqlQuery query(db);
             QVERIFY(query.exec(u"CREATE TABLE t (x)"_s));
+            if (kind == "damaged"_L1) { // pages enough that the last is a table's
+                QVERIFY(query.exec(u"INSERT INTO t WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL "
+                                   "SELECT i + 1 FROM n WHERE i < 5000) "
+                                   "SELECT printf('row %d of many', i) FROM n"_s));
+            }
             QVERIFY(query.exec(kind == "newer"_L1 ? u"PRAGMA user_version = 1000"_s
                                                   : u"PRAGMA user_version = 0"_s));
         }
         QSqlDatabase::removeDatabase(u"setup"_s);
+    }
+    if (kind == "damaged"_L1) {
+        QFile damaged(file);
+        QVERIFY(damaged.open(QIODevice::ReadWrite));
+        QVERIFY(damaged.size() > 10 * 4096);
+        QVERIFY(damaged.seek(damaged.size() - 4096));
+        damaged.write(QByteArray(4096, '\xa5'));
     }
     if (kind == "unreadable"_L1) {
         QVERIFY(QFile::setPermissions(file, QFile::ReadOwner | QFile::WriteOwner));
@@ -495,6 +514,37 @@ void tst_ServerProcess::badDatabaseFiles()
         QVERIFY(original.open(QIODevice::ReadOnly));
         QCOMPARE(original.readAll(), before); // left exactly as it was
     }
+}
+
+// Found by running two servers on one file: both ran and handed out the same ids, and one of
+// them then failed to store messages its users had already seen.
+void tst_ServerProcess::oneServerPerDatabaseFile()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(u"natter.db"_s);
+    QProcess first;
+    QVERIFY(startServer(first, {u"--db"_s, file}) != 0);
+    QProcess second;
+    second.setProcessEnvironment(serverEnvironment());
+    second.start(serverBinary, {u"--port"_s, u"0"_s, u"--db"_s, file});
+    QVERIFY(second.waitForFinished(20000));
+    QCOMPARE(second.exitCode(), 1);
+    const QString err = QString::fromUtf8(second.readAllStandardError());
+    QVERIFY2(err.contains(u"in use by another natter-server (process %1"_s.arg(first.processId())),
+        qPrintable(err));
+    QVERIFY2(err.contains(file), qPrintable(err));
+    QVERIFY(!second.readAllStandardOutput().contains("listening"));
+
+    // A lock left by a server that was killed does not stop the next one.
+    first.kill();
+    QVERIFY(first.waitForFinished(10000));
+    QVERIFY(QFile::exists(file + u".lock"_s));
+    QProcess third;
+    QVERIFY(startServer(third, {u"--db"_s, file}) != 0);
+    third.terminate();
+    QVERIFY(third.waitForFinished(10000));
+    QCOMPARE(third.exitCode(), 0);
+    QVERIFY(!QFile::exists(file + u".lock"_s)); // a clean stop leaves none
 }
 
 QTEST_GUILESS_MAIN(tst_ServerProcess)
