@@ -142,7 +142,7 @@ std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Op
 {
     const QString shown = SqlBackend::displayName(options.location);
     std::unique_ptr<MessageStore> store(
-        new MessageStore(nextConnectionName(), SqlBackend::forLocation(options.location)));
+        new MessageStore(nextConnectionName(), SqlBackend::forLocation(options.location, options.exclusive)));
     store->m_fullSync = options.fullSync;
     SqlBackend &backend = *store->m_backend;
     if (const auto error = backend.open(store->m_connectionName)) {

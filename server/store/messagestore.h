@@ -48,6 +48,9 @@ public:
         // opened (0: no cap). SQLite then fails writes exactly as on a full disk, which is how
         // tests make one.
         qint64 maxPageCount = 0;
+        // The server's own (the default): no other server may open it while this one has it.
+        // A command run beside a running server (natter-server --grant) opens it shared.
+        bool exclusive = true;
     };
 
     // Opens (creating it if needed) and upgrades the schema; the error says what is wrong in

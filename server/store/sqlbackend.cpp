@@ -7,12 +7,12 @@
 
 using namespace Qt::StringLiterals;
 
-std::unique_ptr<SqlBackend> SqlBackend::forLocation(const QString &location)
+std::unique_ptr<SqlBackend> SqlBackend::forLocation(const QString &location, bool exclusive)
 {
     if (isPostgres(location)) {
         return std::make_unique<PostgresBackend>(location);
     }
-    return std::make_unique<SqliteBackend>(location);
+    return std::make_unique<SqliteBackend>(location, exclusive);
 }
 
 bool SqlBackend::isPostgres(const QString &location)

@@ -26,7 +26,9 @@ public:
 
     // A postgresql:// (or postgres://) URL is PostgreSQL; anything else is an SQLite file, or
     // ":memory:".
-    static std::unique_ptr<SqlBackend> forLocation(const QString &location);
+    // exclusive: the server's own, which no other server may open (an SQLite file's lock); not:
+    // a command that edits or reads the database beside a running server (--grant, --check).
+    static std::unique_ptr<SqlBackend> forLocation(const QString &location, bool exclusive = true);
     static bool isPostgres(const QString &location);
     // The location as it may be logged or shown: never with its password.
     static QString displayName(const QString &location);

@@ -111,8 +111,9 @@ const QList<SqlBackend::Migration> &SqliteBackend::migrations() const
     return steps;
 }
 
-SqliteBackend::SqliteBackend(QString path)
+SqliteBackend::SqliteBackend(QString path, bool exclusive)
     : m_path(std::move(path))
+    , m_exclusive(exclusive)
 {
 }
 
@@ -164,8 +165,10 @@ std::optional<QString> SqliteBackend::open(const QString &connectionName)
             return u"the database %1 is an empty file: a copy or restore that failed? Restore it "
                    "from a backup, or delete it to start a new, empty history."_s.arg(m_path);
         }
-        if (const auto error = lock()) {
-            return error;
+        if (m_exclusive) {
+            if (const auto error = lock()) {
+                return error;
+            }
         }
     }
     QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, connectionName);

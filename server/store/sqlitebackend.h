@@ -14,7 +14,7 @@
 class SqliteBackend : public SqlBackend
 {
 public:
-    explicit SqliteBackend(QString path);
+    explicit SqliteBackend(QString path, bool exclusive = true);
     ~SqliteBackend() override;
 
     std::optional<QString> open(const QString &connectionName) override;
@@ -37,5 +37,6 @@ private:
     std::optional<QString> lock();
 
     const QString m_path;
+    const bool m_exclusive = true;
     std::unique_ptr<QLockFile> m_lock;
 };
