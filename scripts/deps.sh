@@ -7,6 +7,7 @@ packages=(
     build-essential cmake ninja-build clang-format pkg-config
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libgl-dev tzdata
     libsodium-dev qtkeychain-qt6-dev
+    libsqlite3-dev
 )
 # PostgreSQL, for --db postgresql://...: Qt's driver to run with it, and the server itself, which
 # the PostgreSQL store tests start on their own in a temporary directory (no system service).

@@ -11,11 +11,12 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-SessionSettings sessionSettings(const ServerConfig &config)
+SessionSettings sessionSettings(
+    const ServerConfig &config, const std::optional<QSslConfiguration> &tls)
 {
     return {{config.maxFrameBytes, config.maxPendingBytes,
                 std::chrono::milliseconds(config.frameTimeoutMs)},
-        config.helloTimeoutMs, config.idleTimeoutMs, config.maxTextLength, config.chatRate,
+        tls, config.helloTimeoutMs, config.idleTimeoutMs, config.maxTextLength, config.chatRate,
         config.chatBurst, config.historyRate, config.historyBurst, config.quizSeed,
         config.guestsAllowed, qint64(config.tokenExpiryDays) * 24 * 3600 * 1000};
 }
@@ -36,7 +37,6 @@ ChatServer::ChatServer(ServerConfig config, QObject *parent)
           m_config.cluster))
     , m_storeThread(new QThread(this))
     , m_hasher(m_config.hashThreads)
-    , m_settings(sessionSettings(m_config))
 {
     m_room.setSequencedByStore(!m_config.cluster.isEmpty());
     m_store->moveToThread(m_storeThread);
@@ -74,6 +74,7 @@ bool ChatServer::start()
         }
         m_tls = std::get<QSslConfiguration>(identity);
     }
+    m_context.settings = std::make_shared<const SessionSettings>(sessionSettings(m_config, m_tls));
     m_storeThread->setObjectName(u"natter-store"_s);
     m_storeThread->start();
     QString storeError;
@@ -86,7 +87,7 @@ bool ChatServer::start()
         return false;
     }
     Listener::Options options{m_config.maxClients, m_config.maxClientsPerAddress,
-        m_config.workerThreads, m_settings.limits, m_tls};
+        m_config.workerThreads, m_context.settings->limits, m_tls};
     m_listener = new Listener(
         options,
         [this](qintptr descriptor, WorkerHost *host) { return createSession(descriptor, host); },
@@ -113,6 +114,7 @@ bool ChatServer::start()
 
 HostedClient *ChatServer::createSession(qintptr descriptor, WorkerHost *host)
 {
+    // A copy: the settings in force now, whatever a reload brings later.
     auto *session = new Session(descriptor, m_context, host);
     connect(this, &ChatServer::shutdownRequested, session, &Session::shutdown);
     return session;
@@ -126,6 +128,75 @@ QHostAddress ChatServer::serverAddress() const
 quint16 ChatServer::serverPort() const
 {
     return m_listener ? m_listener->serverPort() : 0;
+}
+
+void ChatServer::reload(const ServerConfig &next)
+{
+    const QMap<QString, QString> before = m_config.settings();
+    const QMap<QString, QString> after = next.settings();
+    QStringList changed;
+    QStringList waiting;
+    for (auto setting = after.cbegin(); setting != after.cend(); ++setting) {
+        if (before.value(setting.key()) == setting.value()) {
+            continue;
+        }
+        if (!ServerConfig::liveSettings().contains(setting.key())) {
+            waiting.append(setting.key());
+        } else if (setting.key() == "motd"_L1) {
+            changed.append(u"motd"_s); // a long text, and not the log's business
+        } else {
+            changed.append(
+                u"%1 %2 -> %3"_s.arg(setting.key(), before.value(setting.key()), setting.value()));
+        }
+    }
+    const ServerConfig old = std::exchange(m_config, next);
+    // What needs a restart stays as the server runs it, so that the next reload compares
+    // against the truth.
+    m_config.bindAddress = old.bindAddress;
+    m_config.port = old.port;
+    m_config.databaseLocation = old.databaseLocation;
+    m_config.databaseFullSync = old.databaseFullSync;
+    m_config.cluster = old.cluster;
+    m_config.workerThreads = old.workerThreads;
+    m_config.presenceLimit = old.presenceLimit;
+    m_config.presenceBatch = old.presenceBatch;
+    m_config.hashThreads = old.hashThreads;
+    m_config.quizSeed = old.quizSeed;
+
+    std::optional<QSslConfiguration> tls = m_tls;
+    if (m_tls && (m_config.tlsCertificatePath.isEmpty() || m_config.tlsKeyPath.isEmpty())) {
+        waiting.append(u"tls (off)"_s);
+    } else if (!m_tls && !m_config.tlsCertificatePath.isEmpty()) {
+        waiting.append(u"tls (on)"_s);
+    } else if (m_tls) {
+        auto identity = TlsIdentity::load(m_config.tlsCertificatePath, m_config.tlsKeyPath);
+        if (const auto *error = std::get_if<QString>(&identity)) {
+            qCCritical(lcServer).noquote()
+                << "reload: keeping the TLS certificate in use:" << *error;
+            m_config.tlsCertificatePath = old.tlsCertificatePath;
+            m_config.tlsKeyPath = old.tlsKeyPath;
+        } else {
+            tls = std::get<QSslConfiguration>(identity);
+            if (tls->localCertificateChain() != m_tls->localCertificateChain()) {
+                changed.append(u"a new TLS certificate, valid until %1"_s.arg(
+                    tls->localCertificate().expiryDate().toString(Qt::ISODate)));
+            }
+        }
+    }
+    m_tls = tls;
+    m_context.settings = std::make_shared<const SessionSettings>(sessionSettings(m_config, m_tls));
+    if (m_listener) {
+        m_listener->reconfigure(
+            m_config.maxClients, m_config.maxClientsPerAddress, m_context.settings->limits, m_tls);
+    }
+    m_room.setMotd(m_config.motd);
+    qCInfo(lcServer).noquote() << "configuration reloaded:"
+                               << (changed.isEmpty() ? u"nothing changed"_s
+                                                     : changed.join(", "_L1));
+    if (!waiting.isEmpty()) {
+        qCWarning(lcServer).noquote()
+            << "configuration reloaded: a restart is needed to change" << waiting.join(", "_L1);
+    }
 }
 
 void ChatServer::shutdown()

@@ -36,6 +36,11 @@ public:
     bool usesTls() const { return m_tls.has_value(); }
     // Stops accepting, says bye to every client and emits stopped() once all are gone.
     void shutdown();
+    // A configuration read again (SIGHUP): applies what can change while the server runs
+    // (ServerConfig::liveSettings) to the connections from now on and the room's greeting, and
+    // logs every change, and the ones that wait for a restart. A TLS identity that no longer
+    // loads is logged, and the one in use kept.
+    void reload(const ServerConfig &next);
 
     bool isListening() const { return m_listener && m_listener->isListening(); }
     QHostAddress serverAddress() const;
@@ -57,7 +62,7 @@ private:
     HostedClient *createSession(qintptr descriptor, WorkerHost *host);
     void stopStore();
 
-    const ServerConfig m_config;
+    ServerConfig m_config;
     ChatRoom m_room;
     QTimer m_presenceTimer; // flushPresence()
     std::unique_ptr<Leaderboard> m_leaderboard;
@@ -67,11 +72,11 @@ private:
     std::optional<QSslConfiguration> m_tls;
     PasswordHasher m_hasher;
     SignInThrottle m_throttle;
-    const SessionSettings m_settings;
     // Two lanes: the store thread orders and queues, both cores send.
     FanOut m_fanOut{2};
-    const ServerContext m_context{
-        m_room, *m_leaderboard, *m_store, m_hasher, m_throttle, m_settings, m_tls, m_fanOut};
+    // Its settings are set by start() and replaced by reload(), in this thread.
+    ServerContext m_context{m_room, *m_leaderboard, *m_store, m_hasher, m_throttle,
+        std::make_shared<const SessionSettings>(), m_fanOut};
     Listener *m_listener = nullptr;
     QString m_startError;
     bool m_shuttingDown = false;

@@ -1,4 +1,5 @@
 #include "chatserver.h"
+#include "databasetool.h"
 #include "serverconfig.h"
 #include "serverlog.h"
 #include "signalwatcher.h"
@@ -58,6 +59,14 @@ int main(int argc, char *argv[])
         return exit->code;
     }
     const ServerConfig &config = std::get<ServerConfig>(parsed);
+    if (config.command != ServerConfig::Command::Serve) {
+        const DatabaseTool::Result result = config.command == ServerConfig::Command::Check
+            ? DatabaseTool::check(config.databaseLocation)
+            : DatabaseTool::backup(config.databaseLocation, config.backupPath);
+        (result.ok ? out : err) << (result.ok ? "" : "natter-server: ") << result.report
+                                << Qt::endl;
+        return result.ok ? 0 : 1;
+    }
 
     raiseOpenFileLimit();
     ChatServer server(config);
@@ -70,8 +79,20 @@ int main(int argc, char *argv[])
     qCInfo(lcServer).noquote() << "listening on"
                                << endpoint(server.serverAddress(), server.serverPort());
 
-    SignalWatcher signalWatcher({SIGINT, SIGTERM});
+    SignalWatcher signalWatcher({SIGINT, SIGTERM, SIGHUP});
     QObject::connect(&signalWatcher, &SignalWatcher::received, &server, [&server](int number) {
+        if (number == SIGHUP) {
+            // The same command line, so that it still wins over the file.
+            const auto reread = ServerConfig::fromArguments(QCoreApplication::arguments());
+            if (const auto *exit = std::get_if<ServerConfig::Exit>(&reread)) {
+                qCCritical(lcServer).noquote()
+                    << "configuration not reloaded, the settings in use are kept:"
+                    << exit->text.section(u'\n', 0, 0);
+            } else {
+                server.reload(std::get<ServerConfig>(reread));
+            }
+            return;
+        }
         if (server.isListening()) {
             qCInfo(lcServer) << "received signal" << number << "- closing connections";
             server.shutdown();

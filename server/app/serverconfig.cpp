@@ -1,7 +1,13 @@
 #include "serverconfig.h"
 
+#include "configfile.h"
+#include "sqlbackend.h"
+
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QStandardPaths>
+
+#include <functional>
 
 using namespace Qt::StringLiterals;
 
@@ -22,9 +28,61 @@ std::optional<qint64> parseNumber(const QString &text, qint64 min, qint64 max)
 
 QString ServerConfig::defaultDatabasePath()
 {
+    // Run as a systemd service, in the StateDirectory= it was given (/var/lib/natter).
+    const QString state = qEnvironmentVariable("STATE_DIRECTORY").section(u':', 0, 0);
+    if (!state.isEmpty()) {
+        return state + "/natter.db"_L1;
+    }
     // $XDG_DATA_HOME/natter-server/natter.db, usually ~/.local/share/natter-server/natter.db.
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
         + "/natter-server/natter.db"_L1;
+}
+
+QMap<QString, QString> ServerConfig::settings() const
+{
+    const auto number = [](auto value) {
+        return QString::number(value);
+    };
+    return {
+        {u"bind"_s, bindAddress.toString()},
+        {u"port"_s, number(port)},
+        {u"max-clients"_s, number(maxClients)},
+        {u"max-per-ip"_s, number(maxClientsPerAddress)},
+        {u"max-frame"_s, number(maxFrameBytes)},
+        {u"max-pending"_s, number(maxPendingBytes)},
+        {u"max-text"_s, number(maxTextLength)},
+        {u"rate"_s, number(chatRate)},
+        {u"burst"_s, number(chatBurst)},
+        {u"hello-timeout"_s, number(helloTimeoutMs / 1000)},
+        {u"idle-timeout"_s, number(idleTimeoutMs / 1000)},
+        {u"frame-timeout"_s, number(frameTimeoutMs / 1000)},
+        {u"history-rate"_s, number(historyRate)},
+        {u"history-burst"_s, number(historyBurst)},
+        {u"motd"_s, motd},
+        {u"quiz-seed"_s, quizSeed ? number(*quizSeed) : QString()},
+        {u"tls-cert"_s, tlsCertificatePath},
+        {u"tls-key"_s, tlsKeyPath},
+        {u"db"_s, SqlBackend::displayName(databaseLocation)},
+        {u"db-sync"_s, databaseFullSync ? u"full"_s : u"normal"_s},
+        {u"cluster"_s, cluster},
+        {u"worker-threads"_s, number(workerThreads)},
+        {u"presence-limit"_s, number(presenceLimit)},
+        {u"presence-batch"_s, number(presenceBatch)},
+        {u"guests"_s, guestsAllowed ? u"on"_s : u"off"_s},
+        {u"token-expiry"_s, number(tokenExpiryDays)},
+        {u"hash-threads"_s, number(hashThreads)},
+    };
+}
+
+const QStringList &ServerConfig::liveSettings()
+{
+    // What the listener, new sessions and the room read as they go; the TLS certificate and
+    // key files are read again whether or not their names changed (a renewed certificate).
+    static const QStringList live{u"max-clients"_s, u"max-per-ip"_s, u"max-frame"_s,
+        u"max-pending"_s, u"max-text"_s, u"rate"_s, u"burst"_s, u"hello-timeout"_s,
+        u"idle-timeout"_s, u"frame-timeout"_s, u"history-rate"_s, u"history-burst"_s, u"motd"_s,
+        u"tls-cert"_s, u"tls-key"_s, u"guests"_s, u"token-expiry"_s};
+    return live;
 }
 
 std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
@@ -131,10 +189,23 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Password hashes computed at once; each needs 64 MiB while it runs (default: %1)."_s.arg(
             config.hashThreads),
         u"count"_s);
-    parser.addOptions({bind, port, maxClients, maxPerIp, maxFrame, maxPending, maxText, rate, burst,
-        helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst, motd, quizSeed, tlsCert,
-        tlsKey, db, dbSync, cluster, workerThreads, presenceLimit, presenceBatch, guests,
-        tokenExpiry, hashThreads});
+    const QCommandLineOption configFile(u"config"_s,
+        u"Read settings from this file (default: %1, when it exists). Its keys are these "
+        "options' long names (max-clients = 500); the command line wins."_s.arg(
+            QLatin1StringView(ConfigFile::DefaultPath)),
+        u"file"_s);
+    const QCommandLineOption check(u"check"_s,
+        u"Check the database (--db) for damage, say what was found, and exit: 0 if it is whole."_s);
+    const QCommandLineOption backup(u"backup"_s,
+        u"Copy the database (--db) to this file, consistently, even while a server uses it, "
+        "and exit."_s,
+        u"file"_s);
+    const QList<QCommandLineOption> settings{bind, port, maxClients, maxPerIp, maxFrame, maxPending,
+        maxText, rate, burst, helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst,
+        motd, quizSeed, tlsCert, tlsKey, db, dbSync, cluster, workerThreads, presenceLimit,
+        presenceBatch, guests, tokenExpiry, hashThreads};
+    parser.addOptions(settings);
+    parser.addOptions({configFile, check, backup});
 
     // The error and where to read more, not the 60 lines of help that would scroll it away.
     const auto usageError = [](QString message) {
@@ -158,126 +229,200 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     if (!parser.positionalArguments().isEmpty()) {
         return usageError(u"unexpected argument: %1"_s.arg(parser.positionalArguments().first()));
     }
-    if (parser.isSet(bind)) {
-        const QString text = parser.value(bind);
-        if (text == "localhost"_L1) {
+
+    std::optional<ConfigFile> file;
+    const QString filePath = parser.isSet(configFile) ? parser.value(configFile)
+        : QFileInfo::exists(QLatin1StringView(ConfigFile::DefaultPath))
+        ? QString::fromLatin1(ConfigFile::DefaultPath)
+        : QString();
+    if (!filePath.isEmpty()) {
+        auto loaded = ConfigFile::load(filePath);
+        if (const auto *error = std::get_if<QString>(&loaded)) {
+            return Exit{u"natter-server: %1\n"_s.arg(*error), 2};
+        }
+        file = std::move(std::get<ConfigFile>(loaded));
+        config.configPath = filePath;
+        QStringList known;
+        for (const QCommandLineOption &option : settings) {
+            known.append(option.names().constLast());
+        }
+        for (const QString &key : file->keys()) {
+            if (!known.contains(key)) {
+                return Exit{u"natter-server: %1: not a setting (the settings are the long names "
+                            "of the options in 'natter-server --help')\n"_s.arg(file->where(key)),
+                    2};
+            }
+        }
+    }
+    // A setting from the command line, else from the file; `where` begins an error about it.
+    struct Setting
+    {
+        QString value;
+        QString where;
+    };
+    const auto setting = [&](const QCommandLineOption &option) -> std::optional<Setting> {
+        const QString name = option.names().constLast();
+        if (parser.isSet(option)) {
+            return Setting{parser.value(option), u"--"_s + name};
+        }
+        if (const auto value = file ? file->value(name) : std::nullopt) {
+            return Setting{*value, file->where(name)};
+        }
+        return std::nullopt;
+    };
+    // A file's errors are the admin's to fix there: no hint at the command line.
+    const auto badSetting = [&](const Setting &where, const QString &needs) {
+        return where.where.startsWith(u"--"_s)
+            ? usageError(u"%1 needs %2"_s.arg(where.where, needs))
+            : Exit{u"natter-server: %1 needs %2\n"_s.arg(where.where, needs), 2};
+    };
+
+    if (const auto value = setting(bind)) {
+        if (value->value == "localhost"_L1) {
             config.bindAddress = QHostAddress::LocalHost;
-        } else if (!config.bindAddress.setAddress(text)) {
-            return usageError(u"--bind needs an IP address, not \"%1\""_s.arg(text));
+        } else if (!config.bindAddress.setAddress(value->value)) {
+            return badSetting(*value, u"an IP address, not \"%1\""_s.arg(value->value));
         }
-    }
-    if (parser.isSet(port)) {
-        const auto value = parseNumber(parser.value(port), 0, 65535);
-        if (!value) {
-            return usageError(u"--port needs a number from 0 to 65535"_s);
-        }
-        config.port = quint16(*value);
-    }
-    if (parser.isSet(maxClients)) {
-        const auto value = parseNumber(parser.value(maxClients), 1, 1'000'000);
-        if (!value) {
-            return usageError(u"--max-clients needs a number from 1 to 1000000"_s);
-        }
-        config.maxClients = int(*value);
-    }
-    if (parser.isSet(maxFrame)) {
-        const auto value = parseNumber(parser.value(maxFrame), 256, 64 * 1024 * 1024);
-        if (!value) {
-            return usageError(u"--max-frame needs a number of bytes from 256 to 67108864"_s);
-        }
-        config.maxFrameBytes = *value;
-    }
-    if (parser.isSet(maxPending)) {
-        const auto value = parseNumber(parser.value(maxPending), 64 * 1024, 1LL << 32);
-        if (!value) {
-            return usageError(u"--max-pending needs a number of bytes from 65536 to 4294967296"_s);
-        }
-        config.maxPendingBytes = *value;
     }
     const struct
     {
         const QCommandLineOption &option;
         qint64 min;
         qint64 max;
-        int *target;
-        int scale;
+        std::function<void(qint64)> set;
+        QString unit = {};
     } integers[] = {
-        {maxPerIp, 1, 1'000'000, &config.maxClientsPerAddress, 1},
-        {maxText, 1, 1'000'000, &config.maxTextLength, 1},
-        {helloTimeout, 1, 3600, &config.helloTimeoutMs, 1000},
-        {idleTimeout, 0, 86400, &config.idleTimeoutMs, 1000},
-        {frameTimeout, 1, 3600, &config.frameTimeoutMs, 1000},
-        {workerThreads, 0, 256, &config.workerThreads, 1},
-        {presenceLimit, 1, 1'000'000, &config.presenceLimit, 1},
-        {presenceBatch, 0, 1'000'000, &config.presenceBatch, 1},
-        {tokenExpiry, 1, 36500, &config.tokenExpiryDays, 1},
-        {hashThreads, 1, 64, &config.hashThreads, 1},
+        {port, 0, 65535,
+            [&](qint64 v) {
+                config.port = quint16(v);
+            }},
+        {maxClients, 1, 1'000'000,
+            [&](qint64 v) {
+                config.maxClients = int(v);
+            }},
+        {maxFrame, 256, 64 * 1024 * 1024, [&](qint64 v) { config.maxFrameBytes = v; },
+            u"of bytes "_s},
+        {maxPending, 64 * 1024, 1LL << 32, [&](qint64 v) { config.maxPendingBytes = v; },
+            u"of bytes "_s},
+        {maxPerIp, 1, 1'000'000,
+            [&](qint64 v) {
+                config.maxClientsPerAddress = int(v);
+            }},
+        {maxText, 1, 1'000'000,
+            [&](qint64 v) {
+                config.maxTextLength = int(v);
+            }},
+        {helloTimeout, 1, 3600,
+            [&](qint64 v) {
+                config.helloTimeoutMs = int(v * 1000);
+            }},
+        {idleTimeout, 0, 86400,
+            [&](qint64 v) {
+                config.idleTimeoutMs = int(v * 1000);
+            }},
+        {frameTimeout, 1, 3600,
+            [&](qint64 v) {
+                config.frameTimeoutMs = int(v * 1000);
+            }},
+        {workerThreads, 0, 256,
+            [&](qint64 v) {
+                config.workerThreads = int(v);
+            }},
+        {presenceLimit, 1, 1'000'000,
+            [&](qint64 v) {
+                config.presenceLimit = int(v);
+            }},
+        {presenceBatch, 0, 1'000'000,
+            [&](qint64 v) {
+                config.presenceBatch = int(v);
+            }},
+        {tokenExpiry, 1, 36500,
+            [&](qint64 v) {
+                config.tokenExpiryDays = int(v);
+            }},
+        {hashThreads, 1, 64,
+            [&](qint64 v) {
+                config.hashThreads = int(v);
+            }},
+        {quizSeed, 0, 0xffffffffLL,
+            [&](qint64 v) {
+                config.quizSeed = quint32(v);
+            }},
     };
     for (const auto &integer : integers) {
-        if (parser.isSet(integer.option)) {
-            const auto value = parseNumber(parser.value(integer.option), integer.min, integer.max);
-            if (!value) {
-                return usageError(
-                    u"--%1 needs a number from %2 to %3"_s.arg(integer.option.names().constFirst())
+        if (const auto value = setting(integer.option)) {
+            const auto number = parseNumber(value->value, integer.min, integer.max);
+            if (!number) {
+                return badSetting(*value,
+                    u"a number %1from %2 to %3"_s.arg(integer.unit)
                         .arg(integer.min)
                         .arg(integer.max));
             }
-            *integer.target = int(*value * integer.scale);
+            integer.set(*number);
         }
     }
     for (const auto &[option, target] : {std::pair{&rate, &config.chatRate},
              std::pair{&burst, &config.chatBurst}, std::pair{&historyRate, &config.historyRate},
              std::pair{&historyBurst, &config.historyBurst}}) {
-        if (parser.isSet(*option)) {
+        if (const auto value = setting(*option)) {
             bool ok = false;
-            const double value = parser.value(*option).toDouble(&ok);
-            if (!ok || value < 0.1 || value > 1e6) {
-                return usageError(
-                    u"--%1 needs a number from 0.1 to 1000000"_s.arg(option->names().constFirst()));
+            const double number = value->value.toDouble(&ok);
+            if (!ok || number < 0.1 || number > 1e6) {
+                return badSetting(*value, u"a number from 0.1 to 1000000"_s);
             }
-            *target = value;
+            *target = number;
         }
     }
-    if (parser.isSet(quizSeed)) {
-        const auto value = parseNumber(parser.value(quizSeed), 0, 0xffffffffLL);
-        if (!value) {
-            return usageError(u"--quiz-seed needs a number from 0 to 4294967295"_s);
-        }
-        config.quizSeed = quint32(*value);
-    }
-    if (parser.isSet(tlsCert) != parser.isSet(tlsKey)) {
+    const auto cert = setting(tlsCert);
+    const auto key = setting(tlsKey);
+    if (cert.has_value() != key.has_value()) {
         return usageError(u"--tls-cert and --tls-key go together"_s);
     }
-    config.tlsCertificatePath = parser.value(tlsCert);
-    config.tlsKeyPath = parser.value(tlsKey);
-    if (parser.isSet(motd)) {
-        config.motd = parser.value(motd);
+    config.tlsCertificatePath = cert ? cert->value : QString();
+    config.tlsKeyPath = key ? key->value : QString();
+    if (const auto value = setting(motd)) {
+        config.motd = value->value;
     }
-    config.databaseLocation = parser.isSet(db) ? parser.value(db) : defaultDatabasePath();
-    if (config.databaseLocation.isEmpty()) {
-        return usageError(u"--db needs a file name, :memory: or a postgresql:// URL"_s);
+    const auto database = setting(db);
+    config.databaseLocation = database ? database->value : defaultDatabasePath();
+    if (database && config.databaseLocation.isEmpty()) {
+        return badSetting(*database, u"a file name, :memory: or a postgresql:// URL"_s);
     }
-    if (parser.isSet(guests)) {
-        const QString mode = parser.value(guests);
-        if (mode != "on"_L1 && mode != "off"_L1) {
-            return usageError(u"--guests needs on or off"_s);
+    const struct
+    {
+        const QCommandLineOption &option;
+        QLatin1StringView first;
+        QLatin1StringView second;
+        QLatin1StringView yes; // the one that sets target
+        bool *target;
+    } choices[] = {
+        {guests, "on"_L1, "off"_L1, "on"_L1, &config.guestsAllowed},
+        {dbSync, "normal"_L1, "full"_L1, "full"_L1, &config.databaseFullSync},
+    };
+    for (const auto &choice : choices) {
+        if (const auto value = setting(choice.option)) {
+            if (value->value != choice.first && value->value != choice.second) {
+                return badSetting(*value, u"%1 or %2"_s.arg(choice.first, choice.second));
+            }
+            *choice.target = value->value == choice.yes;
         }
-        config.guestsAllowed = mode == "on"_L1;
     }
-    if (parser.isSet(dbSync)) {
-        const QString mode = parser.value(dbSync);
-        if (mode != "normal"_L1 && mode != "full"_L1) {
-            return usageError(u"--db-sync needs normal or full"_s);
-        }
-        config.databaseFullSync = mode == "full"_L1;
-    }
-    if (parser.isSet(cluster)) {
-        config.cluster = parser.value(cluster);
+    if (const auto value = setting(cluster)) {
+        config.cluster = value->value;
         if (!config.databaseLocation.startsWith("postgresql://"_L1)
             && !config.databaseLocation.startsWith("postgres://"_L1)) {
             return usageError(u"--cluster needs --db postgresql://...: the servers of a cluster "
                               "share one PostgreSQL database"_s);
         }
+    }
+    if (parser.isSet(check) && parser.isSet(backup)) {
+        return usageError(u"--check and --backup are separate commands"_s);
+    }
+    if (parser.isSet(check)) {
+        config.command = Command::Check;
+    } else if (parser.isSet(backup)) {
+        config.command = Command::Backup;
+        config.backupPath = parser.value(backup);
     }
     return config;
 }

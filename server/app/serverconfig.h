@@ -3,6 +3,7 @@
 #include "protocol.h"
 
 #include <QHostAddress>
+#include <QMap>
 #include <QStringList>
 
 #include <optional>
@@ -49,8 +50,19 @@ struct ServerConfig
     qint64 databaseMaxPages = 0; // tests only: a cap that makes SQLite report a full disk
     // Set (redis://host:port): one of a cluster's servers, which share a PostgreSQL database.
     QString cluster;
+    QString configPath; // the file the settings were read from, if any (SIGHUP reads it again)
+
+    // What to do: serve, or a command on the database that exits when done.
+    enum class Command { Serve, Check, Backup };
+    Command command = Command::Serve;
+    QString backupPath; // Command::Backup: the copy to make
 
     static QString defaultDatabasePath();
+
+    // Each setting as the file names it, and its value as the log may show it (no password).
+    QMap<QString, QString> settings() const;
+    // The settings a reload (SIGHUP) changes in a running server; the others need a restart.
+    static const QStringList &liveSettings();
 
     // What the command line asked for: a configuration to run, text to print (help, version)
     // and exit 0, or an error to print and exit 2.

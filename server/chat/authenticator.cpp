@@ -255,7 +255,7 @@ void Authenticator::signInWithToken(const QString &token, Done done)
         return;
     }
     const QByteArray digest = SessionToken::digest(token.toLatin1());
-    const qint64 expiry = m_context.settings.tokenIdleExpiryMs;
+    const qint64 expiry = m_context.settings->tokenIdleExpiryMs;
     const qint64 checkedAt = m_context.room.revocations();
     whenReady(
         m_context.store.run([digest, expiry](MessageStore &store) {
@@ -289,7 +289,7 @@ void Authenticator::admitGuest(const QString &name, Done done)
             if (isAccount) {
                 done(failure(ErrorCode::AuthRequired,
                     u"%1 is an account: sign in with its password"_s.arg(name)));
-            } else if (!m_context.settings.guestsAllowed) {
+            } else if (!m_context.settings->guestsAllowed) {
                 done(failure(ErrorCode::GuestsDisabled,
                     u"this server has no guests: sign in to an account"_s));
             } else {

@@ -49,6 +49,12 @@ ChatRoom::Event ChatRoom::readEvent(Read read)
     return event;
 }
 
+void ChatRoom::setMotd(const QString &motd)
+{
+    std::unique_lock locker(m_mutex);
+    m_motd = motd;
+}
+
 ChatRoom::ChatRoom(QString motd, int presenceLimit, int presenceBatch)
     : m_motd(std::move(motd))
     , m_presenceLimit(presenceLimit)

@@ -51,6 +51,8 @@ public:
     // one presence frame per room.
     explicit ChatRoom(QString motd = {}, int presenceLimit = std::numeric_limits<int>::max(),
         int presenceBatch = std::numeric_limits<int>::max());
+    // The greeting of the welcomes from now on (a reloaded configuration), from any thread.
+    void setMotd(const QString &motd);
 
     struct Newcomer
     {

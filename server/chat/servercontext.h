@@ -1,8 +1,6 @@
 #pragma once
 
-#include <QSslConfiguration>
-
-#include <optional>
+#include <memory>
 
 class ChatRoom;
 class FanOut;
@@ -14,7 +12,8 @@ struct SessionSettings;
 
 // What every session shares, all owned by ChatServer and outliving the sessions. The room, the
 // leaderboard, the store's saveScore and run, the hasher, the throttle and the fan-out are
-// thread-safe; the settings are read-only.
+// thread-safe. The settings are the ones in force when the session began: a reload of the
+// configuration replaces them for the sessions that come after.
 struct ServerContext
 {
     ChatRoom &room;
@@ -22,7 +21,6 @@ struct ServerContext
     StoreWorker &store;
     PasswordHasher &hasher;
     SignInThrottle &throttle;
-    const SessionSettings &settings;
-    const std::optional<QSslConfiguration> &tls; // set: every connection speaks TLS
+    std::shared_ptr<const SessionSettings> settings;
     FanOut &fanOut; // the threads that send broadcasts
 };

@@ -100,10 +100,10 @@ Session::Session(qintptr descriptor, const ServerContext &context, WorkerHost *h
     , m_context(context)
     , m_host(host)
     , m_outbox([this] { m_host->markReady(this); })
-    , m_services(context.leaderboard, context.settings.quizSeed)
-    , m_chatGuard(context.settings.chatRate, context.settings.chatBurst)
-    , m_historyGuard(context.settings.historyRate, context.settings.historyBurst)
-    , m_pasteGuard(context.settings.chatRate, context.settings.chatBurst)
+    , m_services(context.leaderboard, context.settings->quizSeed)
+    , m_chatGuard(context.settings->chatRate, context.settings->chatBurst)
+    , m_historyGuard(context.settings->historyRate, context.settings->historyBurst)
+    , m_pasteGuard(context.settings->chatRate, context.settings->chatBurst)
 {
 }
 
@@ -117,8 +117,8 @@ Session::~Session()
 
 void Session::start()
 {
-    const SessionSettings &settings = m_context.settings;
-    m_connection = new Connection(settings.limits, m_context.tls, this);
+    const SessionSettings &settings = *m_context.settings;
+    m_connection = new Connection(settings.limits, settings.tls, this);
     if (!m_connection->open(m_descriptor)) {
         finish();
         return;
@@ -133,7 +133,7 @@ void Session::start()
         m_promptTimer.stop(); // it said something: nobody is asked their name
         m_pinged = false; // anything at all shows the peer is alive
         if (m_idleTimer.isActive()) {
-            m_idleTimer.start(m_context.settings.idleTimeoutMs, this);
+            m_idleTimer.start(m_context.settings->idleTimeoutMs, this);
         }
     });
     connect(m_connection, &Connection::frameTooLarge, this, &Session::onFrameTooLarge);
@@ -198,7 +198,7 @@ void Session::onFrameTooLarge(qsizetype maxBytes)
 
 void Session::onFrameTimedOut()
 {
-    const double seconds = m_context.settings.limits.frameTimeout.count() / 1000.0;
+    const double seconds = m_context.settings->limits.frameTimeout.count() / 1000.0;
     sendError(ErrorCode::FrameTimeout,
         wire().forPeople()
             ? u"that line was begun but not finished within %1 s"_s.arg(seconds)
@@ -217,7 +217,7 @@ void Session::givePersonTime()
 
 qint64 Session::helloAllowanceMs() const
 {
-    const qint64 hello = m_context.settings.helloTimeoutMs;
+    const qint64 hello = m_context.settings->helloTimeoutMs;
     return m_personTime ? PersonHelloFactor * hello : hello;
 }
 
@@ -457,7 +457,7 @@ bool Session::admitChat(const QString &text, const QString &cid)
         sendError(verdict.error, verdict.message, cid);
         return false;
     }
-    const SessionSettings &settings = m_context.settings;
+    const SessionSettings &settings = *m_context.settings;
     if (text.size() > settings.maxTextLength) {
         sendError(ErrorCode::TextTooLong,
             u"a message may hold at most %1 characters"_s.arg(settings.maxTextLength), cid);
@@ -472,7 +472,7 @@ bool Session::admitRequest(const QString &cid)
         // A person's line is dropped without a word here; its paste says how many were, once.
         return m_pasteGuard.admit();
     }
-    const SessionSettings &settings = m_context.settings;
+    const SessionSettings &settings = *m_context.settings;
     switch (m_chatGuard.admit()) {
     case FloodGuard::Verdict::Allowed:
         return true;
@@ -765,8 +765,8 @@ bool Session::admitHistoryRequest(const QString &room, const QString &with)
     }
     sendError(ErrorCode::RateLimited,
         u"slow down: at most %1 history requests a second (%2 at once)"_s
-            .arg(m_context.settings.historyRate)
-            .arg(m_context.settings.historyBurst),
+            .arg(m_context.settings->historyRate)
+            .arg(m_context.settings->historyBurst),
         {},
         !room.isEmpty()       ? QJsonObject{{"room"_L1, room}}
             : !with.isEmpty() ? QJsonObject{{"with"_L1, with}}

@@ -2,6 +2,8 @@
 
 #include "connection.h"
 
+#include <QSslConfiguration>
+
 #include <optional>
 
 // What a Session is told by the server's configuration: its connection's limits, its timers and
@@ -9,6 +11,7 @@
 struct SessionSettings
 {
     Connection::Limits limits;
+    std::optional<QSslConfiguration> tls; // set: every connection speaks TLS
     int helloTimeoutMs = 20000; // to register, from connecting
     int idleTimeoutMs = 120000; // silence before a keep-alive ping; 0: never
     int maxTextLength = 4000; // characters in one say or dm

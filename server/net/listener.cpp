@@ -65,6 +65,15 @@ Listener::~Listener()
     stopThreads();
 }
 
+void Listener::reconfigure(int maxClients, int maxPerAddress, Connection::Limits limits,
+    std::optional<QSslConfiguration> tls)
+{
+    m_options.maxClients = maxClients;
+    m_options.maxPerAddress = maxPerAddress;
+    m_options.limits = limits;
+    m_options.tls = std::move(tls);
+}
+
 bool Listener::start(const QHostAddress &address, quint16 port)
 {
     for (int i = 0; i < m_options.workerThreads; ++i) {

@@ -38,6 +38,10 @@ public:
     Listener(Options options, Factory factory, QObject *parent = nullptr);
     ~Listener() override;
 
+    // A configuration reloaded: these limits for the connections from now on (the threads stay
+    // as they are).
+    void reconfigure(int maxClients, int maxPerAddress, Connection::Limits limits,
+        std::optional<QSslConfiguration> tls);
     // Starts the shared threads (if any) and listens.
     bool start(const QHostAddress &address, quint16 port);
     int connectionCount() const { return int(m_clients.size()); }
@@ -59,7 +63,7 @@ private:
     void trimSoon();
     void timerEvent(QTimerEvent *event) override;
 
-    const Options m_options;
+    Options m_options;
     const Factory m_factory;
     QSet<QThread *> m_threads; // one per connection, or the pool's
     QList<WorkerHost *> m_pool; // workerThreads > 0: the shared threads' hosts

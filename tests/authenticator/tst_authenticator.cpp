@@ -48,10 +48,10 @@ private:
         PasswordHasher hasher{1};
         SignInThrottle throttle;
         SessionSettings settings;
-        const std::optional<QSslConfiguration> tls;
         FanOut fanOut{1};
-        const ServerContext context{
-            room, leaderboard, store, hasher, throttle, settings, tls, fanOut};
+        // Not owned: the fixture's settings, as the test changes them.
+        const ServerContext context{room, leaderboard, store, hasher, throttle,
+            std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut};
         QString error;
     };
 

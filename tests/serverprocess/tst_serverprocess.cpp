@@ -40,6 +40,7 @@ private slots:
     void badDatabaseFiles();
     void secretsStayOutOfTheLog();
     void oneServerPerDatabaseFile();
+    void sighupReloadsTheConfigurationFile();
 
 private:
     // Starts the server on a free loopback port; returns the port, or 0.
@@ -545,6 +546,54 @@ void tst_ServerProcess::oneServerPerDatabaseFile()
     QVERIFY(third.waitForFinished(10000));
     QCOMPARE(third.exitCode(), 0);
     QVERIFY(!QFile::exists(file + u".lock"_s)); // a clean stop leaves none
+}
+
+void tst_ServerProcess::sighupReloadsTheConfigurationFile()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(u"natter-server.conf"_s);
+    const auto write = [&path](const QByteArray &text) {
+        QFile file(path);
+        return file.open(QIODevice::WriteOnly | QIODevice::Truncate)
+            && file.write(text) == text.size();
+    };
+    QVERIFY(write("; what the admin set\nmotd = \"before, {name}\"\nmax-text = 10\n"));
+    QProcess server;
+    const quint16 port = startServer(server, {u"--config"_s, path, u"--db"_s, u":memory:"_s});
+    QVERIFY(port != 0);
+    QString log;
+    const auto logged = [&](const QString &text) {
+        return QTest::qWaitFor([&] {
+            log += QString::fromUtf8(server.readAllStandardError());
+            return log.contains(text);
+        });
+    };
+    TestClient alice;
+    QVERIFY(alice.join(port, u"alice"_s));
+    QCOMPARE(alice.lastOfType(u"welcome"_s).value("motd"_L1).toString(), u"before, alice"_s);
+
+    QVERIFY(write("motd = \"after, {name}\"\nmax-text = 20\nworker-threads = 3\n"));
+    ::kill(pid_t(server.processId()), SIGHUP);
+    QVERIFY2(logged(u"configuration reloaded: max-text 10 -> 20, motd"_s), qPrintable(log));
+    QVERIFY2(logged(u"a restart is needed to change worker-threads"_s), qPrintable(log));
+    TestClient bob;
+    QVERIFY(bob.join(port, u"bob"_s));
+    QCOMPARE(bob.lastOfType(u"welcome"_s).value("motd"_L1).toString(), u"after, bob"_s);
+    bob.send(Frames::say(u"fifteen letters"_s));
+    QVERIFY(bob.waitForFrames(u"message"_s, 1));
+
+    // A file that no longer reads changes nothing, and the server goes on.
+    QVERIFY(write("motd = \"broken\"\nmax-text = many\n"));
+    ::kill(pid_t(server.processId()), SIGHUP);
+    QVERIFY2(logged(u"configuration not reloaded, the settings in use are kept: natter-server: "_s
+                 + path + u":2: max-text needs a number"_s),
+        qPrintable(log));
+    TestClient carol;
+    QVERIFY(carol.join(port, u"carol"_s));
+    QCOMPARE(carol.lastOfType(u"welcome"_s).value("motd"_L1).toString(), u"after, carol"_s);
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+    QCOMPARE(server.exitCode(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_ServerProcess)

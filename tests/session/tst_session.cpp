@@ -174,11 +174,12 @@ struct Server
     MemoryLeaderboard leaderboard;
     ChatRoom unstored;
     StoreWorker store{unstored, leaderboard, MessageStore::Options{u":memory:"_s}};
-    const std::optional<QSslConfiguration> tls;
     PasswordHasher hasher{1};
     SignInThrottle throttle;
     FanOut fanOut{1};
-    const ServerContext context{room, leaderboard, store, hasher, throttle, settings, tls, fanOut};
+    // Not owned: the fixture's settings, as the test changes them.
+    const ServerContext context{room, leaderboard, store, hasher, throttle,
+        std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut};
     WorkerHost host; // last: it deletes the sessions, which leave the room, first
 };
 
