@@ -18,6 +18,8 @@ packages+=(libhiredis-dev redis-server)
 # messages and the faces on Smile and Frown (without one, messages show boxes where emoji are and
 # the buttons fall back to ":-)" and ":-("). Packages built with cpack depend on it too.
 packages+=(fonts-noto-color-emoji)
+# The server tells systemd when it is ready (libsystemd).
+packages+=(libsystemd-dev)
 # Extra packages for a caller that needs them (e.g. xvfb for screenshots).
 packages+=("$@")
 

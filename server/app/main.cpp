@@ -3,6 +3,7 @@
 #include "serverconfig.h"
 #include "serverlog.h"
 #include "signalwatcher.h"
+#include "systemdnotifier.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -95,6 +96,7 @@ int main(int argc, char *argv[])
         }
         if (server.isListening()) {
             qCInfo(lcServer) << "received signal" << number << "- closing connections";
+            SystemdNotifier::stopping();
             server.shutdown();
         } else {
             qCWarning(lcServer) << "second signal: exiting without waiting";
@@ -102,5 +104,8 @@ int main(int argc, char *argv[])
         }
     });
     QObject::connect(&server, &ChatServer::stopped, &app, &QCoreApplication::quit);
+    // Only now, with SIGTERM handled: systemd may stop the service as soon as it is ready.
+    SystemdNotifier::ready(
+        u"listening on "_s + endpoint(server.serverAddress(), server.serverPort()));
     return app.exec();
 }
