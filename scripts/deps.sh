@@ -18,8 +18,10 @@ packages+=(libhiredis-dev redis-server)
 # messages and the faces on Smile and Frown (without one, messages show boxes where emoji are and
 # the buttons fall back to ":-)" and ":-("). Packages built with cpack depend on it too.
 packages+=(fonts-noto-color-emoji)
-# The server tells systemd when it is ready (libsystemd).
-packages+=(libsystemd-dev)
+# The server tells systemd when it is ready (libsystemd). The packaging test checks the service
+# with systemd-analyze and systemd-sysusers (systemd) and the menu entry with
+# desktop-file-validate (desktop-file-utils); dpkg-shlibdeps comes with build-essential.
+packages+=(libsystemd-dev systemd desktop-file-utils)
 # Extra packages for a caller that needs them (e.g. xvfb for screenshots).
 packages+=("$@")
 
