@@ -54,7 +54,8 @@ bool SystemdNotifier::notify(const QByteArray &state)
     // The environment stays as it is (0): a later notification needs NOTIFY_SOCKET again.
     const int result = ::sd_notify(0, state.constData());
     if (result < 0) {
-        // systemd never hears READY=1 and will stop the server after TimeoutStartSec; say why.
+        // Under systemd, a READY=1 that never arrives gets the server killed after
+        // TimeoutStartSec: the log must say why.
         qCWarning(lcServer).noquote()
             << "cannot notify systemd at" << qEnvironmentVariable("NOTIFY_SOCKET") << "-"
             << qt_error_string(-result);
