@@ -83,6 +83,7 @@ int main(int argc, char *argv[])
     SignalWatcher signalWatcher({SIGINT, SIGTERM, SIGHUP});
     QObject::connect(&signalWatcher, &SignalWatcher::received, &server, [&server](int number) {
         if (number == SIGHUP) {
+            SystemdNotifier::reloading();
             // The same command line, so that it still wins over the file.
             const auto reread = ServerConfig::fromArguments(QCoreApplication::arguments());
             if (const auto *exit = std::get_if<ServerConfig::Exit>(&reread)) {
@@ -92,6 +93,8 @@ int main(int argc, char *argv[])
             } else {
                 server.reload(std::get<ServerConfig>(reread));
             }
+            SystemdNotifier::ready(
+                u"listening on "_s + endpoint(server.serverAddress(), server.serverPort()));
             return;
         }
         if (server.isListening()) {

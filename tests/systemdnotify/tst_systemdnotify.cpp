@@ -197,16 +197,22 @@ void tst_SystemdNotify::serverIsReadyWhenListeningAndStoppingOnSigterm()
     client.connectToHost(QHostAddress::LocalHost, port);
     QVERIFY(client.waitForConnected(5000));
 
+    // systemctl reload: RELOADING=1, then READY=1 once the configuration is in effect.
+    QCOMPARE(::kill(pid_t(server.processId()), SIGHUP), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(socket.datagrams().size(), 3, 20000);
+    QVERIFY(socket.datagrams().at(1).startsWith(u"RELOADING=1\n"_s));
+    QVERIFY(socket.datagrams().at(2).startsWith(u"READY=1\n"_s));
+
     QCOMPARE(::kill(pid_t(server.processId()), SIGTERM), 0);
     QTRY_VERIFY_WITH_TIMEOUT(!socket.find(u"STOPPING=1"_s).isEmpty(), 20000);
     QTRY_COMPARE_WITH_TIMEOUT(server.state(), QProcess::NotRunning, 20000);
     stop.dismiss();
     QCOMPARE(server.exitStatus(), QProcess::NormalExit);
     QCOMPARE(server.exitCode(), 0);
-    // READY=1 once, before STOPPING=1, and nothing else.
-    QCOMPARE(socket.datagrams().size(), 2);
+    // READY=1, the reload's pair, STOPPING=1, and nothing else.
+    QCOMPARE(socket.datagrams().size(), 4);
     QVERIFY(socket.datagrams().at(0).startsWith(u"READY=1\n"_s));
-    QVERIFY(socket.datagrams().at(1).startsWith(u"STOPPING=1\n"_s));
+    QVERIFY(socket.datagrams().at(3).startsWith(u"STOPPING=1\n"_s));
 }
 
 void tst_SystemdNotify::unreachableSocketDoesNotStopTheServer()
