@@ -8,6 +8,8 @@ packages=(
     qt6-base-dev qt6-base-dev-tools libqt6sql6-sqlite libgl-dev tzdata
     libsodium-dev qtkeychain-qt6-dev
     libsqlite3-dev
+    # --metrics: Qt HTTP Server, whose CMake package also needs the WebSockets one.
+    qt6-httpserver-dev qt6-websockets-dev
 )
 # PostgreSQL, for --db postgresql://...: Qt's driver to run with it, and the server itself, which
 # the PostgreSQL store tests start on their own in a temporary directory (no system service).
@@ -31,14 +33,29 @@ for p in "${packages[@]}"; do
         missing+=("$p")
     fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# promtool, which the metrics test checks /metrics with, comes in Debian's prometheus package;
+# installing that would also start a Prometheus server, so only the tool is taken from it.
+need_promtool=0
+command -v promtool >/dev/null || need_promtool=1
+[ ${#missing[@]} -eq 0 ] && [ $need_promtool -eq 0 ] && exit 0
 
-echo "natter: installing missing packages: ${missing[*]}" >&2
 sudo=()
 if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null || { echo "natter: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+    command -v sudo >/dev/null || { echo "natter: need root (or sudo) to install: ${missing[*]} promtool" >&2; exit 1; }
     sudo=(sudo)
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "natter: installing missing packages: ${missing[*]}" >&2
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if [ $need_promtool -eq 1 ]; then
+    echo "natter: installing promtool (from Debian's prometheus package) in /usr/local/bin" >&2
+    download=$(mktemp -d)
+    chmod 0777 "$download" # apt-get download fetches as the user _apt
+    (cd "$download" && apt-get download -qq prometheus)
+    dpkg-deb --fsys-tarfile "$download"/prometheus_*.deb \
+        | "${sudo[@]}" tar -x -C /usr/local/bin --strip-components=3 ./usr/bin/promtool
+    rm -rf "$download"
+fi

@@ -1,5 +1,6 @@
 #include "chatserver.h"
 #include "databasetool.h"
+#include "metricsserver.h"
 #include "serverconfig.h"
 #include "serverlog.h"
 #include "signalwatcher.h"
@@ -75,8 +76,22 @@ int main(int argc, char *argv[])
         err << "natter-server: " << server.startError() << Qt::endl;
         return 1;
     }
+    MetricsServer metrics(server);
+    quint16 metricsPort = 0;
+    if (config.metricsAddress) {
+        metricsPort = metrics.listen(*config.metricsAddress, config.metricsPort);
+        if (metricsPort == 0) {
+            err << "natter-server: cannot serve metrics on "
+                << endpoint(*config.metricsAddress, config.metricsPort) << Qt::endl;
+            return 1;
+        }
+    }
     out << "listening on " << endpoint(server.serverAddress(), server.serverPort())
         << (server.usesTls() ? " (TLS)" : "") << Qt::endl;
+    if (metricsPort != 0) {
+        out << "metrics on http://" << endpoint(*config.metricsAddress, metricsPort) << "/metrics"
+            << Qt::endl;
+    }
     qCInfo(lcServer).noquote() << "listening on"
                                << endpoint(server.serverAddress(), server.serverPort());
 

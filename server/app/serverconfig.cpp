@@ -5,6 +5,7 @@
 
 #include <QCommandLineParser>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QStandardPaths>
 
 #include <functional>
@@ -71,6 +72,9 @@ QMap<QString, QString> ServerConfig::settings() const
         {u"guests"_s, guestsAllowed ? u"on"_s : u"off"_s},
         {u"token-expiry"_s, number(tokenExpiryDays)},
         {u"hash-threads"_s, number(hashThreads)},
+        {u"metrics"_s,
+            metricsAddress ? u"%1:%2"_s.arg(metricsAddress->toString()).arg(metricsPort)
+                           : QString()},
     };
 }
 
@@ -189,6 +193,10 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Password hashes computed at once; each needs 64 MiB while it runs (default: %1)."_s.arg(
             config.hashThreads),
         u"count"_s);
+    const QCommandLineOption metrics(u"metrics"_s,
+        u"Serve Prometheus metrics at http://ADDR:PORT/metrics and a health check at /healthz "
+        "(e.g. 127.0.0.1:9464; default: off)."_s,
+        u"addr:port"_s);
     const QCommandLineOption configFile(u"config"_s,
         u"Read settings from this file (default: %1, when it exists). Its keys are these "
         "options' long names (max-clients = 500); the command line wins."_s.arg(
@@ -203,7 +211,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     const QList<QCommandLineOption> settings{bind, port, maxClients, maxPerIp, maxFrame, maxPending,
         maxText, rate, burst, helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst,
         motd, quizSeed, tlsCert, tlsKey, db, dbSync, cluster, workerThreads, presenceLimit,
-        presenceBatch, guests, tokenExpiry, hashThreads};
+        presenceBatch, guests, tokenExpiry, hashThreads, metrics};
     parser.addOptions(settings);
     parser.addOptions({configFile, check, backup});
 
@@ -414,6 +422,23 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
             return usageError(u"--cluster needs --db postgresql://...: the servers of a cluster "
                               "share one PostgreSQL database"_s);
         }
+    }
+    if (const auto value = setting(metrics)) {
+        // host:port, [v6]:port, or localhost:port.
+        static const QRegularExpression endpoint(uR"(^\[?([^\[\]]+?)\]?:(\d+)$)"_s);
+        const QRegularExpressionMatch match = endpoint.match(value->value);
+        QHostAddress address;
+        if (match.hasMatch()) {
+            address = match.captured(1) == "localhost"_L1 ? QHostAddress(QHostAddress::LocalHost)
+                                                          : QHostAddress(match.captured(1));
+        }
+        const auto number
+            = match.hasMatch() ? parseNumber(match.captured(2), 0, 65535) : std::nullopt;
+        if (!number || address.isNull()) {
+            return badSetting(*value, u"an IP address and a port, like 127.0.0.1:9464"_s);
+        }
+        config.metricsAddress = address;
+        config.metricsPort = quint16(*number);
     }
     if (parser.isSet(check) && parser.isSet(backup)) {
         return usageError(u"--check and --backup are separate commands"_s);

@@ -50,6 +50,9 @@ struct ServerConfig
     qint64 databaseMaxPages = 0; // tests only: a cap that makes SQLite report a full disk
     // Set (redis://host:port): one of a cluster's servers, which share a PostgreSQL database.
     QString cluster;
+    // Set: Prometheus metrics and a health check over HTTP at this address (MetricsServer).
+    std::optional<QHostAddress> metricsAddress;
+    quint16 metricsPort = 0;
     QString configPath; // the file the settings were read from, if any (SIGHUP reads it again)
 
     // What to do: serve, or a command on the database that exits when done.

@@ -4,6 +4,7 @@
 #include "chatroom.h"
 #include "framevalidator.h"
 #include "messagestore.h"
+#include "metrics.h"
 #include "passwordhasher.h"
 #include "servercontext.h"
 #include "sessionsettings.h"
@@ -42,6 +43,7 @@ Authenticator::Identity identityOf(const Account &account, qint64 checkedAt)
 
 Authenticator::Outcome failure(ErrorCode code, const QString &message)
 {
+    Metrics::instance().signInFailed(code);
     return {code, message, {}};
 }
 

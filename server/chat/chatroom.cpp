@@ -2,6 +2,7 @@
 
 #include "framecodec.h"
 #include "frames.h"
+#include "metrics.h"
 #include "outbox.h"
 
 #include <QJsonArray>
@@ -47,6 +48,12 @@ ChatRoom::Event ChatRoom::readEvent(Read read)
     Event event;
     event.read = std::move(read);
     return event;
+}
+
+qsizetype ChatRoom::waitingForStore() const
+{
+    std::unique_lock locker(m_mutex);
+    return m_pending.size();
 }
 
 void ChatRoom::setMotd(const QString &motd)
@@ -1248,10 +1255,15 @@ void ChatRoom::deliverLocked(const QList<Event> &events)
         QList<QByteArray> frames;
     };
     std::vector<Share> shares;
-    const auto give = [&shares](const Member &member, const Event &event) {
+    std::array<quint64, 3> delivered{}; // by Metrics::Delivery
+    const auto give = [&shares, &delivered](const Member &member, const Event &event) {
         if (member.joinSeq >= event.seq) {
             return;
         }
+        delivered[std::size_t(!event.message  ? Metrics::Delivery::Other
+                : event.message->to.isEmpty() ? Metrics::Delivery::Message
+                                              : Metrics::Delivery::Dm)]
+            += quint64(event.frames.size());
         if (member.share < 0) {
             member.share = qsizetype(shares.size());
             shares.push_back({&member, {}});
@@ -1294,6 +1306,9 @@ void ChatRoom::deliverLocked(const QList<Event> &events)
                 giveIdentity(event.alsoTo, event);
             }
         }
+    }
+    for (std::size_t kind = 0; kind < delivered.size(); ++kind) {
+        Metrics::instance().delivered(Metrics::Delivery(kind), delivered[kind]);
     }
     for (const Share &share : shares) {
         share.member->share = -1;

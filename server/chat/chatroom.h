@@ -166,6 +166,8 @@ public:
 
     QStringList users() const;
     int userCount() const;
+    // Events queued for the store thread's next batch (the metrics' queue depth).
+    qsizetype waitingForStore() const;
     qint64 lastId() const;
 
     // Queues a presence frame (or a few, for many names) for each room whose joins and

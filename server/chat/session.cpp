@@ -8,6 +8,7 @@
 #include "frames.h"
 #include "framevalidator.h"
 #include "jsonwire.h"
+#include "metrics.h"
 #include "sessionsettings.h"
 #include "storeworker.h"
 #include "textwire.h"
@@ -293,7 +294,9 @@ void Session::handleLine(const QByteArray &line)
 
 void Session::handleFrame(const QJsonObject &frame)
 {
-    const Route &route = routes()[std::size_t(Protocol::frameType(frame))];
+    const FrameType type = Protocol::frameType(frame);
+    Metrics::instance().frameReceived(type);
+    const Route &route = routes()[std::size_t(type)];
     if (!route.handler) {
         return; // refused by the wire format's validation already
     }
@@ -382,6 +385,8 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
     m_member = joined.member;
     m_inRoom = true;
     m_state = State::Registered;
+    m_countedAs = wire().forPeople() ? Metrics::Mode::Text : Metrics::Mode::Json;
+    Metrics::instance().clients(*m_countedAs, +1);
     qCInfo(lcChat).noquote() << m_connection->peer() << "registered as" << who.name
                              << (who.account ? "(account)" : "(guest)");
     if (wire().forPeople()) {
@@ -862,6 +867,7 @@ void Session::sendError(
         return text.isValidUtf16() ? text : QString::fromUtf8(text.toUtf8());
     };
     const QString clean = cleaned(message);
+    Metrics::instance().error(code);
     if (code != ErrorCode::FrameTooLarge) {
         qCInfo(lcChat).noquote() << m_connection->peer() << Protocol::errorCodeName(code) << clean;
     }
@@ -912,6 +918,9 @@ void Session::leaveRoom(const QString &reason)
         return;
     }
     m_context.room.leave(m_member, reason);
+    if (m_countedAs) {
+        Metrics::instance().clients(*std::exchange(m_countedAs, std::nullopt), -1);
+    }
     qCInfo(lcChat).noquote() << (m_connection ? m_connection->peer() : QString()) << m_identity.name
                              << "left:" << reason;
     m_inRoom = false;
@@ -921,6 +930,15 @@ void Session::closeWithBye(const QString &reason, const QString &leaveReason)
 {
     if (m_state == State::Closing || m_state == State::Closed) {
         return;
+    }
+    static const QHash<QString, Metrics::Cutoff> cutoffs{
+        {u"flood"_s, Metrics::Cutoff::Flood},
+        {u"timeout"_s, Metrics::Cutoff::Timeout},
+        {u"frame_too_large"_s, Metrics::Cutoff::FrameTooLarge},
+        {u"frame_timeout"_s, Metrics::Cutoff::FrameTimeout},
+    };
+    if (const auto cutoff = cutoffs.constFind(reason); cutoff != cutoffs.constEnd()) {
+        Metrics::instance().cutOff(*cutoff);
     }
     leaveRoom(leaveReason);
     send(Frames::bye(reason));

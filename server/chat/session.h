@@ -5,6 +5,7 @@
 #include "floodguard.h"
 #include "frametype.h"
 #include "hostedclient.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "pasteguard.h"
 #include "servercontext.h"
@@ -171,6 +172,7 @@ private:
     qint64 m_member = 0; // the room membership, while in the room
     QString m_room; // the room joined last (a key), where plain text's lines go; empty: general
     bool m_inRoom = false;
+    std::optional<Metrics::Mode> m_countedAs; // set while counted as connected
     bool m_pinged = false; // a keep-alive ping is unanswered
     bool m_receivedAny = false;
     bool m_draining = false; // input ended: closing once the room's queued traffic is out

@@ -1,5 +1,6 @@
 #include "connection.h"
 
+#include "metrics.h"
 #include "netlog.h"
 #include "peeraddress.h"
 #include "tcptransport.h"
@@ -113,6 +114,7 @@ bool Connection::checkPending()
     }
     // It is not reading, so a bye would only queue behind what it already ignores.
     reset();
+    Metrics::instance().cutOff(Metrics::Cutoff::SlowConsumer);
     emit overloaded(unsent);
     return false;
 }
@@ -133,6 +135,7 @@ void Connection::readInput()
             break;
         }
         emit activity();
+        Metrics::instance().bytesIn(bytes.size());
         m_reader.append(bytes);
         deliverLines();
     }

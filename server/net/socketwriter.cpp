@@ -1,5 +1,7 @@
 #include "socketwriter.h"
 
+#include "metrics.h"
+
 #include <array>
 #include <cerrno>
 #include <sys/socket.h>
@@ -170,6 +172,9 @@ void SocketWriter::sendLocked()
         message.msg_iov = parts.data();
         message.msg_iovlen = count;
         const ssize_t n = ::sendmsg(m_fd, &message, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            Metrics::instance().bytesOut(n);
+        }
         if (n < 0) {
             if (errno == EINTR) {
                 continue;

@@ -1,5 +1,7 @@
 #include "tlstransport.h"
 
+#include "metrics.h"
+
 #include <QSslSocket>
 
 #include <linux/sockios.h>
@@ -68,6 +70,7 @@ void TlsTransport::write(const QList<QByteArray> &chunks)
     }
     for (const QByteArray &chunk : chunks) {
         m_socket->write(chunk);
+        Metrics::instance().bytesOut(chunk.size()); // before encryption
     }
 }
 

@@ -3,10 +3,13 @@
 #include "clustersync.h"
 #include "framecodec.h"
 #include "frames.h"
+#include "metrics.h"
 #include "redislink.h"
 #include "sqlbackend.h"
 #include "storelog.h"
 
+#include <QElapsedTimer>
+#include <QScopeGuard>
 #include <QUrl>
 
 using namespace Qt::StringLiterals;
@@ -134,7 +137,10 @@ void StoreWorker::drain()
         QList<MessageStore::Page> pages;
         pages.reserve(batch.reads.size());
         for (const MessageStore::Query &query : batch.reads) {
+            QElapsedTimer timer;
+            timer.start();
             pages.append(m_store ? m_store->read(query) : MessageStore::Page{});
+            Metrics::instance().historyQuery().observe(timer.nsecsElapsed() / 1e9);
         }
         m_pipeline.deliverBatch(pages);
     }
@@ -151,6 +157,10 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
     const bool sequenced = m_sync != nullptr;
     std::optional<QList<StoredMessage>> numbered;
     bool written = false;
+    QElapsedTimer timer;
+    timer.start();
+    const auto observe = qScopeGuard(
+        [&timer] { Metrics::instance().storeCommit().observe(timer.nsecsElapsed() / 1e9); });
     if (m_store->ensureConnected()) {
         if (sequenced) {
             numbered = m_store->writeSequenced(
