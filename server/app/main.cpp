@@ -49,7 +49,6 @@ int main(int argc, char *argv[])
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(u"natter-server"_s);
     QCoreApplication::setApplicationVersion(QLatin1StringView(NATTER_VERSION));
-    installServerLogHandler();
     qSetMessagePattern(u"%{time yyyy-MM-ddThh:mm:ss.zzz} "
                        "%{if-warning}warning: %{endif}%{if-critical}error: %{endif}%{message}"_s);
 
@@ -61,6 +60,7 @@ int main(int argc, char *argv[])
         return exit->code;
     }
     const ServerConfig &config = std::get<ServerConfig>(parsed);
+    installServerLogHandler(config.logJson);
     if (config.command != ServerConfig::Command::Serve) {
         const DatabaseTool::Result result = config.command == ServerConfig::Command::Check
             ? DatabaseTool::check(config.databaseLocation)

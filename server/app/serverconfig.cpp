@@ -72,6 +72,7 @@ QMap<QString, QString> ServerConfig::settings() const
         {u"guests"_s, guestsAllowed ? u"on"_s : u"off"_s},
         {u"token-expiry"_s, number(tokenExpiryDays)},
         {u"hash-threads"_s, number(hashThreads)},
+        {u"log-format"_s, logJson ? u"json"_s : u"text"_s},
         {u"metrics"_s,
             metricsAddress ? u"%1:%2"_s.arg(metricsAddress->toString()).arg(metricsPort)
                            : QString()},
@@ -197,6 +198,10 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Serve Prometheus metrics at http://ADDR:PORT/metrics and a health check at /healthz "
         "(e.g. 127.0.0.1:9464; default: off)."_s,
         u"addr:port"_s);
+    const QCommandLineOption logFormat(u"log-format"_s,
+        u"text: lines for people; json: one JSON object a line, for log shippers (default: "
+        "text)."_s,
+        u"text|json"_s);
     const QCommandLineOption configFile(u"config"_s,
         u"Read settings from this file (default: %1, when it exists). Its keys are these "
         "options' long names (max-clients = 500); the command line wins."_s.arg(
@@ -211,7 +216,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     const QList<QCommandLineOption> settings{bind, port, maxClients, maxPerIp, maxFrame, maxPending,
         maxText, rate, burst, helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst,
         motd, quizSeed, tlsCert, tlsKey, db, dbSync, cluster, workerThreads, presenceLimit,
-        presenceBatch, guests, tokenExpiry, hashThreads, metrics};
+        presenceBatch, guests, tokenExpiry, hashThreads, metrics, logFormat};
     parser.addOptions(settings);
     parser.addOptions({configFile, check, backup});
 
@@ -406,6 +411,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     } choices[] = {
         {guests, "on"_L1, "off"_L1, "on"_L1, &config.guestsAllowed},
         {dbSync, "normal"_L1, "full"_L1, "full"_L1, &config.databaseFullSync},
+        {logFormat, "text"_L1, "json"_L1, "json"_L1, &config.logJson},
     };
     for (const auto &choice : choices) {
         if (const auto value = setting(choice.option)) {

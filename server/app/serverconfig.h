@@ -53,6 +53,7 @@ struct ServerConfig
     // Set: Prometheus metrics and a health check over HTTP at this address (MetricsServer).
     std::optional<QHostAddress> metricsAddress;
     quint16 metricsPort = 0;
+    bool logJson = false; // one JSON object a log line
     QString configPath; // the file the settings were read from, if any (SIGHUP reads it again)
 
     // What to do: serve, or a command on the database that exits when done.

@@ -1,15 +1,20 @@
 #include "serverlog.h"
 
+#include <QDateTime>
+#include <QJsonDocument>
+#include <QJsonObject>
+
 #include <cerrno>
 #include <unistd.h>
+
+using namespace Qt::StringLiterals;
 
 Q_LOGGING_CATEGORY(lcServer, "natter.server")
 
 namespace {
 
-void writeToStderr(QtMsgType type, const QMessageLogContext &context, const QString &message)
+void writeLine(const QByteArray &line)
 {
-    const QByteArray line = (qFormatLogMessage(type, context, message) + u'\n').toLocal8Bit();
     qsizetype written = 0;
     while (written < line.size()) {
         const ssize_t n = ::write(
@@ -24,9 +29,26 @@ void writeToStderr(QtMsgType type, const QMessageLogContext &context, const QStr
     }
 }
 
+void writeText(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    writeLine((qFormatLogMessage(type, context, message) + u'\n').toLocal8Bit());
+}
+
+void writeJson(QtMsgType type, const QMessageLogContext &context, const QString &message)
+{
+    static const char *const levels[] = {"debug", "warning", "error", "fatal", "info"};
+    const QJsonObject entry{
+        {u"ts"_s, QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+        {u"level"_s, QLatin1StringView(levels[type])},
+        {u"category"_s, QLatin1StringView(context.category ? context.category : "default")},
+        {u"message"_s, message},
+    };
+    writeLine(QJsonDocument(entry).toJson(QJsonDocument::Compact) + '\n');
+}
+
 } // namespace
 
-void installServerLogHandler()
+void installServerLogHandler(bool json)
 {
-    qInstallMessageHandler(writeToStderr);
+    qInstallMessageHandler(json ? writeJson : writeText);
 }

@@ -10,4 +10,6 @@ Q_DECLARE_LOGGING_CATEGORY(lcServer)
 // uses fprintf on the unbuffered stderr, and glibc formats that through an 8 KiB buffer on the
 // caller's stack: every worker thread that logged once kept those pages resident, about 7 KiB
 // of each idle client's memory with a thread per client.
-void installServerLogHandler();
+// json: one JSON object a line ({"ts", "level", "category", "message"}) for log shippers,
+// instead of the message pattern.
+void installServerLogHandler(bool json = false);

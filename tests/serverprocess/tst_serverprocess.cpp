@@ -6,8 +6,10 @@
 #include <QTcpServer>
 #include <QTest>
 
+#include <QDateTime>
 #include <QDir>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
@@ -41,6 +43,7 @@ private slots:
     void secretsStayOutOfTheLog();
     void oneServerPerDatabaseFile();
     void sighupReloadsTheConfigurationFile();
+    void jsonLogLines();
 
 private:
     // Starts the server on a free loopback port; returns the port, or 0.
@@ -594,6 +597,40 @@ void tst_ServerProcess::sighupReloadsTheConfigurationFile()
     server.terminate();
     QVERIFY(server.waitForFinished(10000));
     QCOMPARE(server.exitCode(), 0);
+}
+
+void tst_ServerProcess::jsonLogLines()
+{
+    QProcess server;
+    const quint16 port
+        = startServer(server, {u"--log-format"_s, u"json"_s, u"--db"_s, u":memory:"_s});
+    QVERIFY(port != 0);
+    {
+        TestClient alice;
+        QVERIFY(alice.join(port, u"alice"_s));
+        alice.send(Frames::say(u"hi"_s));
+        QVERIFY(alice.waitForFrames(u"message"_s, 1));
+    }
+    server.terminate();
+    QVERIFY(server.waitForFinished(10000));
+    const QList<QByteArray> lines = server.readAllStandardError().trimmed().split('\n');
+    QVERIFY(lines.size() >= 4);
+    QStringList messages;
+    for (const QByteArray &line : lines) {
+        QJsonParseError error{};
+        const QJsonObject entry = QJsonDocument::fromJson(line, &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, line.constData());
+        QVERIFY2(
+            QDateTime::fromString(entry.value("ts"_L1).toString(), Qt::ISODateWithMs).isValid(),
+            line.constData());
+        QVERIFY(QStringList({u"debug"_s, u"info"_s, u"warning"_s, u"error"_s})
+                    .contains(entry.value("level"_L1).toString()));
+        QVERIFY(entry.value("category"_L1).toString().startsWith(u"natter."_s));
+        messages.append(entry.value("message"_L1).toString());
+    }
+    QVERIFY2(messages.contains(u"listening on 127.0.0.1:%1"_s.arg(port)),
+        qPrintable(messages.join(u'\n')));
+    QVERIFY(!messages.filter(u"registered as alice (guest)"_s).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(tst_ServerProcess)
