@@ -11,6 +11,11 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
+RetentionSweeper::Policy retention(const ServerConfig &config)
+{
+    return {config.retentionDays, config.retentionMaxMessages, config.retentionIntervalMs};
+}
+
 SessionSettings sessionSettings(
     const ServerConfig &config, const std::optional<QSslConfiguration> &tls)
 {
@@ -86,6 +91,7 @@ bool ChatServer::start()
         m_storeThread->wait();
         return false;
     }
+    m_store->setRetention(retention(m_config));
     Listener::Options options{m_config.maxClients, m_config.maxClientsPerAddress,
         m_config.workerThreads, m_context.settings->limits, m_tls};
     m_listener = new Listener(
@@ -190,6 +196,7 @@ void ChatServer::reload(const ServerConfig &next)
             m_config.maxClients, m_config.maxClientsPerAddress, m_context.settings->limits, m_tls);
     }
     m_room.setMotd(m_config.motd);
+    m_store->setRetention(retention(m_config));
     qCInfo(lcServer).noquote() << "configuration reloaded:"
                                << (changed.isEmpty() ? u"nothing changed"_s
                                                      : changed.join(", "_L1));

@@ -25,6 +25,14 @@ std::optional<qint64> parseNumber(const QString &text, qint64 min, qint64 max)
     return value;
 }
 
+// Sets field to a parsed number times scale (seconds to milliseconds).
+template<typename T> std::function<void(qint64)> into(T &field, qint64 scale = 1)
+{
+    return [&field, scale](qint64 value) {
+        field = T(value * scale);
+    };
+}
+
 } // namespace
 
 QString ServerConfig::defaultDatabasePath()
@@ -73,6 +81,8 @@ QMap<QString, QString> ServerConfig::settings() const
         {u"token-expiry"_s, number(tokenExpiryDays)},
         {u"hash-threads"_s, number(hashThreads)},
         {u"log-format"_s, logJson ? u"json"_s : u"text"_s},
+        {u"retention-days"_s, number(retentionDays)},
+        {u"retention-max-messages"_s, number(retentionMaxMessages)},
         {u"metrics"_s,
             metricsAddress ? u"%1:%2"_s.arg(metricsAddress->toString()).arg(metricsPort)
                            : QString()},
@@ -86,7 +96,8 @@ const QStringList &ServerConfig::liveSettings()
     static const QStringList live{u"max-clients"_s, u"max-per-ip"_s, u"max-frame"_s,
         u"max-pending"_s, u"max-text"_s, u"rate"_s, u"burst"_s, u"hello-timeout"_s,
         u"idle-timeout"_s, u"frame-timeout"_s, u"history-rate"_s, u"history-burst"_s, u"motd"_s,
-        u"tls-cert"_s, u"tls-key"_s, u"guests"_s, u"token-expiry"_s};
+        u"tls-cert"_s, u"tls-key"_s, u"guests"_s, u"token-expiry"_s, u"retention-days"_s,
+        u"retention-max-messages"_s};
     return live;
 }
 
@@ -198,6 +209,14 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Serve Prometheus metrics at http://ADDR:PORT/metrics and a health check at /healthz "
         "(e.g. 127.0.0.1:9464; default: off)."_s,
         u"addr:port"_s);
+    const QCommandLineOption retentionDays(u"retention-days"_s,
+        u"Delete messages older than this many days, in the background (default: 0, keep "
+        "them)."_s,
+        u"days"_s);
+    const QCommandLineOption retentionMax(u"retention-max-messages"_s,
+        u"Keep only the newest this many messages, deleting older ones in the background "
+        "(default: 0, keep them all)."_s,
+        u"count"_s);
     const QCommandLineOption logFormat(u"log-format"_s,
         u"text: lines for people; json: one JSON object a line, for log shippers (default: "
         "text)."_s,
@@ -216,7 +235,8 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     const QList<QCommandLineOption> settings{bind, port, maxClients, maxPerIp, maxFrame, maxPending,
         maxText, rate, burst, helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst,
         motd, quizSeed, tlsCert, tlsKey, db, dbSync, cluster, workerThreads, presenceLimit,
-        presenceBatch, guests, tokenExpiry, hashThreads, metrics, logFormat};
+        presenceBatch, guests, tokenExpiry, hashThreads, retentionDays, retentionMax, metrics,
+        logFormat};
     parser.addOptions(settings);
     parser.addOptions({configFile, check, backup});
 
@@ -305,62 +325,23 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         std::function<void(qint64)> set;
         QString unit = {};
     } integers[] = {
-        {port, 0, 65535,
-            [&](qint64 v) {
-                config.port = quint16(v);
-            }},
-        {maxClients, 1, 1'000'000,
-            [&](qint64 v) {
-                config.maxClients = int(v);
-            }},
-        {maxFrame, 256, 64 * 1024 * 1024, [&](qint64 v) { config.maxFrameBytes = v; },
-            u"of bytes "_s},
-        {maxPending, 64 * 1024, 1LL << 32, [&](qint64 v) { config.maxPendingBytes = v; },
-            u"of bytes "_s},
-        {maxPerIp, 1, 1'000'000,
-            [&](qint64 v) {
-                config.maxClientsPerAddress = int(v);
-            }},
-        {maxText, 1, 1'000'000,
-            [&](qint64 v) {
-                config.maxTextLength = int(v);
-            }},
-        {helloTimeout, 1, 3600,
-            [&](qint64 v) {
-                config.helloTimeoutMs = int(v * 1000);
-            }},
-        {idleTimeout, 0, 86400,
-            [&](qint64 v) {
-                config.idleTimeoutMs = int(v * 1000);
-            }},
-        {frameTimeout, 1, 3600,
-            [&](qint64 v) {
-                config.frameTimeoutMs = int(v * 1000);
-            }},
-        {workerThreads, 0, 256,
-            [&](qint64 v) {
-                config.workerThreads = int(v);
-            }},
-        {presenceLimit, 1, 1'000'000,
-            [&](qint64 v) {
-                config.presenceLimit = int(v);
-            }},
-        {presenceBatch, 0, 1'000'000,
-            [&](qint64 v) {
-                config.presenceBatch = int(v);
-            }},
-        {tokenExpiry, 1, 36500,
-            [&](qint64 v) {
-                config.tokenExpiryDays = int(v);
-            }},
-        {hashThreads, 1, 64,
-            [&](qint64 v) {
-                config.hashThreads = int(v);
-            }},
-        {quizSeed, 0, 0xffffffffLL,
-            [&](qint64 v) {
-                config.quizSeed = quint32(v);
-            }},
+        {port, 0, 65535, into(config.port)},
+        {maxClients, 1, 1'000'000, into(config.maxClients)},
+        {maxFrame, 256, 64 * 1024 * 1024, into(config.maxFrameBytes), u"of bytes "_s},
+        {maxPending, 64 * 1024, 1LL << 32, into(config.maxPendingBytes), u"of bytes "_s},
+        {maxPerIp, 1, 1'000'000, into(config.maxClientsPerAddress)},
+        {maxText, 1, 1'000'000, into(config.maxTextLength)},
+        {helloTimeout, 1, 3600, into(config.helloTimeoutMs, 1000)},
+        {idleTimeout, 0, 86400, into(config.idleTimeoutMs, 1000)},
+        {frameTimeout, 1, 3600, into(config.frameTimeoutMs, 1000)},
+        {workerThreads, 0, 256, into(config.workerThreads)},
+        {presenceLimit, 1, 1'000'000, into(config.presenceLimit)},
+        {presenceBatch, 0, 1'000'000, into(config.presenceBatch)},
+        {tokenExpiry, 1, 36500, into(config.tokenExpiryDays)},
+        {hashThreads, 1, 64, into(config.hashThreads)},
+        {quizSeed, 0, 0xffffffffLL, into(config.quizSeed)},
+        {retentionDays, 0, 36500, into(config.retentionDays)},
+        {retentionMax, 0, 1'000'000'000'000LL, into(config.retentionMaxMessages)},
     };
     for (const auto &integer : integers) {
         if (const auto value = setting(integer.option)) {

@@ -40,6 +40,11 @@ struct ServerConfig
     bool guestsAllowed = true; // a name that is no account's may be used without a password
     int tokenExpiryDays = 90; // a sign-in token unused this long stops working
     int hashThreads = 2; // password hashes at once (each takes 64 MiB while it runs)
+    // Messages older than this many days, or beyond the newest this many, are deleted in the
+    // background; 0: kept. The default keeps everything.
+    int retentionDays = 0;
+    qint64 retentionMaxMessages = 0;
+    int retentionIntervalMs = 60 * 1000; // tests only: between sweeps
     QString tlsCertificatePath; // both set: serve TLS only
     QString tlsKeyPath;
     QString motd = QStringLiteral("Hi there, {name}! Welcome to Natter.");

@@ -141,8 +141,8 @@ MessageStore::~MessageStore()
 std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Options &options)
 {
     const QString shown = SqlBackend::displayName(options.location);
-    std::unique_ptr<MessageStore> store(
-        new MessageStore(nextConnectionName(), SqlBackend::forLocation(options.location, options.exclusive)));
+    std::unique_ptr<MessageStore> store(new MessageStore(
+        nextConnectionName(), SqlBackend::forLocation(options.location, options.exclusive)));
     store->m_fullSync = options.fullSync;
     SqlBackend &backend = *store->m_backend;
     if (const auto error = backend.open(store->m_connectionName)) {
@@ -389,6 +389,30 @@ std::optional<QList<StoredMessage>> MessageStore::messagesAfter(qint64 id, int l
     }
     query.finish(); // SQLite: no read transaction left open
     return messages;
+}
+
+std::optional<int> MessageStore::pruneMessages(qint64 olderThanMs, qint64 keepNewest, int limit)
+{
+    const std::optional<qint64> newest = lastId();
+    if (!newest) {
+        return std::nullopt;
+    }
+    if (olderThanMs <= 0 && keepNewest <= 0) {
+        return 0;
+    }
+    // The oldest first, through the primary key: the rows to delete are where the scan starts.
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE id < ? "
+                  "AND (ts < ? OR id <= ?) ORDER BY id LIMIT ?)"_s);
+    query.addBindValue(*newest);
+    query.addBindValue(olderThanMs > 0 ? olderThanMs : std::numeric_limits<qint64>::min());
+    query.addBindValue(keepNewest > 0 ? *newest - keepNewest : std::numeric_limits<qint64>::min());
+    query.addBindValue(limit);
+    if (!query.exec()) {
+        m_lastError = storeErrorText(query.lastError());
+        return std::nullopt;
+    }
+    return query.numRowsAffected();
 }
 
 bool MessageStore::markDelivered(const QList<qint64> &ids)

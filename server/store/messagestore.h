@@ -117,6 +117,10 @@ public:
     // Every message after id, in id order, at most limit (to whomever it was sent, with its
     // undelivered flag); nothing if the database could not be read.
     std::optional<QList<StoredMessage>> messagesAfter(qint64 id, int limit) const;
+    // Deletes, oldest first, at most limit messages written before olderThanMs (0: any age) or
+    // not among the newest keepNewest (0: all of them are): both limits apply. The newest message
+    // is never deleted, so that ids go on from it. How many were deleted, or nothing on failure.
+    std::optional<int> pruneMessages(qint64 olderThanMs, qint64 keepNewest, int limit);
     // Private messages that waited for an account, delivered after all (cluster mode: to it,
     // online on this server).
     bool markDelivered(const QList<qint64> &ids);

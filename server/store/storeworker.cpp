@@ -72,6 +72,8 @@ QString StoreWorker::open()
     }
     m_pipeline.attach([this] { wake(); });
     m_open = true;
+    m_sweeper = std::make_unique<RetentionSweeper>(*m_store);
+    m_sweeper->setPolicy(m_retention);
     qCInfo(lcStore).noquote() << "history in" << SqlBackend::displayName(m_options.location)
                               << "- last id" << lastId << "-" << scores.size()
                               << "leaderboard entries";
@@ -85,6 +87,7 @@ void StoreWorker::close()
 {
     drain();
     m_retryTimer.stop(); // a failed last write restarts it; the timer must not outlive the thread
+    m_sweeper.reset();
     if (m_sync) {
         m_sync->leave();
         m_sync.reset();
@@ -98,6 +101,19 @@ void StoreWorker::close()
                             << "messages could not be stored:" << m_store->lastError();
     }
     m_store.reset();
+}
+
+void StoreWorker::setRetention(const RetentionSweeper::Policy &policy)
+{
+    QMetaObject::invokeMethod(
+        this,
+        [this, policy] {
+            m_retention = policy;
+            if (m_sweeper) {
+                m_sweeper->setPolicy(policy);
+            }
+        },
+        Qt::QueuedConnection);
 }
 
 void StoreWorker::wake()
@@ -173,6 +189,9 @@ void StoreWorker::commit(QList<StoredMessage> messages, QList<Leaderboard::Entry
     if (written) {
         if (sequenced) {
             m_sync->committed(*numbered, roomChanges);
+        }
+        if (m_sweeper) {
+            m_sweeper->stored(messages.size());
         }
         if (m_failing) {
             m_failing = false;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "messagestore.h"
+#include "retentionsweeper.h"
 #include "storepipeline.h"
 
 #include <QFuture>
@@ -47,6 +48,9 @@ public:
 
     // From any thread: saved with the next batch.
     void saveScore(const Leaderboard::Entry &entry);
+    // From any thread: the retention policy from now on (at start and on a reload); old
+    // messages are deleted in the background, in the store's thread.
+    void setRetention(const RetentionSweeper::Policy &policy);
 
     // From any thread: runs job(store) on the store thread, where the one SQLite connection
     // lives, and returns its result as a future, for reads and writes that are not chat (the
@@ -80,6 +84,8 @@ private:
     bool m_failing = false;
     const QString m_cluster;
     std::unique_ptr<ClusterSync> m_sync; // cluster mode, in the store's thread
+    RetentionSweeper::Policy m_retention; // store thread
+    std::unique_ptr<RetentionSweeper> m_sweeper; // while the store is open, in its thread
 };
 
 template<typename Job>
