@@ -349,8 +349,15 @@ bool MessageStore::write(QList<StoredMessage> &messages, const QList<Leaderboard
     if (!ok) {
         db.rollback();
         m_prepared.clear(); // a statement that failed to prepare is not kept failing
+    } else if (!messages.isEmpty()) {
+        m_backend->recordIssuedId(messages.constLast().id);
     }
     return ok;
+}
+
+qint64 MessageStore::issuedIdFloor() const
+{
+    return m_backend->issuedIdFloor();
 }
 
 std::optional<qint64> MessageStore::lastId() const

@@ -144,6 +144,10 @@ public:
 
     // The newest message's id (0: none yet); nothing if it cannot be read.
     std::optional<qint64> lastId() const;
+    // The newest id committed, as noted beside the database at each commit (0: none noted).
+    // Above lastId(), the database lost commits that clients may have seen (a damaged -wal):
+    // ids must go on from here, not from lastId(), or they would be handed out twice.
+    qint64 issuedIdFloor() const;
 
     struct Query
     {

@@ -43,6 +43,11 @@ public:
     // Whether the database reads back whole (SQLite's own check of every page); an error in
     // words an operator can act on if not. Run once, before anything is read from it.
     virtual std::optional<QString> checkIntegrity(QSqlDatabase db) const = 0;
+    // Notes the newest id committed outside the database, where a rollback of the database's
+    // own files cannot take it back; issuedIdFloor() reads it (0: nothing noted). A shared
+    // database (PostgreSQL) keeps its ids itself.
+    virtual void recordIssuedId(qint64) { }
+    virtual qint64 issuedIdFloor() const { return 0; }
     // What an operator should do when a read fails, for the message that reports it.
     virtual QString damagedAdvice() const = 0;
     // The version of the schema the database holds (0: none yet), or why it cannot be read.

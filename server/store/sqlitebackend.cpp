@@ -191,6 +191,36 @@ std::variant<int, QString> SqliteBackend::schemaVersion(QSqlDatabase db) const
     return query.value(0).toInt();
 }
 
+void SqliteBackend::recordIssuedId(qint64 id)
+{
+    if (!m_exclusive || m_path == ":memory:"_L1) {
+        return;
+    }
+    if (!m_issued) {
+        m_issued = std::make_unique<QFile>(m_path + ".ids"_L1);
+        if (!m_issued->open(QIODevice::ReadWrite | QIODevice::Unbuffered)) {
+            qCWarning(lcStore).noquote() << "cannot note the ids handed out in"
+                                         << m_issued->fileName() << m_issued->errorString();
+            return;
+        }
+    }
+    // A fixed width, so that a shorter number never leaves the end of a longer one behind.
+    const QByteArray text = QByteArray::number(id).rightJustified(20, '0') + '\n';
+    if (!m_issued->seek(0) || m_issued->write(text) != text.size()) {
+        qCWarning(lcStore).noquote() << "cannot note the ids handed out in" << m_issued->fileName()
+                                     << m_issued->errorString();
+    }
+}
+
+qint64 SqliteBackend::issuedIdFloor() const
+{
+    QFile file(m_path + ".ids"_L1);
+    if (m_path == ":memory:"_L1 || !file.open(QIODevice::ReadOnly)) {
+        return 0;
+    }
+    return file.readLine().trimmed().toLongLong();
+}
+
 std::optional<QString> SqliteBackend::checkIntegrity(QSqlDatabase db) const
 {
     if (m_path == ":memory:"_L1) {

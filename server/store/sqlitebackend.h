@@ -2,6 +2,7 @@
 
 #include "sqlbackend.h"
 
+#include <QFile>
 #include <QLockFile>
 
 #include <memory>
@@ -32,6 +33,11 @@ public:
     bool isPostgres() const override { return false; }
 
     QString damagedAdvice() const override;
+    // In FILE.ids, rewritten in place after each commit: one write(2), no fsync. It survives a
+    // crash of the server (the page cache keeps it), which is when a damaged -wal loses commits
+    // that were delivered; a power cut may lose both, as synchronous=NORMAL says.
+    void recordIssuedId(qint64 id) override;
+    qint64 issuedIdFloor() const override;
 
 private:
     std::optional<QString> lock();
@@ -39,4 +45,5 @@ private:
     const QString m_path;
     const bool m_exclusive = true;
     std::unique_ptr<QLockFile> m_lock;
+    std::unique_ptr<QFile> m_issued; // FILE.ids, the server's own: open while it runs
 };

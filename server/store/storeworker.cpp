@@ -64,7 +64,19 @@ QString StoreWorker::open()
         m_store.reset();
         return error;
     }
-    const qint64 lastId = *last;
+    const qint64 issued = m_store->issuedIdFloor();
+    if (issued > *last) {
+        qCCritical(lcStore).noquote()
+            << u"the database %1 ends at message %2, but messages up to %3 were stored and "
+               "handed out: they are lost (a damaged -wal file after a crash?). New messages "
+               "begin at %4, so that no id is given twice. %5"_s
+                   .arg(SqlBackend::displayName(m_options.location))
+                   .arg(*last)
+                   .arg(issued)
+                   .arg(issued + 1)
+                   .arg(u"To get them back, restore a backup made with natter-server --backup."_s);
+    }
+    const qint64 lastId = std::max(*last, issued);
     m_pipeline.restore(lastId, m_store->recentWithCid(StorePipeline::CidWindow), m_store->rooms());
     const QList<Leaderboard::Entry> scores = m_store->scores();
     for (const Leaderboard::Entry &entry : scores) {

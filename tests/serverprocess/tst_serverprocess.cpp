@@ -44,6 +44,7 @@ private slots:
     void oneServerPerDatabaseFile();
     void sighupReloadsTheConfigurationFile();
     void jsonLogLines();
+    void aDamagedWalDoesNotHandIdsOutAgain();
 
 private:
     // Starts the server on a free loopback port; returns the port, or 0.
@@ -631,6 +632,49 @@ void tst_ServerProcess::jsonLogLines()
     QVERIFY2(messages.contains(u"listening on 127.0.0.1:%1"_s.arg(port)),
         qPrintable(messages.join(u'\n')));
     QVERIFY(!messages.filter(u"registered as alice (guest)"_s).isEmpty());
+}
+
+// Found by damaging a copy of a real database: garbage in the -wal after a crash rolled the ids
+// back below those clients had seen, and they were handed out again.
+void tst_ServerProcess::aDamagedWalDoesNotHandIdsOutAgain()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(u"natter.db"_s);
+    const QStringList options{u"--db"_s, file, u"--rate"_s, u"100000"_s, u"--burst"_s, u"100000"_s};
+    QProcess server;
+    quint16 port = startServer(server, options);
+    QVERIFY(port != 0);
+    constexpr int Sent = 1000;
+    {
+        TestClient alice;
+        QVERIFY(alice.join(port, u"alice"_s));
+        for (int i = 1; i <= Sent; ++i) {
+            alice.send(Frames::say(u"message %1"_s.arg(i)));
+        }
+        QVERIFY(alice.waitForFrames(u"message"_s, Sent));
+        QCOMPARE(alice.lastOfType(u"message"_s).value("id"_L1).toInteger(), Sent);
+    }
+    server.kill(); // a crash: the commits are in the -wal, not yet in the file
+    QVERIFY(server.waitForFinished(10000));
+    QFile wal(file + u"-wal"_s);
+    QVERIFY(wal.open(QIODevice::ReadWrite));
+    QVERIFY2(wal.size() > 16 * 4096, qPrintable(QString::number(wal.size())));
+    QVERIFY(wal.seek(wal.size() / 2));
+    wal.write(QByteArray(int(wal.size() - wal.size() / 2), '\xa5'));
+    wal.close();
+
+    QProcess restarted;
+    port = startServer(restarted, options);
+    QVERIFY(port != 0);
+    TestClient carol;
+    QVERIFY(carol.join(port, u"carol"_s));
+    QCOMPARE(carol.lastOfType(u"welcome"_s).value("last_id"_L1).toInteger(), Sent);
+    carol.send(Frames::say(u"after the crash"_s));
+    QCOMPARE(carol.waitForNext(u"message"_s).value("id"_L1).toInteger(), Sent + 1);
+    restarted.terminate();
+    QVERIFY(restarted.waitForFinished(10000));
+    const QString err = QString::fromUtf8(restarted.readAllStandardError());
+    QVERIFY2(err.contains(u"were stored and handed out: they are lost"_s), qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(tst_ServerProcess)
