@@ -155,19 +155,28 @@ void ChatServer::reload(const ServerConfig &next)
                 u"%1 %2 -> %3"_s.arg(setting.key(), before.value(setting.key()), setting.value()));
         }
     }
-    const ServerConfig old = std::exchange(m_config, next);
-    // What needs a restart stays as the server runs it, so that the next reload compares
-    // against the truth.
-    m_config.bindAddress = old.bindAddress;
-    m_config.port = old.port;
-    m_config.databaseLocation = old.databaseLocation;
-    m_config.databaseFullSync = old.databaseFullSync;
-    m_config.cluster = old.cluster;
-    m_config.workerThreads = old.workerThreads;
-    m_config.presenceLimit = old.presenceLimit;
-    m_config.presenceBatch = old.presenceBatch;
-    m_config.hashThreads = old.hashThreads;
-    m_config.quizSeed = old.quizSeed;
+    // Only what ServerConfig::liveSettings() names; the rest stays as the server runs it, so
+    // that the next reload compares against the truth.
+    const ServerConfig old = m_config;
+    m_config.maxClients = next.maxClients;
+    m_config.maxClientsPerAddress = next.maxClientsPerAddress;
+    m_config.maxFrameBytes = next.maxFrameBytes;
+    m_config.maxPendingBytes = next.maxPendingBytes;
+    m_config.maxTextLength = next.maxTextLength;
+    m_config.chatRate = next.chatRate;
+    m_config.chatBurst = next.chatBurst;
+    m_config.helloTimeoutMs = next.helloTimeoutMs;
+    m_config.idleTimeoutMs = next.idleTimeoutMs;
+    m_config.frameTimeoutMs = next.frameTimeoutMs;
+    m_config.historyRate = next.historyRate;
+    m_config.historyBurst = next.historyBurst;
+    m_config.motd = next.motd;
+    m_config.tlsCertificatePath = next.tlsCertificatePath;
+    m_config.tlsKeyPath = next.tlsKeyPath;
+    m_config.guestsAllowed = next.guestsAllowed;
+    m_config.tokenExpiryDays = next.tokenExpiryDays;
+    m_config.retentionDays = next.retentionDays;
+    m_config.retentionMaxMessages = next.retentionMaxMessages;
 
     std::optional<QSslConfiguration> tls = m_tls;
     if (m_tls && (m_config.tlsCertificatePath.isEmpty() || m_config.tlsKeyPath.isEmpty())) {

@@ -7,9 +7,11 @@
 #include "truststore.h"
 
 #include <QFile>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSslCertificate>
+#include <QSslSocket>
 #include <QStandardPaths>
 #include <QTest>
 
@@ -35,6 +37,7 @@ private slots:
     void plaintextClientIsDropped();
     void changedCertificateIsFlagged();
     void slowConsumerIsCutOffOverTls();
+    void reloadRenewsTheCertificate();
 
 private:
     bool startServer(const QString &name, quint16 port = 0, ServerConfig config = {});
@@ -248,6 +251,44 @@ void tst_Tls::slowConsumerIsCutOffOverTls()
     }
     QVERIFY(sawSlowConsumer);
     QVERIFY(alice->isOnline() && bob->isOnline());
+}
+
+namespace {
+
+// The fingerprint of the certificate a new connection is shown; empty if the handshake fails.
+QByteArray servedFingerprint(quint16 port)
+{
+    QSslSocket socket;
+    socket.setPeerVerifyMode(QSslSocket::VerifyNone);
+    QSignalSpy encrypted(&socket, &QSslSocket::encrypted); // the server runs in this thread
+    socket.connectToHostEncrypted(u"127.0.0.1"_s, port);
+    if (!encrypted.wait(10000)) {
+        return {};
+    }
+    return TrustStore::fingerprint(socket.peerCertificate());
+}
+
+} // namespace
+
+void tst_Tls::reloadRenewsTheCertificate()
+{
+    QVERIFY(startServer(u"server"_s));
+    QCOMPARE(servedFingerprint(m_port), fingerprintOf(u"server.crt"_s));
+
+    // A renewed certificate (here another one) is read again on a reload.
+    ServerConfig next = m_server->config();
+    next.tlsCertificatePath = fixture(u"other.crt"_s);
+    next.tlsKeyPath = fixture(u"other.key"_s);
+    m_server->reload(next);
+    QCOMPARE(servedFingerprint(m_port), fingerprintOf(u"other.crt"_s));
+
+    // One that does not load is logged, and the one in use kept.
+    next.tlsCertificatePath = fixture(u"garbage.pem"_s);
+    QTest::ignoreMessage(QtCriticalMsg,
+        QRegularExpression(u"reload: keeping the TLS certificate in use: .*garbage.pem"_s));
+    m_server->reload(next);
+    QCOMPARE(servedFingerprint(m_port), fingerprintOf(u"other.crt"_s));
+    QCOMPARE(m_server->config().tlsCertificatePath, fixture(u"other.crt"_s));
 }
 
 QTEST_GUILESS_MAIN(tst_Tls)
