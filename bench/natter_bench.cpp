@@ -616,8 +616,11 @@ Process startNatter(const std::string &binary, const std::vector<std::string> &e
         close(pipefd[0]);
         const int devnull = ::open("/dev/null", O_WRONLY);
         dup2(devnull, 2);
+        // Every client connects from 127.0.0.1, as fast as it can.
         std::vector<std::string> args{binary, "--bind", "127.0.0.1", "--port", "0", "--max-clients",
-            "100000", "--max-per-ip", "100000", "--rate", "1000000", "--burst", "1000000",
+            "100000", "--max-per-ip", "100000", "--max-per-network", "100000", "--connect-rate",
+            "1000000", "--connect-burst", "1000000", "--network-connect-rate", "1000000",
+            "--network-connect-burst", "1000000", "--rate", "1000000", "--burst", "1000000",
             "--idle-timeout", "0", "--db", ":memory:"};
         args.insert(args.end(), extra.begin(), extra.end());
         std::vector<char *> argv;

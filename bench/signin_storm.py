@@ -130,6 +130,9 @@ def main():
     server = subprocess.Popen(
         [args.server, "--bind", "127.0.0.1", "--port", "0", "--db", ":memory:",
          "--max-per-ip", "1000", "--max-clients", "5000",
+         # The sign-in throttle is measured here, not the connection rate.
+         "--connect-rate", "100000", "--connect-burst", "100000",
+         "--network-connect-rate", "100000", "--network-connect-burst", "100000",
          "--rate", "100000", "--burst", "100000"],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:

@@ -26,6 +26,20 @@ SessionSettings sessionSettings(
         config.guestsAllowed, qint64(config.tokenExpiryDays) * 24 * 3600 * 1000};
 }
 
+Listener::Options listenerOptions(const ServerConfig &config, const SessionSettings &settings)
+{
+    Listener::Options options;
+    options.maxClients = config.maxClients;
+    options.maxPerAddress = config.maxClientsPerAddress;
+    options.maxPerNetwork = config.maxClientsPerNetwork;
+    options.connectRate = {config.connectRate, config.connectBurst, config.networkConnectRate,
+        config.networkConnectBurst};
+    options.workerThreads = config.workerThreads;
+    options.limits = settings.limits;
+    options.tls = settings.tls;
+    return options;
+}
+
 } // namespace
 
 ChatServer::ChatServer(ServerConfig config, QObject *parent)
@@ -92,10 +106,8 @@ bool ChatServer::start()
         return false;
     }
     m_store->setRetention(retention(m_config));
-    Listener::Options options{m_config.maxClients, m_config.maxClientsPerAddress,
-        m_config.workerThreads, m_context.settings->limits, m_tls};
     m_listener = new Listener(
-        options,
+        listenerOptions(m_config, *m_context.settings),
         [this](qintptr descriptor, WorkerHost *host) { return createSession(descriptor, host); },
         this);
     connect(m_listener, &Listener::clientFinished, this, [this] {
@@ -160,6 +172,11 @@ void ChatServer::reload(const ServerConfig &next)
     const ServerConfig old = m_config;
     m_config.maxClients = next.maxClients;
     m_config.maxClientsPerAddress = next.maxClientsPerAddress;
+    m_config.maxClientsPerNetwork = next.maxClientsPerNetwork;
+    m_config.connectRate = next.connectRate;
+    m_config.connectBurst = next.connectBurst;
+    m_config.networkConnectRate = next.networkConnectRate;
+    m_config.networkConnectBurst = next.networkConnectBurst;
     m_config.maxFrameBytes = next.maxFrameBytes;
     m_config.maxPendingBytes = next.maxPendingBytes;
     m_config.maxTextLength = next.maxTextLength;
@@ -201,8 +218,7 @@ void ChatServer::reload(const ServerConfig &next)
     m_tls = tls;
     m_context.settings = std::make_shared<const SessionSettings>(sessionSettings(m_config, m_tls));
     if (m_listener) {
-        m_listener->reconfigure(
-            m_config.maxClients, m_config.maxClientsPerAddress, m_context.settings->limits, m_tls);
+        m_listener->reconfigure(listenerOptions(m_config, *m_context.settings));
     }
     m_room.setMotd(m_config.motd);
     m_store->setRetention(retention(m_config));

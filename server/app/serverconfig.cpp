@@ -57,6 +57,11 @@ QMap<QString, QString> ServerConfig::settings() const
         {u"port"_s, number(port)},
         {u"max-clients"_s, number(maxClients)},
         {u"max-per-ip"_s, number(maxClientsPerAddress)},
+        {u"max-per-network"_s, number(maxClientsPerNetwork)},
+        {u"connect-rate"_s, number(connectRate)},
+        {u"connect-burst"_s, number(connectBurst)},
+        {u"network-connect-rate"_s, number(networkConnectRate)},
+        {u"network-connect-burst"_s, number(networkConnectBurst)},
         {u"max-frame"_s, number(maxFrameBytes)},
         {u"max-pending"_s, number(maxPendingBytes)},
         {u"max-text"_s, number(maxTextLength)},
@@ -93,11 +98,12 @@ const QStringList &ServerConfig::liveSettings()
 {
     // What the listener, new sessions and the room read as they go; the TLS certificate and
     // key files are read again whether or not their names changed (a renewed certificate).
-    static const QStringList live{u"max-clients"_s, u"max-per-ip"_s, u"max-frame"_s,
-        u"max-pending"_s, u"max-text"_s, u"rate"_s, u"burst"_s, u"hello-timeout"_s,
-        u"idle-timeout"_s, u"frame-timeout"_s, u"history-rate"_s, u"history-burst"_s, u"motd"_s,
-        u"tls-cert"_s, u"tls-key"_s, u"guests"_s, u"token-expiry"_s, u"retention-days"_s,
-        u"retention-max-messages"_s};
+    static const QStringList live{u"max-clients"_s, u"max-per-ip"_s, u"max-per-network"_s,
+        u"connect-rate"_s, u"connect-burst"_s, u"network-connect-rate"_s,
+        u"network-connect-burst"_s, u"max-frame"_s, u"max-pending"_s, u"max-text"_s, u"rate"_s,
+        u"burst"_s, u"hello-timeout"_s, u"idle-timeout"_s, u"frame-timeout"_s, u"history-rate"_s,
+        u"history-burst"_s, u"motd"_s, u"tls-cert"_s, u"tls-key"_s, u"guests"_s, u"token-expiry"_s,
+        u"retention-days"_s, u"retention-max-messages"_s};
     return live;
 }
 
@@ -134,6 +140,25 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"number"_s);
     const QCommandLineOption maxPerIp(u"max-per-ip"_s,
         u"Most connections from one IP address (default: %1)."_s.arg(config.maxClientsPerAddress),
+        u"count"_s);
+    const QCommandLineOption maxPerNetwork(u"max-per-network"_s,
+        u"Most connections from one network, an IPv4 /24 or an IPv6 /64 (default: %1)."_s.arg(
+            config.maxClientsPerNetwork),
+        u"count"_s);
+    const QCommandLineOption connectRate(u"connect-rate"_s,
+        u"New connections a second from one address, sustained; faster ones are refused with "
+        "too_many_connections (default: %1)."_s.arg(config.connectRate),
+        u"per-second"_s);
+    const QCommandLineOption connectBurst(u"connect-burst"_s,
+        u"New connections from one address at once (default: %1)."_s.arg(config.connectBurst),
+        u"count"_s);
+    const QCommandLineOption networkConnectRate(u"network-connect-rate"_s,
+        u"New connections a second from one network, an IPv4 /24 or an IPv6 /64, sustained "
+        "(default: %1)."_s.arg(config.networkConnectRate),
+        u"per-second"_s);
+    const QCommandLineOption networkConnectBurst(u"network-connect-burst"_s,
+        u"New connections from one network at once (default: %1)."_s.arg(
+            config.networkConnectBurst),
         u"count"_s);
     const QCommandLineOption maxText(u"max-text"_s,
         u"Longest message in characters (default: %1)."_s.arg(config.maxTextLength), u"chars"_s);
@@ -232,7 +257,8 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         u"Copy the database (--db) to this file, consistently, even while a server uses it, "
         "and exit."_s,
         u"file"_s);
-    const QList<QCommandLineOption> settings{bind, port, maxClients, maxPerIp, maxFrame, maxPending,
+    const QList<QCommandLineOption> settings{bind, port, maxClients, maxPerIp, maxPerNetwork,
+        connectRate, connectBurst, networkConnectRate, networkConnectBurst, maxFrame, maxPending,
         maxText, rate, burst, helloTimeout, idleTimeout, frameTimeout, historyRate, historyBurst,
         motd, quizSeed, tlsCert, tlsKey, db, dbSync, cluster, workerThreads, presenceLimit,
         presenceBatch, guests, tokenExpiry, hashThreads, retentionDays, retentionMax, metrics,
@@ -330,6 +356,7 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         {maxFrame, 256, 64 * 1024 * 1024, into(config.maxFrameBytes), u"of bytes "_s},
         {maxPending, 64 * 1024, 1LL << 32, into(config.maxPendingBytes), u"of bytes "_s},
         {maxPerIp, 1, 1'000'000, into(config.maxClientsPerAddress)},
+        {maxPerNetwork, 1, 1'000'000, into(config.maxClientsPerNetwork)},
         {maxText, 1, 1'000'000, into(config.maxTextLength)},
         {helloTimeout, 1, 3600, into(config.helloTimeoutMs, 1000)},
         {idleTimeout, 0, 86400, into(config.idleTimeoutMs, 1000)},
@@ -357,7 +384,11 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
     }
     for (const auto &[option, target] : {std::pair{&rate, &config.chatRate},
              std::pair{&burst, &config.chatBurst}, std::pair{&historyRate, &config.historyRate},
-             std::pair{&historyBurst, &config.historyBurst}}) {
+             std::pair{&historyBurst, &config.historyBurst},
+             std::pair{&connectRate, &config.connectRate},
+             std::pair{&connectBurst, &config.connectBurst},
+             std::pair{&networkConnectRate, &config.networkConnectRate},
+             std::pair{&networkConnectBurst, &config.networkConnectBurst}}) {
         if (const auto value = setting(*option)) {
             bool ok = false;
             const double number = value->value.toDouble(&ok);

@@ -19,6 +19,17 @@ struct ServerConfig
     // Bytes queued for one client that it has not read yet; past this it is disconnected.
     qsizetype maxPendingBytes = 4 * 1024 * 1024;
     int maxClientsPerAddress = 32;
+    // Connections from one network (an IPv4 /24, an IPv6 /64): four addresses' worth, so that a
+    // few neighbours, or one host moving through its /64, cannot take every place.
+    int maxClientsPerNetwork = 128;
+    // New connections a second from one address, and at once: a client reconnecting in a loop is
+    // held to this. The burst lets a whole address's --max-per-ip come back at once after a
+    // restart.
+    double connectRate = 20;
+    double connectBurst = 40;
+    // ... and from one network, whose burst lets a whole --max-per-network come back at once.
+    double networkConnectRate = 50;
+    double networkConnectBurst = 150;
     int maxTextLength = 4000; // characters in one say or dm
     double chatRate = 5.0; // say and dm frames a second, sustained
     double chatBurst = 20.0; // ... and in a burst

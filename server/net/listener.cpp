@@ -3,6 +3,7 @@
 #include "framecodec.h"
 #include "frames.h"
 #include "hostedclient.h"
+#include "metrics.h"
 #include "netlog.h"
 #include "peeraddress.h"
 #include "workerhost.h"
@@ -35,16 +36,30 @@ constexpr int AcceptRetryMs = 100;
 constexpr int TrimDelayMs = 1000;
 // Thousands of clients may connect at once; Qt's default backlog of 50 would drop SYNs.
 constexpr int ListenBacklog = 4096;
+// Refused connections saying why at once (each a Connection and a descriptor for up to its
+// close grace). Past this, in a flood, a refused connection is reset without a word: one
+// that cannot be told cheaply is not told.
+constexpr int MaxLingeringRefusals = 256;
+// A flood of connections refused for their rate is logged once a second, not once each.
+constexpr qint64 TooFastLogIntervalMs = 1000;
 
 // The peer's address straight from the descriptor, before any socket object exists.
-QString peerAddress(qintptr descriptor)
+QHostAddress peerAddress(qintptr descriptor)
 {
     sockaddr_storage storage{};
     socklen_t length = sizeof storage;
     if (::getpeername(int(descriptor), reinterpret_cast<sockaddr *>(&storage), &length) != 0) {
         return {};
     }
-    return unmappedAddress(QHostAddress(reinterpret_cast<const sockaddr *>(&storage))).toString();
+    return unmappedAddress(QHostAddress(reinterpret_cast<const sockaddr *>(&storage)));
+}
+
+// Closes with a TCP reset: no FIN handshake and no TIME_WAIT, and the peer learns at once.
+void resetDescriptor(qintptr descriptor)
+{
+    const linger abort{1, 0};
+    ::setsockopt(int(descriptor), SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+    ::close(int(descriptor));
 }
 
 } // namespace
@@ -53,6 +68,7 @@ Listener::Listener(Options options, Factory factory, QObject *parent)
     : QTcpServer(parent)
     , m_options(std::move(options))
     , m_factory(std::move(factory))
+    , m_throttle(m_options.connectRate)
 {
     rlimit files{};
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY) {
@@ -65,13 +81,12 @@ Listener::~Listener()
     stopThreads();
 }
 
-void Listener::reconfigure(int maxClients, int maxPerAddress, Connection::Limits limits,
-    std::optional<QSslConfiguration> tls)
+void Listener::reconfigure(const Options &options)
 {
-    m_options.maxClients = maxClients;
-    m_options.maxPerAddress = maxPerAddress;
-    m_options.limits = limits;
-    m_options.tls = std::move(tls);
+    const int workerThreads = m_options.workerThreads;
+    m_options = options;
+    m_options.workerThreads = workerThreads;
+    m_throttle.setLimits(options.connectRate);
 }
 
 bool Listener::start(const QHostAddress &address, quint16 port)
@@ -111,6 +126,12 @@ void Listener::stopThreads()
 
 void Listener::incomingConnection(qintptr descriptor)
 {
+    const QHostAddress peer = peerAddress(descriptor);
+    // The rate first, so that a client reconnecting in a loop is held to it even while the
+    // server is full.
+    if (refusedForRate(descriptor, peer)) {
+        return;
+    }
     if (m_clients.size() >= m_options.maxClients) {
         qCWarning(lcNet) << "refusing a connection: already serving" << m_clients.size();
         refuse(descriptor, ErrorCode::ServerFull,
@@ -121,7 +142,7 @@ void Listener::incomingConnection(qintptr descriptor)
     // that cannot get one aborts the process). Threads still finishing hold theirs, and a new
     // descriptor's number says little once there are holes: count, and refuse while there is
     // room to say why.
-    const qsizetype inUse = m_clients.size() + m_threads.size();
+    const qsizetype inUse = m_clients.size() + m_threads.size() + m_lingeringRefusals;
     if (inUse + SpareDescriptors >= m_descriptorLimit
         || descriptor >= m_descriptorLimit - SpareDescriptors) {
         qCWarning(lcNet) << "refusing a connection: descriptor" << descriptor << "of at most"
@@ -130,13 +151,22 @@ void Listener::incomingConnection(qintptr descriptor)
             u"the server is full (out of file descriptors); try again later"_s);
         return;
     }
-    const QString address = peerAddress(descriptor);
+    const QString address = peer.toString();
     if (m_perAddress.value(address) >= m_options.maxPerAddress) {
         qCWarning(lcNet).noquote() << "refusing a connection from" << address << ": already"
                                    << m_perAddress.value(address) << "from there";
         refuse(descriptor, ErrorCode::TooManyConnections,
             u"too many connections from %1 (at most %2)"_s.arg(address).arg(
                 m_options.maxPerAddress));
+        return;
+    }
+    const QString network = networkOf(peer);
+    if (m_perNetwork.value(network) >= m_options.maxPerNetwork) {
+        qCWarning(lcNet).noquote() << "refusing a connection from" << address << ": already"
+                                   << m_perNetwork.value(network) << "from" << network;
+        refuse(descriptor, ErrorCode::TooManyConnections,
+            u"too many connections from %1 (at most %2)"_s.arg(network).arg(
+                m_options.maxPerNetwork));
         return;
     }
     WorkerHost *host = hostForNewConnection();
@@ -155,12 +185,49 @@ void Listener::incomingConnection(qintptr descriptor)
         client->setParent(host);
         client->start();
     });
-    m_clients.insert(client, {address, host});
+    m_clients.insert(client, {address, network, host});
     trimSoon();
     if (!m_pool.isEmpty()) {
         ++m_hostLoad[host];
     }
     ++m_perAddress[address];
+    ++m_perNetwork[network];
+}
+
+bool Listener::refusedForRate(qintptr descriptor, const QHostAddress &peer)
+{
+    QString from;
+    double rate = 0;
+    switch (m_throttle.admit(peer)) {
+    case ConnectionThrottle::Verdict::Allowed:
+        return false;
+    case ConnectionThrottle::Verdict::AddressTooFast:
+        from = peer.toString();
+        rate = m_options.connectRate.addressRate;
+        break;
+    case ConnectionThrottle::Verdict::NetworkTooFast:
+        from = networkOf(peer);
+        rate = m_options.connectRate.networkRate;
+        break;
+    }
+    logTooFast(from, rate);
+    refuse(descriptor, ErrorCode::TooManyConnections,
+        u"connecting too fast from %1 (at most %2 a second); slow down"_s.arg(from).arg(rate));
+    return true;
+}
+
+void Listener::logTooFast(const QString &from, double rate)
+{
+    ++m_tooFastUnlogged;
+    if (m_tooFastLogged.isValid() && m_tooFastLogged.elapsed() < TooFastLogIntervalMs) {
+        return;
+    }
+    qCWarning(lcNet).noquote() << u"refusing connections from %1: more than %2 a second (%3 "
+                                  "refused for their rate since the last such line)"_s.arg(from)
+                                      .arg(rate)
+                                      .arg(m_tooFastUnlogged);
+    m_tooFastUnlogged = 0;
+    m_tooFastLogged.start();
 }
 
 void Listener::trimSoon()
@@ -218,12 +285,21 @@ WorkerHost *Listener::hostForNewConnection()
 
 void Listener::refuse(qintptr descriptor, ErrorCode code, const QString &message)
 {
+    if (m_lingeringRefusals >= MaxLingeringRefusals) {
+        resetDescriptor(descriptor);
+        return;
+    }
     auto *connection = new Connection(m_options.limits, m_options.tls, this);
     if (!connection->open(descriptor)) {
         connection->deleteLater();
         return;
     }
-    connect(connection, &Connection::closed, connection, &QObject::deleteLater);
+    ++m_lingeringRefusals;
+    Metrics::instance().error(code);
+    connect(connection, &Connection::closed, this, [this, connection] {
+        --m_lingeringRefusals;
+        connection->deleteLater();
+    });
     connection->write(FrameCodec::encode(Frames::error(code, message)));
     connection->write(FrameCodec::encode(Frames::bye(QString(Protocol::errorCodeName(code)))));
     connection->close();
@@ -234,6 +310,9 @@ void Listener::onClientDestroyed(QObject *client)
     const Client gone = m_clients.take(client);
     if (--m_perAddress[gone.address] <= 0) {
         m_perAddress.remove(gone.address);
+    }
+    if (--m_perNetwork[gone.network] <= 0) {
+        m_perNetwork.remove(gone.network);
     }
     if (!m_pool.isEmpty()) {
         --m_hostLoad[gone.host];

@@ -1,9 +1,11 @@
 #pragma once
 
 #include "connection.h"
+#include "connectionthrottle.h"
 #include "protocol.h"
 
 #include <QBasicTimer>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QTcpServer>
@@ -16,8 +18,9 @@ class WorkerHost;
 
 // Accepts connections and gives each one to an object made by a factory (the server's Session),
 // living in a thread of its own by default, or with workerThreads K on the least busy of K
-// shared threads. It refuses connections past maxClients or maxPerAddress with an error and a
-// bye, and counts each client until its object is destroyed.
+// shared threads. It refuses connections past maxClients, maxPerAddress or maxPerNetwork, or
+// coming faster than connectRate allows, with an error and a bye, and counts each client until
+// its object is destroyed.
 class Listener : public QTcpServer
 {
     Q_OBJECT
@@ -27,6 +30,8 @@ public:
     {
         int maxClients = 1000;
         int maxPerAddress = 32;
+        int maxPerNetwork = 128; // an IPv4 /24, an IPv6 /64 (networkOf)
+        ConnectionThrottle::Limits connectRate;
         int workerThreads = 0; // 0: a thread per client
         Connection::Limits limits;
         std::optional<QSslConfiguration> tls;
@@ -39,9 +44,8 @@ public:
     ~Listener() override;
 
     // A configuration reloaded: these limits for the connections from now on (the threads stay
-    // as they are).
-    void reconfigure(int maxClients, int maxPerAddress, Connection::Limits limits,
-        std::optional<QSslConfiguration> tls);
+    // as they are, whatever options.workerThreads says).
+    void reconfigure(const Options &options);
     // Starts the shared threads (if any) and listens.
     bool start(const QHostAddress &address, quint16 port);
     int connectionCount() const { return int(m_clients.size()); }
@@ -56,7 +60,11 @@ protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
+    // Refuses the connection (true) if its address or network connects faster than allowed.
+    bool refusedForRate(qintptr descriptor, const QHostAddress &peer);
     void refuse(qintptr descriptor, Protocol::ErrorCode code, const QString &message);
+    // Logs a refusal for connecting too fast: the first, then at most one line a second.
+    void logTooFast(const QString &from, double rate);
     WorkerHost *hostForNewConnection();
     void onClientDestroyed(QObject *client);
     // Gives freed memory back to the system a moment after clients came or went.
@@ -70,12 +78,18 @@ private:
     struct Client
     {
         QString address; // the peer address it counts against
+        QString network; // and the network (networkOf)
         WorkerHost *host = nullptr;
     };
     // By object, which is only a key here: clients live in their threads.
     QHash<QObject *, Client> m_clients;
     QHash<WorkerHost *, int> m_hostLoad; // clients per pool host
     QHash<QString, int> m_perAddress;
+    QHash<QString, int> m_perNetwork;
+    ConnectionThrottle m_throttle;
+    int m_lingeringRefusals = 0; // refused connections still saying why (Connection::close)
+    qint64 m_tooFastUnlogged = 0; // refused for their rate since the last line about it
+    QElapsedTimer m_tooFastLogged;
     QBasicTimer m_trimTimer;
     qintptr m_descriptorLimit = 1 << 30; // RLIMIT_NOFILE when the listener was made
 };

@@ -58,6 +58,10 @@ namespace {
 // Options that let one client post as fast as the test wants (seeding, talking).
 const QStringList FastChat{u"--rate"_s, u"100000"_s, u"--burst"_s, u"100000"_s};
 
+// Options that let a test connect hundreds of clients from 127.0.0.1 at once.
+const QStringList ManyConnections{u"--connect-burst"_s, u"1000"_s, u"--network-connect-burst"_s,
+    u"1000"_s, u"--max-per-network"_s, u"1000"_s};
+
 // One history request for the largest page the protocol allows.
 const QByteArray HistoryRequest = R"({"type":"history","limit":200})"
                                   "\n";
@@ -886,7 +890,7 @@ void tst_Hardening::bystanderPingDuringHistoryFlood()
 void tst_Hardening::shutdownIsPromptWithIdleClients()
 {
     ServerProcess server;
-    const quint16 port = server.start({u"--max-per-ip"_s, u"100"_s});
+    const quint16 port = server.start(QStringList{u"--max-per-ip"_s, u"100"_s} + ManyConnections);
     QVERIFY2(port != 0, qPrintable(server.failure()));
 
     constexpr int Count = 50;
@@ -1007,7 +1011,7 @@ void tst_Hardening::outOfDescriptorsRefusesAndSurvives()
 {
     ServerProcess server;
     server.setDescriptorLimit(160);
-    const quint16 port = server.start({u"--max-per-ip"_s, u"1000"_s});
+    const quint16 port = server.start(QStringList{u"--max-per-ip"_s, u"1000"_s} + ManyConnections);
     QVERIFY2(port != 0, qPrintable(server.failure()));
     std::vector<std::unique_ptr<RawClient>> clients;
     int joined = 0;

@@ -24,6 +24,8 @@ private slots:
     void badFiles();
     void stateDirectoryHoldsTheDatabase();
     void reloadAppliesToNewConnections();
+    void connectionLimits();
+    void reloadChangesTheConnectionRate();
 
 private:
     QString writeFile(const QByteArray &text);
@@ -171,6 +173,61 @@ void tst_ServerConfig::reloadAppliesToNewConnections()
     // A session keeps the limits it began with.
     alice.send(Frames::say(u"fifteen letters"_s));
     QCOMPARE(alice.waitForNext(u"error"_s).value("code"_L1).toString(), u"text_too_long"_s);
+}
+
+void tst_ServerConfig::connectionLimits()
+{
+    const ServerConfig defaults;
+    QCOMPARE(defaults.maxClientsPerNetwork, 128);
+    QCOMPARE(defaults.connectRate, 20.0);
+    QCOMPARE(defaults.connectBurst, 40.0);
+    QCOMPARE(defaults.networkConnectRate, 50.0);
+    QCOMPARE(defaults.networkConnectBurst, 150.0);
+
+    const QString path = writeFile("max-per-network = 64\nconnect-rate = 2.5\nconnect-burst = 8\n"
+                                   "network-connect-rate = 10\nnetwork-connect-burst = 30\n");
+    const auto parsed = parse({u"--config"_s, path, u"--connect-burst"_s, u"9"_s});
+    const auto *exit = std::get_if<ServerConfig::Exit>(&parsed);
+    QVERIFY2(!exit, exit ? qPrintable(exit->text) : "");
+    const ServerConfig config = std::get<ServerConfig>(parsed);
+    QCOMPARE(config.maxClientsPerNetwork, 64);
+    QCOMPARE(config.connectRate, 2.5);
+    QCOMPARE(config.connectBurst, 9.0);
+    QCOMPARE(config.networkConnectRate, 10.0);
+    QCOMPARE(config.networkConnectBurst, 30.0);
+    for (const QString &setting : {u"max-per-network"_s, u"connect-rate"_s, u"connect-burst"_s,
+             u"network-connect-rate"_s, u"network-connect-burst"_s}) {
+        QVERIFY2(ServerConfig::liveSettings().contains(setting), qPrintable(setting));
+        QVERIFY2(config.settings().contains(setting), qPrintable(setting));
+    }
+
+    const auto bad = parse({u"--connect-rate"_s, u"0"_s});
+    QVERIFY(std::holds_alternative<ServerConfig::Exit>(bad));
+    QVERIFY(std::get<ServerConfig::Exit>(bad).text.contains(
+        u"--connect-rate needs a number from 0.1 to 1000000"_s));
+}
+
+void tst_ServerConfig::reloadChangesTheConnectionRate()
+{
+    // A reload reaches the listener: new connections from then on meet the new rate.
+    auto server = startTestServer(*m_dir, {});
+    QVERIFY(server);
+    const quint16 port = server->serverPort();
+    ServerConfig next = server->config();
+    next.connectRate = 0.1;
+    next.connectBurst = 2;
+    server->reload(next);
+    TestClient first;
+    TestClient second;
+    TestClient third;
+    QVERIFY(first.join(port, u"first"_s));
+    QVERIFY(second.join(port, u"second"_s));
+    QVERIFY(third.connectTo(port));
+    const QJsonObject refusal = third.waitForNext(u"error"_s);
+    QCOMPARE(refusal.value("code"_L1).toString(), u"too_many_connections"_s);
+    QCOMPARE(refusal.value("message"_L1).toString(),
+        u"connecting too fast from 127.0.0.1 (at most 0.1 a second); slow down"_s);
+    QVERIFY(third.waitForDisconnected());
 }
 
 QTEST_GUILESS_MAIN(tst_ServerConfig)

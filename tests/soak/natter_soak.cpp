@@ -265,8 +265,9 @@ int main(int argc, char *argv[])
     server.setProcessChannelMode(QProcess::ForwardedErrorChannel);
     server.start(parser.value(serverPath),
         {u"--bind"_s, u"127.0.0.1"_s, u"--port"_s, u"0"_s, u"--max-per-ip"_s, u"100000"_s,
-            u"--max-clients"_s, u"100000"_s, u"--max-pending"_s, u"262144"_s, u"--db"_s,
-            dataDir.filePath(u"soak.db"_s)});
+            u"--max-per-network"_s, u"100000"_s, u"--connect-burst"_s, u"100000"_s,
+            u"--network-connect-burst"_s, u"100000"_s, u"--max-clients"_s, u"100000"_s,
+            u"--max-pending"_s, u"262144"_s, u"--db"_s, dataDir.filePath(u"soak.db"_s)});
     if (!server.waitForReadyRead(20000)) {
         std::fprintf(stderr, "natter-soak: the server did not start\n");
         return 2;

@@ -38,15 +38,18 @@ inline QString testDatabase(const QTemporaryDir &dir)
 }
 
 // A ChatServer for a suite that links natter-app: on a free loopback port, its history in
-// testDatabase(dir) (unless config names a database of its own), chat limits out of the way (the
-// suites chat fast on purpose), and the worker threads ctest asks for (the server suites run
-// again pooled). Nothing, with a warning saying why, if it cannot start.
+// testDatabase(dir) (unless config names a database of its own), chat and connection rate
+// limits out of the way (the suites chat and connect fast on purpose, all from 127.0.0.1), and
+// the worker threads ctest asks for (the server suites run again pooled). Nothing, with a
+// warning saying why, if it cannot start.
 inline std::unique_ptr<ChatServer> startTestServer(const QTemporaryDir &dir, ServerConfig config)
 {
     config.bindAddress = QHostAddress::LocalHost;
     config.port = 0;
     config.chatRate = 10000;
     config.chatBurst = 10000;
+    config.connectRate = config.connectBurst = 10000;
+    config.networkConnectRate = config.networkConnectBurst = 10000;
     if (config.databaseLocation == QLatin1StringView(":memory:")) {
         config.databaseLocation = testDatabase(dir);
     }
