@@ -1,5 +1,6 @@
 #pragma once
 
+#include "chatbudgets.h"
 #include "chatroom.h"
 #include "fanout.h"
 #include "listener.h"
@@ -72,11 +73,12 @@ private:
     std::optional<QSslConfiguration> m_tls;
     PasswordHasher m_hasher;
     SignInThrottle m_throttle;
+    ChatBudgets m_budgets;
     // Two lanes: the store thread orders and queues, both cores send.
     FanOut m_fanOut{2};
     // Its settings are set by start() and replaced by reload(), in this thread.
     ServerContext m_context{m_room, *m_leaderboard, *m_store, m_hasher, m_throttle,
-        std::make_shared<const SessionSettings>(), m_fanOut};
+        std::make_shared<const SessionSettings>(), m_fanOut, m_budgets};
     Listener *m_listener = nullptr;
     QString m_startError;
     bool m_shuttingDown = false;

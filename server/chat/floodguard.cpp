@@ -3,15 +3,21 @@
 #include <chrono>
 
 FloodGuard::FloodGuard(double rate, double burst, Clock clock)
-    : m_bucket(rate, burst)
-    , m_clock(std::move(clock))
-    , m_maxStrikes(int(burst))
+    : FloodGuard([bucket = TokenBucket(rate, burst),
+                     clock = std::move(clock)]() mutable { return bucket.take(clock()); },
+        int(burst))
+{
+}
+
+FloodGuard::FloodGuard(Take take, int maxStrikes)
+    : m_take(std::move(take))
+    , m_maxStrikes(maxStrikes)
 {
 }
 
 FloodGuard::Verdict FloodGuard::admit()
 {
-    if (m_bucket.take(m_clock())) {
+    if (m_take()) {
         m_strikes = 0;
         return Verdict::Allowed;
     }

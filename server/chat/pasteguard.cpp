@@ -1,9 +1,19 @@
 #include "pasteguard.h"
 
+#include "tokenbucket.h"
+
 PasteGuard::PasteGuard(double rate, double burst, Clock clock)
+    : PasteGuard(
+        rate, burst, clock, [bucket = TokenBucket(rate, burst * LinesPerBurst), clock]() mutable {
+            return bucket.take(clock());
+        })
+{
+}
+
+PasteGuard::PasteGuard(double rate, double burst, Clock clock, FloodGuard::Take take)
     : m_rate(rate)
     , m_pasteLines(burst * LinesPerBurst)
-    , m_bucket(rate, burst * LinesPerBurst)
+    , m_take(std::move(take))
     , m_clock(std::move(clock))
 {
 }
@@ -30,7 +40,7 @@ bool PasteGuard::admit()
     if (!m_paste) {
         lineArrived(); // a line handled without being announced still belongs to a paste
     }
-    if (m_bucket.take(m_clock())) {
+    if (m_take()) {
         m_admittedAny = true;
         return true;
     }

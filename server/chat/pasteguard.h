@@ -1,7 +1,6 @@
 #pragma once
 
 #include "floodguard.h"
-#include "tokenbucket.h"
 
 #include <QtGlobal>
 
@@ -18,7 +17,8 @@
 // bucket refuses is dropped and counted, and the count is told once, when its paste ends.
 // A paste that was cut short is a strike, one that went through whole clears them; more than
 // MaxStrikes in a row is flooding, so one paste, however long, never is. Time comes from a
-// clock the owner may inject, so tests can drive it.
+// clock the owner may inject, so tests can drive it. The bucket may be kept elsewhere instead
+// (ChatBudgets, shared by every connection of one person); the pastes are this connection's.
 class PasteGuard
 {
 public:
@@ -37,6 +37,8 @@ public:
     };
 
     PasteGuard(double rate, double burst, Clock clock = FloodGuard::steadyClock());
+    // take: a token from a bucket of pasteLines() refilled at rate, kept elsewhere.
+    PasteGuard(double rate, double burst, Clock clock, FloodGuard::Take take);
 
     // A line arrived. If it begins a new paste because the last one went quiet or lasted too
     // long, that one is over: it is returned.
@@ -54,7 +56,7 @@ public:
 private:
     const double m_rate;
     const double m_pasteLines;
-    TokenBucket m_bucket;
+    FloodGuard::Take m_take;
     Clock m_clock;
     std::optional<Paste> m_paste; // the current one
     bool m_admittedAny = false; // a line of the current paste took a token

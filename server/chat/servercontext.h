@@ -2,6 +2,7 @@
 
 #include <memory>
 
+class ChatBudgets;
 class ChatRoom;
 class FanOut;
 class Leaderboard;
@@ -11,9 +12,9 @@ class StoreWorker;
 struct SessionSettings;
 
 // What every session shares, all owned by ChatServer and outliving the sessions. The room, the
-// leaderboard, the store's saveScore and run, the hasher, the throttle and the fan-out are
-// thread-safe. The settings are the ones in force when the session began: a reload of the
-// configuration replaces them for the sessions that come after.
+// leaderboard, the store's saveScore and run, the hasher, the throttle, the fan-out and the
+// budgets are thread-safe. The settings are the ones in force when the session began: a reload of
+// the configuration replaces them for the sessions that come after.
 struct ServerContext
 {
     ChatRoom &room;
@@ -23,4 +24,5 @@ struct ServerContext
     SignInThrottle &throttle;
     std::shared_ptr<const SessionSettings> settings;
     FanOut &fanOut; // the threads that send broadcasts
+    ChatBudgets &budgets; // each person's chat and history allowance, across connections
 };

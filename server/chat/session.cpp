@@ -102,9 +102,10 @@ Session::Session(qintptr descriptor, const ServerContext &context, WorkerHost *h
     , m_host(host)
     , m_outbox([this] { m_host->markReady(this); })
     , m_services(context.leaderboard, context.settings->quizSeed)
-    , m_chatGuard(context.settings->chatRate, context.settings->chatBurst)
-    , m_historyGuard(context.settings->historyRate, context.settings->historyBurst)
-    , m_pasteGuard(context.settings->chatRate, context.settings->chatBurst)
+    , m_chatGuard([this] { return takeChat(false); }, int(context.settings->chatBurst))
+    , m_historyGuard([this] { return takeHistory(); }, int(context.settings->historyBurst))
+    , m_pasteGuard(context.settings->chatRate, context.settings->chatBurst,
+          FloodGuard::steadyClock(), [this] { return takeChat(true); })
 {
 }
 
@@ -126,8 +127,8 @@ void Session::start()
     }
     qCInfo(lcChat).noquote() << m_connection->peer() << "connected";
     m_connectedFor.start();
-    m_authenticator = new Authenticator(
-        m_context, Authenticator::throttleAddress(m_connection->peerAddress()), this);
+    m_address = Authenticator::throttleAddress(m_connection->peerAddress());
+    m_authenticator = new Authenticator(m_context, m_address, this);
     connect(m_connection, &Connection::lineReceived, this, &Session::handleLine);
     connect(m_connection, &Connection::activity, this, [this] {
         m_receivedAny = true;
@@ -453,6 +454,26 @@ void Session::resume()
     if (m_state != State::Closing && m_state != State::Closed) {
         m_connection->resumeInput();
     }
+}
+
+bool Session::takeChat(bool wholeBucket)
+{
+    // One bucket per person for both wire formats, so that switching between them gains
+    // nothing: it holds a paste (PasteGuard::LinesPerBurst bursts), and a JSON client sees only
+    // its top burst, as if it were a bucket of --burst.
+    const SessionSettings &settings = *m_context.settings;
+    const double capacity = settings.chatBurst * PasteGuard::LinesPerBurst;
+    return m_context.budgets.take(ChatBudgets::Kind::Chat,
+        ChatBudgets::owner(m_identity.account, m_identity.id, m_address), settings.chatRate,
+        capacity, wholeBucket ? 0.0 : capacity - settings.chatBurst);
+}
+
+bool Session::takeHistory()
+{
+    const SessionSettings &settings = *m_context.settings;
+    return m_context.budgets.take(ChatBudgets::Kind::History,
+        ChatBudgets::owner(m_identity.account, m_identity.id, m_address), settings.historyRate,
+        settings.historyBurst);
 }
 
 bool Session::admitChat(const QString &text, const QString &cid)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "authenticator.h"
+#include "chatbudgets.h"
 #include "chatroom.h"
 #include "floodguard.h"
 #include "frametype.h"
@@ -111,6 +112,10 @@ private:
     // Echo, time, the quiz and the leaderboard.
     void onService(const QJsonObject &frame);
 
+    // A token from this person's allowance (ChatBudgets), shared with their other connections.
+    // JSON frames may use the top --burst of the chat bucket; a person's paste all of it.
+    bool takeChat(bool wholeBucket);
+    bool takeHistory();
     bool admitChat(const QString &text, const QString &cid);
     // Counts a say, dm or room request against the flood guard; false (with an error, or a
     // bye for flooding) if it must be refused. A person's lines count by the paste instead.
@@ -152,6 +157,7 @@ private:
     std::unique_ptr<WireFormat> m_wire; // chosen by the first line
     Outbox m_outbox;
     ServiceDesk m_services;
+    QString m_address; // as the sign-in throttle and the allowances count it (throttleAddress)
     FloodGuard m_chatGuard;
     FloodGuard m_historyGuard;
     PasteGuard m_pasteGuard; // instead of m_chatGuard, for a person

@@ -1,4 +1,5 @@
 #include "authenticator.h"
+#include "chatbudgets.h"
 #include "chatroom.h"
 #include "fanout.h"
 #include "frames.h"
@@ -49,9 +50,11 @@ private:
         SignInThrottle throttle;
         SessionSettings settings;
         FanOut fanOut{1};
+        ChatBudgets budgets;
         // Not owned: the fixture's settings, as the test changes them.
         const ServerContext context{room, leaderboard, store, hasher, throttle,
-            std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut};
+            std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut,
+            budgets};
         QString error;
     };
 

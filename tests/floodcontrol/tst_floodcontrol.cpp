@@ -26,9 +26,10 @@
 using namespace Qt::StringLiterals;
 
 // Flood control against a client that reconnects, and against one that spreads over its network,
-// on the real natter-server binary, the way issue 17 found them: a script reconnected in a loop
-// as fast as it could (5,863 connections in 5 s), and 96 connections from 127.0.0.2-9 filled
-// --max-clients 100, since --max-per-ip counts single addresses only. Clients bind to 127.0.0.x before connecting
+// on the real natter-server binary, the way issue 17 found them: a script reconnecting in a loop
+// got a fresh chat allowance with every connection (5,863 connections in 5 s, and a bystander
+// was sent 117,260 messages), and 96 connections from 127.0.0.2-9 filled --max-clients 100,
+// since --max-per-ip counts single addresses only. Clients bind to 127.0.0.x before connecting
 // (any 127/8 address is this machine's on Linux).
 //
 // Rates are checked against what the server may allow in the time measured around the whole
@@ -39,6 +40,8 @@ class tst_FloodControl : public QObject
 
 private slots:
     void initTestCase();
+    void reconnectLoopIsHeldToTheSustainedRate_data();
+    void reconnectLoopIsHeldToTheSustainedRate();
     void connectionRateIsLimitedPerAddress();
     void connectionRateIsLimitedPerNetwork();
     void networkCapHoldsConnectionsFromManyAddresses();
@@ -254,6 +257,98 @@ void tst_FloodControl::initTestCase()
     if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
         files.rlim_cur = files.rlim_max;
         ::setrlimit(RLIMIT_NOFILE, &files);
+    }
+}
+
+void tst_FloodControl::reconnectLoopIsHeldToTheSustainedRate_data()
+{
+    QTest::addColumn<bool>("plainText");
+    QTest::addColumn<bool>("defaultConnectionLimits");
+    QTest::addColumn<int>("connections");
+
+    // Each connection sends what one connection may: a JSON client's burst, a person's paste.
+    QTest::newRow("json") << false << false << 100;
+    QTest::newRow("plain text") << true << false << 30;
+    // As a script would meet it: the connection rate refuses most of its connections too.
+    QTest::newRow("json, default connection limits") << false << true << 200;
+}
+
+void tst_FloodControl::reconnectLoopIsHeldToTheSustainedRate()
+{
+    QFETCH(bool, plainText);
+    QFETCH(bool, defaultConnectionLimits);
+    QFETCH(int, connections);
+    constexpr double Rate = 5;
+    constexpr double Burst = 20;
+    // A JSON client may send --burst at once; a person at nc a paste of five times that.
+    const double allowance = plainText ? 5 * Burst : Burst;
+
+    ServerProcess server;
+    const quint16 port = server.start(
+        QStringList{u"--rate"_s, QString::number(Rate), u"--burst"_s, QString::number(Burst)}
+        + (defaultConnectionLimits ? QStringList() : FastConnections));
+    QVERIFY2(port, qPrintable(server.failure()));
+    // From another network: its own allowance, and its own connection limits.
+    Client bystander;
+    QVERIFY(bystander.connectTo(port, u"127.0.1.1"_s));
+    bystander.send(Frames::hello(u"bystander"_s));
+    QVERIFY(!bystander.next({u"welcome"_s}).isEmpty());
+
+    int made = 0;
+    int sent = 0;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    for (int i = 0; i < connections; ++i) {
+        Client spammer;
+        QVERIFY(spammer.connectTo(port));
+        // A fresh guest each time (the last one may not have left yet), everything it may
+        // send at once, and then something answered in order behind it, so that every line
+        // has been handled (said or refused) before the loop goes on.
+        QByteArray burst;
+        const QString name = u"spam%1"_s.arg(i);
+        burst += plainText ? name.toUtf8() + '\n' : FrameCodec::encode(Frames::hello(name));
+        for (int n = 0; n < int(allowance); ++n) {
+            const QString text = u"spam %1.%2"_s.arg(i).arg(n);
+            burst += plainText ? text.toUtf8() + '\n' : FrameCodec::encode(Frames::say(text));
+        }
+        burst += plainText ? QByteArray("/ping\n") : FrameCodec::encode(Frames::ping());
+        spammer.send(burst);
+        if (plainText) {
+            QVERIFY(spammer.waitForLine(u"* pong"_s));
+        } else {
+            const QJsonObject answer = spammer.next({u"pong"_s, u"bye"_s});
+            QVERIFY(!answer.isEmpty());
+            if (!served(answer)) {
+                QVERIFY(defaultConnectionLimits);
+                QCOMPARE(answer.value("reason"_L1).toString(), u"too_many_connections"_s);
+                continue;
+            }
+        }
+        ++made;
+        sent += int(allowance);
+        spammer.close();
+        bystander.poll();
+    }
+    const double seconds = elapsed.elapsed() / 1000.0;
+
+    // Everything said before the marker reaches the bystander before it.
+    bystander.send(Frames::say(u"marker"_s));
+    QElapsedTimer marker;
+    marker.start();
+    while (bystander.messagesFrom(u"bystander"_s) == 0 && marker.elapsed() < 20000) {
+        QVERIFY(!bystander.next({u"message"_s}).isEmpty());
+    }
+    const int received = bystander.messagesFrom(u"spam"_s);
+    const double allowed = allowance + Rate * seconds;
+    qInfo("%d connections served of %d made in %.2f s, %d lines sent: the bystander received %d "
+          "(%.0f a second); the sustained rate allows %.1f",
+        made, connections, seconds, sent, received, received / seconds, allowed);
+    QVERIFY2(received >= int(allowance), "the allowance itself must go through");
+    // A token's rounding, and as much again for clocks read a moment apart.
+    QVERIFY2(received <= allowed + 2, qPrintable(u"%1 > %2"_s.arg(received).arg(allowed)));
+    if (defaultConnectionLimits) {
+        // 40 at once, then 20 a second.
+        QVERIFY2(made <= 40 + 20 * seconds + 2, qPrintable(QString::number(made)));
     }
 }
 

@@ -11,8 +11,9 @@
 
 using namespace Qt::StringLiterals;
 
-// What keeps one client from hurting the others: flood control, message and per-address
-// limits, the registration deadline and keep-alive timeouts. Each limit has its error.
+// What keeps one client from hurting the others: flood control (per person, across their
+// connections), message and per-address limits, the registration deadline and keep-alive
+// timeouts. Each limit has its error.
 class tst_Protection : public QObject
 {
     Q_OBJECT
@@ -23,6 +24,8 @@ private slots:
     void tokenBucket();
     void typingAndSmileBurstsPass();
     void floodIsRefusedThenCutOff();
+    void allowanceIsSharedAcrossConnections();
+    void reconnectingFlooderIsStillCutOff();
     void longMessagesAreRefused();
     void connectionsPerAddressAreCapped();
     void silentConnectionsTimeOut();
@@ -120,6 +123,84 @@ void tst_Protection::floodIsRefusedThenCutOff()
     QCOMPARE(left.value("name"_L1).toString(), u"flooder"_s);
     QCOMPARE(left.value("reason"_L1).toString(), u"flood"_s);
     QCOMPARE(bob->countOfType(u"message"_s), 5);
+}
+
+void tst_Protection::allowanceIsSharedAcrossConnections()
+{
+    // One account on two connections has one allowance; guests, a new identity each time,
+    // have their address's; another account (even from the same address) its own.
+    ServerConfig config;
+    config.chatRate = 0.1; // nothing refills during the test
+    config.chatBurst = 4;
+    QVERIFY(start(config));
+    const auto account = [this](const QString &name) {
+        auto client = joined(name);
+        client->send(Frames::registerRequest(u"a long password"_s));
+        return client->waitForFrames(u"registered"_s, 1) ? std::move(client) : nullptr;
+    };
+    auto alice = account(u"alice"_s);
+    auto bob = account(u"bob"_s);
+    QVERIFY(alice && bob);
+    auto aliceAgain = std::make_unique<TestClient>();
+    QVERIFY(aliceAgain->connectTo(m_port));
+    aliceAgain->send(Frames::helloWithPassword(u"alice"_s, u"a long password"_s));
+    QVERIFY(aliceAgain->waitForFrames(u"welcome"_s, 1));
+
+    const auto says = [](TestClient &client, int count) {
+        QByteArray lines;
+        for (int i = 0; i < count; ++i) {
+            lines += FrameCodec::encode(Frames::say(u"hi"_s));
+        }
+        client.sendRaw(lines);
+    };
+    says(*alice, 3);
+    QVERIFY(bob->waitForFrames(u"message"_s, 3));
+    says(*aliceAgain, 2);
+    QCOMPARE(aliceAgain->waitForNext(u"error"_s).value("code"_L1).toString(), u"rate_limited"_s);
+    QVERIFY(bob->waitForFrames(u"message"_s, 4));
+    says(*bob, 4); // bob's own
+    QVERIFY(alice->waitForFrames(u"message"_s, 8));
+
+    auto guest = joined(u"guest"_s);
+    QVERIFY(guest);
+    says(*guest, 4);
+    QVERIFY(alice->waitForFrames(u"message"_s, 12));
+    guest->send(Frames::quit());
+    QVERIFY(guest->waitForDisconnected());
+    auto guestAgain = joined(u"guest2"_s); // the same address, a new guest
+    QVERIFY(guestAgain);
+    guestAgain->send(Frames::say(u"one more?"_s));
+    QCOMPARE(guestAgain->waitForNext(u"error"_s).value("code"_L1).toString(), u"rate_limited"_s);
+    QCOMPARE(alice->countOfType(u"message"_s), 12);
+}
+
+void tst_Protection::reconnectingFlooderIsStillCutOff()
+{
+    // A connection that finds its allowance spent by an earlier one, and keeps going, is
+    // flooding like any other.
+    ServerConfig config;
+    config.chatRate = 0.1;
+    config.chatBurst = 3;
+    QVERIFY(start(config));
+    auto first = joined(u"first"_s);
+    QVERIFY(first);
+    for (int i = 0; i < 3; ++i) {
+        first->send(Frames::say(u"spam"_s));
+    }
+    QVERIFY(first->waitForFrames(u"message"_s, 3));
+    first->send(Frames::quit());
+    QVERIFY(first->waitForDisconnected());
+
+    auto again = joined(u"again"_s);
+    QVERIFY(again);
+    QByteArray burst;
+    for (int i = 0; i < 3 + 1; ++i) {
+        burst += FrameCodec::encode(Frames::say(u"more spam"_s));
+    }
+    again->sendRaw(burst);
+    QCOMPARE(again->waitForNext(u"bye"_s).value("reason"_L1).toString(), u"flood"_s);
+    QCOMPARE(again->countOfType(u"error"_s), 4);
+    QCOMPARE(again->countOfType(u"message"_s), 0);
 }
 
 void tst_Protection::longMessagesAreRefused()

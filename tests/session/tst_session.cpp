@@ -1,3 +1,4 @@
+#include "chatbudgets.h"
 #include "chatroom.h"
 #include "connection.h"
 #include "fanout.h"
@@ -177,9 +178,11 @@ struct Server
     PasswordHasher hasher{1};
     SignInThrottle throttle;
     FanOut fanOut{1};
+    ChatBudgets budgets;
     // Not owned: the fixture's settings, as the test changes them.
     const ServerContext context{room, leaderboard, store, hasher, throttle,
-        std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut};
+        std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut,
+        budgets};
     WorkerHost host; // last: it deletes the sessions, which leave the room, first
 };
 
