@@ -206,6 +206,90 @@ QJsonObject leaderboardRequest()
     return {{"type"_L1, frameTypeName(FrameType::Leaderboard)}};
 }
 
+namespace {
+
+QJsonObject withReason(QJsonObject frame, const QString &reason)
+{
+    if (!reason.isEmpty()) {
+        frame.insert("reason"_L1, reason);
+    }
+    return frame;
+}
+
+QJsonObject withMinutes(QJsonObject frame, qint64 minutes)
+{
+    if (minutes > 0) {
+        frame.insert("minutes"_L1, minutes);
+    }
+    return frame;
+}
+
+} // namespace
+
+QJsonObject kick(const QString &name, const QString &reason, const QString &room)
+{
+    return withRoom(
+        withReason({{"type"_L1, frameTypeName(FrameType::Kick)}, {"name"_L1, name}}, reason), room);
+}
+
+QJsonObject ban(const QString &name, qint64 minutes, const QString &reason, const QString &room)
+{
+    return withRoom(
+        withReason(
+            withMinutes({{"type"_L1, frameTypeName(FrameType::Ban)}, {"name"_L1, name}}, minutes),
+            reason),
+        room);
+}
+
+QJsonObject banAddress(const QString &address, qint64 minutes, const QString &reason)
+{
+    return withReason(
+        withMinutes({{"type"_L1, frameTypeName(FrameType::Ban)}, {"address"_L1, address}}, minutes),
+        reason);
+}
+
+QJsonObject unban(const QString &name, const QString &room)
+{
+    return withRoom({{"type"_L1, frameTypeName(FrameType::Unban)}, {"name"_L1, name}}, room);
+}
+
+QJsonObject unbanAddress(const QString &address)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Unban)}, {"address"_L1, address}};
+}
+
+QJsonObject mute(const QString &name, qint64 minutes, const QString &reason)
+{
+    return withReason(
+        withMinutes({{"type"_L1, frameTypeName(FrameType::Mute)}, {"name"_L1, name}}, minutes),
+        reason);
+}
+
+QJsonObject unmute(const QString &name)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Unmute)}, {"name"_L1, name}};
+}
+
+QJsonObject announce(const QString &text)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Announce)}, {"text"_L1, text}};
+}
+
+QJsonObject motd(const QString &text)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Motd)}, {"text"_L1, text}};
+}
+
+QJsonObject grant(const QString &name, const QString &role)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Grant)}, {"name"_L1, name}, {"role"_L1, role}};
+}
+
+QJsonObject bansRequest()
+{
+    return {{"type"_L1, frameTypeName(FrameType::Bans)}};
+}
+
 QJsonObject welcome(const QString &name, const QStringList &users, qsizetype userCount,
     const QString &motd, qint64 lastId, bool account, const QString &token)
 {
@@ -219,6 +303,14 @@ QJsonObject welcome(const QString &name, const QStringList &users, qsizetype use
         frame.insert("motd"_L1, motd);
     }
     return frame;
+}
+
+QJsonObject withRole(QJsonObject welcome, Protocol::Role role)
+{
+    if (role != Protocol::Role::None) {
+        welcome.insert("role"_L1, Protocol::roleName(role));
+    }
+    return welcome;
 }
 
 QJsonObject withReplay(QJsonObject welcome, qsizetype replayed, qint64 gapAfter, qint64 gapBefore)
@@ -334,6 +426,20 @@ QJsonObject registered(const QString &name, const QString &token)
 QJsonObject passwordChanged()
 {
     return {{"type"_L1, frameTypeName(FrameType::PasswordChanged)}};
+}
+
+QJsonObject notice(const QString &kind, const QString &text, const QJsonObject &details)
+{
+    QJsonObject frame = details;
+    frame.insert("type"_L1, frameTypeName(FrameType::Notice));
+    frame.insert("kind"_L1, kind);
+    frame.insert("text"_L1, text);
+    return frame;
+}
+
+QJsonObject bans(const QJsonArray &entries)
+{
+    return {{"type"_L1, frameTypeName(FrameType::Bans)}, {"bans"_L1, entries}};
 }
 
 QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid)

@@ -53,6 +53,24 @@ QJsonObject quizStart();
 QJsonObject quizAnswer(qint64 n, const QJsonValue &answer);
 QJsonObject quizStop();
 QJsonObject leaderboardRequest();
+// Moderation (docs/PROTOCOL.md, Moderation). room set: in that room only; minutes below 1:
+// for good; reason empty: none given.
+QJsonObject kick(const QString &name, const QString &reason = {}, const QString &room = {});
+QJsonObject ban(
+    const QString &name, qint64 minutes = -1, const QString &reason = {}, const QString &room = {});
+// address: an IPv4 or IPv6 address, or a subnet in CIDR form ("203.0.113.0/24").
+QJsonObject banAddress(const QString &address, qint64 minutes = -1, const QString &reason = {});
+QJsonObject unban(const QString &name, const QString &room = {});
+QJsonObject unbanAddress(const QString &address);
+QJsonObject mute(const QString &name, qint64 minutes = -1, const QString &reason = {});
+QJsonObject unmute(const QString &name);
+// To everyone online, in every room.
+QJsonObject announce(const QString &text);
+// The greeting of every later welcome; empty: the server's own again.
+QJsonObject motd(const QString &text);
+// role: "owner", "admin", "moderator" or "none".
+QJsonObject grant(const QString &name, const QString &role);
+QJsonObject bansRequest();
 
 // Server to client.
 // users: names (perhaps only the first of many), userCount: everyone online; lastId: the newest
@@ -61,6 +79,8 @@ QJsonObject leaderboardRequest();
 // sign-in (empty: none).
 QJsonObject welcome(const QString &name, const QStringList &users, qsizetype userCount,
     const QString &motd, qint64 lastId, bool account = false, const QString &token = {});
+// welcome, for an account with a role (None: welcome as it is).
+QJsonObject withRole(QJsonObject welcome, Protocol::Role role);
 // welcome, for a client that resumed with "since": how many missed messages follow, and, when
 // there were too many, the gap (after, before) it can page with history (-1: no gap).
 QJsonObject withReplay(
@@ -97,6 +117,12 @@ QJsonObject users(const QStringList &users, qsizetype userCount);
 QJsonObject bye(const QString &reason);
 QJsonObject registered(const QString &name, const QString &token);
 QJsonObject passwordChanged();
+// Something a moderator did, or the server says (docs/PROTOCOL.md, notice): kind is kick, ban,
+// unban, mute, unmute, announce, motd or grant; text says it in words; details (name, by,
+// reason, room, until, role, address) are copied in.
+QJsonObject notice(const QString &kind, const QString &text, const QJsonObject &details = {});
+// The answer to bansRequest: entries are banEntry objects.
+QJsonObject bans(const QJsonArray &entries);
 // cid: the client's id of the say or dm that failed, if it gave one.
 QJsonObject error(Protocol::ErrorCode code, const QString &message, const QString &cid = {});
 // The answer to timeQuery: value is the weekday, date or time asked for, in zone.

@@ -54,7 +54,17 @@
     X(Invited,      "invited",       ServerToClient)           \
     X(Topic,        "topic",         Both)                     \
     X(Read,         "read",          ClientToServer)           \
-    X(Presence,     "presence",      ServerToClient)
+    X(Presence,     "presence",      ServerToClient)           \
+    X(Kick,         "kick",          ClientToServer)           \
+    X(Ban,          "ban",           ClientToServer)           \
+    X(Unban,        "unban",         ClientToServer)           \
+    X(Mute,         "mute",          ClientToServer)           \
+    X(Unmute,       "unmute",        ClientToServer)           \
+    X(Announce,     "announce",      ClientToServer)           \
+    X(Motd,         "motd",          ClientToServer)           \
+    X(Grant,        "grant",         ClientToServer)           \
+    X(Bans,         "bans",          Both)                     \
+    X(Notice,       "notice",        ServerToClient)
 // clang-format on
 
 namespace Protocol {

@@ -66,6 +66,28 @@ Fields clientFields(FrameType type)
     case FrameType::QuizAnswer:
         // The answer may be a number or a string; whether it is numeric is the quiz's call.
         return {{{"n"_L1, QJsonValue::Double}, {"answer"_L1}}};
+    case FrameType::Kick:
+        return {{{"name"_L1, QJsonValue::String}, {"reason"_L1, QJsonValue::String, false},
+            {"room"_L1, QJsonValue::String, false}}};
+    case FrameType::Ban:
+        // A name or an address (checked below); minutes absent: for good.
+        return {{{"name"_L1, QJsonValue::String, false}, {"address"_L1, QJsonValue::String, false},
+            {"minutes"_L1, QJsonValue::Double, false}, {"reason"_L1, QJsonValue::String, false},
+            {"room"_L1, QJsonValue::String, false}}};
+    case FrameType::Unban:
+        return {{{"name"_L1, QJsonValue::String, false}, {"address"_L1, QJsonValue::String, false},
+            {"room"_L1, QJsonValue::String, false}}};
+    case FrameType::Mute:
+        return {{{"name"_L1, QJsonValue::String}, {"minutes"_L1, QJsonValue::Double, false},
+            {"reason"_L1, QJsonValue::String, false}}};
+    case FrameType::Unmute:
+        return {{{"name"_L1, QJsonValue::String}}};
+    case FrameType::Announce:
+    case FrameType::Motd:
+        return {{{"text"_L1, QJsonValue::String}}};
+    case FrameType::Grant:
+        return {{{"name"_L1, QJsonValue::String}, {"role"_L1, QJsonValue::String}}};
+    case FrameType::Bans:
     case FrameType::Users:
     case FrameType::Ping:
     case FrameType::Pong: // the answer to the server's keep-alive ping
@@ -92,6 +114,7 @@ Fields clientFields(FrameType type)
     case FrameType::Room:
     case FrameType::Invited:
     case FrameType::Presence:
+    case FrameType::Notice:
         return {};
     }
     return {};
@@ -175,6 +198,27 @@ FrameValidator::Verdict FrameValidator::validateClientFrame(const QJsonObject &f
     }
     if (known == FrameType::Hello && !frame.contains("name"_L1) && !frame.contains("token"_L1)) {
         return reject(ErrorCode::BadFrame, u"\"hello\" needs a field \"name\" or \"token\""_s);
+    }
+    const QJsonValue minutes = frame.value("minutes"_L1);
+    if (!minutes.isUndefined()
+        && (minutes.toDouble() < 1 || minutes.toDouble() > Protocol::MaxBanMinutes
+            || minutes.toDouble() != std::floor(minutes.toDouble()))) {
+        return reject(ErrorCode::BadFrame,
+            u"\"minutes\" of \"%1\" must be a whole number from 1 to %2 (leave it out for good)"_s
+                .arg(type)
+                .arg(Protocol::MaxBanMinutes));
+    }
+    if (known == FrameType::Ban || known == FrameType::Unban) {
+        const bool name = frame.contains("name"_L1);
+        const bool address = frame.contains("address"_L1);
+        if (name == address) {
+            return reject(ErrorCode::BadFrame,
+                u"\"%1\" needs a field \"name\" or a field \"address\", not both"_s.arg(type));
+        }
+        if (address && frame.contains("room"_L1)) {
+            return reject(ErrorCode::BadFrame,
+                u"\"%1\" in a room names a person, not an address"_s.arg(type));
+        }
     }
     const QJsonValue room = frame.value("room"_L1);
     if (!room.isUndefined()) {

@@ -2,6 +2,8 @@
 
 #include <array>
 
+using namespace Qt::StringLiterals;
+
 namespace Protocol {
 
 namespace {
@@ -32,6 +34,31 @@ ErrorCode errorCodeFromName(QStringView name)
         }
     }
     return ErrorCode::Unknown;
+}
+
+QLatin1StringView roleName(Role role)
+{
+    switch (role) {
+    case Role::None:
+        break;
+    case Role::Moderator:
+        return "moderator"_L1;
+    case Role::Admin:
+        return "admin"_L1;
+    case Role::Owner:
+        return "owner"_L1;
+    }
+    return "none"_L1;
+}
+
+std::optional<Role> roleFromName(QStringView name)
+{
+    for (const Role role : {Role::None, Role::Moderator, Role::Admin, Role::Owner}) {
+        if (name == roleName(role)) {
+            return role;
+        }
+    }
+    return std::nullopt;
 }
 
 QString timestamp(const QDateTime &when)

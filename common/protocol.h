@@ -9,10 +9,13 @@
 //                                 "\r" is ignored and blank lines are skipped
 //   object := {"type": string, ...fields}
 //
-//   client to server:  hello say quit quiz_start quiz_answer quiz_stop
+//   client to server:  hello say quit quiz_start quiz_answer quiz_stop register password
+//                      logout join part create invite read kick ban unban mute unmute
+//                      announce motd grant
 //   server to client:  welcome message joined left presence bye error quiz_question
-//                      quiz_result quiz_finished
-//   both ways:         dm history users ping pong echo time leaderboard
+//                      quiz_result quiz_finished registered password_changed room invited
+//                      notice
+//   both ways:         dm history users ping pong echo time leaderboard rooms topic bans
 // clang-format on
 //
 // Ids are one strictly increasing sequence shared by message and dm; every client sees chat
@@ -23,6 +26,8 @@
 #include <QLatin1StringView>
 #include <QString>
 #include <QStringView>
+
+#include <optional>
 
 namespace Protocol {
 
@@ -45,6 +50,10 @@ inline constexpr int MaxHistoryPage = 200;
 inline constexpr int DefaultHistoryPage = 50;
 // The most missed messages a hello with "since" replays; an older gap is flagged in welcome.
 inline constexpr int MaxReplay = 1000;
+// The longest ban or mute there is, in minutes (ten years); without minutes one is for good.
+inline constexpr qint64 MaxBanMinutes = 10LL * 365 * 24 * 60;
+// Characters in the reason given for a kick, ban or mute.
+inline constexpr qsizetype MaxReasonLength = 300;
 // The most names one presence frame carries, joined and left together; more make several
 // frames. A departure is at most ~70 bytes ({"name":32 characters,"reason":"slow_consumer"}),
 // so a frame stays near 35 KB, well inside DefaultMaxFrameBytes.
@@ -90,7 +99,14 @@ inline constexpr int MaxPresenceNames = 500;
     X(RoomExists,         "room_exists")                       \
     X(NotInvited,         "not_invited")                       \
     X(NotOwner,           "not_owner")                         \
-    X(TooManyRooms,       "too_many_rooms")
+    X(TooManyRooms,       "too_many_rooms")                    \
+    X(NotAllowed,         "not_allowed")                       \
+    X(Banned,             "banned")                            \
+    X(Muted,              "muted")                             \
+    X(NotBanned,          "not_banned")                        \
+    X(NoSuchAccount,      "no_such_account")                   \
+    X(BadAddress,         "bad_address")                       \
+    X(BadRole,            "bad_role")
 // clang-format on
 
 // None and Unknown are not on the wire. Unknown, rather than an empty std::optional, is what
@@ -117,6 +133,14 @@ QLatin1StringView errorCodeName(ErrorCode code);
 // The code a wire name stands for, compared exactly; Unknown for anything else, "none" and
 // "unknown" included.
 ErrorCode errorCodeFromName(QStringView name);
+
+// What an account may do beyond chatting (docs/PROTOCOL.md, Moderation), in rising order of
+// power: each may act only on people below it. None is everyone else, guests included.
+enum class Role { None, Moderator, Admin, Owner };
+// "none", "moderator", "admin", "owner".
+QLatin1StringView roleName(Role role);
+// The role a wire name stands for, compared exactly; nothing for anything else.
+std::optional<Role> roleFromName(QStringView name);
 
 // ISO 8601 in UTC with milliseconds, e.g. 2026-11-21T15:04:05.123Z.
 QString timestamp(const QDateTime &when);

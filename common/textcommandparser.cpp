@@ -6,6 +6,7 @@
 #include <QStringList>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 using namespace Qt::StringLiterals;
@@ -35,6 +36,79 @@ QJsonObject sayHere(const QString &text, const TextCommandParser::Context &conte
     return context.room.isEmpty() ? Frames::say(text) : Frames::sayIn(context.room, text);
 }
 
+// "30" (minutes), "30m", "12h" or "7d": the minutes a ban or mute lasts; nothing if the word is no
+// duration (then it is the first word of the reason). A negative or zero one is passed on, for
+// the server to refuse in words.
+std::optional<qint64> minutesIn(const QString &word)
+{
+    static const QRegularExpression duration(uR"(^(-?\d{1,12})([mhd]?)$)"_s);
+    const QRegularExpressionMatch match = duration.match(word.toLower());
+    if (!match.hasMatch()) {
+        return std::nullopt;
+    }
+    const qint64 count = match.captured(1).toLongLong();
+    const QString unit = match.captured(2);
+    return count * (unit == "d"_L1 ? 24 * 60 : unit == "h"_L1 ? 60 : 1);
+}
+
+// Whether a ban's target is an address or a subnet rather than a name: names hold no ':' or '/',
+// and a name of four dotted numbers is taken for the IPv4 address it looks like.
+bool isAddress(const QString &target)
+{
+    static const QRegularExpression dottedQuad(uR"(^\d{1,3}(\.\d{1,3}){3}$)"_s);
+    return target.contains(u':') || target.contains(u'/') || dottedQuad.match(target).hasMatch();
+}
+
+// /kick, /ban, /unban, /mute and /unmute: [#ROOM] TARGET [TIME] [REASON], each as its command
+// takes them.
+TextCommandParser::Command moderation(const QString &command, const QString &rest)
+{
+    QStringList words = rest.split(u' ', Qt::SkipEmptyParts);
+    QString room;
+    if (!words.isEmpty() && words.first().startsWith(u'#')) {
+        room = words.takeFirst().mid(1);
+    }
+    const bool timed = command == "/ban"_L1 || command == "/mute"_L1;
+    const bool reasoned = timed || command == "/kick"_L1;
+    const bool roomed = command == "/kick"_L1 || command == "/ban"_L1 || command == "/unban"_L1;
+    const QString usage = command == "/kick"_L1 ? u"/kick [#ROOM] NAME [REASON]"_s
+        : command == "/ban"_L1   ? u"/ban [#ROOM] NAME|ADDRESS [MINUTES|12h|7d] [REASON]"_s
+        : command == "/unban"_L1 ? u"/unban [#ROOM] NAME|ADDRESS"_s
+        : command == "/mute"_L1  ? u"/mute NAME [MINUTES|12h|7d] [REASON]"_s
+                                 : u"/unmute NAME"_s;
+    if (words.isEmpty() || (!room.isEmpty() && !roomed) || (!reasoned && words.size() > 1)) {
+        return reply(u"! usage: "_s + usage);
+    }
+    const QString target = words.takeFirst();
+    std::optional<qint64> minutes;
+    if (timed && !words.isEmpty()) {
+        minutes = minutesIn(words.first());
+        if (minutes) {
+            words.removeFirst();
+        }
+    }
+    const QString reason = words.join(u' ');
+    const bool address = room.isEmpty() && isAddress(target) && command != "/kick"_L1
+        && command != "/mute"_L1 && command != "/unmute"_L1;
+    QJsonObject result;
+    if (command == "/kick"_L1) {
+        result = Frames::kick(target, reason, room);
+    } else if (command == "/ban"_L1) {
+        result = address ? Frames::banAddress(target, -1, reason)
+                         : Frames::ban(target, -1, reason, room);
+    } else if (command == "/unban"_L1) {
+        result = address ? Frames::unbanAddress(target) : Frames::unban(target, room);
+    } else if (command == "/mute"_L1) {
+        result = Frames::mute(target, -1, reason);
+    } else {
+        result = Frames::unmute(target);
+    }
+    if (minutes) {
+        result.insert("minutes"_L1, *minutes); // as typed: 0 or less is refused, not forever
+    }
+    return frame(result);
+}
+
 } // namespace
 
 QString TextCommandParser::helpText()
@@ -59,6 +133,17 @@ QString TextCommandParser::helpText()
         {"/register PASSWORD", "make your name an account (8 characters or more)"},
         {"/password OLD NEW", "change your account's password"},
         {"/logout", "sign out of this connection and leave"},
+        {"/kick NAME [REASON]", "disconnect NAME (moderators)"},
+        {"/kick #ROOM NAME [REASON]", "put NAME out of ROOM (its owner may too)"},
+        {"/ban WHO [TIME] [REASON]", "ban a name or address (a.b.c.0/24) for TIME"},
+        {"/ban #ROOM NAME [TIME]", "keep NAME out of ROOM; TIME: 30, 12h, 7d"},
+        {"/unban [#ROOM] WHO", "lift a ban"},
+        {"/mute NAME [TIME] [REASON]", "NAME may not talk for TIME (none: until unmuted)"},
+        {"/unmute NAME", "NAME may talk again"},
+        {"/bans", "the bans and mutes in force"},
+        {"/announce TEXT", "TEXT to everyone online, in every room (admins)"},
+        {"/motd TEXT", "the greeting in welcomes (/motd - : the default)"},
+        {"/grant NAME ROLE", "ROLE: moderator, admin, owner, or none (admins)"},
         {"/help", "this list"},
         {"/quit", "leave [/exit, or quit or exit alone on a line]"},
     };
@@ -173,6 +258,30 @@ TextCommandParser::Command TextCommandParser::parse(const QString &line, const C
                 return noRoom;
             }
             return frame(Frames::topic(here, rest));
+        }
+        if (command == "/kick"_L1 || command == "/ban"_L1 || command == "/unban"_L1
+            || command == "/mute"_L1 || command == "/unmute"_L1) {
+            return moderation(command, rest);
+        }
+        if (command == "/bans"_L1) {
+            return frame(Frames::bansRequest());
+        }
+        if (command == "/announce"_L1) {
+            return rest.isEmpty() ? reply(u"! usage: /announce TEXT"_s)
+                                  : frame(Frames::announce(rest));
+        }
+        if (command == "/motd"_L1) {
+            if (rest.isEmpty()) {
+                return reply(u"! usage: /motd TEXT, or /motd - for the server's own greeting"_s);
+            }
+            return frame(Frames::motd(rest == "-"_L1 ? QString() : rest));
+        }
+        if (command == "/grant"_L1) {
+            const QStringList words = rest.split(u' ', Qt::SkipEmptyParts);
+            if (words.size() != 2) {
+                return reply(u"! usage: /grant NAME owner|admin|moderator|none"_s);
+            }
+            return frame(Frames::grant(words.at(0), words.at(1).toLower()));
         }
         if (command == "/quiz"_L1) {
             return frame(Frames::quizStart());

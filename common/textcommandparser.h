@@ -17,6 +17,12 @@
 //   /join ROOM                join                /part [ROOM]        part (the current room)
 //   /rooms                    rooms               /topic TEXT         topic of the current room
 //   /invite NAME [ROOM]       invite (to the current room)
+//   /kick [#ROOM] NAME [REASON]                  kick (out of ROOM)
+//   /ban [#ROOM] NAME|ADDRESS [TIME] [REASON]    ban (TIME: 30, 30m, 12h, 7d; none: for good)
+//   /unban [#ROOM] NAME|ADDRESS unban             /mute NAME [TIME] [REASON]   mute
+//   /unmute NAME              unmute              /bans               bans
+//   /announce TEXT            announce            /motd TEXT, /motd - motd (- : the server's own)
+//   /grant NAME ROLE          grant
 //   /quit, /exit, quit, exit, QUIT, {quit}        quit                /help  local help
 class TextCommandParser
 {

@@ -70,6 +70,8 @@ QString bye(const QString &reason)
         {u"session_revoked"_s, u"your password was changed elsewhere: sign in again"_s},
         {u"server_full"_s, u"the server is full"_s},
         {u"too_many_connections"_s, u"too many connections from your address"_s},
+        {u"kicked"_s, u"you were kicked"_s},
+        {u"banned"_s, u"you are banned"_s},
     };
     const auto known = reasons.constFind(reason);
     const QString words
@@ -121,6 +123,36 @@ QString presence(const QJsonObject &frame)
 }
 
 QString renderLines(const QJsonObject &frame, const QString &self, const QString &room);
+
+// "until 15:04 on 2026-11-21" in the server's time zone, or "for good".
+QString until(const QJsonObject &entry)
+{
+    const QDateTime when = QDateTime::fromString(field(entry, "until"_L1), Qt::ISODateWithMs);
+    return when.isValid() ? u"until %1"_s.arg(when.toLocalTime().toString(u"HH:mm on yyyy-MM-dd"_s))
+                          : u"for good"_s;
+}
+
+// The answer to /bans: one indented line per ban or mute.
+QString bans(const QJsonObject &frame)
+{
+    const QJsonArray entries = frame.value("bans"_L1).toArray();
+    if (entries.isEmpty()) {
+        return u"* Nobody is banned or muted."_s;
+    }
+    QString text = u"* Bans and mutes:"_s;
+    for (const QJsonValue &value : entries) {
+        const QJsonObject entry = value.toObject();
+        const QString kind = field(entry, "kind"_L1);
+        const QString who = kind == "address"_L1 ? field(entry, "address"_L1)
+            : kind == "room"_L1
+            ? u"%1 from #%2"_s.arg(field(entry, "name"_L1), field(entry, "room"_L1))
+            : field(entry, "name"_L1);
+        const QString reason = field(entry, "reason"_L1);
+        text += u"\n  %1 %2 %3, by %4%5"_s.arg(kind == "mute"_L1 ? u"muted:"_s : u"banned:"_s, who,
+            until(entry), field(entry, "by"_L1), reason.isEmpty() ? QString() : u": "_s + reason);
+    }
+    return text;
+}
 
 // A history page, as what was said before the reader came: a heading, then the messages
 // indented under it, so that they do not pass for live ones. Nothing at all for an empty page.
@@ -183,7 +215,9 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
         // A refused name leaves the person at the name prompt.
         if (code == ErrorCode::BadName || code == ErrorCode::NameTaken
             || code == ErrorCode::AuthFailed || code == ErrorCode::TooManyAttempts
-            || code == ErrorCode::GuestsDisabled) {
+            || code == ErrorCode::GuestsDisabled
+            || (code == ErrorCode::Banned && !frame.contains("address"_L1))) {
+            // (A banned address is not asked again: its connection closes.)
             text += u"\nWhat is your name?"_s;
         } else if (code == ErrorCode::AuthRequired) {
             text += u"\nPassword:"_s;
@@ -234,6 +268,14 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
     }
     case FrameType::History:
         return earlier(frame, self, room);
+    case FrameType::Notice:
+        if (field(frame, "kind"_L1) == "announce"_L1) {
+            return u"*** %1 announces: %2"_s.arg(
+                field(frame, "by"_L1), indentContinuations(field(frame, "text"_L1)));
+        }
+        return u"* %1%2"_s.arg(roomMark(frame, room), field(frame, "text"_L1));
+    case FrameType::Bans:
+        return bans(frame);
     // Never sent to a text client: the server does not ping a person. Shown by name, should one
     // arrive.
     case FrameType::Ping:
@@ -252,6 +294,14 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
     case FrameType::Create:
     case FrameType::Invite:
     case FrameType::Read:
+    case FrameType::Kick:
+    case FrameType::Ban:
+    case FrameType::Unban:
+    case FrameType::Mute:
+    case FrameType::Unmute:
+    case FrameType::Announce:
+    case FrameType::Motd:
+    case FrameType::Grant:
     case FrameType::Unknown:
         break;
     case FrameType::Rooms: {

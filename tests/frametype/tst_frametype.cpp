@@ -34,6 +34,9 @@ private slots:
     void otherErrorNamesAreUnknown();
     void presenceFrames_data();
     void presenceFrames();
+    void moderationFrames_data();
+    void moderationFrames();
+    void roles();
 };
 
 namespace {
@@ -120,6 +123,26 @@ QJsonObject sample(FrameType type)
     case FrameType::Presence:
         return Frames::presence(u"general"_s, {u"alice"_s},
             {Frames::presenceDeparture(u"carol"_s, u"quit"_s)}, Protocol::timestampNow());
+    case FrameType::Kick:
+        return Frames::kick(u"bob"_s, u"spam"_s, u"dev"_s);
+    case FrameType::Ban:
+        return Frames::ban(u"bob"_s, 30, u"spam"_s);
+    case FrameType::Unban:
+        return Frames::unbanAddress(u"203.0.113.0/24"_s);
+    case FrameType::Mute:
+        return Frames::mute(u"bob"_s, 5);
+    case FrameType::Unmute:
+        return Frames::unmute(u"bob"_s);
+    case FrameType::Announce:
+        return Frames::announce(u"restart at noon"_s);
+    case FrameType::Motd:
+        return Frames::motd(u"Hello, {name}"_s);
+    case FrameType::Grant:
+        return Frames::grant(u"bob"_s, u"moderator"_s);
+    case FrameType::Bans:
+        return Frames::bansRequest();
+    case FrameType::Notice:
+        return Frames::notice(u"kick"_s, u"bob was kicked"_s, {{"name"_L1, u"bob"_s}});
     case FrameType::Unknown:
         break;
     }
@@ -176,6 +199,16 @@ void tst_FrameType::wireNamesAreTheDocumentedOnes_data()
     row(FrameType::QuizFinished, "quiz_finished", false, true);
     row(FrameType::Leaderboard, "leaderboard", true, true);
     row(FrameType::Presence, "presence", false, true);
+    row(FrameType::Kick, "kick", true, false);
+    row(FrameType::Ban, "ban", true, false);
+    row(FrameType::Unban, "unban", true, false);
+    row(FrameType::Mute, "mute", true, false);
+    row(FrameType::Unmute, "unmute", true, false);
+    row(FrameType::Announce, "announce", true, false);
+    row(FrameType::Motd, "motd", true, false);
+    row(FrameType::Grant, "grant", true, false);
+    row(FrameType::Bans, "bans", true, true);
+    row(FrameType::Notice, "notice", false, true);
 }
 
 void tst_FrameType::wireNamesAreTheDocumentedOnes()
@@ -235,7 +268,7 @@ void tst_FrameType::dispatchTableSize()
 {
     // Unknown is 0 and the rest follow in order, so a table of FrameTypeCount covers them all.
     QCOMPARE(std::size_t(Protocol::FrameTypeCount), Protocol::AllFrameTypes.size() + 1);
-    QCOMPARE(Protocol::FrameTypeCount, 1 + 38); // Unknown and the documented ones
+    QCOMPARE(Protocol::FrameTypeCount, 1 + 48); // Unknown and the documented ones
     QCOMPARE(int(FrameType::Unknown), 0);
     for (std::size_t i = 0; i < Protocol::AllFrameTypes.size(); ++i) {
         QCOMPARE(std::size_t(Protocol::AllFrameTypes[i]), i + 1);
@@ -283,7 +316,7 @@ void tst_FrameType::everyErrorCodeRoundTrips()
         }
     }
     QCOMPARE(names.size(), Protocol::ErrorCodeCount);
-    QCOMPARE(Protocol::ErrorCodeCount, 2 + 37); // None, Unknown and the documented ones
+    QCOMPARE(Protocol::ErrorCodeCount, 2 + 44); // None, Unknown and the documented ones
     QCOMPARE(Protocol::LastErrorCode, ErrorCode(Protocol::ErrorCodeCount - 1));
 }
 
@@ -320,6 +353,13 @@ void tst_FrameType::errorCodeWireNames_data()
     row(ErrorCode::TooManyConnections, "too_many_connections");
     row(ErrorCode::StorageFailed, "storage_failed");
     row(ErrorCode::FrameTimeout, "frame_timeout");
+    row(ErrorCode::NotAllowed, "not_allowed");
+    row(ErrorCode::Banned, "banned");
+    row(ErrorCode::Muted, "muted");
+    row(ErrorCode::NotBanned, "not_banned");
+    row(ErrorCode::NoSuchAccount, "no_such_account");
+    row(ErrorCode::BadAddress, "bad_address");
+    row(ErrorCode::BadRole, "bad_role");
 }
 
 void tst_FrameType::errorCodeWireNames()
@@ -409,6 +449,71 @@ void tst_FrameType::presenceFrames()
         QCOMPARE(verdict.error, ErrorCode::BadFrame);
         QVERIFY(!verdict.message.isEmpty());
     }
+}
+
+void tst_FrameType::moderationFrames_data()
+{
+    QTest::addColumn<QJsonObject>("frame");
+    QTest::addColumn<bool>("valid");
+
+    const auto with = [](QJsonObject frame, QLatin1StringView field, const QJsonValue &value) {
+        frame.insert(field, value);
+        return frame;
+    };
+    QTest::newRow("kick") << Frames::kick(u"bob"_s) << true;
+    QTest::newRow("kick without name") << QJsonObject{{"type"_L1, u"kick"_s}} << false;
+    QTest::newRow("kick in a bad room") << Frames::kick(u"bob"_s, {}, u"no room"_s) << false;
+    QTest::newRow("ban for good") << Frames::ban(u"bob"_s) << true;
+    QTest::newRow("ban for a week") << Frames::ban(u"bob"_s, 7 * 24 * 60) << true;
+    QTest::newRow("ban for ten years") << Frames::ban(u"bob"_s, Protocol::MaxBanMinutes) << true;
+    QTest::newRow("ban longer") << with(
+        Frames::ban(u"bob"_s), "minutes"_L1, double(Protocol::MaxBanMinutes + 1))
+                                << false;
+    QTest::newRow("ban for no time") << with(Frames::ban(u"bob"_s), "minutes"_L1, 0) << false;
+    QTest::newRow("negative minutes") << with(Frames::ban(u"bob"_s), "minutes"_L1, -5) << false;
+    QTest::newRow("fractional minutes") << with(Frames::mute(u"bob"_s), "minutes"_L1, 1.5) << false;
+    QTest::newRow("minutes as text") << with(Frames::mute(u"bob"_s), "minutes"_L1, u"5"_s) << false;
+    QTest::newRow("ban an address") << Frames::banAddress(u"203.0.113.0/24"_s, 60) << true;
+    QTest::newRow("ban nobody") << QJsonObject{{"type"_L1, u"ban"_s}} << false;
+    QTest::newRow("ban a name and an address")
+        << with(Frames::ban(u"bob"_s), "address"_L1, u"203.0.113.7"_s) << false;
+    QTest::newRow("ban an address from a room")
+        << with(Frames::banAddress(u"203.0.113.7"_s), "room"_L1, u"dev"_s) << false;
+    QTest::newRow("unban nobody") << QJsonObject{{"type"_L1, u"unban"_s}} << false;
+    QTest::newRow("grant without role")
+        << QJsonObject{{"type"_L1, u"grant"_s}, {"name"_L1, u"bob"_s}} << false;
+    QTest::newRow("announce a number") << with(Frames::announce({}), "text"_L1, 5) << false;
+    QTest::newRow("a notice from a client") << Frames::notice(u"kick"_s, u"x"_s) << false;
+}
+
+void tst_FrameType::moderationFrames()
+{
+    QFETCH(QJsonObject, frame);
+    QFETCH(bool, valid);
+    const FrameValidator::Verdict verdict = FrameValidator::validateClientFrame(frame);
+    QVERIFY2(verdict.isValid() == valid, qPrintable(verdict.message));
+}
+
+void tst_FrameType::roles()
+{
+    // docs/PROTOCOL.md: the names, and their order of power.
+    using Protocol::Role;
+    for (const auto &[role, name] :
+        {std::pair{Role::None, "none"}, std::pair{Role::Moderator, "moderator"},
+            std::pair{Role::Admin, "admin"}, std::pair{Role::Owner, "owner"}}) {
+        QCOMPARE(Protocol::roleName(role), QLatin1StringView(name));
+        QCOMPARE(Protocol::roleFromName(QString::fromLatin1(name)), role);
+    }
+    QVERIFY(
+        Role::None < Role::Moderator && Role::Moderator < Role::Admin && Role::Admin < Role::Owner);
+    QVERIFY(!Protocol::roleFromName(u"Admin"_s));
+    QVERIFY(!Protocol::roleFromName(u"root"_s));
+    QCOMPARE(Frames::withRole(Frames::welcome(u"a"_s, {}, 1, {}, 0), Role::Admin)
+                 .value("role"_L1)
+                 .toString(),
+        u"admin"_s);
+    QVERIFY(
+        !Frames::withRole(Frames::welcome(u"a"_s, {}, 1, {}, 0), Role::None).contains("role"_L1));
 }
 
 QTEST_APPLESS_MAIN(tst_FrameType)
