@@ -18,12 +18,14 @@ QSqlDatabase database(const QString &connectionName)
 
 // The columns readAccount() expects, in its order.
 constexpr auto AccountColumns = "accounts.id, accounts.name, accounts.password_hash, "
-                                "accounts.created"_L1;
+                                "accounts.created, accounts.role"_L1;
 
 AccountStore::Account readAccount(const QSqlQuery &query)
 {
+    // A role this server does not know (written by a newer one) grants nothing here.
     return {query.value(0).toLongLong(), query.value(1).toString(),
-        query.value(2).toString().toLatin1(), query.value(3).toLongLong()};
+        query.value(2).toString().toLatin1(), query.value(3).toLongLong(),
+        Protocol::roleFromName(query.value(4).toString()).value_or(Protocol::Role::None)};
 }
 
 // Hashes are ASCII text in a TEXT column: bound as a QByteArray, SQLite would keep a BLOB.
@@ -67,6 +69,37 @@ std::optional<AccountStore::Account> AccountStore::account(const QString &name) 
     return readAccount(query);
 }
 
+std::optional<AccountStore::Account> AccountStore::accountById(qint64 accountId) const
+{
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"SELECT %1 FROM accounts WHERE id = ?"_s.arg(AccountColumns));
+    query.addBindValue(accountId);
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote()
+            << "cannot read an account:" << storeErrorText(query.lastError());
+        return std::nullopt;
+    }
+    if (!query.next()) {
+        return std::nullopt;
+    }
+    return readAccount(query);
+}
+
+bool AccountStore::setRole(qint64 accountId, Protocol::Role role)
+{
+    QSqlQuery query(database(m_connectionName));
+    query.prepare(u"UPDATE accounts SET role = ? WHERE id = ?"_s);
+    query.addBindValue(
+        role == Protocol::Role::None ? QVariant() : QVariant(QString(Protocol::roleName(role))));
+    query.addBindValue(accountId);
+    if (!query.exec()) {
+        qCWarning(lcStore).noquote() << "cannot change the role of account" << accountId
+                                     << storeErrorText(query.lastError());
+        return false;
+    }
+    return query.numRowsAffected() == 1;
+}
+
 std::optional<AccountStore::Account> AccountStore::createAccount(
     const QString &name, const QByteArray &passwordHash, qint64 nowMs)
 {
@@ -93,7 +126,7 @@ std::optional<AccountStore::Account> AccountStore::createAccount(
         qCInfo(lcStore).noquote() << "the name" << name << "is an account already";
         return std::nullopt;
     }
-    return Account{query.value(0).toLongLong(), name, passwordHash, nowMs};
+    return Account{query.value(0).toLongLong(), name, passwordHash, nowMs, Protocol::Role::None};
 }
 
 bool AccountStore::setPasswordHash(
@@ -193,7 +226,7 @@ std::optional<AccountStore::Account> AccountStore::accountForToken(
         return std::nullopt;
     }
     const Account found = readAccount(query);
-    const qint64 lastUsed = query.value(4).toLongLong();
+    const qint64 lastUsed = query.value(5).toLongLong();
     query.finish();
 
     QSqlQuery update(db);

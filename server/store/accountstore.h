@@ -1,5 +1,7 @@
 #pragma once
 
+#include "protocol.h"
+
 #include <QByteArray>
 #include <QString>
 
@@ -7,9 +9,10 @@
 
 class SqlBackend;
 
-// The accounts and their sign-in tokens, in the history database (schema 4, created by
-// MessageStore's migrations). It keeps no secret: a password only as its Argon2id string, a token
-// only as its SHA-256 digest. Used, like its MessageStore, only in the thread that opened it.
+// The accounts, their roles and their sign-in tokens, in the history database (schema 4, roles
+// from 7, created by MessageStore's migrations). It keeps no secret: a password only as its
+// Argon2id string, a token only as its SHA-256 digest. Used, like its MessageStore, only in the
+// thread that opened it.
 class AccountStore
 {
 public:
@@ -21,8 +24,13 @@ public:
         QString name; // as it was first registered
         QByteArray passwordHash; // "$argon2id$..."
         qint64 created = 0; // ms since the epoch
+        Protocol::Role role = Protocol::Role::None; // what it may do as a moderator
     };
     std::optional<Account> account(const QString &name) const;
+    std::optional<Account> accountById(qint64 accountId) const;
+    // Gives the account a role (None takes it away); false if there is no such account, or it
+    // cannot be written.
+    bool setRole(qint64 accountId, Protocol::Role role);
     // Nothing if the name is an account already, in any case, or if the hash is not an
     // Argon2id string (which is how a plain password would otherwise end up in the file).
     std::optional<Account> createAccount(

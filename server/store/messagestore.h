@@ -2,6 +2,7 @@
 
 #include "accountstore.h"
 #include "leaderboard.h"
+#include "moderationstore.h"
 #include "storedmessage.h"
 
 #include <QByteArray>
@@ -35,8 +36,8 @@ public:
     // let history() read only the messages its viewer may see; 4: accounts and their sign-in
     // tokens; 5: messages belong to identities (accounts or guest sessions), not names, and
     // private messages to an offline account wait for it; 6: rooms, their members, and the room
-    // of each message.
-    static constexpr int SchemaVersion = 6;
+    // of each message; 7: accounts' roles, and the bans and mutes in force.
+    static constexpr int SchemaVersion = 7;
 
     struct Options
     {
@@ -207,6 +208,8 @@ public:
     // The accounts and their sign-in tokens, in the same database.
     AccountStore &accounts() { return m_accounts; }
     const AccountStore &accounts() const { return m_accounts; }
+    // The bans and mutes in force, and the greeting moderators set, in the same database.
+    ModerationStore &moderation() { return m_moderation; }
 
 private:
     MessageStore(QString connectionName, std::unique_ptr<SqlBackend> backend);
@@ -229,4 +232,5 @@ private:
     QStringList m_lostCreations;
     qint64 m_sequenceFloor = 0;
     AccountStore m_accounts{m_connectionName, *m_backend};
+    ModerationStore m_moderation{m_connectionName};
 };

@@ -107,6 +107,22 @@ const QList<SqlBackend::Migration> &SqliteBackend::migrations() const
                 u"CREATE INDEX messages_room ON messages (room, id) WHERE recipient IS NULL"_s,
             },
         },
+        {
+            7,
+            {
+                // Moderation: an account's role (NULL: none), and the bans and mutes in force. A
+                // ban's target is an identity ("a:12"; a guest's "g:..." lasts its session) or,
+                // for an address ban, a subnet in CIDR form; room is the room's key for a ban
+                // from one room, '' otherwise, so that one kind, target and room is one ban.
+                // until_ms NULL: for good.
+                u"ALTER TABLE accounts ADD COLUMN role TEXT"_s,
+                u"CREATE TABLE bans (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+                "target TEXT NOT NULL, room TEXT NOT NULL DEFAULT '', "
+                "name TEXT NOT NULL DEFAULT '', until_ms INTEGER, by_name TEXT NOT NULL, "
+                "reason TEXT NOT NULL DEFAULT '', created INTEGER NOT NULL)"_s,
+                u"CREATE UNIQUE INDEX bans_target ON bans (kind, target, room)"_s,
+            },
+        },
     };
     return steps;
 }
