@@ -106,6 +106,11 @@ bool ChatServer::start()
         return false;
     }
     m_store->setRetention(retention(m_config));
+    if (const auto error = loadModeration()) {
+        m_startError = *error;
+        stopStore();
+        return false;
+    }
     m_listener = new Listener(
         listenerOptions(m_config, *m_context.settings),
         [this](qintptr descriptor, WorkerHost *host) { return createSession(descriptor, host); },
@@ -128,6 +133,28 @@ bool ChatServer::start()
                " network in clear (see --tls-cert)";
     }
     return true;
+}
+
+std::optional<QString> ChatServer::loadModeration()
+{
+    // Before the first client: waiting for the store thread here holds up nobody.
+    QFuture<std::optional<QString>> loaded
+        = m_store->run([this, now = m_bans.nowMs()](MessageStore &store) -> std::optional<QString> {
+              const auto bans = store.moderation().bans(now);
+              if (!bans) {
+                  return u"cannot read the bans from the database"_s;
+              }
+              m_bans.load(*bans);
+              // The greeting a moderator set wins over --motd, until one sets it empty.
+              m_room.setMotdOverride(store.moderation().motd().value_or(QString()));
+              qCInfo(lcServer) << bans->size() << "bans and mutes in force";
+              return std::nullopt;
+          });
+    loaded.waitForFinished();
+    if (loaded.resultCount() == 0) {
+        return u"cannot read the bans from the database"_s;
+    }
+    return loaded.result();
 }
 
 HostedClient *ChatServer::createSession(qintptr descriptor, WorkerHost *host)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "banlist.h"
 #include "chatbudgets.h"
 #include "chatroom.h"
 #include "fanout.h"
@@ -52,6 +53,8 @@ public:
     // timer calls it every presenceIntervalMs; a test with a long interval calls it itself.
     void flushPresence() { m_room.flushPresence(); }
     Leaderboard &leaderboard() { return *m_leaderboard; }
+    // The bans and mutes in force (tests move its clock).
+    BanList &bans() { return m_bans; }
     const ServerConfig &config() const { return m_config; }
 
 signals:
@@ -62,6 +65,8 @@ signals:
 private:
     HostedClient *createSession(qintptr descriptor, WorkerHost *host);
     void stopStore();
+    // The bans in force and the greeting moderators set, from the database; an error, or nothing.
+    std::optional<QString> loadModeration();
 
     ServerConfig m_config;
     ChatRoom m_room;
@@ -76,9 +81,10 @@ private:
     ChatBudgets m_budgets;
     // Two lanes: the store thread orders and queues, both cores send.
     FanOut m_fanOut{2};
+    BanList m_bans;
     // Its settings are set by start() and replaced by reload(), in this thread.
     ServerContext m_context{m_room, *m_leaderboard, *m_store, m_hasher, m_throttle,
-        std::make_shared<const SessionSettings>(), m_fanOut, m_budgets};
+        std::make_shared<const SessionSettings>(), m_fanOut, m_budgets, m_bans};
     Listener *m_listener = nullptr;
     QString m_startError;
     bool m_shuttingDown = false;

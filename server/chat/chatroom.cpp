@@ -110,9 +110,11 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
     }
     const qint64 id = ++m_lastMember;
     person->members.append(id);
-    m_members.insert(id, Member{k, newcomer.outbox, m_lastSeq, newcomer.revoke});
+    m_members.insert(id,
+        Member{k, newcomer.outbox, m_lastSeq, newcomer.revoke, -1, newcomer.address,
+            newcomer.dismiss});
     peopleChangedLocked();
-    QString motd = m_motd;
+    QString motd = m_motdOverride.isEmpty() ? m_motd : m_motdOverride;
     motd.replace("{name}"_L1, person->name);
     const Joined joined{ErrorCode::None, id, usersLocked(), userCountLocked(), m_lastId, motd};
 
@@ -122,8 +124,10 @@ ChatRoom::Joined ChatRoom::join(const Newcomer &newcomer)
         rooms.append(QJsonObject{{"room"_L1, info ? info->name : room},
             {"topic"_L1, info ? info->topic : QString()}, {"private"_L1, info && info->isPrivate}});
     }
-    QJsonObject welcomeFrame = Frames::welcome(person->name, joined.users, joined.userCount, motd,
-        joined.lastId, newcomer.account, newcomer.token);
+    QJsonObject welcomeFrame
+        = Frames::withRole(Frames::welcome(person->name, joined.users, joined.userCount, motd,
+                               joined.lastId, newcomer.account, newcomer.token),
+            newcomer.role);
     welcomeFrame.insert("rooms"_L1, rooms);
     Read welcome{Read::Kind::Welcome, {}, welcomeFrame, newcomer.since, {}};
     MessageStore::Query query{newcomer.identity, newcomer.since.value_or(m_lastId), m_lastId + 1, 0,
@@ -834,6 +838,131 @@ void ChatRoom::announce(const QByteArray &frame)
 {
     std::unique_lock locker(m_mutex);
     queueLocked(bytesEvent(frame));
+}
+
+std::optional<ChatRoom::Online> ChatRoom::online(const QString &name) const
+{
+    std::unique_lock locker(m_mutex);
+    const auto person = m_people.constFind(key(name));
+    if (person == m_people.constEnd()) {
+        return std::nullopt;
+    }
+    Online found{person->name, person->identity, person->rooms.keys(), {}};
+    for (const qint64 id : person->members) {
+        const QHostAddress address = m_members.value(id).address;
+        if (!address.isNull() && !found.addresses.contains(address)) {
+            found.addresses.append(address);
+        }
+    }
+    return found;
+}
+
+std::optional<ChatRoom::RoomInfo> ChatRoom::roomInfo(const QString &room) const
+{
+    std::unique_lock locker(m_mutex);
+    const RoomDirectory::Room *info = m_directory.find(RoomDirectory::key(room));
+    return info ? std::optional(RoomInfo{info->name, info->owner, info->isPrivate}) : std::nullopt;
+}
+
+int ChatRoom::dismiss(const QString &identity, const QJsonObject &notice, const QString &reason)
+{
+    std::unique_lock locker(m_mutex);
+    const Person *person = personOfIdentityLocked(identity);
+    if (!person) {
+        return 0;
+    }
+    for (const qint64 id : person->members) {
+        const auto member = m_members.constFind(id);
+        if (member->dismiss) {
+            member->dismiss(notice, reason);
+        }
+    }
+    return int(person->members.size());
+}
+
+int ChatRoom::dismissAddresses(const std::function<bool(const QHostAddress &)> &covered,
+    const QJsonObject &notice, const QString &reason)
+{
+    std::unique_lock locker(m_mutex);
+    int count = 0;
+    for (const Member &member : std::as_const(m_members)) {
+        if (member.dismiss && covered(member.address)) {
+            member.dismiss(notice, reason);
+            ++count;
+        }
+    }
+    return count;
+}
+
+void ChatRoom::noticeRooms(
+    const QStringList &rooms, const QJsonObject &notice, const QString &alsoTo)
+{
+    std::unique_lock locker(m_mutex);
+    for (const QString &room : rooms) {
+        const RoomDirectory::Room *info = m_directory.find(room);
+        QJsonObject frame = notice;
+        frame.insert("room"_L1, info ? info->name : room);
+        Event event = roomEvent(frame, room);
+        event.alsoTo = alsoTo;
+        queueLocked(std::move(event));
+    }
+}
+
+void ChatRoom::noticePerson(const QString &identity, const QJsonObject &notice)
+{
+    std::unique_lock locker(m_mutex);
+    if (!personOfIdentityLocked(identity)) {
+        return;
+    }
+    Event event = frameEvent(notice);
+    event.to = identity;
+    queueLocked(std::move(event));
+}
+
+Protocol::ErrorCode ChatRoom::removeFromRoom(const QString &room, const QString &identity,
+    const QString &reason, const QJsonObject &notice, const QString &alsoTo)
+{
+    std::unique_lock locker(m_mutex);
+    const QString k = RoomDirectory::key(room);
+    const RoomDirectory::Room *info = m_directory.find(k);
+    if (!info) {
+        return ErrorCode::NoSuchRoom;
+    }
+    const auto local = m_identityKeys.constFind(identity);
+    Person *person = local == m_identityKeys.constEnd() ? nullptr : &*m_people.find(*local);
+    const bool here = person && person->rooms.contains(k);
+    const bool account = identity.startsWith(u"a:"_s);
+    if (!here && !(account && info->accounts.contains(identity))) {
+        return ErrorCode::NotMember;
+    }
+    if (here) {
+        person->rooms.remove(k);
+        peopleChangedLocked();
+        leftRoomLocked(k);
+        announceLocked(*person, k, reason, person->identity);
+    }
+    QJsonObject frame = notice;
+    frame.insert("room"_L1, info->name);
+    Event event = roomEvent(frame, k);
+    event.alsoTo = alsoTo;
+    if (account) {
+        m_directory.removeAccount(k, identity);
+        event.roomChanges.append(RoomChange::of(RoomChange::Kind::Part, k, identity));
+    }
+    queueLocked(std::move(event));
+    if (here) {
+        // It is out of the room, where the notice went: its own connections hear it too.
+        Event own = frameEvent(frame);
+        own.to = identity;
+        queueLocked(std::move(own));
+    }
+    return ErrorCode::None;
+}
+
+void ChatRoom::setMotdOverride(const QString &motd)
+{
+    std::unique_lock locker(m_mutex);
+    m_motdOverride = motd;
 }
 
 QStringList ChatRoom::users() const

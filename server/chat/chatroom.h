@@ -8,6 +8,7 @@
 #include "storepipeline.h"
 
 #include <QHash>
+#include <QHostAddress>
 #include <QJsonObject>
 #include <QList>
 #include <QMap>
@@ -68,6 +69,12 @@ public:
         // revocations() read before the newcomer's credentials were checked: if its identity
         // was revoked since, the credentials may be stale, and the join is refused.
         qint64 checkedAt = 0;
+        Protocol::Role role = Protocol::Role::None; // told in the welcome
+        QHostAddress address = {}; // where the connection comes from, for an address ban
+        // Called, under the room's lock, when a moderator puts the membership out (dismiss()):
+        // like revoke, it must only post to the membership's own thread, which is to send the
+        // notice, then bye with reason, and close.
+        std::function<void(const QJsonObject &notice, const QString &reason)> dismiss = {};
     };
     struct Joined
     {
@@ -164,6 +171,45 @@ public:
     // A counter that revoke() raises: read it before checking credentials (Newcomer::checkedAt).
     qint64 revocations() const;
 
+    // Moderation (the Moderator decides; these only do it, each in the room's order).
+    // Who is online under name: the person, the rooms (keys) it is in, and the addresses of its
+    // connections.
+    struct Online
+    {
+        QString name;
+        QString identity;
+        QStringList rooms;
+        QList<QHostAddress> addresses;
+    };
+    std::optional<Online> online(const QString &name) const;
+    // A room by key as everyone may know it: its name, its owner's identity, whether private.
+    struct RoomInfo
+    {
+        QString name;
+        QString owner;
+        bool isPrivate = false;
+    };
+    std::optional<RoomInfo> roomInfo(const QString &room) const;
+    // Puts every connection of identity out: each gets notice, then bye with reason, and its
+    // person leaves with that reason. How many connections it had.
+    int dismiss(const QString &identity, const QJsonObject &notice, const QString &reason);
+    // The same for every connection whose address covered() says yes (an address ban).
+    int dismissAddresses(const std::function<bool(const QHostAddress &)> &covered,
+        const QJsonObject &notice, const QString &reason);
+    // notice to the people in each of rooms (keys), with "room" set to the room's name; alsoTo
+    // (an identity) gets each once even if it is not in the room.
+    void noticeRooms(const QStringList &rooms, const QJsonObject &notice, const QString &alsoTo);
+    // notice to every connection of identity (nothing if it is not online).
+    void noticePerson(const QString &identity, const QJsonObject &notice);
+    // Takes identity out of room (a key), online or not (an account's membership is stored):
+    // its people, and identity's connections, get left with reason and then notice ("room"
+    // set), alsoTo once as for noticeRooms. NotMember if it was not in the room.
+    Protocol::ErrorCode removeFromRoom(const QString &room, const QString &identity,
+        const QString &reason, const QJsonObject &notice, const QString &alsoTo);
+    // The greeting moderators set (the motd frame), which later welcomes carry instead of the
+    // server's own (--motd) until it is set empty again; "{name}" becomes the newcomer's name.
+    void setMotdOverride(const QString &motd);
+
     QStringList users() const;
     int userCount() const;
     // Events queued for the store thread's next batch (the metrics' queue depth).
@@ -249,6 +295,8 @@ private:
         qint64 joinSeq = 0; // receives only events after this
         std::function<void()> revoke;
         mutable qsizetype share = -1; // deliverLocked's, during a batch
+        QHostAddress address;
+        std::function<void(const QJsonObject &, const QString &)> dismiss;
     };
     // A membership in a room, as deliverLocked walks it.
     struct Seat
@@ -317,6 +365,7 @@ private:
     QHash<qint64, Member> m_members;
     QHash<QString, std::vector<Seat>> m_seats; // by room; cleared whenever people or rooms change
     QString m_motd;
+    QString m_motdOverride; // set: welcomes carry it instead of m_motd
     const int m_presenceLimit;
     const int m_presenceBatch;
     QHash<QString, qsizetype> m_roomSizes; // room key -> people in it (absent: none)

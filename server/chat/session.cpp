@@ -1,5 +1,6 @@
 #include "session.h"
 
+#include "banlist.h"
 #include "chatlog.h"
 #include "chatroom.h"
 #include "connection.h"
@@ -9,9 +10,13 @@
 #include "framevalidator.h"
 #include "jsonwire.h"
 #include "metrics.h"
+#include "moderationrequest.h"
+#include "moderationtext.h"
+#include "moderator.h"
 #include "sessionsettings.h"
 #include "storeworker.h"
 #include "textwire.h"
+#include "whenready.h"
 #include "workerhost.h"
 
 #include <QPointer>
@@ -91,6 +96,11 @@ const std::array<Session::Route, Protocol::FrameTypeCount> &Session::routes()
         route(FrameType::Invite, &Session::onInvite, true);
         route(FrameType::Topic, &Session::onTopic, true);
         route(FrameType::Read, &Session::onRead, true);
+        for (const FrameType type :
+            {FrameType::Kick, FrameType::Ban, FrameType::Unban, FrameType::Mute, FrameType::Unmute,
+                FrameType::Announce, FrameType::Motd, FrameType::Grant, FrameType::Bans}) {
+            route(type, &Session::onModeration, true);
+        }
         return routes;
     }();
     return table;
@@ -148,6 +158,23 @@ void Session::start()
     m_promptTimer.start(int(NamePromptDelay.count()), this);
     if (settings.idleTimeoutMs > 0) {
         m_idleTimer.start(settings.idleTimeoutMs, this);
+    }
+    // A banned address is told why and goes, before it costs anything more.
+    if (const auto ban = m_context.bans.findAddress(m_connection->peerAddress())) {
+        refuseBanned(*ban);
+    }
+}
+
+void Session::refuseBanned(const ModerationStore::Ban &ban)
+{
+    const QJsonObject error = ModerationText::refusal(ban);
+    qCInfo(lcModeration).noquote()
+        << m_connection->peer() << "refused:" << error.value("message"_L1).toString();
+    m_state = State::AwaitingHello;
+    send(error);
+    // A banned account may sign in as someone else; a banned address may not stay at all.
+    if (ban.kind == ModerationStore::Ban::Kind::Address) {
+        closeWithBye(u"banned"_s, u"banned"_s);
     }
 }
 
@@ -337,12 +364,59 @@ void Session::onHello(const QJsonObject &frame)
                     m_helloTimer.start(int(helloAllowanceMs()), this);
                 }
             }
-            onSignedIn(outcome, since);
-            resume();
+            if (outcome.error != ErrorCode::None) {
+                onSignedIn(outcome, since);
+                resume();
+                return;
+            }
+            checkStanding(outcome, since);
         });
 }
 
-void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since)
+void Session::checkStanding(const Authenticator::Outcome &outcome, std::optional<qint64> since)
+{
+    // In the database, not only this server's list: a ban made on another server of a
+    // cluster, or a role given from the command line, counts at the next sign-in.
+    const Authenticator::Identity who = outcome.identity;
+    const QHostAddress address = m_connection->peerAddress();
+    const qint64 now = m_context.bans.nowMs();
+    const auto failed = [this] {
+        if (m_state == State::Authenticating) {
+            m_state = State::AwaitingHello;
+            sendError(ErrorCode::StorageFailed, u"the server cannot read its bans right now"_s);
+            resume();
+        }
+    };
+    whenReady(
+        m_context.store.run([who, address, now](MessageStore &store) {
+            return Moderator::standing(store, who.id, who.account, address, now);
+        }),
+        this,
+        [this, outcome, since, failed](const Moderator::Standing &standing) {
+            if (m_state != State::Authenticating) {
+                return; // closed meanwhile
+            }
+            if (standing.failed) {
+                failed();
+                return;
+            }
+            if (standing.refusal) {
+                m_context.bans.add(*standing.refusal);
+                refuseBanned(*standing.refusal);
+                resume();
+                return;
+            }
+            for (const ModerationStore::Ban &ban : standing.held) {
+                m_context.bans.add(ban); // its mutes and room bans hold here too
+            }
+            onSignedIn(outcome, since, standing.role);
+            resume();
+        },
+        failed);
+}
+
+void Session::onSignedIn(
+    const Authenticator::Outcome &outcome, std::optional<qint64> since, Protocol::Role role)
 {
     if (outcome.error != ErrorCode::None) {
         m_state = State::AwaitingHello;
@@ -369,7 +443,17 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
                 },
                 Qt::QueuedConnection);
         },
-        who.checkedAt};
+        who.checkedAt, role, m_connection->peerAddress(),
+        [self](const QJsonObject &notice, const QString &reason) {
+            QMetaObject::invokeMethod(
+                self,
+                [self, notice, reason] {
+                    if (self) {
+                        self->dismissed(notice, reason);
+                    }
+                },
+                Qt::QueuedConnection);
+        }};
     // The welcome, and the replay of what the client missed, come through the outbox.
     const ChatRoom::Joined joined = m_context.room.join(newcomer);
     if (joined.error != ErrorCode::None) {
@@ -393,6 +477,68 @@ void Session::onSignedIn(const Authenticator::Outcome &outcome, std::optional<qi
     if (wire().forPeople()) {
         showRecentHistory();
     }
+}
+
+void Session::dismissed(const QJsonObject &notice, const QString &reason)
+{
+    if (m_state != State::Registered) {
+        return;
+    }
+    qCInfo(lcModeration).noquote() << m_connection->peer() << m_identity.name
+                                   << "put out:" << notice.value("text"_L1).toString();
+    send(notice);
+    closeWithBye(reason, reason);
+}
+
+void Session::onModeration(const QJsonObject &frame)
+{
+    if (!admitRequest()) {
+        return;
+    }
+    const auto parsed = ModerationRequest::parse(frame, m_context.settings->maxTextLength);
+    if (const auto *refused = std::get_if<ModerationRequest::Refusal>(&parsed)) {
+        sendError(refused->code, refused->message);
+        return;
+    }
+    const ModerationRequest request = std::get<ModerationRequest>(parsed);
+    const Moderator::Actor actor{m_identity.name, m_identity.id, m_identity.account,
+        m_connection->peerAddress(), m_connection->peer()};
+    const Moderator moderator(m_context.room, m_context.bans);
+    // Input waits, so that what the client sends next is answered after this.
+    suspend();
+    whenReady(
+        m_context.store.run([moderator, request, actor](MessageStore &store) {
+            return moderator.apply(store, request, actor);
+        }),
+        this,
+        [this](const Moderator::Answer &answer) {
+            if (answer.error != ErrorCode::None) {
+                sendError(answer.error, answer.message, {}, answer.about);
+            }
+            for (const QJsonObject &frame : answer.frames) {
+                send(frame);
+            }
+            resume();
+        },
+        [this] {
+            sendError(
+                ErrorCode::StorageFailed, u"the server cannot reach its database right now"_s);
+            resume();
+        });
+}
+
+bool Session::admitUnmuted(const QString &cid)
+{
+    const auto mute = m_context.bans.find(ModerationStore::Ban::Kind::Mute, m_identity.id);
+    if (!mute) {
+        return true;
+    }
+    QJsonObject about = ModerationText::details({}, mute->by, mute->reason, mute->untilMs);
+    sendError(ErrorCode::Muted,
+        u"you are muted %1 by %2%3"_s.arg(ModerationText::untilText(mute->untilMs), mute->by,
+            ModerationText::because(mute->reason)),
+        cid, about);
+    return false;
 }
 
 void Session::showRecentHistory()
@@ -481,6 +627,9 @@ bool Session::admitChat(const QString &text, const QString &cid)
     const FrameValidator::Verdict verdict = FrameValidator::validateText(text);
     if (!verdict.isValid()) {
         sendError(verdict.error, verdict.message, cid);
+        return false;
+    }
+    if (!admitUnmuted(cid)) {
         return false;
     }
     const SessionSettings &settings = *m_context.settings;
@@ -596,6 +745,17 @@ void Session::sendRoomError(ErrorCode code, const QString &room, const QString &
 void Session::onJoin(const QJsonObject &frame)
 {
     const QString room = frame.value("room"_L1).toString();
+    if (const auto ban = m_context.bans.find(
+            ModerationStore::Ban::Kind::Room, m_identity.id, RoomDirectory::key(room))) {
+        QJsonObject about = ModerationText::details({}, ban->by, ban->reason, ban->untilMs);
+        about.insert("room"_L1, room);
+        sendError(ErrorCode::Banned,
+            u"you are banned from #%1 %2 by %3%4"_s.arg(room,
+                ModerationText::untilText(ban->untilMs), ban->by,
+                ModerationText::because(ban->reason)),
+            {}, about);
+        return;
+    }
     // A join of a room one is in changes nothing: it asks who is in it now, a read, and counts
     // against the history allowance rather than chat's.
     if (m_context.room.isIn(m_member, room) ? !admitHistoryRequest(room, {}) : !admitRequest()) {

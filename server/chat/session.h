@@ -7,6 +7,7 @@
 #include "frametype.h"
 #include "hostedclient.h"
 #include "metrics.h"
+#include "moderationstore.h"
 #include "outbox.h"
 #include "pasteguard.h"
 #include "servercontext.h"
@@ -31,9 +32,9 @@ class WorkerHost;
 // over.
 //
 //   AwaitingHello --hello--> Authenticating --ok--> Registered --quit, logout, timeout, flood,
-//         ^                        |                                 revoked, bye--> Closing
-//         \____ auth error ________/                                                  |
-//          \________________ errors, shutdown, end of input _____________________> Closed
+//         ^                        |                        revoked, kicked, banned, bye--> Closing
+//         \____ auth error, banned account ____/                                           |
+//          \________________ errors, shutdown, end of input, banned address _______> Closed
 //
 // Who it is comes from its Authenticator; while an account step is out (a password hash, an
 // account read) the session reads no further input, so a client's frames keep their order.
@@ -86,13 +87,25 @@ private:
     void onInvite(const QJsonObject &frame);
     void onTopic(const QJsonObject &frame);
     void onRead(const QJsonObject &frame);
+    // kick, ban, unban, mute, unmute, announce, motd, grant and bans: the Moderator's, on the
+    // store thread.
+    void onModeration(const QJsonObject &frame);
+    // A moderator put this connection out (ChatRoom::dismiss): the notice, then bye.
+    void dismissed(const QJsonObject &notice, const QString &reason);
+    // muted (false) if a moderator muted this person.
+    bool admitUnmuted(const QString &cid);
+    // After the credentials proved right: the database's bans and role for this sign-in.
+    void checkStanding(const Authenticator::Outcome &outcome, std::optional<qint64> since);
+    // Tells the client it is banned: a person may try another name, an address goes.
+    void refuseBanned(const ModerationStore::Ban &ban);
     // The history page of the private conversation with name.
     void historyWith(const QString &name, const MessageStore::Query &query);
     // Refuses (with an error) a topic that is too long or holds control characters.
     bool admitTopic(const QString &topic);
     // Says why a room refused (nothing for None).
     void sendRoomError(Protocol::ErrorCode code, const QString &room, const QString &cid = {});
-    void onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since);
+    void onSignedIn(const Authenticator::Outcome &outcome, std::optional<qint64> since,
+        Protocol::Role role = Protocol::Role::None);
     // A dm to someone not online: an account gets it at its next sign-in.
     void sendToOffline(const QString &to, const QString &text, const QString &cid);
     // Tells the client why its dm was not sent, if it was not.

@@ -1,4 +1,5 @@
 #include "authenticator.h"
+#include "banlist.h"
 #include "chatbudgets.h"
 #include "chatroom.h"
 #include "fanout.h"
@@ -51,10 +52,11 @@ private:
         SessionSettings settings;
         FanOut fanOut{1};
         ChatBudgets budgets;
+        BanList bans;
         // Not owned: the fixture's settings, as the test changes them.
         const ServerContext context{room, leaderboard, store, hasher, throttle,
             std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut,
-            budgets};
+            budgets, bans};
         QString error;
     };
 

@@ -1,3 +1,4 @@
+#include "banlist.h"
 #include "chatbudgets.h"
 #include "chatroom.h"
 #include "connection.h"
@@ -179,10 +180,11 @@ struct Server
     SignInThrottle throttle;
     FanOut fanOut{1};
     ChatBudgets budgets;
+    BanList bans;
     // Not owned: the fixture's settings, as the test changes them.
     const ServerContext context{room, leaderboard, store, hasher, throttle,
         std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut,
-        budgets};
+        budgets, bans};
     WorkerHost host; // last: it deletes the sessions, which leave the room, first
 };
 
