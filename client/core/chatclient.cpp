@@ -55,6 +55,14 @@ ChatClient::ChatClient(QObject *parent)
             onSessionEnded(
                 reason == "logout"_L1 ? SessionEnd::SignedOut : SessionEnd::Revoked, token, reason);
         });
+    connect(&m_connection, &ChatConnection::removed, this, [this](const QString &reason) {
+        dropSession();
+        const QString why = std::exchange(m_removal, {});
+        emit removed(reason,
+            !why.isEmpty()              ? why
+                : reason == "banned"_L1 ? tr("You are banned from this server.")
+                                        : tr("A moderator disconnected you."));
+    });
     connect(&m_connection, &ChatConnection::stateChanged, this, &ChatClient::stateChanged);
     connect(&m_connection, &ChatConnection::welcomed, this, &ChatClient::onWelcome);
     connect(&m_connection, &ChatConnection::framesReceived, this, &ChatClient::onFrames);
@@ -605,6 +613,54 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
             flush();
             m_router.onInvited(frame);
             break;
+        case FrameType::Notice: {
+            // In the room it names (a kick, a ban there), else where the person is looking.
+            Conversation *where
+                = frame.contains("room"_L1) ? m_router.conversationFor(frame) : nullptr;
+            const QString kind = frame.value("kind"_L1).toString();
+            const QString text = frame.value("text"_L1).toString();
+            const bool aboutMe
+                = frame.value("name"_L1).toString().compare(name(), Qt::CaseInsensitive) == 0;
+            entry.kind = aboutMe && kind != "unban"_L1 && kind != "unmute"_L1
+                ? ChatEntry::Kind::Error
+                : ChatEntry::Kind::Notice;
+            entry.text = kind == "announce"_L1
+                ? tr("Announcement from %1: %2").arg(frame.value("by"_L1).toString(), text)
+                : text;
+            if (aboutMe && (kind == "kick"_L1 || kind == "ban"_L1) && !where) {
+                m_removal = text; // what the window says, should a bye follow
+            }
+            if (kind == "announce"_L1 || (aboutMe && !where)) {
+                emit attention(tr("From the server"), entry.text);
+            }
+            rowsFor(where ? where : current()).push_back(std::move(entry));
+            break;
+        }
+        case FrameType::Bans: {
+            QStringList lines;
+            for (const QJsonValue &value : frame.value("bans"_L1).toArray()) {
+                const QJsonObject ban = value.toObject();
+                const QString kind = ban.value("kind"_L1).toString();
+                const QString who = kind == "address"_L1 ? ban.value("address"_L1).toString()
+                    : kind == "room"_L1
+                    ? tr("%1 from %2")
+                          .arg(ban.value("name"_L1).toString(), ban.value("room"_L1).toString())
+                    : ban.value("name"_L1).toString();
+                const QString until = ban.contains("until"_L1)
+                    ? QDateTime::fromString(ban.value("until"_L1).toString(), Qt::ISODateWithMs)
+                          .toLocalTime()
+                          .toString(u"yyyy-MM-dd HH:mm"_s)
+                    : tr("for good");
+                lines.append(tr("%1 %2 (%3, by %4)")
+                                 .arg(kind == "mute"_L1 ? tr("muted:") : tr("banned:"), who, until,
+                                     ban.value("by"_L1).toString()));
+            }
+            entry.kind = ChatEntry::Kind::Notice;
+            entry.text = lines.isEmpty() ? tr("Nobody is banned or muted.")
+                                         : tr("Bans and mutes: %1").arg(lines.join(u"; "_s));
+            rowsFor(current()).push_back(std::move(entry));
+            break;
+        }
         case FrameType::Error: {
             const QString code = frame.value("code"_L1).toString();
             const QString message = frame.value("message"_L1).toString();
@@ -696,6 +752,14 @@ void ChatClient::onFrames(const QList<QJsonObject> &frames)
         case FrameType::Create:
         case FrameType::Invite:
         case FrameType::Read:
+        case FrameType::Kick:
+        case FrameType::Ban:
+        case FrameType::Unban:
+        case FrameType::Mute:
+        case FrameType::Unmute:
+        case FrameType::Announce:
+        case FrameType::Motd:
+        case FrameType::Grant:
             break;
         // ChatConnection took the token already.
         case FrameType::Registered:

@@ -159,6 +159,9 @@ signals:
     // or went unanswered because the connection dropped (code empty; message for people).
     void accountRequestFailed(const QString &code, const QString &message);
     void sessionEnded(ChatClient::SessionEnd why, const QString &message);
+    // A moderator kicked or banned the person (reason "kicked" or "banned"): disconnected, and
+    // not reconnecting by itself; message says who and why, for the window to show.
+    void removed(const QString &reason, const QString &message);
     void savedSignInMissing();
     void connectFailed(const QString &message);
     void roundTripChanged(int ms);
@@ -207,6 +210,7 @@ private:
     static QString timeText(const QJsonObject &reply);
 
     ChatConnection m_connection;
+    QString m_removal; // the notice that told the person they were kicked or banned
     CredentialStore m_credentials;
     ConversationRouter m_router;
     QuizState m_quiz;

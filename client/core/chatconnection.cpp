@@ -316,6 +316,18 @@ void ChatConnection::handle(const QJsonObject &frame, QList<QJsonObject> &batch)
             emit sessionEnded(reason, token);
             return;
         }
+        if (reason == "kicked"_L1 || reason == "banned"_L1) {
+            // A moderator put us out: coming straight back would undo a kick, and a ban would
+            // only be refused. The notice that says why came before the bye.
+            if (!batch.isEmpty()) {
+                emit framesReceived(std::exchange(batch, {}));
+            }
+            disconnectSocket(false);
+            m_password.clear();
+            setState(State::Disconnected);
+            emit removed(reason);
+            return;
+        }
         // The server is going away (a restart, usually): come back when it does.
         scheduleRetry(u"the server closed the connection (%1)"_s.arg(reason));
         return;

@@ -17,6 +17,7 @@ class QTcpSocket;
 //   Disconnected --open()--> Connecting --connected--> Registering --welcome--> Online
 //   Online --connection lost / server shutdown--> Reconnecting --timer--> Connecting ...
 //   Online --bye session_revoked / logout--> Disconnected (no reconnecting: the token is dead)
+//   Online --bye kicked / banned--> Disconnected (no reconnecting: a moderator said so)
 //   any --close()--> Disconnected
 //
 // The hello says who we are (SignIn): a name alone for a guest, a name and password, or a
@@ -116,6 +117,9 @@ signals:
     // The server ended the session for good (bye reason "session_revoked" or "logout"): no
     // reconnecting, and the token (given here) is worthless now.
     void sessionEnded(const QString &reason, const QString &token);
+    // A moderator kicked or banned us (bye reason "kicked" or "banned"): disconnected, and not
+    // reconnecting; the token stays good (a ban refuses it until it ends).
+    void removed(const QString &reason);
     void connectFailed(const QString &message);
     // Online until now; reconnecting from here (reason is for people).
     void connectionLost(const QString &reason);

@@ -222,6 +222,10 @@ MainWindow::MainWindow(ChatClient &client, QWidget *parent)
     });
     connect(&client, &ChatClient::connectFailed, this,
         [this](const QString &message) { showConnectDialog(message); });
+    connect(&client, &ChatClient::removed, this, [this](const QString &, const QString &message) {
+        m_dialog->showError(message, ConnectDialog::Field::Name);
+        presentConnectDialog();
+    });
     connect(&client, &ChatClient::registrationRefused, this,
         [this](const QString &code, const QString &message) {
             m_dialog->showRefusal(code, message);
@@ -563,6 +567,14 @@ void MainWindow::showHelp()
         {tr("/quiz, /stop, /top"), tr("the quiz and its leaderboard, on the Quiz tab")},
         {tr("/echo TEXT, /ping"), tr("test the connection")},
         {tr("/quit"), tr("leave the chat, as the Leave button does")},
+        {tr("/kick [#ROOM] NAME [REASON]"),
+            tr("moderators, and a room's owner in it: put NAME out (of ROOM)")},
+        {tr("/ban [#ROOM] NAME|ADDRESS [TIME] [REASON]"),
+            tr("keep NAME or an address (a.b.c.0/24) out, for TIME (30, 12h, 7d) or for good")},
+        {tr("/unban, /mute NAME [TIME], /unmute, /bans"),
+            tr("lift a ban; stop NAME talking; let them talk; the bans in force")},
+        {tr("/announce TEXT, /motd TEXT, /grant NAME ROLE"),
+            tr("admins: tell everyone; set the greeting; give a role (docs/PROTOCOL.md)")},
     };
     QString rows;
     for (const auto &[command, meaning] : commands) {
