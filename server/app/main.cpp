@@ -1,6 +1,7 @@
 #include "chatserver.h"
 #include "databasetool.h"
 #include "metricsserver.h"
+#include "grantcommand.h"
 #include "serverconfig.h"
 #include "serverlog.h"
 #include "signalwatcher.h"
@@ -61,6 +62,10 @@ int main(int argc, char *argv[])
     }
     const ServerConfig &config = std::get<ServerConfig>(parsed);
     installServerLogHandler(config.logJson);
+    if (config.command == ServerConfig::Command::Grant) {
+        return GrantCommand::run(
+            config.databaseLocation, config.grantRole, config.grantName, out, err);
+    }
     if (config.command != ServerConfig::Command::Serve) {
         const DatabaseTool::Result result = config.command == ServerConfig::Command::Check
             ? DatabaseTool::check(config.databaseLocation)

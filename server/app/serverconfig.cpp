@@ -264,7 +264,11 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         presenceBatch, guests, tokenExpiry, hashThreads, retentionDays, retentionMax, metrics,
         logFormat};
     parser.addOptions(settings);
-    parser.addOptions({configFile, check, backup});
+    const QCommandLineOption grant(u"grant"_s,
+        u"Give the account NAME (the argument after ROLE) the role owner, admin or moderator in "
+        "the --db database (none takes it away), and exit; a running server uses it at once."_s,
+        u"role"_s);
+    parser.addOptions({configFile, check, backup, grant});
 
     // The error and where to read more, not the 60 lines of help that would scroll it away.
     const auto usageError = [](QString message) {
@@ -285,7 +289,13 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
                         .arg(Protocol::Version),
             0};
     }
-    if (!parser.positionalArguments().isEmpty()) {
+    if (parser.isSet(grant)) {
+        if (parser.positionalArguments().size() != 1) {
+            return usageError(u"--grant needs a role and an account's name: --grant admin alice"_s);
+        }
+        config.grantRole = parser.value(grant);
+        config.grantName = parser.positionalArguments().constFirst();
+    } else if (!parser.positionalArguments().isEmpty()) {
         return usageError(u"unexpected argument: %1"_s.arg(parser.positionalArguments().first()));
     }
 
@@ -458,10 +468,12 @@ std::variant<ServerConfig, ServerConfig::Exit> ServerConfig::fromArguments(
         config.metricsAddress = address;
         config.metricsPort = quint16(*number);
     }
-    if (parser.isSet(check) && parser.isSet(backup)) {
-        return usageError(u"--check and --backup are separate commands"_s);
+    if (int(parser.isSet(check)) + int(parser.isSet(backup)) + int(parser.isSet(grant)) > 1) {
+        return usageError(u"--check, --backup and --grant are separate commands"_s);
     }
-    if (parser.isSet(check)) {
+    if (parser.isSet(grant)) {
+        config.command = Command::Grant;
+    } else if (parser.isSet(check)) {
         config.command = Command::Check;
     } else if (parser.isSet(backup)) {
         config.command = Command::Backup;

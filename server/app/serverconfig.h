@@ -73,9 +73,12 @@ struct ServerConfig
     QString configPath; // the file the settings were read from, if any (SIGHUP reads it again)
 
     // What to do: serve, or a command on the database that exits when done.
-    enum class Command { Serve, Check, Backup };
+    enum class Command { Serve, Check, Backup, Grant };
     Command command = Command::Serve;
     QString backupPath; // Command::Backup: the copy to make
+    // Command::Grant (--grant ROLE NAME): the role, as typed, for the account called grantName.
+    QString grantRole;
+    QString grantName;
 
     static QString defaultDatabasePath();
 
