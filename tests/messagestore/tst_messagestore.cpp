@@ -52,6 +52,8 @@ private slots:
     void upgradesVersionOne();
     void upgradesVersionTwo();
     void upgradesVersionThree();
+    void upgradesVersionSix();
+    void rolesBansAndTheGreeting();
     void refusesBadFiles_data();
     void refusesBadFiles();
     void oneStorePerFile();
@@ -1273,6 +1275,133 @@ void tst_MessageStore::upgradesVersionThree()
         QCOMPARE(query.value(0).toInt(), 3);
     }
     QSqlDatabase::removeDatabase(u"check"_s);
+}
+
+void tst_MessageStore::upgradesVersionSix()
+{
+    // A database as version 6 left it (today's, less step 7), with an account and a message.
+    const QString file = path(u"six.db"_s);
+    qint64 aliceId = 0;
+    {
+        auto store = open(file);
+        QVERIFY(store);
+        const auto alice = store->accounts().createAccount(u"alice"_s, AliceHash, Now);
+        QVERIFY(alice);
+        aliceId = alice->id;
+        QVERIFY(store->write({message(1, u"alice"_s, u"before roles"_s)}, {}));
+    }
+    const bool postgres = m_postgres != nullptr;
+    runSql(file,
+        {u"DROP TABLE bans"_s, u"ALTER TABLE accounts DROP COLUMN role"_s,
+            postgres ? u"UPDATE meta SET value = '6' WHERE key = 'schema_version'"_s
+                     : u"PRAGMA user_version = 6"_s});
+    auto store = open(file);
+    QVERIFY(store);
+    const auto alice = store->accounts().account(u"alice"_s);
+    QVERIFY(alice);
+    QCOMPARE(alice->id, aliceId);
+    QCOMPARE(alice->role, Protocol::Role::None);
+    QVERIFY(store->accounts().setRole(aliceId, Protocol::Role::Admin));
+    QCOMPARE(store->accounts().accountById(aliceId)->role, Protocol::Role::Admin);
+    QCOMPARE(store->lastId().value_or(-1), 1);
+    ModerationStore::Ban ban;
+    ban.target = u"a:%1"_s.arg(aliceId);
+    ban.by = u"olive"_s;
+    QVERIFY(store->moderation().addBan(ban));
+    QCOMPARE(store->moderation().bans(Now).value_or(QList<ModerationStore::Ban>{}).size(), 1);
+    QSqlDatabase db = rawDatabase(file, u"check"_s);
+    {
+        QVERIFY(db.open());
+        QSqlQuery query(db);
+        QVERIFY(query.exec(postgres ? u"SELECT value FROM meta WHERE key = 'schema_version'"_s
+                                    : u"PRAGMA user_version"_s));
+        QVERIFY(query.next());
+        QCOMPARE(query.value(0).toInt(), MessageStore::SchemaVersion);
+        QCOMPARE(MessageStore::SchemaVersion, 7);
+    }
+    db = {};
+    QSqlDatabase::removeDatabase(u"check"_s);
+}
+
+void tst_MessageStore::rolesBansAndTheGreeting()
+{
+    using Ban = ModerationStore::Ban;
+    const QString file = path(u"moderation.db"_s);
+    {
+        auto store = open(file);
+        QVERIFY(store);
+        const auto alice = store->accounts().createAccount(u"alice"_s, AliceHash, Now);
+        QVERIFY(alice);
+        QCOMPARE(alice->role, Protocol::Role::None);
+        QVERIFY(store->accounts().setRole(alice->id, Protocol::Role::Owner));
+        QVERIFY(!store->accounts().setRole(alice->id + 100, Protocol::Role::Admin)); // nobody
+
+        Ban ban;
+        ban.kind = Ban::Kind::Account;
+        ban.target = u"a:7"_s;
+        ban.name = u"bob"_s;
+        ban.by = u"alice"_s;
+        ban.reason = u"spam"_s;
+        ban.createdMs = Now;
+        ban.untilMs = Now + 10 * 60 * 1000;
+        QVERIFY(store->moderation().addBan(ban));
+        ban.untilMs = Now + 20 * 60 * 1000; // a second ban of bob replaces the first
+        QVERIFY(store->moderation().addBan(ban));
+        Ban mute = ban;
+        mute.kind = Ban::Kind::Mute;
+        mute.untilMs.reset(); // for good
+        QVERIFY(store->moderation().addBan(mute));
+        Ban room = ban;
+        room.kind = Ban::Kind::Room;
+        room.room = u"dev"_s;
+        QVERIFY(store->moderation().addBan(room));
+        Ban subnet;
+        subnet.kind = Ban::Kind::Address;
+        subnet.target = subnet.name = u"203.0.113.0/24"_s;
+        subnet.by = u"alice"_s;
+        subnet.createdMs = Now + 1;
+        subnet.untilMs = Now + 60 * 1000;
+        QVERIFY(store->moderation().addBan(subnet));
+        QVERIFY(store->moderation().setMotd(u"Hello, {name}"_s));
+    }
+    auto store = open(file);
+    QVERIFY(store);
+    QCOMPARE(store->accounts().account(u"ALICE"_s)->role, Protocol::Role::Owner);
+    QCOMPARE(store->moderation().motd().value_or(QString()), u"Hello, {name}"_s);
+
+    const auto all = store->moderation().bans(Now);
+    QVERIFY(all);
+    QCOMPARE(all->size(), 4);
+    const Ban &kept = all->first();
+    QCOMPARE(kept.kind, Ban::Kind::Account);
+    QCOMPARE(kept.untilMs.value_or(0), Now + 20 * 60 * 1000);
+    QCOMPARE(kept.reason, u"spam"_s);
+    QCOMPARE(kept.by, u"alice"_s);
+    QVERIFY(!all->at(1).untilMs); // the mute, for good
+    QCOMPARE(all->at(2).room, u"dev"_s);
+
+    // What a sign-in of bob is checked against: his bans and every address ban.
+    auto standing = store->moderation().standing(u"a:7"_s, Now);
+    QVERIFY(standing);
+    QCOMPARE(standing->size(), 4);
+    standing = store->moderation().standing(u"a:8"_s, Now);
+    QCOMPARE(standing->size(), 1);
+    QCOMPARE(standing->first().kind, Ban::Kind::Address);
+    // Once ended, a ban is no more: not for a sign-in, not in the list, not to be lifted.
+    QCOMPARE(store->moderation().standing(u"a:8"_s, Now + 60 * 1000)->size(), 0);
+    QCOMPARE(
+        store->moderation().removeBan(Ban::Kind::Address, u"203.0.113.0/24"_s, {}, Now + 60 * 1000),
+        0);
+    QCOMPARE(store->moderation().bans(Now + 30 * 60 * 1000)->size(), 1); // the mute, for good
+    QCOMPARE(store->moderation().removeBan(Ban::Kind::Mute, u"a:7"_s, {}, Now), 1);
+    QCOMPARE(store->moderation().removeBan(Ban::Kind::Mute, u"a:7"_s, {}, Now), 0);
+
+    QVERIFY(store->moderation().setMotd({}));
+    QVERIFY(!store->moderation().motd());
+
+    // A role a newer server wrote grants nothing here.
+    runSql(file, {u"UPDATE accounts SET role = 'emperor'"_s});
+    QCOMPARE(store->accounts().account(u"alice"_s)->role, Protocol::Role::None);
 }
 
 void tst_MessageStore::refusesBadFiles_data()
