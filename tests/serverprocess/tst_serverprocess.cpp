@@ -234,6 +234,9 @@ void tst_ServerProcess::badArguments_data()
     QTest::newRow("bogus option") << QStringList{u"--bogus"_s} << u"unknown option 'bogus'"_s;
     QTest::newRow("missing value") << QStringList{u"--port"_s} << u"--port"_s;
     QTest::newRow("stray argument") << QStringList{u"extra"_s} << u"extra"_s;
+    QTest::newRow("grant without a name") << QStringList{u"--grant"_s, u"admin"_s} << u"--grant"_s;
+    QTest::newRow("grant to two names")
+        << QStringList{u"--grant"_s, u"admin"_s, u"alice"_s, u"bob"_s} << u"--grant"_s;
 }
 
 void tst_ServerProcess::badArguments()

@@ -71,6 +71,53 @@ void tst_TextCommandParser::parse_data()
     row("exit", u"exit"_s, false, 0, Frames::quit());
     row("{quit}", u"{quit}"_s, true, 0, Frames::quit());
     row("quit in a sentence is chat", u"I quit"_s, true, 0, Frames::say(u"I quit"_s));
+
+    // Moderation.
+    const auto minutes = [](QJsonObject frame, qint64 count) {
+        frame.insert("minutes"_L1, count);
+        return frame;
+    };
+    row("kick", u"/kick bob"_s, true, 0, Frames::kick(u"bob"_s));
+    row("kick with a reason", u"/kick bob too   loud"_s, true, 0,
+        Frames::kick(u"bob"_s, u"too loud"_s));
+    row("kick out of a room", u"/kick #dev bob off topic"_s, true, 0,
+        Frames::kick(u"bob"_s, u"off topic"_s, u"dev"_s));
+    row("kick nobody", u"/kick"_s, true, 0, {}, u"usage: /kick"_s);
+    row("kick before the name", u"/kick bob"_s, false, 0, {}, u"name first"_s);
+    row("ban for good", u"/ban bob"_s, true, 0, Frames::ban(u"bob"_s));
+    row("ban for minutes", u"/ban bob 30 spam"_s, true, 0,
+        minutes(Frames::ban(u"bob"_s, -1, u"spam"_s), 30));
+    row("ban for hours", u"/ban bob 12h"_s, true, 0, minutes(Frames::ban(u"bob"_s), 12 * 60));
+    row("ban for days", u"/ban bob 7D a week"_s, true, 0,
+        minutes(Frames::ban(u"bob"_s, -1, u"a week"_s), 7 * 24 * 60));
+    row("a reason that is no time", u"/ban bob spam 30"_s, true, 0,
+        Frames::ban(u"bob"_s, -1, u"spam 30"_s));
+    row("negative minutes go to the server", u"/ban bob -5"_s, true, 0,
+        minutes(Frames::ban(u"bob"_s), -5));
+    row("ban from a room", u"/ban #dev bob 1d"_s, true, 0,
+        minutes(Frames::ban(u"bob"_s, -1, {}, u"dev"_s), 24 * 60));
+    row("ban a subnet", u"/ban 203.0.113.0/24 2h crawlers"_s, true, 0,
+        minutes(Frames::banAddress(u"203.0.113.0/24"_s, -1, u"crawlers"_s), 120));
+    row("ban an IPv4 address", u"/ban 203.0.113.7"_s, true, 0,
+        Frames::banAddress(u"203.0.113.7"_s));
+    row("ban an IPv6 address", u"/ban 2001:db8::1"_s, true, 0,
+        Frames::banAddress(u"2001:db8::1"_s));
+    row("unban", u"/unban bob"_s, true, 0, Frames::unban(u"bob"_s));
+    row("unban an address", u"/unban 203.0.113.0/24"_s, true, 0,
+        Frames::unbanAddress(u"203.0.113.0/24"_s));
+    row("unban in a room", u"/unban #dev bob"_s, true, 0, Frames::unban(u"bob"_s, u"dev"_s));
+    row("unban takes no reason", u"/unban bob sorry"_s, true, 0, {}, u"usage: /unban"_s);
+    row("mute", u"/mute bob 5m loud"_s, true, 0, minutes(Frames::mute(u"bob"_s, -1, u"loud"_s), 5));
+    row("mute in a room", u"/mute #dev bob"_s, true, 0, {}, u"usage: /mute"_s);
+    row("unmute", u"/unmute bob"_s, true, 0, Frames::unmute(u"bob"_s));
+    row("bans", u"/bans"_s, true, 0, Frames::bansRequest());
+    row("announce", u"/announce tea in five"_s, true, 0, Frames::announce(u"tea in five"_s));
+    row("announce nothing", u"/announce"_s, true, 0, {}, u"usage: /announce"_s);
+    row("motd", u"/motd Hi {name}"_s, true, 0, Frames::motd(u"Hi {name}"_s));
+    row("motd back to the server's", u"/motd -"_s, true, 0, Frames::motd({}));
+    row("motd alone", u"/motd"_s, true, 0, {}, u"usage: /motd"_s);
+    row("grant", u"/grant bob Moderator"_s, true, 0, Frames::grant(u"bob"_s, u"moderator"_s));
+    row("grant without role", u"/grant bob"_s, true, 0, {}, u"usage: /grant"_s);
 }
 
 void tst_TextCommandParser::parse()
@@ -171,6 +218,42 @@ void tst_TextCommandParser::render_data()
            uR"(  \[\d\d:\d\d\] bob: one\n      two\n$)"_s;
     QTest::newRow("empty history shows nothing")
         << Frames::history({}, false) << u"carol"_s << u"^$"_s;
+
+    // Moderation.
+    QTest::newRow("bye kicked") << Frames::bye(u"kicked"_s) << u"bob"_s
+                                << uR"(^\* Bye! \(you were kicked\)\n$)"_s;
+    QTest::newRow("bye banned") << Frames::bye(u"banned"_s) << u"bob"_s
+                                << uR"(^\* Bye! \(you are banned\)\n$)"_s;
+    QTest::newRow("notice in the room shown")
+        << Frames::notice(u"kick"_s, u"bob was kicked by alice: spam"_s,
+               {{"room"_L1, u"general"_s}, {"name"_L1, u"bob"_s}})
+        << u"carol"_s << uR"(^\* bob was kicked by alice: spam\n$)"_s;
+    QTest::newRow("notice in another room")
+        << Frames::notice(u"ban"_s, u"bob is banned from #dev"_s, {{"room"_L1, u"dev"_s}})
+        << u"carol"_s << uR"(^\* #dev bob is banned from #dev\n$)"_s;
+    QTest::newRow("announcement") << Frames::notice(u"announce"_s, u"restart at noon"_s,
+        {{"by"_L1, u"olive"_s}}) << u"carol"_s
+                                  << uR"(^\*\*\* olive announces: restart at noon\n$)"_s;
+    QTest::newRow("no bans") << Frames::bans({}) << u"olive"_s
+                             << uR"(^\* Nobody is banned or muted\.\n$)"_s;
+    QTest::newRow("bans")
+        << Frames::bans({QJsonObject{{"kind"_L1, u"account"_s}, {"name"_L1, u"bob"_s},
+                             {"by"_L1, u"olive"_s}, {"reason"_L1, u"spam"_s}},
+               QJsonObject{{"kind"_L1, u"address"_s}, {"address"_L1, u"203.0.113.0/24"_s},
+                   {"by"_L1, u"olive"_s}, {"until"_L1, ts}},
+               QJsonObject{{"kind"_L1, u"mute"_s}, {"name"_L1, u"carol"_s}, {"by"_L1, u"mo"_s}},
+               QJsonObject{{"kind"_L1, u"room"_s}, {"name"_L1, u"dan"_s}, {"room"_L1, u"dev"_s},
+                   {"by"_L1, u"bob"_s}}})
+        << u"olive"_s
+        << uR"(^\* Bans and mutes:\n  banned: bob for good, by olive: spam\n)"
+           uR"(  banned: 203\.0\.113\.0/24 until \d\d:\d\d on 2026-11-2\d, by olive\n)"
+           uR"(  muted: carol for good, by mo\n  banned: dan from #dev for good, by bob\n$)"_s;
+    QJsonObject refused = Frames::error(Protocol::ErrorCode::Banned, u"bob is banned for good"_s);
+    QTest::newRow("a banned name is asked again")
+        << refused << u"bob"_s << uR"(^! bob is banned for good\nWhat is your name\?\n$)"_s;
+    refused.insert("address"_L1, u"203.0.113.0/24"_s);
+    QTest::newRow("a banned address is not")
+        << refused << u"bob"_s << uR"(^! bob is banned for good\n$)"_s;
 }
 
 void tst_TextCommandParser::render()
