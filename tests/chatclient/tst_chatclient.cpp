@@ -1,6 +1,7 @@
 #include "chatclient.h"
 #include "chatserver.h"
 #include "frames.h"
+#include "messagestore.h"
 #include "quizgenerator.h"
 #include "textcommandparser.h"
 
@@ -64,6 +65,7 @@ private slots:
     void signOutWhileReconnecting();
     void newPasswordRules_data();
     void newPasswordRules();
+    void moderatorsNoticesAndAKick();
 
 private:
     void startServer(quint16 port = 0, const QString &database = {});
@@ -1081,6 +1083,45 @@ void tst_ChatClient::newPasswordRules()
     QFETCH(QString, repeat);
     QFETCH(ChatClient::PasswordProblem, problem);
     QCOMPARE(ChatClient::checkNewPassword(password, repeat), problem);
+}
+
+void tst_ChatClient::moderatorsNoticesAndAKick()
+{
+    startAccountServer();
+    QVERIFY(makeAccount(u"olive"_s, u"olive password"_s));
+    {
+        auto opened = MessageStore::open(
+            {m_databaseDir->filePath(u"natter.db"_s), false, 0, false}); // beside the server
+        QVERIFY(std::holds_alternative<std::unique_ptr<MessageStore>>(opened));
+        MessageStore &store = *std::get<std::unique_ptr<MessageStore>>(opened);
+        QVERIFY(store.accounts().setRole(
+            store.accounts().account(u"olive"_s)->id, Protocol::Role::Admin));
+    }
+    TestClient olive;
+    QVERIFY(olive.connectTo(m_port));
+    olive.send(Frames::helloWithPassword(u"olive"_s, u"olive password"_s));
+    QVERIFY(olive.waitForFrames(u"welcome"_s, 1));
+    auto bob = online(u"bob"_s);
+    QVERIFY(bob);
+    QSignalSpy removed(bob.get(), &ChatClient::removed);
+    QVERIFY(removed.isValid());
+
+    // An announcement and a refused command show in the chat, where the person is looking.
+    olive.send(Frames::announce(u"restart at noon"_s));
+    QTRY_VERIFY(
+        hasRow(*bob, ChatEntry::Kind::Notice, u"Announcement from olive: restart at noon"_s));
+    QVERIFY(bob->submit(u"/kick olive"_s));
+    QTRY_VERIFY(
+        hasRow(*bob, ChatEntry::Kind::Error, u"only moderators, admins and owners may kick"_s));
+
+    // A kick: the person's own notice says who and why, and the client does not come back.
+    olive.send(Frames::kick(u"bob"_s, u"spam"_s));
+    QTRY_COMPARE(removed.count(), 1);
+    QCOMPARE(removed.at(0).at(0).toString(), u"kicked"_s);
+    QCOMPARE(removed.at(0).at(1).toString(), u"You were kicked by olive: spam"_s);
+    QVERIFY(hasRow(*bob, ChatEntry::Kind::Error, u"You were kicked by olive: spam"_s));
+    QCOMPARE(bob->state(), State::Disconnected);
+    QCOMPARE(bob->connection().nextRetryMs(), -1); // no reconnecting is scheduled
 }
 
 QTEST_GUILESS_MAIN(tst_ChatClient)
