@@ -459,16 +459,20 @@ Conversation *ConversationRouter::applyPresence(
     if (!conversation) {
         return nullptr;
     }
-    if (me && !joined && reason == "part"_L1) {
+    // Out of the room: parted, or put out by its owner or a moderator (whose notice follows).
+    const bool putOut = reason == "kicked"_L1 || reason == "banned"_L1;
+    if (me && !joined && (reason == "part"_L1 || putOut)) {
         if (conversation == current()) {
             setCurrent(general());
         }
         conversation->setMember(false);
+        const QString said = putOut ? tr("You are no longer in %1.").arg(conversation->name())
+                                    : tr("You left %1.").arg(conversation->name());
         if (conversation == general()) {
             conversation->members()->reset({});
-            addNotice(conversation, tr("You left %1.").arg(conversation->name()));
+            addNotice(conversation, said);
         } else {
-            addNotice(tr("You left %1.").arg(conversation->name()));
+            addNotice(said);
             m_conversations.remove(conversation);
         }
         return nullptr;

@@ -1114,6 +1114,17 @@ void tst_ChatClient::moderatorsNoticesAndAKick()
     QTRY_VERIFY(
         hasRow(*bob, ChatEntry::Kind::Error, u"only moderators, admins and owners may kick"_s));
 
+    // Put out of a room by its owner: the room goes from the list, the client stays.
+    olive.send(Frames::create(u"dev"_s, false));
+    QVERIFY(olive.waitForFrames(u"room"_s, 1));
+    QVERIFY(bob->joinRoom(u"dev"_s));
+    QTRY_VERIFY(bob->conversations()->room(u"dev"_s) && bob->current()->name() == u"dev"_s);
+    olive.send(Frames::kick(u"bob"_s, u"off topic"_s, u"dev"_s));
+    QTRY_VERIFY(!bob->conversations()->room(u"dev"_s));
+    QTRY_VERIFY(
+        hasRow(*bob, ChatEntry::Kind::Error, u"bob was put out of #dev by olive: off topic"_s));
+    QVERIFY(bob->isOnline());
+
     // A kick: the person's own notice says who and why, and the client does not come back.
     olive.send(Frames::kick(u"bob"_s, u"spam"_s));
     QTRY_COMPARE(removed.count(), 1);
