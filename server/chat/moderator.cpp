@@ -7,6 +7,7 @@
 #include "frames.h"
 #include "messagestore.h"
 #include "moderationtext.h"
+#include "rolegranter.h"
 #include "roommoderator.h"
 
 #include <QDateTime>
@@ -182,7 +183,7 @@ Moderator::Answer Moderator::apply(
                                    : u"Welcomes greet with: %1"_s.arg(request.text),
             {{"by"_L1, actor.name}}));
     case Action::Grant:
-        return grant(store, request, actor, role);
+        return RoleGranter(m_room).apply(store, request, actor, role);
     case Action::List:
         return list(store);
     case Action::Unban:
@@ -401,50 +402,6 @@ Moderator::Answer Moderator::unmute(
     log(actor, u"unmuted %1"_s.arg(target.name));
     return acknowledge(
         Frames::notice(u"unmute"_s, u"%1 may talk again"_s.arg(target.name), fields));
-}
-
-Moderator::Answer Moderator::grant(
-    MessageStore &store, const ModerationRequest &request, const Actor &actor, Role role) const
-{
-    const auto account = store.accounts().account(request.name);
-    if (!account) {
-        return refuse(ErrorCode::NoSuchAccount,
-            m_room.online(request.name)
-                ? u"%1 is a guest: only an account can have a role"_s.arg(request.name)
-                : u"no account is called %1"_s.arg(request.name));
-    }
-    const QString identity = accountIdentity(account->id);
-    if (identity == actor.identity) {
-        return refuse(ErrorCode::NotAllowed, u"you cannot change your own role"_s);
-    }
-    if (role < Role::Owner && request.role > Role::Moderator) {
-        return refuse(ErrorCode::NotAllowed, u"only owners may make admins and owners"_s);
-    }
-    if (account->role >= role) {
-        return refuse(ErrorCode::NotAllowed,
-            u"%1 is %2: only %3 can change that"_s.arg(account->name, T::withArticle(account->role),
-                role == Role::Owner ? u"the command line (natter-server --grant)"_s
-                                    : u"an owner"_s));
-    }
-    const QJsonObject fields{{"name"_L1, account->name}, {"by"_L1, actor.name},
-        {"role"_L1, Protocol::roleName(request.role)}};
-    if (account->role == request.role) {
-        return acknowledge(Frames::notice(u"grant"_s,
-            u"%1 is %2 already"_s.arg(account->name, T::withArticle(request.role)), fields));
-    }
-    if (!store.accounts().setRole(account->id, request.role)) {
-        return refuse(ErrorCode::StorageFailed, u"the role could not be stored"_s);
-    }
-    const QLatin1StringView was = Protocol::roleName(account->role);
-    m_room.noticePerson(identity,
-        Frames::notice(u"grant"_s,
-            request.role == Role::None
-                ? u"%1 took your role (%2) away"_s.arg(actor.name, was)
-                : u"%1 made you %2"_s.arg(actor.name, T::withArticle(request.role)),
-            fields));
-    log(actor, u"made %1 %2 (was: %3)"_s.arg(account->name, Protocol::roleName(request.role), was));
-    return acknowledge(Frames::notice(u"grant"_s,
-        u"%1 is %2 now (was: %3)"_s.arg(account->name, T::withArticle(request.role), was), fields));
 }
 
 Moderator::Answer Moderator::list(MessageStore &store) const

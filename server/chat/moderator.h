@@ -63,7 +63,7 @@ public:
     };
     // A moderator's ban lasts this long at most; an admin's or owner's may last for good.
     static constexpr qint64 ModeratorBanMinutes = 7 * 24 * 60;
-    // Its kicks, bans and unbans in one room are a RoomModerator's.
+    // Its kicks, bans and unbans in one room are a RoomModerator's, and grant a RoleGranter's.
 
     Moderator(ChatRoom &room, BanList &bans);
 
@@ -108,8 +108,6 @@ private:
     Answer mute(MessageStore &store, const ModerationRequest &request, const Actor &actor,
         const Target &target) const;
     Answer unmute(MessageStore &store, const Actor &actor, const Target &target) const;
-    Answer grant(MessageStore &store, const ModerationRequest &request, const Actor &actor,
-        Protocol::Role role) const;
     Answer list(MessageStore &store) const;
 
     ChatRoom &m_room;
