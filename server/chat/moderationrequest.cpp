@@ -104,7 +104,7 @@ std::variant<ModerationRequest, ModerationRequest::Refusal> ModerationRequest::p
         if (request.subnet->second < shortest) {
             return Refusal{ErrorCode::BadAddress,
                 u"%1 holds too many addresses: a ban may cover an IPv%2 /%3 at most"_s
-                    .arg(BanList::subnetText(*request.subnet))
+                    .arg(address.trimmed().left(64))
                     .arg(ipv4 ? 4 : 6)
                     .arg(shortest)};
         }

@@ -44,11 +44,22 @@ Role least(const ModerationRequest &request)
     return adminsOnly ? Role::Admin : Role::Moderator;
 }
 
-void log(const Moderator::Actor &actor, const QString &what, const QString &reason = {})
+// reason: for what takes one (a kick, ban or mute), given or not.
+void log(const Moderator::Actor &actor, const QString &what,
+    const std::optional<QString> &reason = std::nullopt)
 {
-    qCInfo(lcModeration).noquote()
-        << actor.peer << actor.name << what
-        << (reason.isEmpty() ? u"(no reason given)"_s : u"- reason: "_s + reason);
+    qCInfo(lcModeration).noquote() << actor.peer << actor.name << what
+                                   << (!reason                    ? QString()
+                                              : reason->isEmpty() ? u"(no reason given)"_s
+                                                                  : u"- reason: "_s + *reason);
+}
+
+// "no connection", "1 connection", "3 connections".
+QString connections(int count)
+{
+    return count == 0 ? u"no connection"_s
+        : count == 1  ? u"1 connection"_s
+                      : u"%1 connections"_s.arg(count);
 }
 
 } // namespace
@@ -229,11 +240,11 @@ Moderator::Answer Moderator::kick(
         fields);
     // The rooms hear of it before the left that follows.
     m_room.noticeRooms(target.rooms, notice, actor.identity);
-    const int connections = m_room.dismiss(target.identity,
+    const int closed = m_room.dismiss(target.identity,
         Frames::notice(u"kick"_s,
             u"You were kicked by %1%2"_s.arg(actor.name, T::because(request.reason)), fields),
         u"kicked"_s);
-    log(actor, u"kicked %1 (%2 connections)"_s.arg(target.name).arg(connections), request.reason);
+    log(actor, u"kicked %1 (%2)"_s.arg(target.name, connections(closed)), request.reason);
     // The moderator hears of it with the rooms, if there were any.
     return target.rooms.isEmpty() ? acknowledge(notice) : Answer{};
 }
@@ -266,13 +277,12 @@ Moderator::Answer Moderator::banAddress(
             fields),
         u"banned"_s);
     log(actor,
-        u"banned the address %1 %2 (%3 connections)"_s.arg(subnet, T::untilText(ban.untilMs))
-            .arg(closed),
+        u"banned the address %1 %2 (%3)"_s.arg(
+            subnet, T::untilText(ban.untilMs), connections(closed)),
         request.reason);
     return acknowledge(Frames::notice(u"ban"_s,
-        u"%1 is banned %2%3 (%4 connections closed)"_s
-            .arg(subnet, T::untilText(ban.untilMs), T::because(request.reason))
-            .arg(closed),
+        u"%1 is banned %2%3 (%4 closed)"_s.arg(
+            subnet, T::untilText(ban.untilMs), T::because(request.reason), connections(closed)),
         fields));
 }
 
@@ -317,12 +327,12 @@ Moderator::Answer Moderator::ban(
             target->name, until, actor.name, T::because(request.reason)),
         fields);
     m_room.noticeRooms(target->rooms, notice, actor.identity);
-    const int connections = m_room.dismiss(target->identity,
+    const int closed = m_room.dismiss(target->identity,
         Frames::notice(u"ban"_s,
             u"You are banned %1 by %2%3"_s.arg(until, actor.name, T::because(request.reason)),
             fields),
         u"banned"_s);
-    log(actor, u"banned %1 %2 (%3 connections)"_s.arg(target->name, until).arg(connections),
+    log(actor, u"banned %1 %2 (%3)"_s.arg(target->name, until, connections(closed)),
         request.reason);
     return target->rooms.isEmpty() ? acknowledge(notice) : Answer{};
 }
