@@ -26,6 +26,7 @@ private slots:
     void reloadAppliesToNewConnections();
     void connectionLimits();
     void reloadChangesTheConnectionRate();
+    void grantIsACommandOfItsOwn();
 
 private:
     QString writeFile(const QByteArray &text);
@@ -228,6 +229,29 @@ void tst_ServerConfig::reloadChangesTheConnectionRate()
     QCOMPARE(refusal.value("message"_L1).toString(),
         u"connecting too fast from 127.0.0.1 (at most 0.1 a second); slow down"_s);
     QVERIFY(third.waitForDisconnected());
+}
+
+void tst_ServerConfig::grantIsACommandOfItsOwn()
+{
+    // The database comes from the file, as for the server it edits beside.
+    const QString path = writeFile("db = /srv/chat/history.db\n");
+    const auto parsed = parse({u"--config"_s, path, u"--grant"_s, u"moderator"_s, u"alice"_s});
+    QVERIFY(std::holds_alternative<ServerConfig>(parsed));
+    const ServerConfig config = std::get<ServerConfig>(parsed);
+    QCOMPARE(config.command, ServerConfig::Command::Grant);
+    QCOMPARE(config.grantRole, u"moderator"_s);
+    QCOMPARE(config.grantName, u"alice"_s);
+    QCOMPARE(config.databaseLocation, u"/srv/chat/history.db"_s);
+    for (const QStringList &arguments :
+        {QStringList{u"--grant"_s, u"admin"_s, u"alice"_s, u"--check"_s},
+            QStringList{u"--grant"_s, u"admin"_s}, QStringList{u"alice"_s}}) {
+        const auto refused = parse(arguments);
+        QVERIFY(std::holds_alternative<ServerConfig::Exit>(refused));
+        QCOMPARE(std::get<ServerConfig::Exit>(refused).code, 2);
+    }
+    // Not a setting: a file cannot hold it.
+    const auto inFile = parse({u"--config"_s, writeFile("grant = admin\n")});
+    QVERIFY(std::holds_alternative<ServerConfig::Exit>(inFile));
 }
 
 QTEST_GUILESS_MAIN(tst_ServerConfig)
