@@ -170,6 +170,10 @@ void Session::refuseBanned(const ModerationStore::Ban &ban)
     const QJsonObject error = ModerationText::refusal(ban);
     qCInfo(lcModeration).noquote()
         << m_connection->peer() << "refused:" << error.value("message"_L1).toString();
+    Metrics::instance().error(ErrorCode::Banned);
+    if (m_state == State::Authenticating) {
+        Metrics::instance().signInFailed(ErrorCode::Banned);
+    }
     m_state = State::AwaitingHello;
     send(error);
     // A banned account may sign in as someone else; a banned address may not stay at all.
