@@ -1,7 +1,7 @@
 #include "chatserver.h"
 #include "databasetool.h"
-#include "metricsserver.h"
 #include "grantcommand.h"
+#include "metricsserver.h"
 #include "serverconfig.h"
 #include "serverlog.h"
 #include "signalwatcher.h"
