@@ -501,6 +501,13 @@ void ChatClient::onWelcome(const QJsonObject &welcome)
         if (!motd.isEmpty()) {
             addNotice(motd);
         }
+        const QString role = welcome.value("role"_L1).toString();
+        if (!role.isEmpty()) {
+            addNotice(tr("You are %1 here: /help lists the moderators' commands.")
+                          .arg(role == "moderator"_L1  ? tr("a moderator")
+                                  : role == "admin"_L1 ? tr("an admin")
+                                                       : tr("an owner")));
+        }
     }
     m_welcomedBefore = true;
     requestLeaderboard();

@@ -205,6 +205,10 @@ QString renderLines(const QJsonObject &frame, const QString &self, const QString
         if (!field(frame, "motd"_L1).isEmpty()) {
             text += u"* "_s + field(frame, "motd"_L1) + u'\n';
         }
+        if (const QString role = field(frame, "role"_L1); !role.isEmpty()) {
+            text += u"* You are %1 %2 here: /help lists the moderators' commands.\n"_s.arg(
+                role == "moderator"_L1 ? u"a"_s : u"an"_s, role);
+        }
         return text + u"* Type to chat; /help lists commands, /quit leaves."_s;
     }
     case FrameType::Users:

@@ -1097,6 +1097,13 @@ void tst_ChatClient::moderatorsNoticesAndAKick()
         QVERIFY(store.accounts().setRole(
             store.accounts().account(u"olive"_s)->id, Protocol::Role::Admin));
     }
+    // The welcome says so.
+    {
+        auto shown = signedIn(u"olive"_s, u"olive password"_s);
+        QVERIFY(shown);
+        QVERIFY(hasRow(*shown, ChatEntry::Kind::Notice,
+            u"You are an admin here: /help lists the moderators' commands."_s));
+    }
     TestClient olive;
     QVERIFY(olive.connectTo(m_port));
     olive.send(Frames::helloWithPassword(u"olive"_s, u"olive password"_s));

@@ -220,6 +220,12 @@ void tst_TextCommandParser::render_data()
         << Frames::history({}, false) << u"carol"_s << u"^$"_s;
 
     // Moderation.
+    QTest::newRow("welcome with a role")
+        << Frames::withRole(
+               Frames::welcome(u"olive"_s, {u"olive"_s}, 1, {}, 0, true), Protocol::Role::Admin)
+        << u"olive"_s
+        << uR"(^\* Welcome, olive! 1 online: olive\.\n\* You are an admin here: /help lists)"
+           uR"( the moderators' commands\.\n\* Type to chat)"_s;
     QTest::newRow("bye kicked") << Frames::bye(u"kicked"_s) << u"bob"_s
                                 << uR"(^\* Bye! \(you were kicked\)\n$)"_s;
     QTest::newRow("bye banned") << Frames::bye(u"banned"_s) << u"bob"_s
