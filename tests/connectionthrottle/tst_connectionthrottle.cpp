@@ -234,10 +234,10 @@ void tst_ConnectionThrottle::entriesAreCapped()
     // recently used, keeps its empty bucket.
     Fixture fixture(limits(1, 2, 1000, 1000), 100);
     QCOMPARE(fixture.allowedInARow(u"192.0.2.1"_s), 2);
-    QTest::ignoreMessage(QtWarningMsg,
-        QRegularExpression(u"connection rate per address: all 100 buckets in use"_s));
-    QTest::ignoreMessage(QtWarningMsg,
-        QRegularExpression(u"connection rate per network: all 100 buckets in use"_s));
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression(u"connection rate per address: all 100 buckets in use"_s));
+    QTest::ignoreMessage(
+        QtWarningMsg, QRegularExpression(u"connection rate per network: all 100 buckets in use"_s));
     for (int i = 0; i < 10'000; ++i) {
         const QString address = u"10.%1.%2.1"_s.arg(i % 256).arg(i / 256); // each its own /24
         QCOMPARE(

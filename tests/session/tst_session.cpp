@@ -183,8 +183,8 @@ struct Server
     BanList bans;
     // Not owned: the fixture's settings, as the test changes them.
     const ServerContext context{room, leaderboard, store, hasher, throttle,
-        std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut,
-        budgets, bans};
+        std::shared_ptr<const SessionSettings>(std::shared_ptr<void>(), &settings), fanOut, budgets,
+        bans};
     WorkerHost host; // last: it deletes the sessions, which leave the room, first
 };
 
