@@ -867,6 +867,11 @@ std::optional<ChatRoom::RoomInfo> ChatRoom::roomInfo(const QString &room) const
 int ChatRoom::dismiss(const QString &identity, const QJsonObject &notice, const QString &reason)
 {
     std::unique_lock locker(m_mutex);
+    if (reason == "banned"_L1) {
+        // A sign-in checked against the bans before this one, and not yet joined, is refused
+        // when it comes to join, as after a password change.
+        m_revokedAt.insert(identity, ++m_revocations);
+    }
     const Person *person = personOfIdentityLocked(identity);
     if (!person) {
         return 0;

@@ -198,6 +198,14 @@ Moderator::Answer Moderator::apply(
     case Action::List:
         return list(store);
     case Action::Unban:
+        if (!request.subnet && role < Role::Admin) {
+            // A moderator lifts only what a moderator could have set.
+            const auto account = store.accounts().account(request.name);
+            if (account && beyondModerators(Kind::Account, accountIdentity(account->id))) {
+                return refuse(ErrorCode::NotAllowed,
+                    u"only admins and owners may lift a ban of more than 7 days"_s);
+            }
+        }
         return unban(store, request, actor);
     case Action::Ban:
         return request.subnet ? banAddress(store, request, actor)
@@ -222,10 +230,26 @@ Moderator::Answer Moderator::apply(
     case Action::Kick:
         return kick(request, actor, *target);
     case Action::Mute:
+        if (role < Role::Admin && (!request.minutes || *request.minutes > ModeratorBanMinutes)) {
+            return refuse(ErrorCode::NotAllowed,
+                u"a moderator's mute lasts %1 minutes (7 days) at most: give \"minutes\""_s.arg(
+                    ModeratorBanMinutes));
+        }
         return mute(store, request, actor, *target);
     default:
+        if (role < Role::Admin && beyondModerators(Kind::Mute, target->identity)) {
+            return refuse(ErrorCode::NotAllowed,
+                u"only admins and owners may lift a mute of more than 7 days"_s);
+        }
         return unmute(store, actor, *target);
     }
+}
+
+bool Moderator::beyondModerators(Kind kind, const QString &identity) const
+{
+    const auto held = m_bans.find(kind, identity);
+    return held
+        && (!held->untilMs || *held->untilMs - m_bans.nowMs() > ModeratorBanMinutes * 60 * 1000);
 }
 
 Moderator::Answer Moderator::kick(

@@ -108,6 +108,9 @@ private:
     Answer mute(MessageStore &store, const ModerationRequest &request, const Actor &actor,
         const Target &target) const;
     Answer unmute(MessageStore &store, const Actor &actor, const Target &target) const;
+    // Whether what is held on identity lasts longer than a moderator may ban or mute for (or
+    // for good): lifting it is for admins and owners.
+    bool beyondModerators(ModerationStore::Ban::Kind kind, const QString &identity) const;
     Answer list(MessageStore &store) const;
 
     ChatRoom &m_room;

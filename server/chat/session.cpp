@@ -413,6 +413,13 @@ void Session::checkStanding(const Authenticator::Outcome &outcome, std::optional
             for (const ModerationStore::Ban &ban : standing.held) {
                 m_context.bans.add(ban); // its mutes and room bans hold here too
             }
+            // An address banned here while the database was asked. (An account banned meanwhile
+            // is refused by the room's join: the ban revokes its sign-ins in flight.)
+            if (const auto ban = m_context.bans.findAddress(m_connection->peerAddress())) {
+                refuseBanned(*ban);
+                resume();
+                return;
+            }
             onSignedIn(outcome, since, standing.role);
             resume();
         },
@@ -465,8 +472,9 @@ void Session::onSignedIn(
         sendError(joined.error,
             joined.error == ErrorCode::NameTaken
                 ? u"the name %1 is taken; choose another"_s.arg(who.name)
-                : joined.error == ErrorCode::AuthFailed ? u"the password was changed meanwhile"_s
-                                                        : u"the server is shutting down"_s);
+                : joined.error == ErrorCode::AuthFailed
+                ? u"your sign-in was revoked meanwhile (a new password, or a ban); sign in again"_s
+                : u"the server is shutting down"_s);
         return;
     }
     m_identity = who;

@@ -162,8 +162,19 @@ std::variant<std::unique_ptr<MessageStore>, QString> MessageStore::open(const Op
                    .arg(std::get<int>(version))
                    .arg(SchemaVersion);
     }
+    // A command beside a running server (--grant) must not upgrade the schema under it.
+    if (!options.exclusive && std::get<int>(version) != SchemaVersion) {
+        return u"%1 has schema %2, and this natter-server works with %3: start the server of this "
+               "version on it first (it upgrades the database), then run the command again."_s
+                   .arg(shown)
+                   .arg(std::get<int>(version))
+                   .arg(SchemaVersion);
+    }
     if (const auto error = backend.configure(db, options.fullSync)) {
         return u"cannot set up the database %1: %2"_s.arg(shown, *error);
+    }
+    if (!options.exclusive) {
+        return store;
     }
     if (const auto error = store->migrate()) {
         return u"cannot upgrade the database %1: %2"_s.arg(shown, *error);

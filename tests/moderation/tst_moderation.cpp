@@ -512,8 +512,15 @@ void tst_Moderation::muteRefusesSayAndDmAndEnds()
     bob->send(Frames::say(u"calmly"_s));
     QCOMPARE(text(carol->waitForNext(u"message"_s)), u"calmly"_s);
 
-    // For good, until lifted; a guest is muted too.
+    // A moderator's mute is timed: for good, or lifting one that long, is for admins.
+    QCOMPARE(field(refusal(*alice, Frames::mute(u"bob"_s)), "code"_L1), u"not_allowed"_s);
+    QVERIFY(grant(u"alice"_s, Protocol::Role::Admin));
     notice(*alice, Frames::mute(u"bob"_s));
+    QVERIFY(grant(u"alice"_s, Protocol::Role::Moderator));
+    QCOMPARE(field(refusal(*alice, Frames::unmute(u"bob"_s)), "code"_L1), u"not_allowed"_s);
+    QVERIFY(grant(u"alice"_s, Protocol::Role::Admin));
+
+    // For good, until lifted; a guest is muted too.
     QVERIFY(!bob->waitForNext(u"notice"_s).contains("until"_L1));
     notice(*alice, Frames::mute(u"carol"_s, 1));
     QCOMPARE(field(refusal(*bob, Frames::say(u"x"_s)), "code"_L1), u"muted"_s);
