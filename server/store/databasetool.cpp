@@ -167,6 +167,12 @@ DatabaseTool::Result DatabaseTool::backup(const QString &path, const QString &ta
     if (!QFile::rename(partial, target)) {
         return {false, u"cannot move the copy into %1 (it is in %2)"_s.arg(target, partial)};
     }
+    // The newest id handed out goes with it: restored, the copy must not give ids out again.
+    QFile::remove(target + ".ids"_L1);
+    if (QFile::exists(path + ".ids"_L1) && !QFile::copy(path + ".ids"_L1, target + ".ids"_L1)) {
+        return {false,
+            u"the copy is in %1, but %2.ids could not be copied beside it"_s.arg(target, path)};
+    }
     return {true,
         u"backed up %1 to %2: %3 pages, %4 bytes, in %5 ms; the copy is whole"_s.arg(path, target)
             .arg(pages)

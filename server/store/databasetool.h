@@ -17,6 +17,6 @@ public:
 
     static Result check(const QString &path);
     // Writes a copy of path to target (replacing it only once the copy is whole), then checks
-    // the copy.
+    // the copy; path.ids (the newest id handed out) goes beside it as target.ids.
     static Result backup(const QString &path, const QString &target);
 };
