@@ -1,12 +1,11 @@
 #include "chatserver.h"
 #include "databasetool.h"
 #include "frames.h"
+#include "sqlitefile.h"
 #include "testclient.h"
 #include "testserver.h"
 
 #include <QFile>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -36,25 +35,6 @@ private:
     std::unique_ptr<TestClient> m_client;
     QString m_file;
 };
-
-namespace {
-
-qint64 messageCount(const QString &path)
-{
-    qint64 count = -1;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"count"_s);
-        db.setDatabaseName(path);
-        QSqlQuery query(db);
-        if (db.open() && query.exec(u"SELECT count(*) FROM messages"_s) && query.next()) {
-            count = query.value(0).toLongLong();
-        }
-    }
-    QSqlDatabase::removeDatabase(u"count"_s);
-    return count;
-}
-
-} // namespace
 
 void tst_DatabaseTool::init()
 {
@@ -102,7 +82,7 @@ void tst_DatabaseTool::backupBesideARunningServer()
     QVERIFY2(result.report.contains(u"the copy is whole"_s), qPrintable(result.report));
     QVERIFY(!QFile::exists(copy + u".partial"_s));
     QVERIFY(QFile::exists(copy + u".ids"_s)); // the newest id handed out goes with it
-    const qint64 copied = messageCount(copy);
+    const qint64 copied = SqliteFile::count(copy);
     QVERIFY2(copied >= 2000 && copied <= 2500, qPrintable(QString::number(copied)));
     const DatabaseTool::Result checked = DatabaseTool::check(copy);
     QVERIFY2(checked.ok, qPrintable(checked.report));

@@ -2,13 +2,11 @@
 #include "frames.h"
 #include "idrange.h"
 #include "quizanswer.h"
+#include "sqlitefile.h"
 #include "testclient.h"
 #include "testserver.h"
 
-#include <QFile>
 #include <QJsonArray>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -470,29 +468,8 @@ void tst_History::aDamagedHistoryIsAnErrorNotTheEnd()
     }
     QVERIFY(alice->waitForFrames(u"message"_s, Count));
 
-    // Another connection writes (so the server's cached pages are stale) and moves everything
-    // into the file, which is then damaged behind the server's back, as a failing disk would.
-    const QString file = testDatabase(*m_dir);
-    {
-        QSqlDatabase side = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"side"_s);
-        side.setDatabaseName(file);
-        QVERIFY(side.open());
-        QSqlQuery query(side);
-        QVERIFY(query.exec(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('poke', '1')"_s));
-        QVERIFY(query.exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_s));
-        QVERIFY(query.next());
-        QCOMPARE(query.value(0).toInt(), 0); // not busy: all of it is in the file
-    }
-    QSqlDatabase::removeDatabase(u"side"_s);
-    QFile damaged(file);
-    QVERIFY(damaged.open(QIODevice::ReadWrite));
-    const qint64 pages = damaged.size() / 4096;
-    QVERIFY(pages > 100);
-    for (qint64 page = pages * 2 / 5; page < pages * 3 / 5; ++page) {
-        QVERIFY(damaged.seek(page * 4096));
-        damaged.write(QByteArray(64, '\xa5'));
-    }
-    damaged.close();
+    // Damaged behind the server's back, as a failing disk would.
+    QVERIFY(SqliteFile::damageMiddlePages(testDatabase(*m_dir)));
 
     int read = 0;
     qint64 after = 0;

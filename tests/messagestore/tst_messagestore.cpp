@@ -1,6 +1,7 @@
 #include "idrange.h"
 #include "messagestore.h"
 #include "postgresserver.h"
+#include "sqlitefile.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -1515,27 +1516,8 @@ void tst_MessageStore::aDamagedPageFailsTheReadInsteadOfEndingIt()
         batch.append(message(id, u"alice"_s, u"message %1 "_s.arg(id).repeated(8)));
     }
     QVERIFY(store->write(batch, {}));
-    // Another connection writes (so the store's cached pages are stale) and moves everything
-    // into the file, which is then damaged behind the store's back, as a failing disk would.
-    {
-        QSqlDatabase side = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"side"_s);
-        side.setDatabaseName(file);
-        QVERIFY(side.open());
-        QSqlQuery query(side);
-        QVERIFY(query.exec(u"INSERT OR REPLACE INTO meta (key, value) VALUES ('poke', '1')"_s));
-        QVERIFY(query.exec(u"PRAGMA wal_checkpoint(TRUNCATE)"_s));
-        QVERIFY(query.next());
-        QCOMPARE(query.value(0).toInt(), 0); // not busy: all of it is in the file
-    }
-    QSqlDatabase::removeDatabase(u"side"_s);
-    QFile damaged(file);
-    QVERIFY(damaged.open(QIODevice::ReadWrite));
-    const qint64 pages = damaged.size() / 4096;
-    for (qint64 page = pages * 2 / 5; page < pages * 3 / 5; ++page) {
-        QVERIFY(damaged.seek(page * 4096));
-        damaged.write(QByteArray(64, '\xa5'));
-    }
-    damaged.close();
+    // Damaged behind the store's back, as a failing disk would.
+    QVERIFY(SqliteFile::damageMiddlePages(file));
 
     MessageStore::Query query;
     query.viewer = u"g:reader"_s;

@@ -1,12 +1,11 @@
 #include "chatserver.h"
 #include "frames.h"
 #include "messagestore.h"
+#include "sqlitefile.h"
 #include "testclient.h"
 #include "testserver.h"
 
 #include <QDateTime>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -64,17 +63,7 @@ ChatServer *tst_Retention::startServer(int days, qint64 maxMessages, int interva
 
 qint64 tst_Retention::stored() const
 {
-    qint64 count = -1;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"count"_s);
-        db.setDatabaseName(m_file);
-        QSqlQuery query(db);
-        if (db.open() && query.exec(u"SELECT count(*) FROM messages"_s) && query.next()) {
-            count = query.value(0).toLongLong();
-        }
-    }
-    QSqlDatabase::removeDatabase(u"count"_s);
-    return count;
+    return SqliteFile::count(m_file);
 }
 
 bool tst_Retention::writeOld(qint64 first, int count, int ageDays)
