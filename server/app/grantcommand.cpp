@@ -2,31 +2,13 @@
 
 #include "framevalidator.h"
 #include "messagestore.h"
+#include "moderationtext.h"
 #include "sqlbackend.h"
 
 #include <QFileInfo>
 #include <QTextStream>
 
 using namespace Qt::StringLiterals;
-
-namespace {
-
-QString described(Protocol::Role role)
-{
-    switch (role) {
-    case Protocol::Role::None:
-        break;
-    case Protocol::Role::Moderator:
-        return u"a moderator"_s;
-    case Protocol::Role::Admin:
-        return u"an admin"_s;
-    case Protocol::Role::Owner:
-        return u"an owner"_s;
-    }
-    return u"without a role"_s;
-}
-
-} // namespace
 
 int GrantCommand::run(const QString &location, const QString &role, const QString &name,
     QTextStream &out, QTextStream &err)
@@ -63,14 +45,14 @@ int GrantCommand::run(const QString &location, const QString &role, const QStrin
         return fail(u"no account is called %1 in %2"_s.arg(name, shown));
     }
     if (account->role == *granted) {
-        out << account->name << " is " << described(*granted) << " already (" << shown << ")"
-            << Qt::endl;
+        out << account->name << " is " << ModerationText::withArticle(*granted) << " already ("
+            << shown << ")" << Qt::endl;
         return 0;
     }
     if (!store.accounts().setRole(account->id, *granted)) {
         return fail(u"cannot change the role of %1 in %2"_s.arg(account->name, shown));
     }
-    out << account->name << " is " << described(*granted)
+    out << account->name << " is " << ModerationText::withArticle(*granted)
         << " now (was: " << Protocol::roleName(account->role) << ") in " << shown << Qt::endl;
     return 0;
 }
